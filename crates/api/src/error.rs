@@ -1,0 +1,42 @@
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+use utoipa::ToSchema;
+
+/// A stable, machine-readable error code. The UI and support match on these, never on
+/// the human message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    NotFound,
+    BadRequest,
+    Internal,
+}
+
+/// Every error the portal answers with: a stable code and a message a user can act on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_snake_case_on_the_wire() {
+        let error = ApiError::new(ErrorCode::NotFound, "No such page.");
+        let json = serde_json::to_value(&error).unwrap();
+        assert_eq!(json["code"], "not_found");
+        assert_eq!(json["message"], "No such page.");
+    }
+}

@@ -1,0 +1,148 @@
+//! Where the app signs in. In order: the `SWITCHBOARD_PORTAL_URL` environment variable,
+//! `portal_url` in the user's `switchboard/config.toml`, the URL baked in at build time
+//! (`SWITCHBOARD_DEFAULT_PORTAL_URL`), else a portal on this machine.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use url::Url;
+
+pub const PORTAL_URL_ENV: &str = "SWITCHBOARD_PORTAL_URL";
+const LOCAL_PORTAL_URL: &str = "http://127.0.0.1:8780/";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path} is not valid: {source}")]
+    Parse {
+        path: PathBuf,
+        source: toml::de::Error,
+    },
+    #[error("the portal address {value:?} from {origin} is not a valid http(s) URL")]
+    BadPortalUrl { value: String, origin: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientConfig {
+    pub portal_url: Url,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    portal_url: Option<String>,
+}
+
+impl ClientConfig {
+    /// Reads the configuration; `env` looks up environment variables (injected for tests),
+    /// `file` is the user's config file, which may not exist.
+    pub fn load(
+        env: impl Fn(&str) -> Option<String>,
+        file: Option<&Path>,
+    ) -> Result<Self, ConfigError> {
+        if let Some(value) = env(PORTAL_URL_ENV) {
+            return Ok(Self {
+                portal_url: parse_portal_url(&value, PORTAL_URL_ENV)?,
+            });
+        }
+        if let Some(path) = file {
+            match std::fs::read_to_string(path) {
+                Ok(text) => {
+                    let parsed: ConfigFile =
+                        toml::from_str(&text).map_err(|source| ConfigError::Parse {
+                            path: path.to_owned(),
+                            source,
+                        })?;
+                    if let Some(value) = parsed.portal_url {
+                        return Ok(Self {
+                            portal_url: parse_portal_url(&value, &path.display().to_string())?,
+                        });
+                    }
+                }
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+                Err(source) => {
+                    return Err(ConfigError::Read {
+                        path: path.to_owned(),
+                        source,
+                    })
+                }
+            }
+        }
+        let default = option_env!("SWITCHBOARD_DEFAULT_PORTAL_URL").unwrap_or(LOCAL_PORTAL_URL);
+        Ok(Self {
+            portal_url: parse_portal_url(default, "the build")?,
+        })
+    }
+}
+
+fn parse_portal_url(value: &str, origin: &str) -> Result<Url, ConfigError> {
+    let bad = || ConfigError::BadPortalUrl {
+        value: value.to_owned(),
+        origin: origin.to_owned(),
+    };
+    let mut url = Url::parse(value.trim()).map_err(|_| bad())?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(bad());
+    }
+    // A base URL must end in '/' for `join` to keep its path.
+    if !url.path().ends_with('/') {
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+    }
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    #[test]
+    fn environment_wins_over_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("config.toml");
+        std::fs::write(&file, "portal_url = 'https://file.example/'").unwrap();
+        let config = ClientConfig::load(
+            |name| (name == PORTAL_URL_ENV).then(|| "https://env.example/phones".to_owned()),
+            Some(&file),
+        )
+        .unwrap();
+        assert_eq!(config.portal_url.as_str(), "https://env.example/phones/");
+    }
+
+    #[test]
+    fn file_is_used_when_the_environment_is_silent() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("config.toml");
+        std::fs::write(&file, "portal_url = 'https://file.example/'").unwrap();
+        let config = ClientConfig::load(no_env, Some(&file)).unwrap();
+        assert_eq!(config.portal_url.as_str(), "https://file.example/");
+    }
+
+    #[test]
+    fn missing_file_falls_back_to_the_default() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = ClientConfig::load(no_env, Some(&dir.path().join("absent.toml"))).unwrap();
+        assert_eq!(config.portal_url.scheme(), "http");
+    }
+
+    #[test]
+    fn bad_urls_say_where_they_came_from() {
+        let error =
+            ClientConfig::load(|_| Some("ftp://files.example".to_owned()), None).unwrap_err();
+        assert!(error.to_string().contains(PORTAL_URL_ENV), "{error}");
+
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("config.toml");
+        std::fs::write(&file, "portal_url = 42").unwrap();
+        let error = ClientConfig::load(no_env, Some(&file)).unwrap_err();
+        assert!(matches!(error, ConfigError::Parse { .. }), "{error}");
+    }
+}

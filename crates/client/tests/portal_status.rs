@@ -1,0 +1,100 @@
+//! The client core against a real portal over HTTP.
+
+use switchboard_client::{PortalClient, PortalStatus};
+use switchboard_portal::config::PortalConfig;
+use switchboard_portal::crypto::EncryptionKey;
+use switchboard_portal::Portal;
+
+fn config(dir: &std::path::Path) -> PortalConfig {
+    let key = dir.join("key");
+    std::fs::write(&key, EncryptionKey::generate_base64()).unwrap();
+    PortalConfig {
+        name: "Status Test Phones".into(),
+        listen: "127.0.0.1:0".parse().unwrap(),
+        public_url: None,
+        database_url: format!("sqlite://{}", dir.join("portal.db").display()),
+        status_page_url: None,
+        encryption_key_file: Some(key),
+        providers: vec![],
+        password_sign_in: true,
+    }
+}
+
+#[tokio::test]
+async fn reachable_portal_reports_its_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let portal = Portal::bind(&config(dir.path())).await.unwrap();
+    let client = PortalClient::new(portal.url().clone()).unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(portal.serve(async {
+        let _ = stopped.await;
+    }));
+
+    match client.status().await {
+        PortalStatus::Reachable { options } => {
+            assert_eq!(options.portal_name, "Status Test Phones")
+        }
+        other => panic!("expected reachable, got {other:?}"),
+    }
+    let _ = stop.send(());
+    server.await.unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn portal_down_is_a_clear_message_not_an_error() {
+    // Bind and drop a listener: nothing listens on that port afterwards.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let client = PortalClient::new(format!("http://127.0.0.1:{port}/").parse().unwrap()).unwrap();
+    match client.status().await {
+        PortalStatus::Unreachable { message, .. } => {
+            assert!(
+                message.starts_with("nothing answers at http://127.0.0.1:"),
+                "{message}"
+            );
+            assert!(
+                message.contains("Check your network connection"),
+                "{message}"
+            );
+        }
+        other => panic!("expected unreachable, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn something_that_is_not_a_portal_is_reported_as_such() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(async move {
+        let app = axum_like_not_found(listener).await;
+        app
+    });
+    let client = PortalClient::new(format!("http://{addr}/").parse().unwrap()).unwrap();
+    match client.status().await {
+        PortalStatus::Unreachable { message, .. } => {
+            assert!(message.contains("does not understand"), "{message}");
+            assert!(message.contains("portal address"), "{message}");
+        }
+        other => panic!("expected unreachable, got {other:?}"),
+    }
+    server.abort();
+}
+
+/// A plain HTTP server answering 404 with HTML, like a web server at the wrong address.
+async fn axum_like_not_found(listener: tokio::net::TcpListener) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    loop {
+        let Ok((mut socket, _)) = listener.accept().await else {
+            return;
+        };
+        let mut buffer = [0u8; 4096];
+        let _ = socket.read(&mut buffer).await;
+        let body = "<html>Not here</html>";
+        let _ = socket
+            .write_all(format!("HTTP/1.1 404 Not Found\r\ncontent-type: text/html\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}", body.len()).as_bytes())
+            .await;
+    }
+}

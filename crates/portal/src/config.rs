@@ -1,0 +1,141 @@
+//! The portal's configuration file (TOML). Secrets never live in it: they come from files
+//! it names or from the environment.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use switchboard_api::ProviderKind;
+use url::Url;
+
+use crate::crypto::EncryptionKey;
+
+/// Environment variable that may hold the at-rest encryption key (base64, 32 bytes).
+pub const ENCRYPTION_KEY_ENV: &str = "SWITCHBOARD_PORTAL_ENCRYPTION_KEY";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read the portal configuration {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the portal configuration {path} is not valid: {source}")]
+    Parse {
+        path: PathBuf,
+        source: toml::de::Error,
+    },
+    #[error("no at-rest encryption key: set `encryption_key_file` in the configuration or the {ENCRYPTION_KEY_ENV} environment variable")]
+    MissingEncryptionKey,
+    #[error("cannot read the encryption key file {path}: {source}")]
+    ReadKey {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the encryption key is not valid: {0}")]
+    InvalidKey(#[from] crate::crypto::CryptoError),
+}
+
+/// What the configuration file holds.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PortalConfig {
+    /// The portal's name as users know it.
+    pub name: String,
+    /// Address to listen on; port 0 picks a free one.
+    pub listen: SocketAddr,
+    /// The URL users and providers reach the portal at; defaults to http://<listen>/.
+    pub public_url: Option<Url>,
+    /// sqlx database URL, e.g. `sqlite://data/portal.db?mode=rwc`.
+    pub database_url: String,
+    /// Where users can check whether the service is down.
+    pub status_page_url: Option<Url>,
+    /// File holding the base64 at-rest encryption key; or set the environment variable.
+    pub encryption_key_file: Option<PathBuf>,
+    #[serde(default)]
+    pub providers: Vec<ProviderConfig>,
+    #[serde(default = "default_true")]
+    pub password_sign_in: bool,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// One identity provider the portal is a client of.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderConfig {
+    /// The `provider=` value of the authorize endpoint ("google", "acme-sso").
+    pub id: String,
+    pub kind: ProviderKind,
+    /// The label after "Sign in with".
+    pub display_name: String,
+    /// The OpenID issuer (discovery base).
+    pub issuer: Url,
+    pub client_id: String,
+    /// File holding the client secret (Apple: the team's ES256 key file).
+    pub client_secret_file: Option<PathBuf>,
+}
+
+impl PortalConfig {
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        let mut config: PortalConfig =
+            toml::from_str(&text).map_err(|source| ConfigError::Parse {
+                path: path.to_owned(),
+                source,
+            })?;
+        // Relative paths in the file are relative to the file.
+        if let (Some(dir), Some(key_file)) = (path.parent(), config.encryption_key_file.as_mut()) {
+            if key_file.is_relative() {
+                *key_file = dir.join(&*key_file);
+            }
+        }
+        Ok(config)
+    }
+
+    /// The at-rest encryption key, from the named file or else the environment.
+    pub fn encryption_key(&self) -> Result<EncryptionKey, ConfigError> {
+        let encoded = match &self.encryption_key_file {
+            Some(path) => std::fs::read_to_string(path).map_err(|source| ConfigError::ReadKey {
+                path: path.clone(),
+                source,
+            })?,
+            None => {
+                std::env::var(ENCRYPTION_KEY_ENV).map_err(|_| ConfigError::MissingEncryptionKey)?
+            }
+        };
+        Ok(EncryptionKey::from_base64(encoded.trim())?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_fields_are_refused() {
+        let error = toml::from_str::<PortalConfig>(
+            "name='x'\nlisten='127.0.0.1:0'\ndatabase_url='sqlite::memory:'\nclient_secret='oops'",
+        )
+        .unwrap_err();
+        assert!(error.to_string().contains("client_secret"), "{error}");
+    }
+
+    #[test]
+    fn relative_key_file_is_relative_to_the_config_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("portal.toml");
+        std::fs::write(
+            &path,
+            "name='x'\nlisten='127.0.0.1:0'\ndatabase_url='sqlite::memory:'\nencryption_key_file='key'",
+        )
+        .unwrap();
+        let config = PortalConfig::load(&path).unwrap();
+        assert_eq!(config.encryption_key_file, Some(dir.path().join("key")));
+    }
+}

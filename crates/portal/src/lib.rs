@@ -1,0 +1,122 @@
+//! Switchboard's portal: the identity broker between providers and the desktop app, and
+//! the source of each account's softphone settings.
+
+pub mod config;
+pub mod crypto;
+pub mod db;
+mod error;
+pub mod openapi;
+pub mod password;
+mod routes;
+pub mod seed;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use sqlx::SqlitePool;
+use switchboard_api::{paths, SignInOptions};
+use tokio::net::TcpListener;
+use url::Url;
+
+pub use config::PortalConfig;
+pub use error::PortalError;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: SqlitePool,
+    pub sign_in_options: Arc<SignInOptions>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
+    #[error(transparent)]
+    Db(#[from] db::DbError),
+    #[error("cannot listen on {addr}: {source} (is another portal already running?)")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("cannot form the portal's URL from its address: {0}")]
+    LocalUrl(url::ParseError),
+    #[error("the portal stopped with an error: {0}")]
+    Serve(std::io::Error),
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route(paths::HEALTH, get(routes::health::health))
+        .route(paths::OPENAPI, get(openapi_json))
+        .route(
+            paths::SIGN_IN_OPTIONS,
+            get(routes::sign_in_options::sign_in_options),
+        )
+        .fallback(|| async { PortalError::NotFound })
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn openapi_json(State(_): State<AppState>) -> Json<utoipa::openapi::OpenApi> {
+    Json(openapi::document())
+}
+
+/// A portal bound to its address, ready to serve.
+pub struct Portal {
+    listener: TcpListener,
+    url: Url,
+    state: AppState,
+}
+
+impl Portal {
+    /// Opens the database (running migrations) and binds the listen address.
+    pub async fn bind(config: &PortalConfig) -> Result<Self, StartError> {
+        let pool = db::connect(&config.database_url).await?;
+        let listener =
+            TcpListener::bind(config.listen)
+                .await
+                .map_err(|source| StartError::Bind {
+                    addr: config.listen,
+                    source,
+                })?;
+        let local = listener.local_addr().map_err(|source| StartError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+        let url = match &config.public_url {
+            Some(url) => url.clone(),
+            None => Url::parse(&format!("http://{local}/")).map_err(StartError::LocalUrl)?,
+        };
+        let state = AppState {
+            pool,
+            sign_in_options: Arc::new(routes::sign_in_options::from_config(config)),
+        };
+        Ok(Self {
+            listener,
+            url,
+            state,
+        })
+    }
+
+    pub fn url(&self) -> &Url {
+        &self.url
+    }
+
+    pub fn pool(&self) -> &SqlitePool {
+        &self.state.pool
+    }
+
+    pub async fn serve(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), StartError> {
+        axum::serve(self.listener, router(self.state))
+            .with_graceful_shutdown(shutdown)
+            .await
+            .map_err(StartError::Serve)
+    }
+}

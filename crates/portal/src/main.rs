@@ -1,0 +1,100 @@
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use switchboard_portal::{openapi, seed, Portal, PortalConfig};
+use tracing_subscriber::EnvFilter;
+
+#[derive(Parser)]
+#[command(
+    name = "switchboard-portal",
+    version,
+    about = "Switchboard's sign-in and provisioning service"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the portal. Prints `portal=<url>` on standard output once it listens.
+    Serve {
+        /// The configuration file (TOML).
+        #[arg(long, env = "SWITCHBOARD_PORTAL_CONFIG")]
+        config: PathBuf,
+        /// Add the demo organization and accounts when the database has none (development only).
+        #[arg(long)]
+        seed_demo: bool,
+    },
+    /// Print the OpenAPI document.
+    Openapi,
+    /// Print a new random at-rest encryption key (base64).
+    GenerateKey,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(Cli::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("switchboard-portal: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Openapi => print!("{}", openapi::document_json()),
+        Command::GenerateKey => println!(
+            "{}",
+            switchboard_portal::crypto::EncryptionKey::generate_base64()
+        ),
+        Command::Serve { config, seed_demo } => {
+            let config = PortalConfig::load(&config)?;
+            let key = config.encryption_key()?;
+            let portal = Portal::bind(&config).await?;
+            if seed_demo {
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)?
+                    .as_secs();
+                if seed::seed_demo(portal.pool(), &key, i64::try_from(now)?).await? {
+                    tracing::info!("added the demo organization and accounts");
+                }
+            }
+            println!("portal={}", portal.url());
+            tracing::info!(url = %portal.url(), "portal listening");
+            portal.serve(shutdown_signal()).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

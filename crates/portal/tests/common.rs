@@ -1,0 +1,90 @@
+//! Starts a real portal in-process on a loopback port, with its own SQLite file.
+
+#![allow(dead_code)]
+
+use std::path::Path;
+
+use switchboard_portal::config::{PortalConfig, ProviderConfig};
+use switchboard_portal::crypto::EncryptionKey;
+use switchboard_portal::Portal;
+use tokio::sync::oneshot;
+use url::Url;
+
+pub struct RunningPortal {
+    pub url: Url,
+    stop: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl RunningPortal {
+    pub fn endpoint(&self, path: &str) -> Url {
+        self.url.join(path.trim_start_matches('/')).unwrap()
+    }
+
+    /// Graceful shutdown, waiting until the portal has let go of its database.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        (&mut self.task).await.unwrap();
+    }
+}
+
+pub fn test_config(data_dir: &Path) -> PortalConfig {
+    let key_file = data_dir.join("encryption.key");
+    if !key_file.exists() {
+        std::fs::write(&key_file, EncryptionKey::generate_base64()).unwrap();
+    }
+    PortalConfig {
+        name: "Test Phones".into(),
+        listen: "127.0.0.1:0".parse().unwrap(),
+        public_url: None,
+        database_url: format!("sqlite://{}", data_dir.join("portal.db").display()),
+        status_page_url: Some("https://status.example.test/".parse().unwrap()),
+        encryption_key_file: Some(key_file),
+        providers: vec![ProviderConfig {
+            id: "acme-sso".into(),
+            kind: switchboard_api::ProviderKind::Oidc,
+            display_name: "Acme SSO".into(),
+            issuer: "http://127.0.0.1:1/acme-sso".parse().unwrap(),
+            client_id: "portal".into(),
+            client_secret_file: None,
+        }],
+        password_sign_in: true,
+    }
+}
+
+pub async fn start(config: &PortalConfig) -> (RunningPortal, Portal) {
+    let portal = Portal::bind(config).await.unwrap();
+    (
+        RunningPortal {
+            url: portal.url().clone(),
+            stop: None,
+            task: tokio::spawn(async {}),
+        },
+        portal,
+    )
+}
+
+pub async fn serve(portal: Portal) -> RunningPortal {
+    let url = portal.url().clone();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        portal
+            .serve(async {
+                let _ = stopped.await;
+            })
+            .await
+            .unwrap();
+    });
+    RunningPortal {
+        url,
+        stop: Some(stop),
+        task,
+    }
+}
+
+pub async fn start_serving(config: &PortalConfig) -> RunningPortal {
+    let portal = Portal::bind(config).await.unwrap();
+    serve(portal).await
+}

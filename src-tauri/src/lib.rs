@@ -1,0 +1,55 @@
+//! The Tauri shell: windows, plugins and commands. It decides nothing; every command hands
+//! over to `switchboard-client`.
+
+mod commands;
+
+use switchboard_client::{ClientConfig, PortalClient};
+use tauri::Manager;
+use tracing_subscriber::EnvFilter;
+
+pub struct AppState {
+    pub config: ClientConfig,
+    pub portal: PortalClient,
+}
+
+pub fn run() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+
+    let result = tauri::Builder::default()
+        // Single-instance first, so a second launch (a deep link) reaches this window.
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            if let Some(window) = app.get_webview_window("main") {
+                let _ = window.unminimize();
+                let _ = window.set_focus();
+            }
+        }))
+        .plugin(tauri_plugin_deep_link::init())
+        .plugin(tauri_plugin_opener::init())
+        .setup(|app| {
+            let config_file = app
+                .path()
+                .app_config_dir()
+                .ok()
+                .map(|dir| dir.join("config.toml"));
+            let config =
+                ClientConfig::load(|name| std::env::var(name).ok(), config_file.as_deref())?;
+            let portal = PortalClient::new(config.portal_url.clone())?;
+            tracing::info!(portal = %config.portal_url, "starting");
+            app.manage(AppState { config, portal });
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::app_info,
+            commands::portal_status
+        ])
+        .run(tauri::generate_context!());
+    if let Err(error) = result {
+        eprintln!("switchboard: cannot start: {error}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,6 @@
+//! Harness for the end-to-end tests: a small W3C WebDriver client, and the app started
+//! through tauri-driver in its own D-Bus session and HOME under the Xvfb display that
+//! `cargo xtask test` provides.
+
+pub mod app;
+pub mod webdriver;

@@ -1,0 +1,151 @@
+//! Just enough of the W3C WebDriver protocol to drive the app: sessions, finding elements,
+//! text, attributes, clicks, screenshots. Waits poll the page for a condition, never sleep
+//! for a fixed time.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, bail, Context, Result};
+use base64::Engine;
+use serde_json::{json, Value};
+
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecc";
+
+pub struct Session {
+    http: reqwest::Client,
+    base: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Element(String);
+
+impl Session {
+    /// Opens a session on the WebDriver server at `server` for the given capabilities.
+    pub async fn start(server: &str, capabilities: Value) -> Result<Self> {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(120))
+            .build()?;
+        let answer: Value = http
+            .post(format!("{server}/session"))
+            .json(&json!({ "capabilities": { "alwaysMatch": capabilities } }))
+            .send()
+            .await
+            .context("WebDriver server does not answer")?
+            .json()
+            .await?;
+        let id = answer["value"]["sessionId"]
+            .as_str()
+            .ok_or_else(|| anyhow!("no WebDriver session: {answer}"))?;
+        Ok(Self {
+            http,
+            base: format!("{server}/session/{id}"),
+        })
+    }
+
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Value> {
+        let mut request = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let answer: Value = request.send().await?.json().await?;
+        if let Some(error) = answer["value"]["error"].as_str() {
+            bail!("WebDriver {path}: {error}: {}", answer["value"]["message"]);
+        }
+        Ok(answer["value"].clone())
+    }
+
+    pub async fn find_all(&self, css: &str) -> Result<Vec<Element>> {
+        let found = self
+            .call(
+                reqwest::Method::POST,
+                "/elements",
+                Some(json!({ "using": "css selector", "value": css })),
+            )
+            .await?;
+        Ok(found
+            .as_array()
+            .map(|elements| {
+                elements
+                    .iter()
+                    .filter_map(|e| e[ELEMENT_KEY].as_str().map(|id| Element(id.to_owned())))
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    pub async fn text(&self, element: &Element) -> Result<String> {
+        let value = self
+            .call(
+                reqwest::Method::GET,
+                &format!("/element/{}/text", element.0),
+                None,
+            )
+            .await?;
+        Ok(value.as_str().unwrap_or_default().to_owned())
+    }
+
+    pub async fn attribute(&self, element: &Element, name: &str) -> Result<Option<String>> {
+        let value = self
+            .call(
+                reqwest::Method::GET,
+                &format!("/element/{}/attribute/{name}", element.0),
+                None,
+            )
+            .await?;
+        Ok(value.as_str().map(str::to_owned))
+    }
+
+    pub async fn click(&self, element: &Element) -> Result<()> {
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{}/click", element.0),
+            Some(json!({})),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Waits until `css` matches an element for which `ready` holds, and returns it.
+    pub async fn wait_for(
+        &self,
+        css: &str,
+        timeout: Duration,
+        ready: impl Fn(&str, Option<&str>) -> bool,
+        attribute: &str,
+    ) -> Result<Element> {
+        let deadline = Instant::now() + timeout;
+        let mut last = String::from("(not found)");
+        loop {
+            if let Some(element) = self.find_all(css).await?.into_iter().next() {
+                let text = self.text(&element).await.unwrap_or_default();
+                let value = self
+                    .attribute(&element, attribute)
+                    .await
+                    .unwrap_or_default();
+                if ready(&text, value.as_deref()) {
+                    return Ok(element);
+                }
+                last = format!("text {text:?}, {attribute}={value:?}");
+            }
+            if Instant::now() > deadline {
+                bail!("timed out waiting for {css}: last seen {last}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    pub async fn screenshot_png(&self) -> Result<Vec<u8>> {
+        let value = self.call(reqwest::Method::GET, "/screenshot", None).await?;
+        let encoded = value.as_str().ok_or_else(|| anyhow!("no screenshot"))?;
+        Ok(base64::engine::general_purpose::STANDARD.decode(encoded)?)
+    }
+
+    pub async fn close(self) -> Result<()> {
+        self.http.delete(&self.base).send().await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,174 @@
+//! The real app window: the sign-in screen, its provider buttons and the portal status,
+//! read through WebDriver from the running app.
+
+use std::time::Duration;
+
+use switchboard_e2e::app::App;
+use switchboard_portal::config::{PortalConfig, ProviderConfig};
+use switchboard_portal::crypto::EncryptionKey;
+use switchboard_portal::Portal;
+
+const WAIT: Duration = Duration::from_secs(30);
+
+fn portal_config(dir: &std::path::Path, listen: &str) -> PortalConfig {
+    let key = dir.join("key");
+    std::fs::write(&key, EncryptionKey::generate_base64()).unwrap();
+    PortalConfig {
+        name: "E2E Phones".into(),
+        listen: listen.parse().unwrap(),
+        public_url: None,
+        database_url: format!("sqlite://{}", dir.join("portal.db").display()),
+        status_page_url: None,
+        encryption_key_file: Some(key),
+        providers: vec![ProviderConfig {
+            id: "acme-sso".into(),
+            kind: switchboard_api::ProviderKind::Oidc,
+            display_name: "Acme SSO".into(),
+            issuer: "http://127.0.0.1:9/acme-sso".parse().unwrap(),
+            client_id: "portal".into(),
+            client_secret_file: None,
+        }],
+        password_sign_in: true,
+    }
+}
+
+async fn serve(portal: Portal) -> tokio::sync::oneshot::Sender<()> {
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(portal.serve(async {
+        let _ = stopped.await;
+    }));
+    stop
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sign_in_screen_shows_providers_and_the_connected_portal() {
+    let dir = tempfile::tempdir().unwrap();
+    let portal = Portal::bind(&portal_config(dir.path(), "127.0.0.1:0"))
+        .await
+        .unwrap();
+    let portal_url = portal.url().to_string();
+    let stop = serve(portal).await;
+
+    let app = App::launch(&[("SWITCHBOARD_PORTAL_URL", &portal_url)])
+        .await
+        .unwrap();
+    let session = &app.session;
+
+    let status = session
+        .wait_for(
+            "#portal-status",
+            WAIT,
+            |_, state| state == Some("reachable"),
+            "data-state",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        session.text(&status).await.unwrap(),
+        "Connected to E2E Phones"
+    );
+
+    let mut providers = Vec::new();
+    for button in session.find_all("button[data-provider]").await.unwrap() {
+        let id = session
+            .attribute(&button, "data-provider")
+            .await
+            .unwrap()
+            .unwrap();
+        let label = session.text(&button).await.unwrap();
+        providers.push((id, label));
+    }
+    let ids: Vec<&str> = providers.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(
+        ids,
+        ["google", "microsoft", "apple", "acme-sso"],
+        "{providers:?}"
+    );
+    assert!(
+        providers
+            .iter()
+            .any(|(_, label)| label == "Sign in with Acme SSO"),
+        "{providers:?}"
+    );
+    assert!(
+        providers
+            .iter()
+            .any(|(_, label)| label == "Sign in with Google"),
+        "{providers:?}"
+    );
+
+    assert_eq!(session.find_all("#username").await.unwrap().len(), 1);
+    assert_eq!(session.find_all("#password").await.unwrap().len(), 1);
+    let url = session.find_all("#portal-url").await.unwrap();
+    assert!(session.text(&url[0]).await.unwrap().contains(&portal_url));
+
+    let shot = app.save_screenshot("sign-in-connected").await.unwrap();
+    eprintln!("screenshot: {}", shot.display());
+    app.quit().await.unwrap();
+    let _ = stop.send(());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unreachable_portal_is_explained_and_retry_reconnects() {
+    // A port nothing listens on yet; the portal starts there after the app gave up.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let portal_url = format!("http://127.0.0.1:{port}/");
+
+    let app = App::launch(&[("SWITCHBOARD_PORTAL_URL", &portal_url)])
+        .await
+        .unwrap();
+    let session = &app.session;
+
+    let status = session
+        .wait_for(
+            "#portal-status",
+            WAIT,
+            |_, state| state == Some("unreachable"),
+            "data-state",
+        )
+        .await
+        .unwrap();
+    let text = session.text(&status).await.unwrap();
+    assert!(text.contains("Can't reach the portal"), "{text}");
+    assert!(text.contains("Check your network connection"), "{text}");
+    // The provider buttons stay, so the user sees what they will be able to do.
+    assert!(
+        session
+            .find_all("button[data-provider]")
+            .await
+            .unwrap()
+            .len()
+            >= 3
+    );
+    app.save_screenshot("sign-in-unreachable").await.unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let portal = Portal::bind(&portal_config(dir.path(), &format!("127.0.0.1:{port}")))
+        .await
+        .unwrap();
+    let stop = serve(portal).await;
+
+    let retry = session.find_all("#retry-portal").await.unwrap();
+    assert_eq!(retry.len(), 1, "no Retry button");
+    session.click(&retry[0]).await.unwrap();
+    let status = session
+        .wait_for(
+            "#portal-status",
+            WAIT,
+            |_, state| state == Some("reachable"),
+            "data-state",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        session.text(&status).await.unwrap(),
+        "Connected to E2E Phones"
+    );
+
+    app.quit().await.unwrap();
+    let _ = stop.send(());
+}

@@ -1,0 +1,170 @@
+import { describe, expect, it } from 'vitest';
+import type { PortalStatus } from '../bindings/PortalStatus';
+import type { Backend } from './bridge';
+import {
+  loadPortalStatus,
+  portalLine,
+  providerButtons,
+  signInNotice,
+  signInScreenModel,
+  type ProviderButton,
+} from './signInScreen';
+
+const reachable = (overrides: Partial<Extract<PortalStatus, { state: 'reachable' }>['options']> = {}): PortalStatus => ({
+  state: 'reachable',
+  options: {
+    portal_name: 'Acme Phones',
+    status_page_url: 'https://status.example.com',
+    providers: [],
+    password_sign_in: true,
+    ...overrides,
+  },
+});
+
+const unreachable: PortalStatus = {
+  state: 'unreachable',
+  message: 'connection refused',
+  status_page_url: 'https://status.example.com',
+};
+
+const fakeBackend = (portalStatus: () => Promise<PortalStatus>): Backend => ({
+  appInfo: () => Promise.resolve({ portal_url: 'https://portal.example.com', version: '0.1.0' }),
+  portalStatus,
+});
+
+const ids = (buttons: ProviderButton[]) => buttons.map((b) => b.id);
+
+describe('providerButtons', () => {
+  it('always offers Google, Microsoft and Apple, in that order', () => {
+    for (const status of [undefined, unreachable, reachable()]) {
+      expect(providerButtons(status)).toEqual([
+        { id: 'google', kind: 'google', name: 'Google', label: 'Sign in with Google' },
+        { id: 'microsoft', kind: 'microsoft', name: 'Microsoft', label: 'Sign in with Microsoft' },
+        { id: 'apple', kind: 'apple', name: 'Apple', label: 'Sign in with Apple' },
+      ]);
+    }
+  });
+
+  it("adds the organization's OIDC providers after the built-in ones", () => {
+    const buttons = providerButtons(
+      reachable({
+        providers: [
+          { id: 'acme-sso', kind: 'oidc', display_name: 'Acme SSO' },
+          { id: 'google', kind: 'google', display_name: 'Google' },
+        ],
+      }),
+    );
+    expect(ids(buttons)).toEqual(['google', 'microsoft', 'apple', 'acme-sso']);
+    expect(buttons[3]).toEqual({ id: 'acme-sso', kind: 'oidc', name: 'Acme SSO', label: 'Sign in with Acme SSO' });
+  });
+
+  it("uses the portal's ids for built-in providers it lists", () => {
+    const buttons = providerButtons(
+      reachable({
+        providers: [
+          { id: 'entra', kind: 'microsoft', display_name: 'Office 365' },
+          { id: 'workspace', kind: 'google', display_name: 'Google Workspace' },
+        ],
+      }),
+    );
+    expect(ids(buttons)).toEqual(['workspace', 'entra', 'apple']);
+    // Built-in labels follow the brand name, not the portal's display name.
+    expect(buttons.map((b) => b.label)).toEqual([
+      'Sign in with Google',
+      'Sign in with Microsoft',
+      'Sign in with Apple',
+    ]);
+  });
+
+  it('skips duplicate ids and falls back to the id for a blank display name', () => {
+    const buttons = providerButtons(
+      reachable({
+        providers: [
+          { id: 'corp', kind: 'oidc', display_name: '  ' },
+          { id: 'corp', kind: 'oidc', display_name: 'Corp again' },
+        ],
+      }),
+    );
+    expect(ids(buttons)).toEqual(['google', 'microsoft', 'apple', 'corp']);
+    expect(buttons[3]?.label).toBe('Sign in with corp');
+  });
+});
+
+describe('signInScreenModel', () => {
+  it('shows the app name and a checking line while loading', () => {
+    const model = signInScreenModel(undefined);
+    expect(model.portalName).toBe('Switchboard');
+    expect(model.portal).toEqual({
+      state: 'checking',
+      text: 'Checking the portal…',
+      canRetry: false,
+      statusPageUrl: null,
+    });
+  });
+
+  it("shows the portal's name when reachable", () => {
+    const model = signInScreenModel(reachable({ providers: [{ id: 'acme', kind: 'oidc', display_name: 'Acme' }] }));
+    expect(model.portalName).toBe('Acme Phones');
+    expect(model.portal).toEqual({
+      state: 'reachable',
+      text: 'Connected to Acme Phones',
+      canRetry: false,
+      statusPageUrl: null,
+    });
+    expect(ids(model.buttons)).toEqual(['google', 'microsoft', 'apple', 'acme']);
+  });
+
+  it('offers retry and the status page when unreachable', () => {
+    const model = signInScreenModel(unreachable);
+    expect(model.portalName).toBe('Switchboard');
+    expect(model.portal).toEqual({
+      state: 'unreachable',
+      text: "Can't reach the portal: connection refused",
+      canRetry: true,
+      statusPageUrl: 'https://status.example.com',
+    });
+    expect(ids(model.buttons)).toEqual(['google', 'microsoft', 'apple']);
+  });
+
+  it('has no status link when the portal gave none', () => {
+    expect(portalLine({ ...unreachable, status_page_url: null }).statusPageUrl).toBeNull();
+  });
+});
+
+describe('loadPortalStatus', () => {
+  it('passes the backend answer through', async () => {
+    await expect(loadPortalStatus(fakeBackend(() => Promise.resolve(reachable())))).resolves.toEqual(reachable());
+  });
+
+  it('turns a rejected call (CommandError) into unreachable, keeping the code', async () => {
+    const backend = fakeBackend(() => Promise.reject({ code: 'portal.timeout', message: 'The portal did not answer.' }));
+    const status = await loadPortalStatus(backend);
+    expect(status).toEqual({
+      state: 'unreachable',
+      message: 'The portal did not answer.',
+      status_page_url: null,
+      errorCode: 'portal.timeout',
+    });
+    expect(portalLine(status).text).toBe("Can't reach the portal: The portal did not answer.");
+  });
+
+  it('copes with a plain string rejection (e.g. an unknown command)', async () => {
+    const status = await loadPortalStatus(fakeBackend(() => Promise.reject('command portal_status not found')));
+    expect(status).toMatchObject({ state: 'unreachable', message: 'command portal_status not found', errorCode: null });
+  });
+});
+
+describe('signInNotice', () => {
+  it('says provider sign-in is not available yet', () => {
+    const [google] = providerButtons(undefined);
+    expect(signInNotice({ method: 'provider', provider: google! })).toBe(
+      'Signing in with Google is not available in this version yet.',
+    );
+  });
+
+  it('says password sign-in is not available yet', () => {
+    expect(signInNotice({ method: 'password', username: 'ann', password: 'secret' })).toBe(
+      'Signing in with a password is not available in this version yet.',
+    );
+  });
+});

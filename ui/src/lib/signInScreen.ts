@@ -1,0 +1,126 @@
+// Pure logic of the sign-in screen: SignInScreen.svelte only renders what this computes.
+import type { PortalStatus } from '../bindings/PortalStatus';
+import type { ProviderKind } from '../bindings/ProviderKind';
+import type { Backend } from './bridge';
+import { errorCode, errorMessage } from './errors';
+
+export const APP_NAME = 'Switchboard';
+
+export type BuiltInKind = Exclude<ProviderKind, 'oidc'>;
+
+export interface ProviderButton {
+  /** Sent to the portal as `provider=`; rendered as `data-provider`. */
+  id: string;
+  kind: ProviderKind;
+  /** Provider name as users know it, e.g. "Google" or the company's IdP name. */
+  name: string;
+  label: string;
+}
+
+export type PortalState = 'checking' | 'reachable' | 'unreachable';
+
+export interface PortalLine {
+  state: PortalState;
+  text: string;
+  /** Offer "Retry" (only when unreachable). */
+  canRetry: boolean;
+  /** Link to the operator's status page, when the portal gave one. */
+  statusPageUrl: string | null;
+}
+
+export interface SignInScreenModel {
+  portalName: string;
+  buttons: ProviderButton[];
+  portal: PortalLine;
+}
+
+/** Portal status with the stable error code kept for support when the call itself failed. */
+export type LoadedPortalStatus = PortalStatus & { errorCode?: string | null };
+
+const BUILT_IN: ReadonlyArray<{ kind: BuiltInKind; name: string }> = [
+  { kind: 'google', name: 'Google' },
+  { kind: 'microsoft', name: 'Microsoft' },
+  { kind: 'apple', name: 'Apple' },
+];
+
+export function portalName(status: PortalStatus | undefined): string {
+  return status?.state === 'reachable' ? status.options.portal_name : APP_NAME;
+}
+
+/**
+ * Google, Microsoft and Apple always (with the portal's ids when it lists them), then the
+ * organization's own OpenID Connect providers in the portal's order.
+ */
+export function providerButtons(status: PortalStatus | undefined): ProviderButton[] {
+  const listed = status?.state === 'reachable' ? status.options.providers : [];
+  const buttons: ProviderButton[] = BUILT_IN.map(({ kind, name }) => ({
+    id: listed.find((p) => p.kind === kind)?.id ?? kind,
+    kind,
+    name,
+    label: `Sign in with ${name}`,
+  }));
+  const seen = new Set(buttons.map((b) => b.id));
+  for (const p of listed) {
+    if (p.kind !== 'oidc' || seen.has(p.id)) continue;
+    seen.add(p.id);
+    const name = p.display_name.trim() || p.id;
+    buttons.push({ id: p.id, kind: 'oidc', name, label: `Sign in with ${name}` });
+  }
+  return buttons;
+}
+
+export function portalLine(status: PortalStatus | undefined): PortalLine {
+  if (status === undefined) {
+    return { state: 'checking', text: 'Checking the portal…', canRetry: false, statusPageUrl: null };
+  }
+  if (status.state === 'reachable') {
+    return {
+      state: 'reachable',
+      text: `Connected to ${status.options.portal_name}`,
+      canRetry: false,
+      statusPageUrl: null,
+    };
+  }
+  return {
+    state: 'unreachable',
+    text: `Can't reach the portal: ${status.message}`,
+    canRetry: true,
+    statusPageUrl: status.status_page_url,
+  };
+}
+
+export function signInScreenModel(status: PortalStatus | undefined): SignInScreenModel {
+  return {
+    portalName: portalName(status),
+    buttons: providerButtons(status),
+    portal: portalLine(status),
+  };
+}
+
+/** Asks the backend for the portal's status; a failed call becomes "unreachable". */
+export async function loadPortalStatus(backend: Backend): Promise<LoadedPortalStatus> {
+  try {
+    return await backend.portalStatus();
+  } catch (error) {
+    return {
+      state: 'unreachable',
+      message: errorMessage(error),
+      status_page_url: null,
+      errorCode: errorCode(error),
+    };
+  }
+}
+
+export type SignInRequest =
+  | { method: 'provider'; provider: ProviderButton }
+  | { method: 'password'; username: string; password: string };
+
+/**
+ * What happens on a sign-in click/submit. Sign-in is not in the backend yet, so this only
+ * returns the notice to show; replace it with the real call when the backend has one.
+ */
+export function signInNotice(request: SignInRequest): string {
+  const what =
+    request.method === 'provider' ? `Signing in with ${request.provider.name}` : 'Signing in with a password';
+  return `${what} is not available in this version yet.`;
+}

@@ -1,0 +1,274 @@
+//! `cargo xtask demo`: dev-idp, the portal with demo data, and the app pointed at them.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+
+use crate::setup;
+use crate::shell::{cargo, cmd, describe, on_path, run as run_command};
+use crate::{target_dir, workspace_root};
+
+#[derive(clap::Args)]
+pub struct DemoArgs {
+    /// Start only dev-idp and the portal; print their URLs and keep them running.
+    #[arg(long)]
+    pub no_app: bool,
+    /// Where the demo keeps its database, keys and configuration.
+    #[arg(long, default_value = ".demo-data")]
+    pub data_dir: PathBuf,
+    #[arg(long, default_value_t = 8780)]
+    pub portal_port: u16,
+    #[arg(long, default_value_t = 8781)]
+    pub idp_port: u16,
+}
+
+/// The providers of the demo portal: one per dev-idp profile.
+const DEMO_PROVIDERS: &[(&str, &str, &str, &str)] = &[
+    // (id, kind, display name, issuer path under dev-idp)
+    ("google", "google", "Google", "google"),
+    (
+        "microsoft",
+        "microsoft",
+        "Microsoft",
+        "entra/4f1d6a2e-7b1c-4d3e-9a55-0c1e2f3a4b5c/v2.0",
+    ),
+    ("apple", "apple", "Apple", "apple"),
+    ("acme-sso", "oidc", "Acme SSO", "acme-sso"),
+];
+
+pub fn run(args: DemoArgs) -> Result<()> {
+    let mut packages = setup::APP_PACKAGES.to_vec();
+    if !args.no_app
+        && std::env::var_os("DISPLAY").is_none()
+        && std::env::var_os("WAYLAND_DISPLAY").is_none()
+    {
+        bail!("there is no display to show the app on. Run it from a desktop session, under `xvfb-run cargo xtask demo`, or start only the services with `cargo xtask demo --no-app`");
+    }
+    if args.no_app {
+        packages.retain(|p| matches!(*p, "build-essential" | "pkg-config"));
+    }
+    setup::ensure_system_packages(&packages)?;
+
+    let root = workspace_root();
+    let mut build = cargo();
+    build
+        .args([
+            "build",
+            "-p",
+            "switchboard-portal",
+            "-p",
+            "switchboard-dev-idp",
+        ])
+        .current_dir(&root);
+    if !args.no_app {
+        setup::ensure_ui_packages()?;
+        setup::build_ui()?;
+        build.args([
+            "-p",
+            "switchboard-app",
+            "--features",
+            "switchboard-app/custom-protocol",
+        ]);
+    }
+    run_command(&mut build)?;
+
+    let data_dir = if args.data_dir.is_absolute() {
+        args.data_dir.clone()
+    } else {
+        root.join(&args.data_dir)
+    };
+    std::fs::create_dir_all(&data_dir)
+        .with_context(|| format!("cannot create the demo data folder {}", data_dir.display()))?;
+
+    let stop = Arc::new(AtomicBool::new(false));
+    {
+        let stop = Arc::clone(&stop);
+        ctrlc::set_handler(move || stop.store(true, Ordering::SeqCst))
+            .context("cannot catch Ctrl-C")?;
+    }
+    let bin = target_dir().join("debug");
+    let mut services = Services::default();
+    let result = start_and_wait(&args, &data_dir, &bin, &stop, &mut services);
+    services.stop_all();
+    result
+}
+
+fn start_and_wait(
+    args: &DemoArgs,
+    data_dir: &Path,
+    bin: &Path,
+    stop: &AtomicBool,
+    services: &mut Services,
+) -> Result<()> {
+    let mut idp = cmd(bin.join("switchboard-dev-idp"));
+    idp.arg("--listen")
+        .arg(format!("127.0.0.1:{}", args.idp_port))
+        .arg("--data-dir")
+        .arg(data_dir.join("dev-idp"));
+    let idp_url = services.start("dev-idp", idp, "dev-idp=")?;
+
+    let config = write_portal_config(data_dir, args.portal_port, &idp_url)?;
+    let mut portal = cmd(bin.join("switchboard-portal"));
+    portal
+        .arg("serve")
+        .arg("--config")
+        .arg(&config)
+        .arg("--seed-demo");
+    let portal_url = services.start("portal", portal, "portal=")?;
+
+    println!("portal={portal_url}");
+    println!("dev-idp={idp_url}");
+
+    if !args.no_app {
+        let mut app = cmd(bin.join("switchboard"));
+        app.env("SWITCHBOARD_PORTAL_URL", &portal_url);
+        eprintln!("xtask: starting the app; close its window or press Ctrl-C to stop the demo");
+        let child = app.spawn().context("cannot start the app")?;
+        services.children.push(("app", child));
+    } else {
+        eprintln!("xtask: services are running; press Ctrl-C to stop them");
+    }
+
+    while !stop.load(Ordering::SeqCst) {
+        if let Some(name) = services.exited() {
+            if stop.load(Ordering::SeqCst) {
+                break;
+            }
+            if name == "app" {
+                eprintln!("xtask: the app was closed; stopping the services");
+                return Ok(());
+            }
+            bail!("{name} stopped unexpectedly; see its messages above");
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    eprintln!("xtask: stopping");
+    Ok(())
+}
+
+fn write_portal_config(data_dir: &Path, port: u16, idp_url: &str) -> Result<PathBuf> {
+    let portal_dir = data_dir.join("portal");
+    std::fs::create_dir_all(&portal_dir)?;
+    let key_file = portal_dir.join("encryption.key");
+    if !key_file.exists() {
+        let output = Command::new(target_dir().join("debug").join("switchboard-portal"))
+            .arg("generate-key")
+            .output()
+            .context("cannot run switchboard-portal generate-key")?;
+        if !output.status.success() {
+            bail!("switchboard-portal generate-key failed");
+        }
+        write_private(&key_file, &output.stdout)?;
+    }
+    let client_secret = portal_dir.join("dev-idp-client-secret");
+    if !client_secret.exists() {
+        write_private(&client_secret, b"dev-idp-demo-secret")?;
+    }
+    let idp = idp_url.trim_end_matches('/');
+    let mut text = format!(
+        "# Written by `cargo xtask demo`; rewritten on every run.\n\
+         name = \"Switchboard Demo\"\n\
+         listen = \"127.0.0.1:{port}\"\n\
+         database_url = \"sqlite://{db}?mode=rwc\"\n\
+         encryption_key_file = \"encryption.key\"\n",
+        db = portal_dir.join("portal.db").display(),
+    );
+    for (id, kind, display_name, issuer_path) in DEMO_PROVIDERS {
+        text.push_str(&format!(
+            "\n[[providers]]\nid = \"{id}\"\nkind = \"{kind}\"\ndisplay_name = \"{display_name}\"\n\
+             issuer = \"{idp}/{issuer_path}\"\nclient_id = \"switchboard-portal\"\n\
+             client_secret_file = \"{secret}\"\n",
+            secret = client_secret.display()
+        ));
+    }
+    let path = portal_dir.join("portal.toml");
+    std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(path)
+}
+
+fn write_private(path: &Path, contents: &[u8]) -> Result<()> {
+    std::fs::write(path, contents).with_context(|| format!("cannot write {}", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(())
+}
+
+#[derive(Default)]
+struct Services {
+    children: Vec<(&'static str, Child)>,
+}
+
+impl Services {
+    /// Starts a service and waits for the `<prefix><url>` line it prints once listening.
+    fn start(&mut self, name: &'static str, mut command: Command, prefix: &str) -> Result<String> {
+        eprintln!("$ {}", describe(&command));
+        let mut child = command
+            .stdout(Stdio::piped())
+            .spawn()
+            .with_context(|| format!("cannot start {name}"))?;
+        let stdout = child.stdout.take().context("no stdout")?;
+        self.children.push((name, child));
+        let (sender, receiver) = mpsc::channel();
+        let prefix = prefix.to_owned();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(url) = line.strip_prefix(&prefix) {
+                    let _ = sender.send(url.to_owned());
+                } else {
+                    println!("{line}");
+                }
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Ok(url) = receiver.recv_timeout(Duration::from_millis(100)) {
+                return Ok(url);
+            }
+            if self.exited() == Some(name) {
+                bail!("{name} did not start; see its messages above (is its port already in use by another demo?)");
+            }
+            if Instant::now() > deadline {
+                bail!("{name} did not report its address within a minute");
+            }
+        }
+    }
+
+    /// The first child that has exited, if any.
+    fn exited(&mut self) -> Option<&'static str> {
+        self.children
+            .iter_mut()
+            .find_map(|(name, child)| matches!(child.try_wait(), Ok(Some(_))).then_some(*name))
+    }
+
+    /// SIGTERM to every child (they shut down cleanly), then wait; SIGKILL after 10 s.
+    fn stop_all(&mut self) {
+        for (_, child) in self.children.iter().rev() {
+            if on_path("kill") {
+                let _ = cmd("kill")
+                    .arg("-TERM")
+                    .arg(child.id().to_string())
+                    .status();
+            }
+        }
+        let deadline = Instant::now() + Duration::from_secs(10);
+        for (name, child) in self.children.iter_mut().rev() {
+            while matches!(child.try_wait(), Ok(None)) && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            if matches!(child.try_wait(), Ok(None)) {
+                eprintln!("xtask: {name} did not stop; killing it");
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+        }
+    }
+}
