@@ -38,7 +38,8 @@ pub fn run() {
                 .map(|dir| dir.join("config.toml"));
             let config =
                 ClientConfig::load(|name| std::env::var(name).ok(), config_file.as_deref())?;
-            let portal = PortalClient::new(config.portal_url.clone())?;
+            let portal = PortalClient::new(config.portal_url.clone())?
+                .with_status_page(config.status_page_url.clone());
             tracing::info!(portal = %config.portal_url, "starting");
             app.manage(AppState { config, portal });
             Ok(())

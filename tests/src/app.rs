@@ -40,10 +40,29 @@ fn free_port() -> Result<u16> {
         .port())
 }
 
-fn start_session_bus() -> Result<(Child, String)> {
+/// A session bus that starts no services on demand: the desktop's own (xdg-desktop-portal,
+/// which then waits 25 s for a keyring) would slow every start and leak between tests.
+const SESSION_BUS_CONFIG: &str = r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:tmpdir=/tmp</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"#;
+
+fn start_session_bus(home: &Path) -> Result<(Child, String)> {
     use std::io::{BufRead, BufReader};
+    let config = home.join("session-bus.conf");
+    std::fs::write(&config, SESSION_BUS_CONFIG)?;
     let mut child = Command::new("dbus-daemon")
-        .args(["--session", "--nofork", "--print-address=1"])
+        .arg(format!("--config-file={}", config.display()))
+        .args(["--nofork", "--print-address=1"])
         .stdout(Stdio::piped())
         .spawn()
         .context("cannot start dbus-daemon (package dbus-daemon)")?;
@@ -65,7 +84,7 @@ impl App {
         let home = tempfile::Builder::new()
             .prefix("switchboard-e2e-home")
             .tempdir()?;
-        let (dbus, bus_address) = start_session_bus()?;
+        let (dbus, bus_address) = start_session_bus(home.path())?;
         let port = free_port()?;
         let native_port = free_port()?;
         let driver_path = std::env::var_os("TAURI_DRIVER").unwrap_or_else(|| "tauri-driver".into());

@@ -1,6 +1,8 @@
 //! The real app window: the sign-in screen, its provider buttons and the portal status,
 //! read through WebDriver from the running app.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::time::Duration;
 
 use switchboard_e2e::app::App;

@@ -136,17 +136,13 @@ pub fn run(args: TestArgs) -> Result<()> {
                     .current_dir(&root),
             ),
         );
+        // One build with the exact feature set nextest uses, so nothing compiles twice.
         let app_built = tally.check(
-            "app build",
+            "build",
             run_command(
                 cargo()
-                    .args([
-                        "build",
-                        "-p",
-                        "switchboard-app",
-                        "--features",
-                        "custom-protocol",
-                    ])
+                    .args(["build", "--workspace", "--all-targets"])
+                    .args(["--features", "switchboard-app/custom-protocol"])
                     .current_dir(&root),
             ),
         );

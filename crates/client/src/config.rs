@@ -29,12 +29,15 @@ pub enum ConfigError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientConfig {
     pub portal_url: Url,
+    /// The operator's status page, shown when the portal does not answer.
+    pub status_page_url: Option<Url>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ConfigFile {
     portal_url: Option<String>,
+    status_page_url: Option<String>,
 }
 
 impl ClientConfig {
@@ -44,38 +47,42 @@ impl ClientConfig {
         env: impl Fn(&str) -> Option<String>,
         file: Option<&Path>,
     ) -> Result<Self, ConfigError> {
-        if let Some(value) = env(PORTAL_URL_ENV) {
-            return Ok(Self {
-                portal_url: parse_portal_url(&value, PORTAL_URL_ENV)?,
-            });
-        }
-        if let Some(path) = file {
-            match std::fs::read_to_string(path) {
-                Ok(text) => {
-                    let parsed: ConfigFile =
-                        toml::from_str(&text).map_err(|source| ConfigError::Parse {
-                            path: path.to_owned(),
-                            source,
-                        })?;
-                    if let Some(value) = parsed.portal_url {
-                        return Ok(Self {
-                            portal_url: parse_portal_url(&value, &path.display().to_string())?,
-                        });
-                    }
-                }
-                Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
-                Err(source) => {
-                    return Err(ConfigError::Read {
-                        path: path.to_owned(),
-                        source,
-                    })
-                }
-            }
-        }
-        let default = option_env!("SWITCHBOARD_DEFAULT_PORTAL_URL").unwrap_or(LOCAL_PORTAL_URL);
+        let parsed = match file {
+            Some(path) => read_file(path)?,
+            None => ConfigFile::default(),
+        };
+        let origin = || file.map(|p| p.display().to_string()).unwrap_or_default();
+        let status_page_url = match parsed.status_page_url {
+            Some(value) => Some(parse_portal_url(&value, &origin())?),
+            None => None,
+        };
+        let portal_url = if let Some(value) = env(PORTAL_URL_ENV) {
+            parse_portal_url(&value, PORTAL_URL_ENV)?
+        } else if let Some(value) = parsed.portal_url {
+            parse_portal_url(&value, &origin())?
+        } else {
+            let default = option_env!("SWITCHBOARD_DEFAULT_PORTAL_URL").unwrap_or(LOCAL_PORTAL_URL);
+            parse_portal_url(default, "the build")?
+        };
         Ok(Self {
-            portal_url: parse_portal_url(default, "the build")?,
+            portal_url,
+            status_page_url,
         })
+    }
+}
+
+/// The config file, or nothing when it does not exist.
+fn read_file(path: &Path) -> Result<ConfigFile, ConfigError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => toml::from_str(&text).map_err(|source| ConfigError::Parse {
+            path: path.to_owned(),
+            source,
+        }),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(ConfigFile::default()),
+        Err(source) => Err(ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        }),
     }
 }
 
@@ -124,6 +131,18 @@ mod tests {
         std::fs::write(&file, "portal_url = 'https://file.example/'").unwrap();
         let config = ClientConfig::load(no_env, Some(&file)).unwrap();
         assert_eq!(config.portal_url.as_str(), "https://file.example/");
+    }
+
+    #[test]
+    fn status_page_comes_from_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("config.toml");
+        std::fs::write(&file, "status_page_url = 'https://status.example/'").unwrap();
+        let config = ClientConfig::load(no_env, Some(&file)).unwrap();
+        assert_eq!(
+            config.status_page_url.map(String::from).as_deref(),
+            Some("https://status.example/")
+        );
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Talking to the portal over HTTP.
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use switchboard_api::{paths, ApiError, SignInOptions};
@@ -25,6 +26,8 @@ pub enum PortalClientError {
 pub struct PortalClient {
     base: Url,
     http: reqwest::Client,
+    /// The operator's status page: from configuration, then as the portal last said.
+    status_page: Arc<Mutex<Option<String>>>,
 }
 
 impl PortalClient {
@@ -35,7 +38,29 @@ impl PortalClient {
             .user_agent(concat!("Switchboard/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|error| PortalClientError::Setup(error.to_string()))?;
-        Ok(Self { base, http })
+        Ok(Self {
+            base,
+            http,
+            status_page: Arc::default(),
+        })
+    }
+
+    /// Where to send users when the portal does not answer, until the portal names one.
+    pub fn with_status_page(self, status_page: Option<Url>) -> Self {
+        self.remember_status_page(status_page.map(String::from));
+        self
+    }
+
+    fn remember_status_page(&self, status_page: Option<String>) {
+        if let Ok(mut known) = self.status_page.lock() {
+            if status_page.is_some() {
+                *known = status_page;
+            }
+        }
+    }
+
+    fn known_status_page(&self) -> Option<String> {
+        self.status_page.lock().ok().and_then(|known| known.clone())
     }
 
     pub fn base_url(&self) -> &Url {
@@ -95,12 +120,15 @@ impl PortalClient {
     /// Never fails: an unreachable portal is a state the sign-in screen shows.
     pub async fn status(&self) -> PortalStatus {
         match self.sign_in_options().await {
-            Ok(options) => PortalStatus::Reachable { options },
+            Ok(options) => {
+                self.remember_status_page(options.status_page_url.clone());
+                PortalStatus::Reachable { options }
+            }
             Err(error) => {
                 tracing::warn!(portal = %self.base, %error, "portal not reachable");
                 PortalStatus::Unreachable {
                     message: error.to_string(),
-                    status_page_url: None,
+                    status_page_url: self.known_status_page(),
                 }
             }
         }

@@ -1,6 +1,8 @@
 //! `ui/src/bindings/` is generated from the Rust types the front end sees; this fails when
 //! it is stale. Refresh with `UPDATE_SNAPSHOTS=1 cargo test -p switchboard-client --test bindings`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::Path;
 
 #[test]

@@ -1,6 +1,8 @@
 //! Against the real Secret Service: `cargo xtask test` runs these inside a private D-Bus
 //! session with gnome-keyring unlocked.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use switchboard_client::keychain::{Keychain, Secret, SecretKind};
 
 fn unique_account() -> String {

@@ -1,5 +1,7 @@
 //! The client core against a real portal over HTTP.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use switchboard_client::{PortalClient, PortalStatus};
 use switchboard_portal::config::PortalConfig;
 use switchboard_portal::crypto::EncryptionKey;
@@ -96,5 +98,34 @@ async fn axum_like_not_found(listener: tokio::net::TcpListener) {
         let _ = socket
             .write_all(format!("HTTP/1.1 404 Not Found\r\ncontent-type: text/html\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}", body.len()).as_bytes())
             .await;
+    }
+}
+
+#[tokio::test]
+async fn status_page_named_by_the_portal_is_offered_once_it_is_down() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = config(dir.path());
+    config.status_page_url = Some("https://status.example.test/".parse().unwrap());
+    let portal = Portal::bind(&config).await.unwrap();
+    let client = PortalClient::new(portal.url().clone()).unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(portal.serve(async {
+        let _ = stopped.await;
+    }));
+    assert!(matches!(
+        client.status().await,
+        PortalStatus::Reachable { .. }
+    ));
+    let _ = stop.send(());
+    server.await.unwrap().unwrap();
+
+    match client.status().await {
+        PortalStatus::Unreachable {
+            status_page_url, ..
+        } => assert_eq!(
+            status_page_url.as_deref(),
+            Some("https://status.example.test/")
+        ),
+        other => panic!("expected unreachable, got {other:?}"),
     }
 }

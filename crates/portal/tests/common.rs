@@ -1,5 +1,6 @@
 //! Starts a real portal in-process on a loopback port, with its own SQLite file.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 #![allow(dead_code)]
 
 use std::path::Path;

@@ -1,5 +1,7 @@
 //! The portal over real HTTP.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use switchboard_api::{ApiError, ErrorCode, Health, HealthStatus, ProviderKind, SignInOptions};
