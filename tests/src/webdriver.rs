@@ -138,7 +138,22 @@ impl Session {
         }
     }
 
+    /// Waits until the page has painted twice more, so a screenshot shows the current DOM.
+    pub async fn wait_for_paint(&self) -> Result<()> {
+        self.call(
+            reqwest::Method::POST,
+            "/execute/async",
+            Some(json!({
+                "script": "const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
+                "args": [],
+            })),
+        )
+        .await?;
+        Ok(())
+    }
+
     pub async fn screenshot_png(&self) -> Result<Vec<u8>> {
+        self.wait_for_paint().await?;
         let value = self.call(reqwest::Method::GET, "/screenshot", None).await?;
         let encoded = value.as_str().ok_or_else(|| anyhow!("no screenshot"))?;
         Ok(base64::engine::general_purpose::STANDARD.decode(encoded)?)

@@ -67,7 +67,7 @@ pub fn ensure_system_packages(packages: &[&str]) -> Result<()> {
     eprintln!("xtask: installing system packages: {}", missing.join(" "));
     run(cmd("apt-get").args(["update", "-qq"]))?;
     run(cmd("apt-get")
-        .args(["install", "-y", "-qq", "--no-install-recommends"])
+        .args(["install", "-y", "-qq"])
         .args(&missing)
         .env("DEBIAN_FRONTEND", "noninteractive"))
 }
