@@ -29,8 +29,11 @@ fn portal_config(dir: &std::path::Path, listen: &str) -> PortalConfig {
             issuer: "http://127.0.0.1:9/acme-sso".parse().unwrap(),
             client_id: "portal".into(),
             client_secret_file: None,
+            apple_team_id: None,
+            apple_key_id: None,
         }],
         password_sign_in: true,
+        app_redirect_scheme: switchboard_portal::config::DEFAULT_APP_SCHEME.into(),
     }
 }
 

@@ -147,7 +147,13 @@ pub fn run(args: TestArgs) -> Result<()> {
             ),
         );
         if app_built {
-            let report = target.join("nextest").join("default").join("junit.xml");
+            // nextest keeps its reports under the workspace's own target/, whatever
+            // CARGO_TARGET_DIR says.
+            let report = root
+                .join("target")
+                .join("nextest")
+                .join("default")
+                .join("junit.xml");
             let _ = std::fs::remove_file(&report);
             let result = run_rust_tests(&root, &target, tauri_driver.as_deref(), args.no_e2e);
             tally.add_junit(&report);

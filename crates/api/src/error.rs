@@ -10,6 +10,18 @@ pub enum ErrorCode {
     NotFound,
     BadRequest,
     Internal,
+    /// A parameter is missing or malformed.
+    InvalidRequest,
+    /// The redirect URI is not one the app may use; nothing was redirected.
+    InvalidRedirectUri,
+    UnknownProvider,
+    /// The code, refresh token or ticket is wrong, used, expired or revoked.
+    InvalidGrant,
+    UnsupportedGrantType,
+    /// The access token is missing, wrong or expired: refresh, or sign in again.
+    InvalidToken,
+    /// The identity provider could not be reached or answered wrongly.
+    ProviderUnavailable,
 }
 
 /// Every error the portal answers with: a stable code and a message a user can act on.

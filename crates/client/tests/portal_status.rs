@@ -19,6 +19,7 @@ fn config(dir: &std::path::Path) -> PortalConfig {
         encryption_key_file: Some(key),
         providers: vec![],
         password_sign_in: true,
+        app_redirect_scheme: switchboard_portal::config::DEFAULT_APP_SCHEME.into(),
     }
 }
 

@@ -56,6 +56,16 @@ pub struct PortalConfig {
     pub providers: Vec<ProviderConfig>,
     #[serde(default = "default_true")]
     pub password_sign_in: bool,
+    /// The desktop app's custom URL scheme: `<scheme>://oauth/callback` is the redirect URI
+    /// it may use besides loopback ones.
+    #[serde(default = "default_app_scheme")]
+    pub app_redirect_scheme: String,
+}
+
+pub const DEFAULT_APP_SCHEME: &str = "example.switchboard.desktop";
+
+fn default_app_scheme() -> String {
+    DEFAULT_APP_SCHEME.to_owned()
 }
 
 fn default_true() -> bool {
@@ -74,8 +84,13 @@ pub struct ProviderConfig {
     /// The OpenID issuer (discovery base).
     pub issuer: Url,
     pub client_id: String,
-    /// File holding the client secret (Apple: the team's ES256 key file).
+    /// File holding the client secret (Apple: the team's ES256 key file, `.p8`).
     pub client_secret_file: Option<PathBuf>,
+    /// Apple only: the team id and the key id of the `.p8` key.
+    #[serde(default)]
+    pub apple_team_id: Option<String>,
+    #[serde(default)]
+    pub apple_key_id: Option<String>,
 }
 
 impl PortalConfig {

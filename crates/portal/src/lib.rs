@@ -1,21 +1,26 @@
 //! Switchboard's portal: the identity broker between providers and the desktop app, and
 //! the source of each account's softphone settings.
 
+pub mod clock;
 pub mod config;
 pub mod crypto;
 pub mod db;
 mod error;
+pub mod login;
 pub mod openapi;
 pub mod password;
+pub mod providers;
 mod routes;
 pub mod seed;
+pub mod sessions;
+pub mod tokens;
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use sqlx::SqlitePool;
 use switchboard_api::{paths, SignInOptions};
@@ -29,6 +34,12 @@ pub use error::PortalError;
 pub struct AppState {
     pub pool: SqlitePool,
     pub sign_in_options: Arc<SignInOptions>,
+    pub providers: Arc<providers::Providers>,
+    pub clock: clock::SharedClock,
+    pub key: crypto::EncryptionKey,
+    /// The portal's issuer identifier (its public URL), sent to the app as `iss`.
+    pub issuer: String,
+    pub app_scheme: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +53,8 @@ pub enum StartError {
         addr: SocketAddr,
         source: std::io::Error,
     },
+    #[error(transparent)]
+    Provider(#[from] providers::ProviderError),
     #[error("cannot form the portal's URL from its address: {0}")]
     LocalUrl(url::ParseError),
     #[error("the portal stopped with an error: {0}")]
@@ -56,6 +69,14 @@ pub fn router(state: AppState) -> Router {
             paths::SIGN_IN_OPTIONS,
             get(routes::sign_in_options::sign_in_options),
         )
+        .route(paths::AUTHORIZE, get(routes::broker::authorize))
+        .route(
+            paths::PROVIDER_CALLBACK,
+            get(routes::broker::callback_query).post(routes::broker::callback_form),
+        )
+        .route(paths::TOKEN, post(routes::token::token))
+        .route(paths::REVOKE, post(routes::token::revoke))
+        .route(paths::SIP_PROFILE, get(routes::sip_profile::sip_profile))
         .fallback(|| async { PortalError::NotFound })
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
@@ -75,6 +96,15 @@ pub struct Portal {
 impl Portal {
     /// Opens the database (running migrations) and binds the listen address.
     pub async fn bind(config: &PortalConfig) -> Result<Self, StartError> {
+        Self::bind_with_clock(config, Arc::new(clock::SystemClock)).await
+    }
+
+    /// As `bind`, with the clock every time-dependent decision reads (tests set it).
+    pub async fn bind_with_clock(
+        config: &PortalConfig,
+        clock: clock::SharedClock,
+    ) -> Result<Self, StartError> {
+        let key = config.encryption_key()?;
         let pool = db::connect(&config.database_url).await?;
         let listener =
             TcpListener::bind(config.listen)
@@ -91,9 +121,16 @@ impl Portal {
             Some(url) => url.clone(),
             None => Url::parse(&format!("http://{local}/")).map_err(StartError::LocalUrl)?,
         };
+        let providers =
+            providers::Providers::new(&config.providers, url.clone(), Arc::clone(&clock))?;
         let state = AppState {
             pool,
             sign_in_options: Arc::new(routes::sign_in_options::from_config(config)),
+            providers: Arc::new(providers),
+            clock,
+            key,
+            issuer: url.to_string(),
+            app_scheme: config.app_redirect_scheme.clone(),
         };
         Ok(Self {
             listener,

@@ -11,11 +11,35 @@ use utoipa::OpenApi;
     ),
     paths(
         crate::routes::health::health,
-        crate::routes::sign_in_options::sign_in_options
+        crate::routes::sign_in_options::sign_in_options,
+        crate::routes::broker::authorize,
+        crate::routes::broker::callback_query,
+        crate::routes::broker::callback_form,
+        crate::routes::token::token,
+        crate::routes::token::revoke,
+        crate::routes::sip_profile::sip_profile,
     ),
-    components(schemas(switchboard_api::ApiError, switchboard_api::ErrorCode))
+    components(schemas(
+        switchboard_api::ApiError,
+        switchboard_api::ErrorCode,
+        switchboard_api::SessionTokens,
+    )),
+    modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
 
 pub fn document() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();

@@ -50,8 +50,11 @@ pub fn test_config(data_dir: &Path) -> PortalConfig {
             issuer: "http://127.0.0.1:1/acme-sso".parse().unwrap(),
             client_id: "portal".into(),
             client_secret_file: None,
+            apple_team_id: None,
+            apple_key_id: None,
         }],
         password_sign_in: true,
+        app_redirect_scheme: switchboard_portal::config::DEFAULT_APP_SCHEME.into(),
     }
 }
 

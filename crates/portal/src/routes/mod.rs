@@ -1,2 +1,5 @@
+pub mod broker;
 pub mod health;
 pub mod sign_in_options;
+pub mod sip_profile;
+pub mod token;

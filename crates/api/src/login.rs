@@ -1,0 +1,111 @@
+//! Login steps: every sign-in path answers with one of these, and the app's screens are
+//! views of them. Standard OAuth where a word exists (token, refresh, revoke); typed steps
+//! for what OAuth has none for.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+use utoipa::ToSchema;
+
+/// Who is signed in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
+pub struct AccountSummary {
+    pub account_id: String,
+    pub username: String,
+    pub display_name: String,
+    pub extension: String,
+    pub organization_name: String,
+}
+
+/// A signed-in session: a short-lived access token and a rotating refresh token. Also the
+/// answer of the `refresh_token` grant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
+pub struct SessionTokens {
+    pub access_token: String,
+    /// Always "Bearer".
+    pub token_type: String,
+    /// Seconds the access token lives.
+    pub expires_in: u64,
+    /// Store it in the OS keychain only; it changes on every refresh.
+    pub refresh_token: String,
+    pub account: AccountSummary,
+}
+
+/// One account of the chooser.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
+pub struct AccountChoice {
+    pub account_id: String,
+    pub display_name: String,
+    pub extension: String,
+    pub organization_name: String,
+    /// The email that reached this account is a login email of several accounts (a shared
+    /// or group address): the chooser says so.
+    pub reached_through_shared_email: bool,
+}
+
+/// Why an identity must be linked by username and password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkReason {
+    /// No account signs in with this email through this provider.
+    NoAccountForEmail,
+    /// The provider does not vouch for the email address.
+    EmailUnverified,
+    /// The organization has not enabled this provider for the identity's domain or tenant.
+    ProviderNotEnabled,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum LoginStep {
+    SignedIn {
+        session: SessionTokens,
+    },
+    /// The password was right; the account has an authenticator app.
+    MfaRequired {
+        ticket: String,
+        expires_in: u64,
+    },
+    /// This identity reaches several accounts.
+    ChooseAccount {
+        ticket: String,
+        expires_in: u64,
+        accounts: Vec<AccountChoice>,
+        remembered_account_id: Option<String>,
+    },
+    /// The identity is not linked to any account yet: ask the account's username and
+    /// password once.
+    LinkAccount {
+        ticket: String,
+        expires_in: u64,
+        email: Option<String>,
+        reason: LinkReason,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum SipTransport {
+    Udp,
+    Tcp,
+    Tls,
+}
+
+/// The softphone settings of the signed-in account (`GET /v1/sip-profile`, with an ETag).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
+pub struct SipProfile {
+    pub extension: String,
+    pub display_name: String,
+    pub sip_user: String,
+    pub auth_user: String,
+    /// Store it in the OS keychain only.
+    pub password: String,
+    pub domain: String,
+    pub registrar: String,
+    pub outbound_proxy: Option<String>,
+    pub transport: SipTransport,
+    pub stun_server: Option<String>,
+    pub turn_server: Option<String>,
+    pub voicemail_number: Option<String>,
+    /// Changes whenever any setting changes.
+    pub version: i64,
+}

@@ -1,0 +1,139 @@
+//! The signed-in account's softphone settings, versioned with an ETag.
+
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use switchboard_api::{ApiError, ErrorCode, SipProfile, SipTransport};
+
+use crate::error::PortalError;
+use crate::{sessions, AppState};
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+}
+
+fn invalid_token() -> PortalError {
+    PortalError::Client(
+        StatusCode::UNAUTHORIZED,
+        ErrorCode::InvalidToken,
+        "Your sign-in has expired. Refresh it or sign in again.".into(),
+    )
+}
+
+type SipRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    i64,
+);
+
+/// The account's SIP settings. Send `If-None-Match` with the last ETag to get 304 when
+/// nothing changed.
+#[utoipa::path(
+    get,
+    path = "/v1/sip-profile",
+    tag = "provisioning",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The SIP profile; the ETag header names its version", body = SipProfile),
+        (status = 304, description = "Unchanged since the ETag sent"),
+        (status = 401, description = "Missing, expired or revoked access token", body = ApiError),
+    )
+)]
+pub async fn sip_profile(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, PortalError> {
+    let token = bearer(&headers).ok_or_else(invalid_token)?;
+    let account_id = sessions::account_for_access_token(&state.pool, token, state.clock.now())
+        .await?
+        .ok_or_else(invalid_token)?;
+    let row: Option<SipRow> = sqlx::query_as(
+        "SELECT a.extension, a.display_name, p.sip_user, p.auth_user, p.password_encrypted, p.sip_domain,
+                p.registrar, p.outbound_proxy, p.transport, p.stun_server, p.turn_server, p.voicemail_number, p.version
+         FROM sip_profiles p JOIN accounts a ON a.id = p.account_id WHERE p.account_id = ?",
+    )
+    .bind(&account_id)
+    .fetch_optional(&state.pool)
+    .await
+    .map_err(crate::db::DbError::from)?;
+    let Some((
+        extension,
+        display_name,
+        sip_user,
+        auth_user,
+        password,
+        domain,
+        registrar,
+        outbound_proxy,
+        transport,
+        stun_server,
+        turn_server,
+        voicemail_number,
+        version,
+    )) = row
+    else {
+        return Err(PortalError::Client(
+            StatusCode::NOT_FOUND,
+            ErrorCode::NotFound,
+            "This account has no phone settings yet. Ask your administrator.".into(),
+        ));
+    };
+    let etag = format!("\"v{version}\"");
+    let cache = [
+        (header::ETAG, etag.clone()),
+        (header::CACHE_CONTROL, "no-store".to_owned()),
+    ];
+    let unchanged = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.split(',').any(|tag| tag.trim() == etag));
+    if unchanged {
+        return Ok((StatusCode::NOT_MODIFIED, cache).into_response());
+    }
+    let password = state
+        .key
+        .decrypt(&password)
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .ok_or_else(|| {
+            PortalError::Database(crate::db::DbError::Encode(
+                "a SIP password cannot be decrypted with the configured key".into(),
+            ))
+        })?;
+    let transport = match transport.as_str() {
+        "udp" => SipTransport::Udp,
+        "tcp" => SipTransport::Tcp,
+        _ => SipTransport::Tls,
+    };
+    let profile = SipProfile {
+        extension,
+        display_name,
+        sip_user,
+        auth_user,
+        password,
+        domain,
+        registrar,
+        outbound_proxy,
+        transport,
+        stun_server,
+        turn_server,
+        voicemail_number,
+        version,
+    };
+    Ok((cache, Json(profile)).into_response())
+}
