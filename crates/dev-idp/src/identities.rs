@@ -227,6 +227,19 @@ pub fn demo_identities() -> Vec<DemoIdentity> {
             Some("acme.example"),
             false,
         ),
+        // A consumer Google account made with Alice's work address: verified, but no
+        // Workspace (`hd`), so Acme's "Google for acme.example" does not cover it.
+        Spec {
+            login_hint: "alice.consumer@gmail.example",
+            ..google(
+                "google-alice-consumer",
+                "alice@acme.example",
+                "108345940387152260735",
+                "Alice (personal Google account)",
+                None,
+                true,
+            )
+        },
         // Entra: Acme's own tenant.
         entra(EntraUser {
             id: "entra-acme-maria",
@@ -327,7 +340,7 @@ mod tests {
     }
 
     #[test]
-    fn there_are_exactly_the_eleven_demo_identities() {
+    fn there_are_exactly_the_twelve_demo_identities() {
         let ids: Vec<_> = demo_identities().into_iter().map(|i| i.id).collect();
         assert_eq!(
             ids,
@@ -337,6 +350,7 @@ mod tests {
                 "google-nora",
                 "google-newbie",
                 "google-eve",
+                "google-alice-consumer",
                 "entra-acme-maria",
                 "entra-acme-tom",
                 "entra-contoso-mallory",

@@ -1,8 +1,8 @@
 //! RS256 signing keys, persisted in `<data_dir>/dev-idp-keys.json` so restarts keep them.
 //!
 //! The store has one *current* key (signs new tokens) and any number of *previous* keys
-//! (still published in the JWKS so tokens they signed keep verifying). Rotation is then
-//! "push the current key to the front of `previous`, generate a new current, save".
+//! (still published in the JWKS so tokens they signed keep verifying). Rotation makes a new
+//! current key and keeps only the one before it published (see [`KeyStore::rotated`]).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -26,6 +26,9 @@ pub const KEY_BITS: usize = 2048;
 
 /// The only algorithm the dev IdP signs with.
 pub const ALG_RS256: &str = "RS256";
+
+/// How many keys are published after a rotation: the new current key and the one before.
+pub const MAX_PUBLISHED_KEYS: usize = 2;
 
 const KEY_FILE_VERSION: u32 = 1;
 
@@ -161,6 +164,17 @@ impl KeyStore {
     /// Where the key file lives inside `data_dir`.
     pub fn path_in(data_dir: &Path) -> PathBuf {
         data_dir.join(KEY_FILE_NAME)
+    }
+
+    /// The store after a rotation: `new_current` signs from now on, the current key stays
+    /// published so tokens it signed keep verifying, older keys are dropped.
+    pub fn rotated(&self, new_current: SigningKey) -> Self {
+        let mut previous = vec![self.current.clone()];
+        previous.truncate(MAX_PUBLISHED_KEYS - 1);
+        Self {
+            current: new_current,
+            previous,
+        }
     }
 
     /// The key that signs new tokens.
@@ -352,6 +366,22 @@ mod tests {
             ]
         );
         assert!(loaded.find(old.current().kid()).is_some());
+    }
+
+    #[test]
+    fn rotation_keeps_only_the_previous_key() {
+        let first = KeyStore::new(SigningKey::generate().unwrap());
+        let second = first.rotated(SigningKey::generate().unwrap());
+        let third = second.rotated(SigningKey::generate().unwrap());
+        let kids: Vec<_> = third.keys().map(|k| k.kid().to_owned()).collect();
+        assert_eq!(
+            kids,
+            vec![
+                third.current().kid().to_owned(),
+                second.current().kid().to_owned()
+            ]
+        );
+        assert!(third.find(first.current().kid()).is_none());
     }
 
     #[cfg(unix)]

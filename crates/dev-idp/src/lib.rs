@@ -5,13 +5,19 @@
 //! sharing one JWK set at `{base}jwks`. Signing keys persist in the data folder (see
 //! [`keys`]), and a fixed set of demo people (see [`identities`]) can sign in.
 //!
+//! Each issuer is a working OpenID provider for one confidential client, [`CLIENT_ID`]
+//! (see [`client`]): `GET {issuer}/authorize` (code flow, PKCE S256 required, `login_hint`
+//! signs in without a page, otherwise a picker), `POST {issuer}/token` (RS256 ID tokens), and
+//! `POST {base}admin/rotate-keys`. Tests spoil tokens on purpose with [`forge`] knobs and
+//! control time with a [`ManualClock`].
+//!
 //! ```no_run
 //! # async fn demo() -> Result<(), switchboard_dev_idp::DevIdpError> {
 //! use switchboard_dev_idp::{bind, DevIdpConfig};
 //! let idp = bind(DevIdpConfig {
 //!     listen: "127.0.0.1:0".parse().expect("address"),
-//!     public_url: None,
 //!     data_dir: "./.demo-data/dev-idp".into(),
+//!     ..DevIdpConfig::default()
 //! })
 //! .await?;
 //! println!("dev-idp={}", idp.url());
@@ -19,30 +25,45 @@
 //! # }
 //! ```
 
+use std::collections::HashSet;
 use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::path::PathBuf;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use tokio::net::TcpListener;
 use url::Url;
 
+mod authorize;
+pub mod client;
+pub mod clock;
+mod codes;
 pub mod error;
+pub mod forge;
 pub mod identities;
+pub mod jwt;
 pub mod keys;
+mod params;
 pub mod profiles;
 mod routes;
+mod token;
 
-pub use error::{DevIdpError, HttpError};
+pub use client::{ClientRegistry, APPLE_AUDIENCE, CLIENT_ID, DEFAULT_CLIENT_SECRET};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use codes::CODE_LIFETIME_SECS;
+pub use error::{DevIdpError, HttpError, OAuthError};
+pub use forge::{Forgery, CANCEL_PARAM, FORGE_PARAM};
 pub use identities::{demo_identities, DemoIdentity, ProfileClaims};
 pub use keys::{Jwk, JwkSet, KeyStore, SigningKey};
 pub use profiles::{
     demo_tenants, DiscoveryDocument, Profile, Tenant, ACME_TENANT_ID, CONTOSO_TENANT_ID,
 };
 pub use routes::router;
+pub use token::{ACCESS_TOKEN_LIFETIME_SECS, ID_TOKEN_LIFETIME_SECS};
 
-/// How to start the dev IdP.
-#[derive(Debug, Clone)]
+/// How to start the dev IdP. [`Default`] listens on `127.0.0.1:0` with the demo's client
+/// secret, the system clock and `./.demo-data/dev-idp`.
+#[derive(Clone)]
 pub struct DevIdpConfig {
     /// Address to listen on; port 0 picks a free port.
     pub listen: SocketAddr,
@@ -51,6 +72,42 @@ pub struct DevIdpConfig {
     pub public_url: Option<Url>,
     /// Where the signing keys are kept (`dev-idp-keys.json`).
     pub data_dir: PathBuf,
+    /// The secret of the client [`CLIENT_ID`] at every issuer but Apple's.
+    pub client_secret: String,
+    /// The P-256 public key (SPKI PEM, "BEGIN PUBLIC KEY") Apple client secret JWTs must be
+    /// signed with. `None`: their form and claims are checked, not their signature.
+    pub apple_client_public_key_pem: Option<String>,
+    /// Where "now" comes from (token times, code expiry, client secret JWT checks).
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Default for DevIdpConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0),
+            public_url: None,
+            data_dir: PathBuf::from("./.demo-data/dev-idp"),
+            client_secret: DEFAULT_CLIENT_SECRET.to_owned(),
+            apple_client_public_key_pem: None,
+            clock: Arc::new(SystemClock),
+        }
+    }
+}
+
+impl std::fmt::Debug for DevIdpConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print the client secret.
+        f.debug_struct("DevIdpConfig")
+            .field("listen", &self.listen)
+            .field("public_url", &self.public_url)
+            .field("data_dir", &self.data_dir)
+            .field(
+                "apple_client_public_key_pem",
+                &self.apple_client_public_key_pem.is_some(),
+            )
+            .field("clock", &self.clock)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Shared state of the HTTP handlers: cheap to clone.
@@ -61,20 +118,45 @@ pub struct AppState {
 
 struct StateInner {
     base_url: Url,
-    keys: KeyStore,
+    data_dir: PathBuf,
+    /// Swapped whole on rotation; handlers take a snapshot.
+    keys: RwLock<Arc<KeyStore>>,
+    /// One rotation at a time.
+    rotation: tokio::sync::Mutex<()>,
+    /// The key `unknown_kid` tokens are signed with: never published.
+    rogue_key: tokio::sync::OnceCell<SigningKey>,
     tenants: Vec<Tenant>,
     identities: Vec<DemoIdentity>,
+    clients: ClientRegistry,
+    codes: codes::CodeStore,
+    clock: Arc<dyn Clock>,
+    /// Apple identities that already got their `user` (name) form field: Apple sends it on
+    /// the first authorization only.
+    apple_user_sent: Mutex<HashSet<String>>,
 }
 
 impl AppState {
-    /// State for the demo tenants and identities. `base_url` is normalized to end with `/`.
-    pub fn new(base_url: Url, keys: KeyStore) -> Result<Self, DevIdpError> {
+    /// State for the demo tenants and identities, with the client, clock and data folder of
+    /// `config` (its `listen` and `public_url` are not used). `base_url` is normalized to end
+    /// with `/`.
+    pub fn new(base_url: Url, keys: KeyStore, config: &DevIdpConfig) -> Result<Self, DevIdpError> {
+        let clients = ClientRegistry::new(
+            &config.client_secret,
+            config.apple_client_public_key_pem.as_deref(),
+        )?;
         Ok(Self {
             inner: Arc::new(StateInner {
                 base_url: normalize_base_url(base_url)?,
-                keys,
+                data_dir: config.data_dir.clone(),
+                keys: RwLock::new(Arc::new(keys)),
+                rotation: tokio::sync::Mutex::new(()),
+                rogue_key: tokio::sync::OnceCell::new(),
                 tenants: demo_tenants(),
                 identities: demo_identities(),
+                clients,
+                codes: codes::CodeStore::default(),
+                clock: Arc::clone(&config.clock),
+                apple_user_sent: Mutex::new(HashSet::new()),
             }),
         })
     }
@@ -84,8 +166,20 @@ impl AppState {
         &self.inner.base_url
     }
 
-    pub fn keys(&self) -> &KeyStore {
-        &self.inner.keys
+    /// The folder the keys are saved in.
+    pub fn data_dir(&self) -> &Path {
+        &self.inner.data_dir
+    }
+
+    /// A snapshot of the signing keys.
+    pub fn keys(&self) -> Arc<KeyStore> {
+        Arc::clone(
+            &self
+                .inner
+                .keys
+                .read()
+                .unwrap_or_else(PoisonError::into_inner),
+        )
     }
 
     pub fn tenants(&self) -> &[Tenant] {
@@ -94,6 +188,15 @@ impl AppState {
 
     pub fn identities(&self) -> &[DemoIdentity] {
         &self.inner.identities
+    }
+
+    pub fn clients(&self) -> &ClientRegistry {
+        &self.inner.clients
+    }
+
+    /// Seconds since the epoch, from the configured clock.
+    pub fn now(&self) -> u64 {
+        self.inner.clock.now()
     }
 
     /// Every served profile.
@@ -115,6 +218,75 @@ impl AppState {
             .map(|t| Profile::Entra {
                 tenant_id: t.id.to_owned(),
             })
+    }
+
+    /// The identities that can sign in at `profile`.
+    pub fn identities_of<'a>(
+        &'a self,
+        profile: &'a Profile,
+    ) -> impl Iterator<Item = &'a DemoIdentity> + 'a {
+        self.inner
+            .identities
+            .iter()
+            .filter(move |i| &i.profile == profile)
+    }
+
+    /// The identity of `profile` a `login_hint` names: its id, or its login hint (ASCII
+    /// case-insensitive, as emails are compared).
+    pub fn find_identity(&self, profile: &Profile, hint: &str) -> Option<&DemoIdentity> {
+        let hint = hint.trim();
+        self.inner.identities.iter().find(|i| {
+            &i.profile == profile && (i.id == hint || i.login_hint.eq_ignore_ascii_case(hint))
+        })
+    }
+
+    /// Generates a new current signing key, keeps the previous one published (two keys at
+    /// most), saves the key file, and returns the new kid. Tokens signed before keep
+    /// verifying against the JWKS.
+    pub async fn rotate_keys(&self) -> Result<String, DevIdpError> {
+        let _one_at_a_time = self.inner.rotation.lock().await;
+        let current = self.keys();
+        let data_dir = self.inner.data_dir.clone();
+        let rotated = tokio::task::spawn_blocking(move || -> Result<KeyStore, DevIdpError> {
+            let rotated = current.rotated(SigningKey::generate()?);
+            rotated.save(&data_dir)?;
+            Ok(rotated)
+        })
+        .await
+        .map_err(|e| DevIdpError::Task(e.to_string()))??;
+        let kid = rotated.current().kid().to_owned();
+        *self
+            .inner
+            .keys
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = Arc::new(rotated);
+        tracing::info!(kid, "rotated the signing key");
+        Ok(kid)
+    }
+
+    pub(crate) fn codes(&self) -> &codes::CodeStore {
+        &self.inner.codes
+    }
+
+    /// The never-published key of `unknown_kid` tokens (made on first use).
+    pub(crate) async fn rogue_key(&self) -> Result<&SigningKey, DevIdpError> {
+        self.inner
+            .rogue_key
+            .get_or_try_init(|| async {
+                tokio::task::spawn_blocking(SigningKey::generate)
+                    .await
+                    .map_err(|e| DevIdpError::Task(e.to_string()))?
+            })
+            .await
+    }
+
+    /// Whether this is the identity's first Apple authorization (true once per identity).
+    pub(crate) fn first_apple_authorization(&self, identity_id: &str) -> bool {
+        self.inner
+            .apple_user_sent
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(identity_id.to_owned())
     }
 }
 
@@ -141,6 +313,11 @@ pub struct DevIdp {
 
 /// Loads (or creates) the signing keys and binds the listener.
 pub async fn bind(config: DevIdpConfig) -> Result<DevIdp, DevIdpError> {
+    // Check the client configuration before touching the disk or the network.
+    ClientRegistry::new(
+        &config.client_secret,
+        config.apple_client_public_key_pem.as_deref(),
+    )?;
     let data_dir = config.data_dir.clone();
     let keys = tokio::task::spawn_blocking(move || KeyStore::load_or_create(&data_dir))
         .await
@@ -153,11 +330,11 @@ pub async fn bind(config: DevIdpConfig) -> Result<DevIdp, DevIdpError> {
             source,
         })?;
     let local_addr = listener.local_addr().map_err(DevIdpError::LocalAddr)?;
-    let base_url = match config.public_url {
+    let base_url = match config.public_url.clone() {
         Some(url) => url,
         None => local_base_url(local_addr)?,
     };
-    let state = AppState::new(base_url, keys)?;
+    let state = AppState::new(base_url, keys, &config)?;
     Ok(DevIdp {
         listener,
         local_addr,
@@ -187,6 +364,7 @@ impl DevIdp {
         self.local_addr
     }
 
+    /// The server's state; clone it before [`DevIdp::serve`] to rotate keys in process.
     pub fn state(&self) -> &AppState {
         &self.state
     }

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use switchboard_dev_idp::{bind, DevIdpConfig};
+use switchboard_dev_idp::{bind, DevIdpConfig, DEFAULT_CLIENT_SECRET};
 use tracing_subscriber::EnvFilter;
 use url::Url;
 
@@ -30,6 +30,21 @@ struct Args {
     /// Folder for the signing keys (dev-idp-keys.json); created when missing.
     #[arg(long, env = "DEV_IDP_DATA_DIR", default_value = "./.demo-data/dev-idp")]
     data_dir: PathBuf,
+
+    /// Secret of the client `switchboard-portal` at every issuer but Apple's.
+    #[arg(
+        long,
+        env = "DEV_IDP_CLIENT_SECRET",
+        default_value = DEFAULT_CLIENT_SECRET,
+        hide_default_value = true,
+        hide_env_values = true
+    )]
+    client_secret: String,
+
+    /// P-256 public key (SPKI PEM file) Apple client secret JWTs must be signed with;
+    /// without it only their form and claims are checked.
+    #[arg(long, env = "DEV_IDP_APPLE_CLIENT_PUBLIC_KEY")]
+    apple_client_public_key: Option<PathBuf>,
 }
 
 #[tokio::main]
@@ -43,10 +58,27 @@ async fn main() -> ExitCode {
         )
         .init();
 
+    let apple_client_public_key_pem = match &args.apple_client_public_key {
+        None => None,
+        Some(path) => match std::fs::read_to_string(path) {
+            Ok(pem) => Some(pem),
+            Err(error) => {
+                tracing::error!(
+                    "could not read the Apple client public key {}: {error}",
+                    path.display()
+                );
+                return ExitCode::FAILURE;
+            }
+        },
+    };
+
     let idp = match bind(DevIdpConfig {
         listen: args.listen,
         public_url: args.public_url,
         data_dir: args.data_dir,
+        client_secret: args.client_secret,
+        apple_client_public_key_pem,
+        ..DevIdpConfig::default()
     })
     .await
     {

@@ -8,11 +8,14 @@
 //! GET /entra/{tenant_id}/v2.0/.well-known/openid-configuration
 //! GET /apple/.well-known/openid-configuration
 //! GET /acme-sso/.well-known/openid-configuration
+//! GET  {issuer}/authorize                                authorization code flow (see authorize.rs)
+//! POST {issuer}/token                                    code for ID token (see token.rs)
+//! POST /admin/rotate-keys                                new current key, previous kept published
 //! ```
 //!
 //! Per-issuer endpoints live in [`issuer_routes`], nested under each issuer's path; their
-//! handlers take an [`Issuer`] extractor that says which profile they serve, so a later
-//! `/authorize` or `/token` is written once for all issuers.
+//! handlers take an [`Issuer`] extractor that says which profile they serve, so
+//! `/authorize` and `/token` are written once for all issuers.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -21,7 +24,7 @@ use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderValue};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -38,6 +41,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(index))
         .route("/identities", get(identities))
         .route("/jwks", get(jwks))
+        .route("/admin/rotate-keys", post(rotate_keys))
         .nest("/google", issuer_routes(IssuerKind::Google))
         .nest("/entra/{tenant_id}/v2.0", issuer_routes(IssuerKind::Entra))
         .nest("/apple", issuer_routes(IssuerKind::Apple))
@@ -61,6 +65,8 @@ enum IssuerKind {
 fn issuer_routes(kind: IssuerKind) -> Router<AppState> {
     Router::new()
         .route("/.well-known/openid-configuration", get(discovery))
+        .route("/authorize", get(crate::authorize::authorize))
+        .route("/token", post(crate::token::token))
         .layer(Extension(kind))
 }
 
@@ -116,6 +122,24 @@ async fn jwks(State(state): State<AppState>) -> Response {
         HeaderValue::from_static("public, max-age=300"),
     );
     response
+}
+
+/// The answer of `POST /admin/rotate-keys`.
+#[derive(Serialize)]
+struct RotatedKeys {
+    /// The new current key's id: it signs from now on.
+    kid: String,
+    /// Every published kid, the current one first.
+    published: Vec<String>,
+}
+
+async fn rotate_keys(State(state): State<AppState>) -> Result<Json<RotatedKeys>, HttpError> {
+    let kid = state.rotate_keys().await.map_err(|e| {
+        tracing::error!("key rotation failed: {e}");
+        HttpError::internal(format!("Key rotation failed: {e}"))
+    })?;
+    let published = state.keys().keys().map(|k| k.kid().to_owned()).collect();
+    Ok(Json(RotatedKeys { kid, published }))
 }
 
 async fn not_found() -> HttpError {
@@ -194,7 +218,8 @@ async fn index(State(state): State<AppState>) -> Html<String> {
     Html(index_page(&identities_view(&state)))
 }
 
-fn escape(text: &str) -> String {
+/// Escapes text for HTML content and double- or single-quoted attributes.
+pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -256,11 +281,25 @@ For the demo and tests only: anyone can sign in as anyone here.</p>
         html,
         r#"</tbody>
 </table>
+<h2>Signing in</h2>
+<p>Each issuer serves <code>/authorize</code> (code flow, PKCE S256 required; <code>login_hint</code>
+with an identity's id or email signs it in without a page) and <code>/token</code> for one client,
+<code>{client_id}</code> (<code>client_secret_basic</code> or <code>client_secret_post</code>; at Apple the
+secret is an ES256 client secret JWT, as at Apple). <code>POST admin/rotate-keys</code> rotates the
+signing key. Tests spoil the next ID token by adding <code>{forge}=KNOB</code> to the authorize URL:
+{knobs}.</p>
 <h2>Demo identities</h2>
 <table>
 <thead><tr><th scope="col">Name</th><th scope="col">Login hint</th><th scope="col">Email</th><th scope="col">Verified</th><th scope="col">Provider</th><th scope="col">Subject</th><th scope="col">Other claims</th></tr></thead>
 <tbody>
-"#
+"#,
+        client_id = escape(crate::client::CLIENT_ID),
+        forge = crate::forge::FORGE_PARAM,
+        knobs = crate::forge::Forgery::ALL
+            .iter()
+            .map(|f| format!("<code>{}</code> ({})", f.name(), escape(f.description())))
+            .collect::<Vec<_>>()
+            .join(", "),
     );
     for i in &view.identities {
         let label = view

@@ -78,3 +78,21 @@ async fn binary_reports_a_bad_listen_address() {
     assert!(output.stdout.is_empty());
     assert!(String::from_utf8_lossy(&output.stderr).contains("--listen"));
 }
+
+#[tokio::test]
+async fn binary_reports_an_unreadable_apple_client_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_switchboard-dev-idp"))
+        .args(["--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path())
+        .arg("--apple-client-public-key")
+        .arg(dir.path().join("missing.pem"))
+        .env("RUST_LOG", "error")
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(output.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("Apple client public key"));
+}

@@ -35,6 +35,7 @@ impl Running {
             listen: "127.0.0.1:0".parse().unwrap(),
             public_url,
             data_dir: data_dir.to_owned(),
+            ..DevIdpConfig::default()
         })
         .await
         .unwrap();
@@ -361,6 +362,9 @@ async fn root_page_lists_profiles_and_identities() {
         "Mallory (Contoso)",
         "k7x2q9@privaterelay.appleid.com",
         "newbie@gmail.com",
+        "switchboard-portal",
+        "dev_idp_forge",
+        "unknown_kid",
         &format!("{}google", idp.url),
     ] {
         assert!(page.contains(text), "page lacks {text}");

@@ -78,7 +78,14 @@ pub fn router(state: AppState) -> Router {
         .route(paths::REVOKE, post(routes::token::revoke))
         .route(paths::SIP_PROFILE, get(routes::sip_profile::sip_profile))
         .fallback(|| async { PortalError::NotFound })
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(
+            tower_http::trace::TraceLayer::new_for_http().make_span_with(
+                // Path only: query strings carry codes and states, never logged.
+                |request: &axum::http::Request<_>| {
+                    tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
+                },
+            ),
+        )
         .with_state(state)
 }
 

@@ -1,0 +1,188 @@
+//! The portal binary, at the most verbose log level, through a whole sign-in: its logs
+//! never contain a code, a token, a state, or a SIP password.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use reqwest::header::LOCATION;
+use switchboard_api::{LoginStep, SipProfile};
+use switchboard_dev_idp::DevIdpConfig;
+use switchboard_portal::crypto::EncryptionKey;
+use tokio::sync::oneshot;
+
+fn query(url: &url::Url, key: &str) -> String {
+    url.query_pairs()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn trace_logs_of_a_whole_sign_in_hold_no_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let idp = switchboard_dev_idp::bind(DevIdpConfig {
+        data_dir: dir.path().join("idp"),
+        ..DevIdpConfig::default()
+    })
+    .await
+    .unwrap();
+    let idp_url = idp.url();
+    let (_stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(idp.serve(async {
+        let _ = stopped.await;
+    }));
+
+    std::fs::write(dir.path().join("key"), EncryptionKey::generate_base64()).unwrap();
+    std::fs::write(
+        dir.path().join("secret"),
+        switchboard_dev_idp::DEFAULT_CLIENT_SECRET,
+    )
+    .unwrap();
+    let config = dir.path().join("portal.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "name = 'Log Test'\nlisten = '127.0.0.1:0'\n\
+             database_url = 'sqlite://{db}?mode=rwc'\nencryption_key_file = 'key'\n\
+             [[providers]]\nid = 'google'\nkind = 'google'\ndisplay_name = 'Google'\n\
+             issuer = '{idp_url}google'\nclient_id = '{client}'\nclient_secret_file = '{secret}'\n",
+            db = dir.path().join("portal.db").display(),
+            client = switchboard_dev_idp::CLIENT_ID,
+            secret = dir.path().join("secret").display(),
+        ),
+    )
+    .unwrap();
+
+    let mut portal = Command::new(env!("CARGO_BIN_EXE_switchboard-portal"))
+        .args(["serve", "--seed-demo", "--config"])
+        .arg(&config)
+        .env("RUST_LOG", "trace")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(portal.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let portal_url: url::Url = line
+        .trim()
+        .strip_prefix("portal=")
+        .unwrap()
+        .parse()
+        .unwrap();
+    let stderr = portal.stderr.take().unwrap();
+    let log_reader = std::thread::spawn(move || {
+        let mut log = String::new();
+        let mut reader = BufReader::new(stderr);
+        while reader.read_line(&mut log).unwrap_or(0) > 0 {}
+        log
+    });
+
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let verifier = "v".repeat(50);
+    let app_state = "app-state-secret-value-1234567890";
+    let mut authorize = portal_url.join("v1/authorize").unwrap();
+    authorize
+        .query_pairs_mut()
+        .append_pair("provider", "google")
+        .append_pair("redirect_uri", "http://127.0.0.1:50000/cb")
+        .append_pair(
+            "code_challenge",
+            &switchboard_portal::tokens::pkce_s256(&verifier),
+        )
+        .append_pair("code_challenge_method", "S256")
+        .append_pair("state", app_state)
+        .append_pair("login_hint", "alice@acme.example");
+    let to_idp = browser.get(authorize).send().await.unwrap();
+    let idp_authorize: url::Url = to_idp.headers()[LOCATION]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let portal_state = query(&idp_authorize, "state");
+    let nonce = query(&idp_authorize, "nonce");
+    let to_portal = browser.get(idp_authorize).send().await.unwrap();
+    let callback: url::Url = to_portal.headers()[LOCATION]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let provider_code = query(&callback, "code");
+    let to_app = browser.get(callback).send().await.unwrap();
+    let app_link: url::Url = to_app.headers()[LOCATION]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let code = query(&app_link, "code");
+    let step: LoginStep = browser
+        .post(portal_url.join("v1/token").unwrap())
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("code_verifier", &verifier),
+            ("redirect_uri", "http://127.0.0.1:50000/cb"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let LoginStep::SignedIn { session } = step else {
+        panic!("expected SignedIn, got {step:?}");
+    };
+    let profile: SipProfile = browser
+        .get(portal_url.join("v1/sip-profile").unwrap())
+        .bearer_auth(&session.access_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let refreshed: switchboard_api::SessionTokens = browser
+        .post(portal_url.join("v1/token").unwrap())
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", &session.refresh_token),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+
+    let _ = Command::new("kill")
+        .args(["-TERM", &portal.id().to_string()])
+        .status();
+    portal.wait().unwrap();
+    let log = log_reader.join().unwrap();
+    assert!(
+        log.contains("/v1/token"),
+        "the log should show requests: {log}"
+    );
+    for (what, secret) in [
+        ("app state", app_state),
+        ("portal state", portal_state.as_str()),
+        ("nonce", nonce.as_str()),
+        ("provider code", provider_code.as_str()),
+        ("one-time code", code.as_str()),
+        ("PKCE verifier", verifier.as_str()),
+        ("access token", session.access_token.as_str()),
+        ("refresh token", session.refresh_token.as_str()),
+        ("rotated refresh token", refreshed.refresh_token.as_str()),
+        ("SIP password", profile.password.as_str()),
+        ("client secret", switchboard_dev_idp::DEFAULT_CLIENT_SECRET),
+    ] {
+        assert!(!secret.is_empty(), "{what} was not captured");
+        assert!(!log.contains(secret), "the log contains the {what}");
+    }
+}
