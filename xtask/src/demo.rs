@@ -106,11 +106,14 @@ fn start_and_wait(
     stop: &AtomicBool,
     services: &mut Services,
 ) -> Result<()> {
+    let apple_public_key = ensure_apple_team_key(data_dir)?;
     let mut idp = cmd(bin.join("switchboard-dev-idp"));
     idp.arg("--listen")
         .arg(format!("127.0.0.1:{}", args.idp_port))
         .arg("--data-dir")
-        .arg(data_dir.join("dev-idp"));
+        .arg(data_dir.join("dev-idp"))
+        .arg("--apple-client-public-key")
+        .arg(apple_public_key);
     let idp_url = services.start("dev-idp", idp, "dev-idp=")?;
 
     let config = write_portal_config(data_dir, args.portal_port, &idp_url)?;
@@ -180,16 +183,52 @@ fn write_portal_config(data_dir: &Path, port: u16, idp_url: &str) -> Result<Path
         db = portal_dir.join("portal.db").display(),
     );
     for (id, kind, display_name, issuer_path) in DEMO_PROVIDERS {
+        // Apple's client secret is an ES256 JWT the portal signs with the team's key.
+        let (secret, apple) = if *kind == "apple" {
+            (
+                portal_dir.join(APPLE_TEAM_KEY),
+                "apple_team_id = \"DEMOTEAM01\"\napple_key_id = \"DEMOKEY001\"\n",
+            )
+        } else {
+            (client_secret.clone(), "")
+        };
         text.push_str(&format!(
             "\n[[providers]]\nid = \"{id}\"\nkind = \"{kind}\"\ndisplay_name = \"{display_name}\"\n\
              issuer = \"{idp}/{issuer_path}\"\nclient_id = \"switchboard-portal\"\n\
-             client_secret_file = \"{secret}\"\n",
-            secret = client_secret.display()
+             client_secret_file = \"{secret}\"\n{apple}",
+            secret = secret.display()
         ));
     }
     let path = portal_dir.join("portal.toml");
     std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
     Ok(path)
+}
+
+const APPLE_TEAM_KEY: &str = "apple-team-key.p8";
+
+/// Like Apple's developer portal: a P-256 key whose private half (`.p8`) the portal signs
+/// its client secrets with, and whose public half the (development) provider checks them
+/// with. Returns the public key's file.
+fn ensure_apple_team_key(data_dir: &Path) -> Result<PathBuf> {
+    use p256::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
+    let portal_dir = data_dir.join("portal");
+    std::fs::create_dir_all(&portal_dir)?;
+    let private = portal_dir.join(APPLE_TEAM_KEY);
+    let public = data_dir.join("apple-team-key.pub.pem");
+    if private.exists() && public.exists() {
+        return Ok(public);
+    }
+    let key = p256::ecdsa::SigningKey::random(&mut rand::rngs::OsRng);
+    let private_pem = key
+        .to_pkcs8_pem(LineEnding::LF)
+        .context("cannot encode the demo Apple key")?;
+    let public_pem = p256::ecdsa::VerifyingKey::from(&key)
+        .to_public_key_pem(LineEnding::LF)
+        .context("cannot encode the demo Apple key")?;
+    write_private(&private, private_pem.as_bytes())?;
+    std::fs::write(&public, public_pem)
+        .with_context(|| format!("cannot write {}", public.display()))?;
+    Ok(public)
 }
 
 fn write_private(path: &Path, contents: &[u8]) -> Result<()> {
