@@ -4,6 +4,7 @@
 //!    it, only where the account's organization enabled that provider for that domain or
 //!    tenant and the account may use SSO; the match is recorded as a link;
 //! 3. otherwise the identity must be linked with the account's password.
+//!
 //! Notification-only emails never match.
 
 use sqlx::SqlitePool;
@@ -172,7 +173,14 @@ pub async fn step_for_identity(
     };
     if let Some(account) = chosen {
         if account.require_totp {
-            let step = ticket_step(pool, "mfa", Some(identity), &[account.id.clone()], now).await?;
+            let step = ticket_step(
+                pool,
+                "mfa",
+                Some(identity),
+                std::slice::from_ref(&account.id),
+                now,
+            )
+            .await?;
             return Ok((step, None));
         }
         let method = format!("sso:{}", identity.provider_id);

@@ -309,9 +309,7 @@ impl Providers {
 
         let verified = {
             let verifier = client.id_token_verifier().set_time_fn(time_fn);
-            id_token
-                .claims(&verifier, &nonce)
-                .map(|claims| claims.clone())
+            id_token.claims(&verifier, &nonce).cloned()
         };
         let claims = match verified {
             Ok(claims) => claims,
