@@ -3,4 +3,6 @@
 //! `cargo xtask test` provides.
 
 pub mod app;
+pub mod browser;
 pub mod webdriver;
+pub mod world;

@@ -2,7 +2,7 @@
 //! TypeScript cannot drift from the Rust.
 
 use serde::Serialize;
-use switchboard_api::SignInOptions;
+use switchboard_api::{AccountSummary, SignInOptions, SipTransport};
 use ts_rs::TS;
 
 /// What the app knows about itself and where it signs in.
@@ -43,6 +43,74 @@ impl CommandError {
     }
 }
 
+/// What the window shows: every screen is a view of one of these. Commands answer with it,
+/// and the `app-view` event pushes it when something happens outside a command (a deep
+/// link arrived).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(tag = "screen", rename_all = "snake_case")]
+pub enum AppView {
+    /// Signed out: the sign-in screen, with what just happened if anything.
+    SignIn { notice: Option<Notice> },
+    /// Restoring the remembered account on start.
+    Restoring,
+    /// The browser is open at the provider.
+    WaitingForBrowser {
+        provider_name: String,
+        /// For "copy the sign-in link" when the browser did not open.
+        authorize_url: String,
+    },
+    /// Signed in and the softphone provisioned.
+    Ready {
+        account: AccountSummary,
+        phone: PhoneSummary,
+        notice: Option<Notice>,
+    },
+    /// The portal asked for a step this version cannot take yet.
+    StepNotSupported { message: String },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeKind {
+    Info,
+    Error,
+}
+
+/// A message on screen, with the stable code kept for support.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct Notice {
+    pub kind: NoticeKind,
+    pub message: String,
+    pub code: Option<String>,
+}
+
+impl Notice {
+    pub fn info(message: impl Into<String>) -> Self {
+        Self {
+            kind: NoticeKind::Info,
+            message: message.into(),
+            code: None,
+        }
+    }
+    pub fn error(code: &str, message: impl Into<String>) -> Self {
+        Self {
+            kind: NoticeKind::Error,
+            message: message.into(),
+            code: Some(code.to_owned()),
+        }
+    }
+}
+
+/// The provisioned softphone, without its password (that stays in the keychain).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct PhoneSummary {
+    pub extension: String,
+    pub display_name: String,
+    pub sip_domain: String,
+    pub registrar: String,
+    pub transport: SipTransport,
+}
+
 /// Every type of the bridge with its TypeScript declaration, for the generated bindings.
 pub fn typescript_declarations() -> Vec<(String, String)> {
     fn entry<T: TS + 'static>() -> (String, String) {
@@ -59,5 +127,11 @@ pub fn typescript_declarations() -> Vec<(String, String)> {
         entry::<SignInOptions>(),
         entry::<switchboard_api::ProviderOption>(),
         entry::<switchboard_api::ProviderKind>(),
+        entry::<AppView>(),
+        entry::<Notice>(),
+        entry::<NoticeKind>(),
+        entry::<PhoneSummary>(),
+        entry::<AccountSummary>(),
+        entry::<SipTransport>(),
     ]
 }

@@ -5,8 +5,12 @@ pub mod bridge;
 pub mod config;
 pub mod keychain;
 pub mod portal;
+pub mod signin;
+pub mod store;
+pub mod switchboard;
 
-pub use bridge::{AppInfo, CommandError, PortalStatus};
+pub use bridge::{AppInfo, AppView, CommandError, Notice, PhoneSummary, PortalStatus};
 pub use config::{ClientConfig, ConfigError};
 pub use keychain::{Keychain, KeychainError};
 pub use portal::{PortalClient, PortalClientError};
+pub use switchboard::{system_clock, ClientError, Clock, SignInOutcome, Switchboard};

@@ -3,7 +3,9 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use switchboard_api::{paths, ApiError, SignInOptions};
+use switchboard_api::{
+    paths, ApiError, ErrorCode, LoginStep, SessionTokens, SignInOptions, SipProfile,
+};
 use url::Url;
 
 use crate::bridge::PortalStatus;
@@ -78,28 +80,33 @@ impl PortalClient {
         &self,
         path: &str,
     ) -> Result<T, PortalClientError> {
-        let url = self.base.clone();
-        let response = self
-            .http
-            .get(self.endpoint(path))
-            .send()
+        self.send(self.http.get(self.endpoint(path))).await
+    }
+
+    async fn post_form<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> Result<T, PortalClientError> {
+        self.send(self.http.post(self.endpoint(path)).form(form))
             .await
-            .map_err(|error| {
-                if error.is_timeout() {
-                    PortalClientError::TimedOut { url: url.clone() }
-                } else {
-                    PortalClientError::Unreachable { url: url.clone() }
-                }
-            })?;
+    }
+
+    async fn response(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response, PortalClientError> {
+        let url = self.base.clone();
+        let response = request.send().await.map_err(|error| {
+            if error.is_timeout() {
+                PortalClientError::TimedOut { url: url.clone() }
+            } else {
+                PortalClientError::Unreachable { url: url.clone() }
+            }
+        })?;
         let status = response.status();
-        if status.is_success() {
-            return response
-                .json()
-                .await
-                .map_err(|_| PortalClientError::UnexpectedAnswer {
-                    url,
-                    status: status.as_u16(),
-                });
+        if status.is_success() || status == reqwest::StatusCode::NOT_MODIFIED {
+            return Ok(response);
         }
         match response.json::<ApiError>().await {
             Ok(error) => Err(PortalClientError::Api {
@@ -111,6 +118,106 @@ impl PortalClient {
                 status: status.as_u16(),
             }),
         }
+    }
+
+    async fn send<T: serde::de::DeserializeOwned>(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<T, PortalClientError> {
+        let response = self.response(request).await?;
+        let status = response.status().as_u16();
+        response
+            .json()
+            .await
+            .map_err(|_| PortalClientError::UnexpectedAnswer {
+                url: self.base.clone(),
+                status,
+            })
+    }
+
+    /// Redeems the one-time code of a provider sign-in.
+    pub async fn redeem_code(
+        &self,
+        code: &str,
+        code_verifier: &str,
+        redirect_uri: &str,
+        device_name: &str,
+    ) -> Result<LoginStep, PortalClientError> {
+        self.post_form(
+            paths::TOKEN,
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", code),
+                ("code_verifier", code_verifier),
+                ("redirect_uri", redirect_uri),
+                ("device_name", device_name),
+            ],
+        )
+        .await
+    }
+
+    /// Rotates a refresh token: the answer holds the next one.
+    pub async fn refresh(&self, refresh_token: &str) -> Result<SessionTokens, PortalClientError> {
+        self.post_form(
+            paths::TOKEN,
+            &[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", refresh_token),
+            ],
+        )
+        .await
+    }
+
+    /// Ends the session the refresh token belongs to (RFC 7009).
+    pub async fn revoke(&self, refresh_token: &str) -> Result<(), PortalClientError> {
+        self.response(self.http.post(self.endpoint(paths::REVOKE)).form(&[
+            ("token", refresh_token),
+            ("token_type_hint", "refresh_token"),
+        ]))
+        .await?;
+        Ok(())
+    }
+
+    /// The SIP profile, or `None` when it still has the ETag the app holds.
+    pub async fn sip_profile(
+        &self,
+        access_token: &str,
+        etag: Option<&str>,
+    ) -> Result<Option<(SipProfile, Option<String>)>, PortalClientError> {
+        let mut request = self
+            .http
+            .get(self.endpoint(paths::SIP_PROFILE))
+            .bearer_auth(access_token);
+        if let Some(etag) = etag {
+            request = request.header(reqwest::header::IF_NONE_MATCH, etag);
+        }
+        let response = self.response(request).await?;
+        if response.status() == reqwest::StatusCode::NOT_MODIFIED {
+            return Ok(None);
+        }
+        let etag = response
+            .headers()
+            .get(reqwest::header::ETAG)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned);
+        let status = response.status().as_u16();
+        let profile = response
+            .json()
+            .await
+            .map_err(|_| PortalClientError::UnexpectedAnswer {
+                url: self.base.clone(),
+                status,
+            })?;
+        Ok(Some((profile, etag)))
+    }
+
+    /// Whether the portal refused a grant (the sign-in is over), as opposed to not answering.
+    pub fn is_rejection(error: &PortalClientError) -> bool {
+        matches!(
+            error,
+            PortalClientError::Api { error, .. }
+                if matches!(error.code, ErrorCode::InvalidGrant | ErrorCode::InvalidToken)
+        )
     }
 
     pub async fn sign_in_options(&self) -> Result<SignInOptions, PortalClientError> {

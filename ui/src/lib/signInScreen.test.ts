@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { PortalStatus } from '../bindings/PortalStatus';
 import type { Backend } from './bridge';
+import { fakeBackend as fake } from './fakeBackend';
 import {
+  PASSWORD_SIGN_IN_NOTICE,
   loadPortalStatus,
+  openingBrowserText,
   portalLine,
   providerButtons,
-  signInNotice,
   signInScreenModel,
   type ProviderButton,
 } from './signInScreen';
@@ -27,10 +29,11 @@ const unreachable: PortalStatus = {
   status_page_url: 'https://status.example.com',
 };
 
-const fakeBackend = (portalStatus: () => Promise<PortalStatus>): Backend => ({
-  appInfo: () => Promise.resolve({ portal_url: 'https://portal.example.com', version: '0.1.0' }),
-  portalStatus,
-});
+const fakeBackend = (portalStatus: () => Promise<PortalStatus>): Backend =>
+  fake({
+    appInfo: () => Promise.resolve({ portal_url: 'https://portal.example.com', version: '0.1.0' }),
+    portalStatus,
+  });
 
 const ids = (buttons: ProviderButton[]) => buttons.map((b) => b.id);
 
@@ -154,17 +157,13 @@ describe('loadPortalStatus', () => {
   });
 });
 
-describe('signInNotice', () => {
-  it('says provider sign-in is not available yet', () => {
-    const [google] = providerButtons(undefined);
-    expect(signInNotice({ method: 'provider', provider: google! })).toBe(
-      'Signing in with Google is not available in this version yet.',
-    );
+describe('sign-in notices', () => {
+  it('says password sign-in is not available yet', () => {
+    expect(PASSWORD_SIGN_IN_NOTICE).toBe('Signing in with a password is not available in this version yet.');
   });
 
-  it('says password sign-in is not available yet', () => {
-    expect(signInNotice({ method: 'password', username: 'ann', password: 'secret' })).toBe(
-      'Signing in with a password is not available in this version yet.',
-    );
+  it('says the browser is opening for the chosen provider', () => {
+    const [google] = providerButtons(undefined);
+    expect(openingBrowserText(google!.name)).toBe('Opening your browser to sign in with Google…');
   });
 });

@@ -111,16 +111,10 @@ export async function loadPortalStatus(backend: Backend): Promise<LoadedPortalSt
   }
 }
 
-export type SignInRequest =
-  | { method: 'provider'; provider: ProviderButton }
-  | { method: 'password'; username: string; password: string };
+/** Password sign-in is a later issue: the form only says so. */
+export const PASSWORD_SIGN_IN_NOTICE = 'Signing in with a password is not available in this version yet.';
 
-/**
- * What happens on a sign-in click/submit. Sign-in is not in the backend yet, so this only
- * returns the notice to show; replace it with the real call when the backend has one.
- */
-export function signInNotice(request: SignInRequest): string {
-  const what =
-    request.method === 'provider' ? `Signing in with ${request.provider.name}` : 'Signing in with a password';
-  return `${what} is not available in this version yet.`;
+/** Progress while `start_sign_in` runs (the app opens the system browser). */
+export function openingBrowserText(providerName: string): string {
+  return `Opening your browser to sign in with ${providerName}…`;
 }

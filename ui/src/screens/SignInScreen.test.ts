@@ -1,17 +1,17 @@
 // Renders the screen's first frame on the server (no DOM needed) to check its structure.
 import { render } from 'svelte/server';
 import { describe, expect, it } from 'vitest';
-import type { Backend } from '../lib/bridge';
+import { fakeBackend } from '../lib/fakeBackend';
 import SignInScreen from './SignInScreen.svelte';
 
-const never = <T>() => new Promise<T>(() => {});
-const backend: Backend = { appInfo: never, portalStatus: never };
+const backend = fakeBackend();
+const onStartSignIn = () => {};
 
 describe('SignInScreen markup', () => {
-  const { body } = render(SignInScreen, { props: { backend } });
+  const { body } = render(SignInScreen, { props: { backend, onStartSignIn } });
 
   it('has the heading, app name and the three built-in providers', () => {
-    expect(body).toMatch(/<h1[^>]*>Sign in<\/h1>/);
+    expect(body).toMatch(/<h1[^>]*tabindex="-1"[^>]*>Sign in<\/h1>/);
     expect(body).toContain('Switchboard');
     for (const [id, name] of [
       ['google', 'Google'],
@@ -36,5 +36,43 @@ describe('SignInScreen markup', () => {
     expect(body).toMatch(/class="spinner[^"]*" aria-hidden="true"/);
     expect(body).not.toContain('retry-portal');
     expect(body).toMatch(/id="sign-in-notice"[^>]*role="status"/);
+  });
+
+  it('has no view notice and enabled provider buttons when nothing happened', () => {
+    expect(body).not.toContain('view-notice');
+    expect(body).toMatch(/<button[^>]*data-provider="google"[^>]*aria-disabled="false"/);
+    expect(body).toMatch(/<p id="sign-in-progress"[^>]*role="status"[^>]*>(<!--[^>]*-->|\s)*<\/p>/);
+  });
+});
+
+describe('SignInScreen with a notice or a sign-in starting', () => {
+  it('shows an error notice above the buttons as an alert, keeping the code', () => {
+    const { body } = render(SignInScreen, {
+      props: {
+        backend,
+        onStartSignIn,
+        notice: { kind: 'error', message: 'The sign-in was cancelled at Google.', code: 'sign_in.denied' },
+      },
+    });
+    expect(body).toMatch(
+      /<p id="view-notice"[^>]*role="alert"[^>]*data-kind="error"[^>]*data-code="sign_in.denied"[^>]*>\s*The sign-in was cancelled at Google.\s*<\/p>/,
+    );
+    expect(body.indexOf('id="view-notice"')).toBeLessThan(body.indexOf('data-provider="google"'));
+  });
+
+  it('shows an info notice as a status', () => {
+    const { body } = render(SignInScreen, {
+      props: { backend, onStartSignIn, notice: { kind: 'info', message: 'You are signed out.', code: null } },
+    });
+    expect(body).toMatch(/<p id="view-notice"[^>]*role="status"[^>]*data-kind="info"/);
+    expect(body).not.toContain('data-code');
+  });
+
+  it('marks the buttons busy and says the browser is opening', () => {
+    const { body } = render(SignInScreen, {
+      props: { backend, onStartSignIn, startingWith: { id: 'google', name: 'Google' } },
+    });
+    expect(body).toMatch(/<button[^>]*data-provider="google"[^>]*aria-disabled="true"/);
+    expect(body).toMatch(/id="sign-in-progress"[^>]*>[\s\S]*Opening your browser to sign in with Google…/);
   });
 });

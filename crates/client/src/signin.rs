@@ -1,0 +1,337 @@
+//! Pending provider sign-ins: each holds its PKCE verifier, `state`, redirect URI and
+//! expiry, and is used once. A callback whose `state` matches none is dropped.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use oauth2::{AuthUrl, ClientId, CsrfToken, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl};
+use url::Url;
+
+use crate::keychain::Secret;
+
+/// Seconds a started sign-in waits for the browser.
+pub const PENDING_LIFETIME: i64 = 600;
+
+/// The app's custom URL scheme: a reverse-DNS name of a domain the operator controls, set
+/// at build time (`SWITCHBOARD_URL_SCHEME`) so two vendors' builds never share one.
+pub const APP_SCHEME: &str = match option_env!("SWITCHBOARD_URL_SCHEME") {
+    Some(scheme) => scheme,
+    None => "example.switchboard.desktop",
+};
+
+/// The redirect URI of the custom scheme.
+pub fn app_redirect_uri() -> String {
+    format!("{APP_SCHEME}://oauth/callback")
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SignInError {
+    #[error("this link is not a Switchboard sign-in link")]
+    NotACallback,
+    #[error("this sign-in link does not belong to a sign-in started here, so it was ignored")]
+    NoPendingSignIn,
+    #[error("signing in took too long. Start again.")]
+    Expired,
+    #[error("this sign-in link comes from another server than your portal, so it was ignored")]
+    WrongIssuer,
+    #[error("{message}")]
+    Provider { code: String, message: String },
+    #[error("the sign-in link carries no code. Start again.")]
+    NoCode,
+}
+
+impl SignInError {
+    pub fn code(&self) -> &str {
+        match self {
+            SignInError::NotACallback => "not_a_callback",
+            SignInError::NoPendingSignIn => "no_pending_sign_in",
+            SignInError::Expired => "sign_in_expired",
+            SignInError::WrongIssuer => "wrong_issuer",
+            SignInError::Provider { code, .. } => code,
+            SignInError::NoCode => "no_code",
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct PendingSignIn {
+    pub provider_id: String,
+    pub provider_name: String,
+    pub verifier: Secret,
+    pub redirect_uri: String,
+    pub expires_at: i64,
+}
+
+/// A started sign-in: where to open the browser.
+#[derive(Debug, Clone)]
+pub struct SignInStart {
+    pub authorize_url: Url,
+    pub state: String,
+}
+
+#[derive(Debug, Default)]
+pub struct PendingSignIns {
+    by_state: Mutex<HashMap<String, PendingSignIn>>,
+}
+
+fn random_urlsafe() -> String {
+    URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
+}
+
+impl PendingSignIns {
+    /// Remembers a new sign-in and builds the portal's authorize URL for it.
+    pub fn begin(
+        &self,
+        portal: &Url,
+        provider_id: &str,
+        provider_name: &str,
+        login_hint: Option<&str>,
+        redirect_uri: &str,
+        now: i64,
+    ) -> Result<SignInStart, SignInError> {
+        let authorize = portal
+            .join(switchboard_api::paths::AUTHORIZE.trim_start_matches('/'))
+            .map_err(|_| SignInError::NotACallback)?;
+        let client = oauth2::basic::BasicClient::new(ClientId::new("switchboard-desktop".into()))
+            .set_auth_uri(AuthUrl::from_url(authorize))
+            .set_redirect_uri(
+                RedirectUrl::new(redirect_uri.to_owned()).map_err(|_| SignInError::NotACallback)?,
+            );
+        let verifier = PkceCodeVerifier::new(random_urlsafe());
+        let challenge = PkceCodeChallenge::from_code_verifier_sha256(&verifier);
+        let state = random_urlsafe();
+        let state_for_request = state.clone();
+        let mut request = client
+            .authorize_url(move || CsrfToken::new(state_for_request))
+            .set_pkce_challenge(challenge)
+            .add_extra_param("provider", provider_id);
+        if let Some(hint) = login_hint {
+            request = request.add_extra_param("login_hint", hint);
+        }
+        let (authorize_url, _) = request.url();
+        let pending = PendingSignIn {
+            provider_id: provider_id.to_owned(),
+            provider_name: provider_name.to_owned(),
+            verifier: Secret::new(verifier.secret().clone()),
+            redirect_uri: redirect_uri.to_owned(),
+            expires_at: now + PENDING_LIFETIME,
+        };
+        if let Ok(mut map) = self.by_state.lock() {
+            map.retain(|_, p| p.expires_at >= now);
+            map.insert(state.clone(), pending);
+        }
+        Ok(SignInStart {
+            authorize_url,
+            state,
+        })
+    }
+
+    /// Forgets every pending sign-in (Cancel): their links are dropped if they still come.
+    pub fn cancel_all(&self) {
+        if let Ok(mut map) = self.by_state.lock() {
+            map.clear();
+        }
+    }
+
+    pub fn is_waiting(&self, now: i64) -> bool {
+        self.by_state
+            .lock()
+            .map(|map| map.values().any(|p| p.expires_at >= now))
+            .unwrap_or(false)
+    }
+
+    /// Takes the pending sign-in a callback belongs to and what the callback says: the code,
+    /// or the provider's error. `portal` is the issuer the callback must name.
+    pub fn take(
+        &self,
+        callback: &Url,
+        portal: &Url,
+        now: i64,
+    ) -> Result<(PendingSignIn, String), SignInError> {
+        let query = |key: &str| {
+            callback
+                .query_pairs()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.into_owned())
+        };
+        let state = query("state").ok_or(SignInError::NoPendingSignIn)?;
+        let pending = self
+            .by_state
+            .lock()
+            .ok()
+            .and_then(|mut map| map.remove(&state))
+            .ok_or(SignInError::NoPendingSignIn)?;
+        if !callback.as_str().starts_with(&pending.redirect_uri) {
+            return Err(SignInError::NotACallback);
+        }
+        if now > pending.expires_at {
+            return Err(SignInError::Expired);
+        }
+        // RFC 9207: the answer must come from our portal (mix-up attacks).
+        if query("iss").as_deref() != Some(portal.as_str()) {
+            return Err(SignInError::WrongIssuer);
+        }
+        if let Some(code) = query("error") {
+            let message = query("error_description")
+                .unwrap_or_else(|| "Signing in did not succeed. Try again.".to_owned());
+            let message = if code == "access_denied" {
+                format!("Signing in with {} was cancelled.", pending.provider_name)
+            } else {
+                message
+            };
+            return Err(SignInError::Provider { code, message });
+        }
+        let code = query("code").ok_or(SignInError::NoCode)?;
+        Ok((pending, code))
+    }
+}
+
+/// The callback without its query (which carries the code): what may be logged.
+pub fn loggable(url: &Url) -> String {
+    let mut url = url.clone();
+    url.set_query(None);
+    url.set_fragment(None);
+    url.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn portal() -> Url {
+        "https://phones.example.test/".parse().unwrap()
+    }
+
+    fn callback(state: &str, extra: &str) -> Url {
+        format!(
+            "{}?state={state}&iss=https%3A%2F%2Fphones.example.test%2F{extra}",
+            app_redirect_uri()
+        )
+        .parse()
+        .unwrap()
+    }
+
+    #[test]
+    fn authorize_url_carries_pkce_state_provider_and_hint() {
+        let pending = PendingSignIns::default();
+        let start = pending
+            .begin(
+                &portal(),
+                "google",
+                "Google",
+                Some("a@b.example"),
+                &app_redirect_uri(),
+                0,
+            )
+            .unwrap();
+        let url = start.authorize_url;
+        assert!(url
+            .as_str()
+            .starts_with("https://phones.example.test/v1/authorize?"));
+        let get = |k: &str| {
+            url.query_pairs()
+                .find(|(q, _)| q == k)
+                .map(|(_, v)| v.into_owned())
+        };
+        assert_eq!(get("provider").as_deref(), Some("google"));
+        assert_eq!(get("login_hint").as_deref(), Some("a@b.example"));
+        assert_eq!(get("code_challenge_method").as_deref(), Some("S256"));
+        assert_eq!(get("state"), Some(start.state));
+        assert_eq!(get("redirect_uri"), Some(app_redirect_uri()));
+        assert_eq!(get("code_challenge").map(|c| c.len()), Some(43));
+    }
+
+    #[test]
+    fn a_callback_is_taken_once() {
+        let pending = PendingSignIns::default();
+        let start = pending
+            .begin(&portal(), "google", "Google", None, &app_redirect_uri(), 0)
+            .unwrap();
+        let (_, code) = pending
+            .take(&callback(&start.state, "&code=c1"), &portal(), 5)
+            .unwrap();
+        assert_eq!(code, "c1");
+        assert_eq!(
+            pending
+                .take(&callback(&start.state, "&code=c1"), &portal(), 6)
+                .unwrap_err(),
+            SignInError::NoPendingSignIn
+        );
+    }
+
+    #[test]
+    fn forged_stale_and_foreign_links_are_refused() {
+        let pending = PendingSignIns::default();
+        assert_eq!(
+            pending
+                .take(&callback("made-up", "&code=c"), &portal(), 0)
+                .unwrap_err(),
+            SignInError::NoPendingSignIn
+        );
+        let start = pending
+            .begin(&portal(), "google", "Google", None, &app_redirect_uri(), 0)
+            .unwrap();
+        assert_eq!(
+            pending
+                .take(
+                    &callback(&start.state, "&code=c"),
+                    &portal(),
+                    PENDING_LIFETIME + 1
+                )
+                .unwrap_err(),
+            SignInError::Expired
+        );
+        let start = pending
+            .begin(&portal(), "google", "Google", None, &app_redirect_uri(), 0)
+            .unwrap();
+        let other: Url = "https://evil.example.test/".parse().unwrap();
+        assert_eq!(
+            pending
+                .take(&callback(&start.state, "&code=c"), &other, 1)
+                .unwrap_err(),
+            SignInError::WrongIssuer
+        );
+    }
+
+    #[test]
+    fn provider_errors_become_messages() {
+        let pending = PendingSignIns::default();
+        let start = pending
+            .begin(&portal(), "google", "Google", None, &app_redirect_uri(), 0)
+            .unwrap();
+        let error = pending
+            .take(
+                &callback(&start.state, "&error=access_denied"),
+                &portal(),
+                1,
+            )
+            .unwrap_err();
+        assert_eq!(error.code(), "access_denied");
+        assert_eq!(error.to_string(), "Signing in with Google was cancelled.");
+    }
+
+    #[test]
+    fn cancel_drops_pending_sign_ins() {
+        let pending = PendingSignIns::default();
+        let start = pending
+            .begin(&portal(), "google", "Google", None, &app_redirect_uri(), 0)
+            .unwrap();
+        assert!(pending.is_waiting(1));
+        pending.cancel_all();
+        assert!(!pending.is_waiting(1));
+        assert_eq!(
+            pending
+                .take(&callback(&start.state, "&code=c"), &portal(), 1)
+                .unwrap_err(),
+            SignInError::NoPendingSignIn
+        );
+    }
+
+    #[test]
+    fn logs_never_see_the_query() {
+        let url = callback("s", "&code=secret-code");
+        assert!(!loggable(&url).contains("secret-code"));
+    }
+}

@@ -1,0 +1,212 @@
+//! What the app remembers in its data folder: the signed-in accounts of each portal and
+//! their softphone settings. Never a secret: tokens and SIP passwords live in the keychain.
+//! Files are replaced atomically, so a crash never leaves half a file.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use switchboard_api::{AccountSummary, SipTransport};
+use url::Url;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot save to {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// The softphone settings without the password.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredProfile {
+    pub etag: Option<String>,
+    pub extension: String,
+    pub display_name: String,
+    pub sip_user: String,
+    pub auth_user: String,
+    pub domain: String,
+    pub registrar: String,
+    pub outbound_proxy: Option<String>,
+    pub transport: SipTransport,
+    pub stun_server: Option<String>,
+    pub turn_server: Option<String>,
+    pub voicemail_number: Option<String>,
+    pub version: i64,
+}
+
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
+struct AccountsFile {
+    current: Option<String>,
+    accounts: Vec<AccountSummary>,
+}
+
+/// The data folder of one portal.
+#[derive(Debug, Clone)]
+pub struct AccountStore {
+    dir: PathBuf,
+}
+
+fn folder_name(portal: &Url) -> String {
+    portal
+        .as_str()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect()
+}
+
+fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), StoreError> {
+    let error = |source| StoreError::Write {
+        path: path.to_owned(),
+        source,
+    };
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(error)?;
+    }
+    let temporary = path.with_extension("tmp");
+    std::fs::write(&temporary, contents).map_err(error)?;
+    std::fs::rename(&temporary, path).map_err(error)
+}
+
+fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Option<T>, StoreError> {
+    match std::fs::read(path) {
+        // A damaged file is treated as absent: the user signs in again, nothing crashes.
+        Ok(bytes) => Ok(serde_json::from_slice(&bytes).ok()),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(StoreError::Read {
+            path: path.to_owned(),
+            source,
+        }),
+    }
+}
+
+impl AccountStore {
+    pub fn new(data_dir: &Path, portal: &Url) -> Self {
+        Self {
+            dir: data_dir.join("portals").join(folder_name(portal)),
+        }
+    }
+
+    fn accounts_path(&self) -> PathBuf {
+        self.dir.join("accounts.json")
+    }
+
+    fn profile_path(&self, account_id: &str) -> PathBuf {
+        let safe: String = account_id
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        self.dir.join("profiles").join(format!("{safe}.json"))
+    }
+
+    fn load(&self) -> Result<AccountsFile, StoreError> {
+        Ok(read_json(&self.accounts_path())?.unwrap_or_default())
+    }
+
+    fn save(&self, file: &AccountsFile) -> Result<(), StoreError> {
+        let json = serde_json::to_vec_pretty(file).unwrap_or_default();
+        write_atomically(&self.accounts_path(), &json)
+    }
+
+    pub fn accounts(&self) -> Result<Vec<AccountSummary>, StoreError> {
+        Ok(self.load()?.accounts)
+    }
+
+    pub fn current(&self) -> Result<Option<AccountSummary>, StoreError> {
+        let file = self.load()?;
+        Ok(file
+            .current
+            .and_then(|id| file.accounts.into_iter().find(|a| a.account_id == id)))
+    }
+
+    /// Adds or updates the account and makes it the current one.
+    pub fn remember(&self, account: &AccountSummary) -> Result<(), StoreError> {
+        let mut file = self.load()?;
+        file.accounts.retain(|a| a.account_id != account.account_id);
+        file.accounts.push(account.clone());
+        file.current = Some(account.account_id.clone());
+        self.save(&file)
+    }
+
+    /// Forgets the account and its profile.
+    pub fn forget(&self, account_id: &str) -> Result<(), StoreError> {
+        let mut file = self.load()?;
+        file.accounts.retain(|a| a.account_id != account_id);
+        if file.current.as_deref() == Some(account_id) {
+            file.current = file.accounts.first().map(|a| a.account_id.clone());
+        }
+        self.save(&file)?;
+        match std::fs::remove_file(self.profile_path(account_id)) {
+            Ok(()) => Ok(()),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(source) => Err(StoreError::Write {
+                path: self.profile_path(account_id),
+                source,
+            }),
+        }
+    }
+
+    pub fn profile(&self, account_id: &str) -> Result<Option<StoredProfile>, StoreError> {
+        read_json(&self.profile_path(account_id))
+    }
+
+    pub fn save_profile(
+        &self,
+        account_id: &str,
+        profile: &StoredProfile,
+    ) -> Result<(), StoreError> {
+        let json = serde_json::to_vec_pretty(profile).unwrap_or_default();
+        write_atomically(&self.profile_path(account_id), &json)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn account(id: &str) -> AccountSummary {
+        AccountSummary {
+            account_id: id.into(),
+            username: id.into(),
+            display_name: id.into(),
+            extension: "1".into(),
+            organization_name: "Org".into(),
+        }
+    }
+
+    #[test]
+    fn remembers_the_current_account_and_forgets_cleanly() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = AccountStore::new(dir.path(), &"https://p.example/".parse().unwrap());
+        assert_eq!(store.current().unwrap(), None);
+        store.remember(&account("a")).unwrap();
+        store.remember(&account("b")).unwrap();
+        assert_eq!(store.current().unwrap().unwrap().account_id, "b");
+        store.forget("b").unwrap();
+        assert_eq!(store.current().unwrap().unwrap().account_id, "a");
+        store.forget("a").unwrap();
+        assert_eq!(store.current().unwrap(), None);
+    }
+
+    #[test]
+    fn a_damaged_file_is_as_if_signed_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = AccountStore::new(dir.path(), &"https://p.example/".parse().unwrap());
+        store.remember(&account("a")).unwrap();
+        std::fs::write(store.accounts_path(), b"{ not json").unwrap();
+        assert_eq!(store.current().unwrap(), None);
+        store.remember(&account("a")).unwrap();
+        assert_eq!(store.current().unwrap().unwrap().account_id, "a");
+    }
+}

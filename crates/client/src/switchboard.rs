@@ -1,0 +1,427 @@
+//! The client core's one entry point: start and finish provider sign-ins, keep sessions
+//! (refresh token in the keychain, access token in memory), restore silently, provision
+//! the softphone, sign out. The desktop shell and the CLI are views over it.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use switchboard_api::{AccountSummary, LoginStep, SessionTokens, SipProfile};
+use tokio::sync::Mutex;
+use url::Url;
+
+use crate::bridge::{AppView, Notice, PhoneSummary};
+use crate::config::ClientConfig;
+use crate::keychain::{Keychain, KeychainError, Secret, SecretKind};
+use crate::portal::{PortalClient, PortalClientError};
+use crate::signin::{loggable, PendingSignIns, SignInError, SignInStart};
+use crate::store::{AccountStore, StoreError, StoredProfile};
+
+/// Unix seconds; passed in so tests control expiry.
+pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
+
+pub fn system_clock() -> Clock {
+    Arc::new(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+            .unwrap_or(0)
+    })
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error(transparent)]
+    Portal(#[from] PortalClientError),
+    #[error(transparent)]
+    Keychain(#[from] KeychainError),
+    #[error(transparent)]
+    SignIn(#[from] SignInError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("your sign-in has ended (it expired or was signed out elsewhere). Sign in again.")]
+    SignedOut,
+    #[error("this portal offers no sign-in provider called {0:?}")]
+    UnknownProvider(String),
+    #[error("not signed in")]
+    NotSignedIn,
+}
+
+impl ClientError {
+    /// The stable code kept for support next to the message.
+    pub fn code(&self) -> String {
+        match self {
+            ClientError::Portal(PortalClientError::Api { error, .. }) => {
+                serde_json::to_value(error.code)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_else(|| "portal_error".into())
+            }
+            ClientError::Portal(PortalClientError::Unreachable { .. })
+            | ClientError::Portal(PortalClientError::TimedOut { .. }) => {
+                "portal_unreachable".into()
+            }
+            ClientError::Portal(_) => "portal_error".into(),
+            ClientError::Keychain(KeychainError::NoKeychain) => "no_keychain".into(),
+            ClientError::Keychain(KeychainError::Locked) => "keychain_locked".into(),
+            ClientError::Keychain(_) => "keychain_error".into(),
+            ClientError::SignIn(error) => error.code().to_owned(),
+            ClientError::Store(_) => "data_folder_error".into(),
+            ClientError::SignedOut => "signed_out".into(),
+            ClientError::UnknownProvider(_) => "unknown_provider".into(),
+            ClientError::NotSignedIn => "not_signed_in".into(),
+        }
+    }
+
+    /// The message as a sentence for the screen.
+    pub fn message(&self) -> String {
+        let text = match self {
+            ClientError::Portal(PortalClientError::Unreachable { .. })
+            | ClientError::Portal(PortalClientError::TimedOut { .. }) => {
+                format!("Can't reach the portal: {self}")
+            }
+            _ => self.to_string(),
+        };
+        let mut chars = text.chars();
+        match chars.next() {
+            Some(first) => first.to_uppercase().chain(chars).collect(),
+            None => text,
+        }
+    }
+
+    pub fn notice(&self) -> Notice {
+        Notice::error(&self.code(), self.message())
+    }
+}
+
+/// Where the app is after a sign-in step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignInOutcome {
+    Ready {
+        account: AccountSummary,
+        phone: PhoneSummary,
+    },
+    /// A step this version cannot take yet (choose, link, authenticator code).
+    NotSupported { message: String },
+}
+
+impl SignInOutcome {
+    pub fn view(self) -> AppView {
+        match self {
+            SignInOutcome::Ready { account, phone } => AppView::Ready {
+                account,
+                phone,
+                notice: None,
+            },
+            SignInOutcome::NotSupported { message } => AppView::StepNotSupported { message },
+        }
+    }
+}
+
+struct AccessToken {
+    token: Secret,
+    expires_at: i64,
+}
+
+pub struct Switchboard {
+    portal: PortalClient,
+    portal_url: Url,
+    keychain: Keychain,
+    store: AccountStore,
+    pending: PendingSignIns,
+    clock: Clock,
+    device_name: String,
+    /// Held for the whole of a refresh: refreshes are single-flight.
+    access_tokens: Mutex<HashMap<String, AccessToken>>,
+}
+
+fn device_name() -> String {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .or_else(|| std::env::var("COMPUTERNAME").ok())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|name| name.trim().to_owned())
+        .filter(|name| !name.is_empty());
+    match host {
+        Some(host) => format!("Switchboard on {host}"),
+        None => "Switchboard desktop".into(),
+    }
+}
+
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, KeychainError> + Send + 'static,
+) -> Result<T, KeychainError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .unwrap_or_else(|error| Err(KeychainError::Failed(error.to_string())))
+}
+
+impl Switchboard {
+    pub fn new(config: &ClientConfig, data_dir: &Path, clock: Clock) -> Result<Self, ClientError> {
+        let portal = PortalClient::new(config.portal_url.clone())?
+            .with_status_page(config.status_page_url.clone());
+        Ok(Self {
+            portal,
+            portal_url: config.portal_url.clone(),
+            keychain: Keychain::for_portal(&config.portal_url),
+            store: AccountStore::new(data_dir, &config.portal_url),
+            pending: PendingSignIns::default(),
+            clock,
+            device_name: device_name(),
+            access_tokens: Mutex::new(HashMap::new()),
+        })
+    }
+
+    pub fn portal(&self) -> &PortalClient {
+        &self.portal
+    }
+
+    pub fn portal_url(&self) -> &Url {
+        &self.portal_url
+    }
+
+    /// Starts a provider sign-in; the caller opens the browser at the URL.
+    pub async fn begin_sign_in(
+        &self,
+        provider_id: &str,
+        login_hint: Option<&str>,
+        redirect_uri: &str,
+    ) -> Result<(SignInStart, String), ClientError> {
+        let options = self.portal.sign_in_options().await?;
+        let provider = options
+            .providers
+            .iter()
+            .find(|p| p.id == provider_id)
+            .ok_or_else(|| ClientError::UnknownProvider(provider_id.to_owned()))?;
+        let start = self.pending.begin(
+            &self.portal_url,
+            provider_id,
+            &provider.display_name,
+            login_hint,
+            redirect_uri,
+            (self.clock)(),
+        )?;
+        Ok((start, provider.display_name.clone()))
+    }
+
+    pub fn cancel_sign_in(&self) {
+        self.pending.cancel_all();
+    }
+
+    /// Finishes a sign-in from the link the browser handed back. Links that belong to no
+    /// pending sign-in are dropped (and logged without their query).
+    pub async fn complete_sign_in(&self, callback: &Url) -> Result<SignInOutcome, ClientError> {
+        let (pending, code) = match self
+            .pending
+            .take(callback, &self.portal_url, (self.clock)())
+        {
+            Ok(taken) => taken,
+            Err(error) => {
+                tracing::warn!(link = %loggable(callback), %error, "sign-in link not used");
+                return Err(error.into());
+            }
+        };
+        let step = self
+            .portal
+            .redeem_code(
+                &code,
+                pending.verifier.expose(),
+                &pending.redirect_uri,
+                &self.device_name,
+            )
+            .await?;
+        self.after_login_step(step).await
+    }
+
+    async fn after_login_step(&self, step: LoginStep) -> Result<SignInOutcome, ClientError> {
+        match step {
+            LoginStep::SignedIn { session } => {
+                let account = session.account.clone();
+                self.keep_session(session).await?;
+                let phone = self.provision(&account.account_id).await?;
+                Ok(SignInOutcome::Ready { account, phone })
+            }
+            LoginStep::ChooseAccount { .. } => Ok(SignInOutcome::NotSupported {
+                message: "Your email reaches several phone accounts. Choosing one is not available in this version yet: sign in with your username and password instead.".into(),
+            }),
+            LoginStep::LinkAccount { .. } => Ok(SignInOutcome::NotSupported {
+                message: "This sign-in is not linked to a phone account yet. Linking is not available in this version yet: ask your administrator, or sign in with your username and password.".into(),
+            }),
+            LoginStep::MfaRequired { .. } => Ok(SignInOutcome::NotSupported {
+                message: "Your organization asks for your authenticator code, which this version cannot ask for yet.".into(),
+            }),
+        }
+    }
+
+    /// The refresh token goes to the keychain before anything uses the session; the
+    /// access token stays in memory.
+    async fn keep_session(&self, session: SessionTokens) -> Result<(), ClientError> {
+        let keychain = self.keychain.clone();
+        let account_id = session.account.account_id.clone();
+        let refresh = Secret::new(session.refresh_token.clone());
+        blocking(move || keychain.store(&account_id, SecretKind::RefreshToken, &refresh)).await?;
+        self.store.remember(&session.account)?;
+        let expires_at = (self.clock)() + i64::try_from(session.expires_in).unwrap_or(0);
+        self.access_tokens.lock().await.insert(
+            session.account.account_id.clone(),
+            AccessToken {
+                token: Secret::new(session.access_token),
+                expires_at,
+            },
+        );
+        Ok(())
+    }
+
+    /// A valid access token for the account, refreshing when needed. Single-flight: one
+    /// refresh at a time, and a caller that waited uses the token the other one got.
+    pub async fn access_token(&self, account_id: &str) -> Result<Secret, ClientError> {
+        let mut tokens = self.access_tokens.lock().await;
+        let now = (self.clock)();
+        if let Some(token) = tokens.get(account_id) {
+            if token.expires_at > now + 30 {
+                return Ok(token.token.clone());
+            }
+        }
+        let keychain = self.keychain.clone();
+        let id = account_id.to_owned();
+        let refresh = blocking(move || keychain.load(&id, SecretKind::RefreshToken))
+            .await?
+            .ok_or(ClientError::SignedOut)?;
+        let session = match self.portal.refresh(refresh.expose()).await {
+            Ok(session) => session,
+            Err(error) if PortalClient::is_rejection(&error) => {
+                drop(tokens);
+                self.forget_locally(account_id).await?;
+                return Err(ClientError::SignedOut);
+            }
+            Err(error) => return Err(error.into()),
+        };
+        // Stored before use: a crash now leaves the new token in the keychain (and the
+        // portal honours the old one for a short grace window if the write never happened).
+        let keychain = self.keychain.clone();
+        let id = account_id.to_owned();
+        let next = Secret::new(session.refresh_token.clone());
+        blocking(move || keychain.store(&id, SecretKind::RefreshToken, &next)).await?;
+        self.store.remember(&session.account)?;
+        let token = Secret::new(session.access_token);
+        tokens.insert(
+            account_id.to_owned(),
+            AccessToken {
+                token: token.clone(),
+                expires_at: now + i64::try_from(session.expires_in).unwrap_or(0),
+            },
+        );
+        Ok(token)
+    }
+
+    /// Fetches the SIP profile when it changed (ETag); password to the keychain, the rest
+    /// to the data folder.
+    pub async fn provision(&self, account_id: &str) -> Result<PhoneSummary, ClientError> {
+        let access = self.access_token(account_id).await?;
+        let stored = self.store.profile(account_id)?;
+        let etag = stored.as_ref().and_then(|p| p.etag.clone());
+        let fetched = match self
+            .portal
+            .sip_profile(access.expose(), etag.as_deref())
+            .await
+        {
+            Ok(fetched) => fetched,
+            Err(error) if PortalClient::is_rejection(&error) => {
+                // The access token died early (session revoked): one refresh decides.
+                self.access_tokens.lock().await.remove(account_id);
+                let access = self.access_token(account_id).await?;
+                self.portal.sip_profile(access.expose(), None).await?
+            }
+            Err(error) => return Err(error.into()),
+        };
+        let profile = match (fetched, stored) {
+            (Some((profile, etag)), _) => self.save_profile(account_id, profile, etag).await?,
+            (None, Some(stored)) => stored,
+            (None, None) => match self.portal.sip_profile(access.expose(), None).await? {
+                Some((profile, etag)) => self.save_profile(account_id, profile, etag).await?,
+                None => return Err(ClientError::NotSignedIn),
+            },
+        };
+        Ok(PhoneSummary {
+            extension: profile.extension,
+            display_name: profile.display_name,
+            sip_domain: profile.domain,
+            registrar: profile.registrar,
+            transport: profile.transport,
+        })
+    }
+
+    async fn save_profile(
+        &self,
+        account_id: &str,
+        profile: SipProfile,
+        etag: Option<String>,
+    ) -> Result<StoredProfile, ClientError> {
+        let keychain = self.keychain.clone();
+        let id = account_id.to_owned();
+        let password = Secret::new(profile.password);
+        blocking(move || keychain.store(&id, SecretKind::SipPassword, &password)).await?;
+        let stored = StoredProfile {
+            etag,
+            extension: profile.extension,
+            display_name: profile.display_name,
+            sip_user: profile.sip_user,
+            auth_user: profile.auth_user,
+            domain: profile.domain,
+            registrar: profile.registrar,
+            outbound_proxy: profile.outbound_proxy,
+            transport: profile.transport,
+            stun_server: profile.stun_server,
+            turn_server: profile.turn_server,
+            voicemail_number: profile.voicemail_number,
+            version: profile.version,
+        };
+        self.store.save_profile(account_id, &stored)?;
+        Ok(stored)
+    }
+
+    /// On start: the remembered account, refreshed and provisioned without a browser.
+    pub async fn restore(&self) -> Result<Option<SignInOutcome>, ClientError> {
+        let Some(account) = self.store.current()? else {
+            return Ok(None);
+        };
+        let phone = self.provision(&account.account_id).await?;
+        let account = self.store.current()?.unwrap_or(account);
+        Ok(Some(SignInOutcome::Ready { account, phone }))
+    }
+
+    pub fn current_account(&self) -> Result<Option<AccountSummary>, ClientError> {
+        Ok(self.store.current()?)
+    }
+
+    /// The SIP password of the account, from the keychain.
+    pub async fn sip_password(&self, account_id: &str) -> Result<Option<Secret>, ClientError> {
+        let keychain = self.keychain.clone();
+        let id = account_id.to_owned();
+        Ok(blocking(move || keychain.load(&id, SecretKind::SipPassword)).await?)
+    }
+
+    /// Revokes at the portal, then wipes the account's keychain entries and profile. The
+    /// local wipe happens even when the portal cannot be reached (reported afterwards).
+    pub async fn sign_out(&self, account_id: &str) -> Result<(), ClientError> {
+        let keychain = self.keychain.clone();
+        let id = account_id.to_owned();
+        let refresh = blocking(move || keychain.load(&id, SecretKind::RefreshToken)).await?;
+        let revoked = match refresh {
+            Some(token) => self.portal.revoke(token.expose()).await,
+            None => Ok(()),
+        };
+        self.forget_locally(account_id).await?;
+        revoked?;
+        Ok(())
+    }
+
+    async fn forget_locally(&self, account_id: &str) -> Result<(), ClientError> {
+        self.access_tokens.lock().await.remove(account_id);
+        let keychain = self.keychain.clone();
+        let id = account_id.to_owned();
+        blocking(move || keychain.wipe_account(&id)).await?;
+        self.store.forget(account_id)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,370 @@
+//! The client core against the real portal and dev-idp over HTTP and the real Secret
+//! Service (`cargo xtask test` provides one): provider sign-in, deep links, silent
+//! restore, provisioning, sign-out.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+
+use switchboard_client::keychain::{Keychain, SecretKind};
+use switchboard_client::signin::{app_redirect_uri, SignInError, PENDING_LIFETIME};
+use switchboard_client::{ClientConfig, ClientError, SignInOutcome, Switchboard};
+use switchboard_e2e::browser::Browser;
+use switchboard_e2e::world::World;
+use url::Url;
+
+struct App {
+    client: Switchboard,
+    now: Arc<AtomicI64>,
+    data_dir: std::path::PathBuf,
+    config: ClientConfig,
+}
+
+fn system_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+impl App {
+    fn open(world: &World, data_dir: std::path::PathBuf) -> App {
+        let now = Arc::new(AtomicI64::new(system_now()));
+        let clock_now = Arc::clone(&now);
+        let config = ClientConfig {
+            portal_url: world.portal.clone(),
+            status_page_url: None,
+        };
+        let client = Switchboard::new(
+            &config,
+            &data_dir,
+            Arc::new(move || clock_now.load(Ordering::SeqCst)),
+        )
+        .unwrap();
+        App {
+            client,
+            now,
+            data_dir,
+            config,
+        }
+    }
+
+    /// A fresh app process on the same machine: same data folder and keychain.
+    fn restart(&self) -> App {
+        let now = Arc::new(AtomicI64::new(system_now()));
+        let clock_now = Arc::clone(&now);
+        let client = Switchboard::new(
+            &self.config,
+            &self.data_dir,
+            Arc::new(move || clock_now.load(Ordering::SeqCst)),
+        )
+        .unwrap();
+        App {
+            client,
+            now,
+            data_dir: self.data_dir.clone(),
+            config: self.config.clone(),
+        }
+    }
+
+    async fn link_for(&self, provider: &str, login_hint: &str) -> Url {
+        let (start, _) = self
+            .client
+            .begin_sign_in(provider, None, &app_redirect_uri())
+            .await
+            .unwrap();
+        Browser::new()
+            .sign_in(&start.authorize_url, login_hint, &[])
+            .await
+            .unwrap()
+    }
+
+    async fn sign_in(&self, provider: &str, login_hint: &str) -> SignInOutcome {
+        let link = self.link_for(provider, login_hint).await;
+        self.client.complete_sign_in(&link).await.unwrap()
+    }
+}
+
+fn ready(
+    outcome: SignInOutcome,
+) -> (
+    switchboard_api::AccountSummary,
+    switchboard_client::PhoneSummary,
+) {
+    match outcome {
+        SignInOutcome::Ready { account, phone } => (account, phone),
+        other => panic!("expected Ready, got {other:?}"),
+    }
+}
+
+async fn world_and_app() -> (World, App) {
+    let world = World::start("127.0.0.1:0").await.unwrap();
+    let data_dir = world.scratch_dir("app-data").unwrap();
+    let app = App::open(&world, data_dir);
+    (world, app)
+}
+
+#[tokio::test]
+async fn each_provider_signs_in_provisions_and_keeps_secrets_in_the_keychain() {
+    let (world, app) = world_and_app().await;
+    let keychain = Keychain::for_portal(&world.portal);
+    for (provider, hint, username, extension) in [
+        ("google", "alice@acme.example", "alice", "201"),
+        ("microsoft", "maria@acme.example", "maria", "210"),
+        ("apple", "tom@acme.example", "tom", "220"),
+        ("acme-sso", "tom@acme.example", "tom", "220"),
+    ] {
+        let (account, phone) = ready(app.sign_in(provider, hint).await);
+        assert_eq!(account.username, username, "{provider}");
+        assert_eq!(phone.extension, extension);
+        assert_eq!(phone.sip_domain, "sip.acme.example");
+        let refresh = keychain
+            .load(&account.account_id, SecretKind::RefreshToken)
+            .unwrap();
+        assert!(refresh.unwrap().expose().starts_with("sbr_"));
+        let password = keychain
+            .load(&account.account_id, SecretKind::SipPassword)
+            .unwrap();
+        assert!(password.unwrap().expose().starts_with("demo-sip-"));
+    }
+    // Nothing secret in the data folder.
+    for entry in walk(&app.data_dir) {
+        let text = std::fs::read_to_string(&entry).unwrap_or_default();
+        assert!(
+            !text.contains("sbr_") && !text.contains("sba_"),
+            "{}",
+            entry.display()
+        );
+        assert!(!text.contains("demo-sip-"), "{}", entry.display());
+    }
+    for username in ["alice", "maria", "tom"] {
+        let id = format!("acct-{username}");
+        app.client.sign_out(&id).await.unwrap();
+    }
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
+
+#[tokio::test]
+async fn a_forged_link_with_no_pending_sign_in_is_dropped() {
+    let (world, app) = world_and_app().await;
+    let forged: Url = format!(
+        "{}?code=sbc_forged&state=guessed&iss={}",
+        app_redirect_uri(),
+        world.portal
+    )
+    .parse()
+    .unwrap();
+    let error = app.client.complete_sign_in(&forged).await.unwrap_err();
+    assert!(
+        matches!(error, ClientError::SignIn(SignInError::NoPendingSignIn)),
+        "{error:?}"
+    );
+    assert_eq!(app.client.current_account().unwrap(), None);
+}
+
+#[tokio::test]
+async fn a_link_replayed_after_success_is_dropped() {
+    let (_world, app) = world_and_app().await;
+    let link = app.link_for("google", "alice@acme.example").await;
+    ready(app.client.complete_sign_in(&link).await.unwrap());
+    let again = app.client.complete_sign_in(&link).await.unwrap_err();
+    assert!(
+        matches!(again, ClientError::SignIn(SignInError::NoPendingSignIn)),
+        "{again:?}"
+    );
+    app.client.sign_out("acct-alice").await.unwrap();
+}
+
+#[tokio::test]
+async fn an_expired_pending_sign_in_is_refused() {
+    let (_world, app) = world_and_app().await;
+    let link = app.link_for("google", "alice@acme.example").await;
+    app.now.fetch_add(PENDING_LIFETIME + 1, Ordering::SeqCst);
+    let error = app.client.complete_sign_in(&link).await.unwrap_err();
+    assert!(
+        matches!(error, ClientError::SignIn(SignInError::Expired)),
+        "{error:?}"
+    );
+    assert_eq!(error.code(), "sign_in_expired");
+}
+
+#[tokio::test]
+async fn cancel_drops_the_link_that_arrives_later() {
+    let (_world, app) = world_and_app().await;
+    let link = app.link_for("google", "alice@acme.example").await;
+    app.client.cancel_sign_in();
+    let error = app.client.complete_sign_in(&link).await.unwrap_err();
+    assert!(
+        matches!(error, ClientError::SignIn(SignInError::NoPendingSignIn)),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_cancelled_provider_sign_in_is_a_clear_message() {
+    let (_world, app) = world_and_app().await;
+    let (start, _) = app
+        .client
+        .begin_sign_in("google", None, &app_redirect_uri())
+        .await
+        .unwrap();
+    let link = Browser::new()
+        .sign_in(
+            &start.authorize_url,
+            "alice@acme.example",
+            &[("dev_idp_cancel", "1")],
+        )
+        .await
+        .unwrap();
+    let error = app.client.complete_sign_in(&link).await.unwrap_err();
+    assert_eq!(error.code(), "access_denied");
+    assert_eq!(error.message(), "Signing in with Google was cancelled.");
+}
+
+#[tokio::test]
+async fn restart_restores_silently_and_reprovisions_only_on_change() {
+    let (_world, app) = world_and_app().await;
+    let (account, _) = ready(app.sign_in("google", "alice@acme.example").await);
+
+    let restarted = app.restart();
+    let (restored, phone) = ready(
+        restarted
+            .client
+            .restore()
+            .await
+            .unwrap()
+            .expect("remembered"),
+    );
+    assert_eq!(restored.account_id, account.account_id);
+    assert_eq!(phone.extension, "201");
+    restarted
+        .client
+        .sign_out(&account.account_id)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn portal_down_is_a_clear_error_and_retry_works_later() {
+    let (mut world, app) = world_and_app().await;
+    let (account, _) = ready(app.sign_in("google", "alice@acme.example").await);
+    world.stop_portal().await;
+
+    let restarted = app.restart();
+    let error = restarted.client.restore().await.unwrap_err();
+    assert_eq!(error.code(), "portal_unreachable");
+    assert!(
+        error.message().starts_with("Can't reach the portal"),
+        "{}",
+        error.message()
+    );
+    // Nothing was thrown away: the account is still remembered.
+    assert!(restarted.client.current_account().unwrap().is_some());
+
+    world.restart_portal().await.unwrap();
+    let (restored, _) = ready(restarted.client.restore().await.unwrap().unwrap());
+    assert_eq!(restored.account_id, account.account_id);
+    restarted
+        .client
+        .sign_out(&account.account_id)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn sign_out_revokes_and_leaves_nothing_behind() {
+    let (world, app) = world_and_app().await;
+    let (account, _) = ready(app.sign_in("microsoft", "maria@acme.example").await);
+    let keychain = Keychain::for_portal(&world.portal);
+    let refresh = keychain
+        .load(&account.account_id, SecretKind::RefreshToken)
+        .unwrap()
+        .unwrap();
+
+    app.client.sign_out(&account.account_id).await.unwrap();
+    for kind in [SecretKind::RefreshToken, SecretKind::SipPassword] {
+        assert_eq!(keychain.load(&account.account_id, kind).unwrap(), None);
+    }
+    assert_eq!(app.client.current_account().unwrap(), None);
+    assert!(walk(&app.data_dir)
+        .iter()
+        .all(|f| !f.to_string_lossy().contains(&account.account_id)));
+    // Revoked at the portal too: the old refresh token is dead.
+    let portal = switchboard_client::PortalClient::new(world.portal.clone()).unwrap();
+    assert!(portal.refresh(refresh.expose()).await.is_err());
+    // And the next start is signed out.
+    assert_eq!(app.restart().client.restore().await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn a_session_revoked_elsewhere_signs_out_cleanly_on_restore() {
+    let (world, app) = world_and_app().await;
+    let (account, _) = ready(app.sign_in("google", "alice@acme.example").await);
+    let keychain = Keychain::for_portal(&world.portal);
+    let refresh = keychain
+        .load(&account.account_id, SecretKind::RefreshToken)
+        .unwrap()
+        .unwrap();
+    switchboard_client::PortalClient::new(world.portal.clone())
+        .unwrap()
+        .revoke(refresh.expose())
+        .await
+        .unwrap();
+
+    let error = app.restart().client.restore().await.unwrap_err();
+    assert!(matches!(error, ClientError::SignedOut), "{error:?}");
+    assert_eq!(
+        keychain
+            .load(&account.account_id, SecretKind::RefreshToken)
+            .unwrap(),
+        None
+    );
+}
+
+#[tokio::test]
+async fn steps_this_version_cannot_take_yet_say_so() {
+    let (_world, app) = world_and_app().await;
+    match app.sign_in("google", "adam@acme.example").await {
+        SignInOutcome::NotSupported { message } => assert!(message.contains("several")),
+        other => panic!("expected NotSupported, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn concurrent_refreshes_are_single_flight() {
+    let (_world, app) = world_and_app().await;
+    let (account, _) = ready(app.sign_in("google", "alice@acme.example").await);
+    // The access token has expired: every caller needs a refresh at once.
+    app.now.fetch_add(3600, Ordering::SeqCst);
+    let id = account.account_id.as_str();
+    let (a, b, c, d) = tokio::join!(
+        app.client.access_token(id),
+        app.client.access_token(id),
+        app.client.access_token(id),
+        app.client.access_token(id),
+    );
+    let tokens: Vec<String> = [a, b, c, d]
+        .into_iter()
+        .map(|t| t.unwrap().expose().to_owned())
+        .collect();
+    assert!(
+        tokens.windows(2).all(|w| w[0] == w[1]),
+        "one refresh, one token"
+    );
+    // The family is intact: a later start restores with the stored refresh token.
+    ready(app.restart().client.restore().await.unwrap().unwrap());
+    app.client.sign_out(id).await.unwrap();
+}

@@ -1,0 +1,183 @@
+//! A demo world for tests: dev-idp (every provider profile) and a portal with the demo
+//! organization, both on loopback ports, in-process.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Result;
+use p256::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
+use switchboard_api::ProviderKind;
+use switchboard_dev_idp::{DevIdpConfig, ACME_TENANT_ID};
+use switchboard_portal::clock::{Clock, ManualClock, SystemClock};
+use switchboard_portal::config::{PortalConfig, ProviderConfig, DEFAULT_APP_SCHEME};
+use switchboard_portal::crypto::EncryptionKey;
+use switchboard_portal::seed::seed_demo;
+use switchboard_portal::Portal;
+use tokio::sync::oneshot;
+use url::Url;
+
+pub struct World {
+    pub idp: Url,
+    pub portal: Url,
+    pub clock: ManualClock,
+    config: PortalConfig,
+    portal_stop: Option<(oneshot::Sender<()>, tokio::task::JoinHandle<()>)>,
+    _idp_stop: oneshot::Sender<()>,
+    dir: tempfile::TempDir,
+}
+
+fn provider(
+    id: &str,
+    kind: ProviderKind,
+    display_name: &str,
+    issuer: String,
+    secret: PathBuf,
+) -> Result<ProviderConfig> {
+    Ok(ProviderConfig {
+        id: id.into(),
+        kind,
+        display_name: display_name.into(),
+        issuer: issuer.parse()?,
+        client_id: switchboard_dev_idp::CLIENT_ID.into(),
+        client_secret_file: Some(secret),
+        apple_team_id: None,
+        apple_key_id: None,
+    })
+}
+
+impl World {
+    /// `listen` picks the portal's address ("127.0.0.1:0" for any free port).
+    pub async fn start(listen: &str) -> Result<World> {
+        let dir = tempfile::tempdir()?;
+        let apple_key = p256::ecdsa::SigningKey::random(&mut rand::rngs::OsRng);
+        let apple_key_file = dir.path().join("apple.p8");
+        std::fs::write(
+            &apple_key_file,
+            apple_key.to_pkcs8_pem(LineEnding::LF)?.as_bytes(),
+        )?;
+        let apple_public =
+            p256::ecdsa::VerifyingKey::from(&apple_key).to_public_key_pem(LineEnding::LF)?;
+
+        let idp = switchboard_dev_idp::bind(DevIdpConfig {
+            data_dir: dir.path().join("idp"),
+            apple_client_public_key_pem: Some(apple_public),
+            ..DevIdpConfig::default()
+        })
+        .await?;
+        let idp_url = idp.url();
+        let (idp_stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(idp.serve(async {
+            let _ = stopped.await;
+        }));
+
+        let secret = dir.path().join("client-secret");
+        std::fs::write(&secret, switchboard_dev_idp::DEFAULT_CLIENT_SECRET)?;
+        let key = dir.path().join("encryption.key");
+        std::fs::write(&key, EncryptionKey::generate_base64())?;
+        let mut apple = provider(
+            "apple",
+            ProviderKind::Apple,
+            "Apple",
+            format!("{idp_url}apple"),
+            apple_key_file,
+        )?;
+        apple.apple_team_id = Some("TEAM123456".into());
+        apple.apple_key_id = Some("KEY1234567".into());
+        let config = PortalConfig {
+            name: "Test Phones".into(),
+            listen: listen.parse()?,
+            public_url: None,
+            database_url: format!("sqlite://{}", dir.path().join("portal.db").display()),
+            status_page_url: None,
+            encryption_key_file: Some(key),
+            providers: vec![
+                provider(
+                    "google",
+                    ProviderKind::Google,
+                    "Google",
+                    format!("{idp_url}google"),
+                    secret.clone(),
+                )?,
+                provider(
+                    "microsoft",
+                    ProviderKind::Microsoft,
+                    "Microsoft",
+                    format!("{idp_url}entra/{ACME_TENANT_ID}/v2.0"),
+                    secret.clone(),
+                )?,
+                apple,
+                provider(
+                    "acme-sso",
+                    ProviderKind::Oidc,
+                    "Acme SSO",
+                    format!("{idp_url}acme-sso"),
+                    secret,
+                )?,
+            ],
+            password_sign_in: true,
+            app_redirect_scheme: DEFAULT_APP_SCHEME.into(),
+        };
+        let clock = ManualClock::new(SystemClock.now());
+        let mut world = World {
+            idp: idp_url,
+            portal: "http://127.0.0.1/".parse()?,
+            clock,
+            config,
+            portal_stop: None,
+            _idp_stop: idp_stop,
+            dir,
+        };
+        world.start_portal(true).await?;
+        Ok(world)
+    }
+
+    async fn start_portal(&mut self, seed: bool) -> Result<()> {
+        let portal = Portal::bind_with_clock(&self.config, Arc::new(self.clock.clone())).await?;
+        if seed {
+            seed_demo(
+                portal.pool(),
+                &self.config.encryption_key()?,
+                self.clock.now(),
+            )
+            .await?;
+        }
+        self.portal = portal.url().clone();
+        // Later restarts come back on the same address.
+        self.config.listen = format!(
+            "{}:{}",
+            self.portal.host_str().unwrap_or("127.0.0.1"),
+            self.portal.port().unwrap_or(0)
+        )
+        .parse()?;
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let _ = portal
+                .serve(async {
+                    let _ = stopped.await;
+                })
+                .await;
+        });
+        self.portal_stop = Some((stop, task));
+        Ok(())
+    }
+
+    /// Stops the portal (it stops answering) until `restart_portal`.
+    pub async fn stop_portal(&mut self) {
+        if let Some((stop, task)) = self.portal_stop.take() {
+            let _ = stop.send(());
+            let _ = task.await;
+        }
+    }
+
+    pub async fn restart_portal(&mut self) -> Result<()> {
+        self.stop_portal().await;
+        self.start_portal(false).await
+    }
+
+    /// A folder that lives as long as the world.
+    pub fn scratch_dir(&self, name: &str) -> Result<PathBuf> {
+        let path = self.dir.path().join(name);
+        std::fs::create_dir_all(&path)?;
+        Ok(path)
+    }
+}

@@ -1,0 +1,17 @@
+// A Backend for tests: every call stays pending unless the test overrides it.
+import type { Backend } from './bridge';
+
+const never = <T>(): Promise<T> => new Promise<T>(() => {});
+
+export function fakeBackend(overrides: Partial<Backend> = {}): Backend {
+  return {
+    appInfo: never,
+    portalStatus: never,
+    restoreSession: never,
+    startSignIn: never,
+    cancelSignIn: never,
+    signOut: never,
+    onAppView: () => Promise.resolve(() => {}),
+    ...overrides,
+  };
+}

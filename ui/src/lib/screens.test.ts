@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import type { ViewOf } from './appView';
+import { readyModel, stepModel, transportLabel, waitingModel } from './screens';
+
+const ready: ViewOf<'ready'> = {
+  screen: 'ready',
+  account: {
+    account_id: 'a1',
+    username: 'ann',
+    display_name: 'Ann Example',
+    extension: '201',
+    organization_name: 'Acme',
+  },
+  phone: {
+    extension: '201',
+    display_name: 'Ann (desk)',
+    sip_domain: 'sip.example.com',
+    registrar: 'sip:sip.example.com:5061',
+    transport: 'tls',
+  },
+  notice: null,
+};
+
+describe('waitingModel', () => {
+  it("names the provider and says what happens next", () => {
+    expect(
+      waitingModel({ screen: 'waiting_for_browser', provider_name: 'Acme SSO', authorize_url: 'https://p/authorize' }),
+    ).toEqual({
+      heading: 'Continue in your browser',
+      text: "Sign in with Acme SSO in the browser window that opened. This window updates when you're done.",
+      progress: 'Waiting for you to finish signing in…',
+      authorizeUrl: 'https://p/authorize',
+    });
+  });
+
+  it('copes with a blank provider name', () => {
+    expect(waitingModel({ screen: 'waiting_for_browser', provider_name: ' ', authorize_url: 'u' }).text).toMatch(
+      /^Sign in with your provider in/,
+    );
+  });
+});
+
+describe('readyModel', () => {
+  it("shows the account's name, extension, server, transport and organization", () => {
+    expect(readyModel(ready)).toEqual({
+      name: 'Ann Example',
+      extension: 'Extension 201',
+      server: 'sip.example.com',
+      transport: 'TLS',
+      organization: 'Acme',
+      username: 'ann',
+      setUp: 'Your phone is set up.',
+    });
+  });
+
+  it('falls back to the phone name, then the username, for a blank display name', () => {
+    const blank = { ...ready, account: { ...ready.account, display_name: '' } };
+    expect(readyModel(blank).name).toBe('Ann (desk)');
+    expect(readyModel({ ...blank, phone: { ...blank.phone, display_name: ' ' } }).name).toBe('ann');
+  });
+
+  it("uses the account's extension when the phone has none", () => {
+    expect(readyModel({ ...ready, phone: { ...ready.phone, extension: '' } }).extension).toBe('Extension 201');
+  });
+
+  it('labels every transport', () => {
+    expect(transportLabel('udp')).toBe('UDP');
+    expect(transportLabel('tcp')).toBe('TCP');
+    expect(transportLabel('tls')).toBe('TLS');
+  });
+});
+
+describe('stepModel', () => {
+  it("shows the backend's message, or a generic one when blank", () => {
+    expect(stepModel({ screen: 'step_not_supported', message: 'Your organization requires a code.' })).toEqual({
+      heading: "Can't finish signing in here",
+      message: 'Your organization requires a code.',
+    });
+    expect(stepModel({ screen: 'step_not_supported', message: '' }).message).toMatch(/cannot take yet/);
+  });
+});
