@@ -1,0 +1,113 @@
+//! `switchboard-cli` driven by a script, as a person would in a terminal without a browser
+//! on that machine.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+
+use switchboard_e2e::browser::Browser;
+use switchboard_e2e::world::World;
+
+fn cli(world: &World, data_dir: &std::path::Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_switchboard-cli"));
+    command
+        .env("SWITCHBOARD_PORTAL_URL", world.portal.as_str())
+        .env("SWITCHBOARD_DATA_DIR", data_dir)
+        .env_remove("BROWSER");
+    command
+}
+
+fn run(mut command: Command) -> (bool, String, String) {
+    let output = command.output().unwrap();
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn login_without_a_browser_status_and_logout() {
+    let world = World::start("127.0.0.1:0").await.unwrap();
+    let data_dir = world.scratch_dir("cli-data").unwrap();
+
+    let mut login = cli(&world, &data_dir);
+    login
+        .args(["login", "--provider", "google", "--no-browser"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped());
+    let mut child = login.spawn().unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut link = None;
+    let mut line = String::new();
+    while stdout.read_line(&mut line).unwrap() > 0 {
+        if line.starts_with("http") {
+            link = Some(line.trim().to_owned());
+        }
+        if line.starts_with("Then paste") {
+            break;
+        }
+        line.clear();
+    }
+    let link: url::Url = link.expect("the CLI printed the link").parse().unwrap();
+    let landed = Browser::new()
+        .sign_in(&link, "alice@acme.example", &[])
+        .await
+        .unwrap();
+    assert!(landed.as_str().starts_with("http://127.0.0.1:"));
+    writeln!(child.stdin.take().unwrap(), "{landed}").unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
+    assert!(child.wait().unwrap().success(), "{rest}");
+    assert!(rest.contains("step: signed_in"), "{rest}");
+    assert!(rest.contains("extension 201 on sip.acme.example"), "{rest}");
+
+    let mut status = cli(&world, &data_dir);
+    status.arg("status");
+    let (ok, out, err) = run(status);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("step: signed_in") && out.contains("Alice Archer"),
+        "{out}"
+    );
+
+    // Without a keychain the CLI says what to do instead of failing obscurely.
+    let mut no_keychain = cli(&world, &data_dir);
+    no_keychain
+        .arg("status")
+        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus");
+    let (ok, _, err) = run(no_keychain);
+    assert!(!ok);
+    assert!(
+        err.contains("keychain") && err.contains("no_keychain"),
+        "{err}"
+    );
+
+    let mut logout = cli(&world, &data_dir);
+    logout.arg("logout");
+    let (ok, out, err) = run(logout);
+    assert!(ok, "{err}");
+    assert!(out.contains("step: signed_out"), "{out}");
+
+    let mut status = cli(&world, &data_dir);
+    status.arg("status");
+    let (_, out, _) = run(status);
+    assert!(out.contains("step: signed_out"), "{out}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unknown_provider_is_a_clear_error() {
+    let world = World::start("127.0.0.1:0").await.unwrap();
+    let data_dir = world.scratch_dir("cli-data").unwrap();
+    let mut login = cli(&world, &data_dir);
+    login
+        .args(["login", "--provider", "myspace", "--no-browser"])
+        .stdin(Stdio::null());
+    let (ok, _, err) = run(login);
+    assert!(!ok);
+    assert!(
+        err.contains("myspace") && err.contains("unknown_provider"),
+        "{err}"
+    );
+}
