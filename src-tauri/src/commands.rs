@@ -1,7 +1,10 @@
-//! The commands the front end may call; `ui/src/lib/bridge.ts` is their only caller.
+//! The commands the front end may call; `ui/src/lib/bridge.ts` is their only caller. Each
+//! answers the view the window shows next.
 
-use switchboard_client::{AppInfo, CommandError, PortalStatus};
+use switchboard_client::signin::app_redirect_uri;
+use switchboard_client::{AppInfo, AppView, ClientError, CommandError, Notice, PortalStatus};
 use tauri::State;
+use tauri_plugin_opener::OpenerExt;
 
 use crate::AppState;
 
@@ -15,5 +18,99 @@ pub fn app_info(state: State<'_, AppState>) -> AppInfo {
 
 #[tauri::command]
 pub async fn portal_status(state: State<'_, AppState>) -> Result<PortalStatus, CommandError> {
-    Ok(state.portal.status().await)
+    Ok(state.client.portal().status().await)
+}
+
+fn signed_out_with(error: &ClientError) -> AppView {
+    AppView::SignIn {
+        notice: Some(error.notice()),
+    }
+}
+
+/// On start: the remembered account, restored without a browser.
+#[tauri::command]
+pub async fn restore_session(state: State<'_, AppState>) -> Result<AppView, CommandError> {
+    Ok(match state.client.restore().await {
+        Ok(Some(outcome)) => outcome.view(),
+        Ok(None) => AppView::SignIn { notice: None },
+        Err(ClientError::SignedOut) => AppView::SignIn {
+            notice: Some(Notice::info(
+                "Your sign-in has ended (it expired or was signed out elsewhere). Sign in again.",
+            )),
+        },
+        Err(error) => signed_out_with(&error),
+    })
+}
+
+/// Opens the system browser at the portal for this provider. `SWITCHBOARD_BROWSER`, when
+/// set, names a program to open it with instead (tests, unusual desktops).
+#[tauri::command]
+pub async fn start_sign_in(
+    app: tauri::AppHandle,
+    state: State<'_, AppState>,
+    provider: String,
+) -> Result<AppView, CommandError> {
+    let (start, provider_name) = match state
+        .client
+        .begin_sign_in(&provider, None, &app_redirect_uri())
+        .await
+    {
+        Ok(started) => started,
+        Err(error) => return Ok(signed_out_with(&error)),
+    };
+    let url = start.authorize_url.to_string();
+    let opened = match std::env::var_os("SWITCHBOARD_BROWSER") {
+        Some(program) => std::process::Command::new(program)
+            .arg(&url)
+            .spawn()
+            .map(|_| ())
+            .map_err(|error| error.to_string()),
+        None => app
+            .opener()
+            .open_url(&url, None::<&str>)
+            .map_err(|error| error.to_string()),
+    };
+    if let Err(error) = opened {
+        // The waiting screen still offers the link to copy.
+        tracing::warn!(%error, "cannot open the browser");
+    }
+    Ok(AppView::WaitingForBrowser {
+        provider_name,
+        authorize_url: url,
+    })
+}
+
+#[tauri::command]
+pub fn cancel_sign_in(state: State<'_, AppState>) -> AppView {
+    state.client.cancel_sign_in();
+    AppView::SignIn { notice: None }
+}
+
+#[tauri::command]
+pub async fn sign_out(state: State<'_, AppState>) -> Result<AppView, CommandError> {
+    let current = state
+        .client
+        .current_account()
+        .map_err(|error| CommandError::new(&error.code(), error.message()))?;
+    let Some(account) = current else {
+        return Ok(AppView::SignIn { notice: None });
+    };
+    Ok(match state.client.sign_out(&account.account_id).await {
+        Ok(()) => AppView::SignIn {
+            notice: Some(Notice::info(format!(
+                "Signed out {}. Your phone settings were removed from this computer.",
+                account.display_name
+            ))),
+        },
+        // Signed out here; the portal will forget the session when it expires.
+        Err(error) => AppView::SignIn {
+            notice: Some(Notice::error(
+                &error.code(),
+                format!(
+                    "Signed out on this computer, but the portal could not be told: {}",
+                    error.message()
+                ),
+            )),
+        },
+    })
 }

@@ -2,14 +2,17 @@
 //! over to `switchboard-client`.
 
 mod commands;
+mod deep_link;
 
-use switchboard_client::{ClientConfig, PortalClient};
+use std::sync::Arc;
+
+use switchboard_client::{system_clock, ClientConfig, Switchboard};
 use tauri::Manager;
 use tracing_subscriber::EnvFilter;
 
 pub struct AppState {
     pub config: ClientConfig,
-    pub portal: PortalClient,
+    pub client: Arc<Switchboard>,
 }
 
 pub fn run() {
@@ -21,7 +24,8 @@ pub fn run() {
         .init();
 
     let result = tauri::Builder::default()
-        // Single-instance first, so a second launch (a deep link) reaches this window.
+        // Single-instance first: a second launch (the OS handing over a sign-in link)
+        // forwards its link to this window and exits.
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
             if let Some(window) = app.get_webview_window("main") {
                 let _ = window.unminimize();
@@ -38,15 +42,20 @@ pub fn run() {
                 .map(|dir| dir.join("config.toml"));
             let config =
                 ClientConfig::load(|name| std::env::var(name).ok(), config_file.as_deref())?;
-            let portal = PortalClient::new(config.portal_url.clone())?
-                .with_status_page(config.status_page_url.clone());
+            let data_dir = app.path().app_data_dir()?;
+            let client = Arc::new(Switchboard::new(&config, &data_dir, system_clock())?);
             tracing::info!(portal = %config.portal_url, "starting");
-            app.manage(AppState { config, portal });
+            app.manage(AppState { config, client });
+            deep_link::listen(app.handle());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
-            commands::portal_status
+            commands::portal_status,
+            commands::restore_session,
+            commands::start_sign_in,
+            commands::cancel_sign_in,
+            commands::sign_out,
         ])
         .run(tauri::generate_context!());
     if let Err(error) = result {

@@ -15,6 +15,10 @@ pub struct App {
     pub session: Session,
     driver: Child,
     dbus: Child,
+    server: String,
+    binary: PathBuf,
+    /// What the app process sees: its HOME, session bus, display, extra variables.
+    env: Vec<(String, String)>,
     _home: tempfile::TempDir,
 }
 
@@ -88,6 +92,30 @@ impl App {
         let port = free_port()?;
         let native_port = free_port()?;
         let driver_path = std::env::var_os("TAURI_DRIVER").unwrap_or_else(|| "tauri-driver".into());
+        let mut app_env: Vec<(String, String)> = vec![
+            ("HOME".into(), home.path().display().to_string()),
+            (
+                "XDG_CONFIG_HOME".into(),
+                home.path().join(".config").display().to_string(),
+            ),
+            (
+                "XDG_DATA_HOME".into(),
+                home.path().join(".local/share").display().to_string(),
+            ),
+            (
+                "XDG_CACHE_HOME".into(),
+                home.path().join(".cache").display().to_string(),
+            ),
+            ("DBUS_SESSION_BUS_ADDRESS".into(), bus_address.clone()),
+            // WebKit's sandbox needs user namespaces a test container may not have.
+            (
+                "WEBKIT_DISABLE_SANDBOX_THIS_IS_DANGEROUS".into(),
+                "1".into(),
+            ),
+            ("RUST_LOG".into(), "info".into()),
+        ];
+        app_env.extend(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        start_keyring(&app_env)?;
         let mut driver = Command::new(&driver_path);
         driver
             .args([
@@ -96,31 +124,14 @@ impl App {
                 "--native-port",
                 &native_port.to_string(),
             ])
-            .env("HOME", home.path())
-            .env("XDG_CONFIG_HOME", home.path().join(".config"))
-            .env("XDG_DATA_HOME", home.path().join(".local/share"))
-            .env("XDG_CACHE_HOME", home.path().join(".cache"))
-            .env("DBUS_SESSION_BUS_ADDRESS", &bus_address)
-            // WebKit's sandbox needs user namespaces a test container may not have.
-            .env("WEBKIT_DISABLE_SANDBOX_THIS_IS_DANGEROUS", "1")
-            .env("RUST_LOG", "info")
+            .envs(app_env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdout(Stdio::null());
-        for (key, value) in env {
-            driver.env(key, value);
-        }
         let mut driver = driver.spawn().with_context(|| {
             format!("cannot start tauri-driver ({driver_path:?}): `cargo xtask test` installs it")
         })?;
         let server = format!("http://127.0.0.1:{port}");
         wait_for_port(port, &mut driver).await?;
-        let session = Session::start(
-            &server,
-            json!({
-                "browserName": "wry",
-                "tauri:options": { "application": binary },
-            }),
-        )
-        .await;
+        let session = Session::start(&server, capabilities(&binary)).await;
         let session = match session {
             Ok(session) => session,
             Err(error) => {
@@ -132,8 +143,43 @@ impl App {
             session,
             driver,
             dbus,
+            server,
+            binary,
+            env: app_env,
             _home: home,
         })
+    }
+
+    /// Quits the app and starts it again on the same machine: same HOME, data folder,
+    /// keychain and session bus.
+    pub async fn restart(mut self) -> Result<Self> {
+        let old = std::mem::replace(
+            &mut self.session,
+            Session::start(&self.server, capabilities(&self.binary)).await?,
+        );
+        // The new session runs first so the bus and driver stay; the old window goes.
+        let _ = old.close().await;
+        Ok(self)
+    }
+
+    /// Hands the app a link the way the OS does: a second app process started with the
+    /// URL, which forwards it to the running window (single instance) and exits.
+    pub fn deliver_link(&self, url: &str) -> Result<()> {
+        let status = Command::new(&self.binary)
+            .arg(url)
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .context("cannot start the second app process")?;
+        if !status.success() {
+            bail!("the second app process exited with {status}");
+        }
+        Ok(())
+    }
+
+    pub fn home(&self) -> &Path {
+        self._home.path()
     }
 
     /// Saves a screenshot under the target folder, for people to look at.
@@ -154,6 +200,32 @@ impl App {
         let _ = self.dbus.wait();
         closed
     }
+}
+
+fn capabilities(binary: &Path) -> serde_json::Value {
+    json!({
+        "browserName": "wry",
+        "tauri:options": { "application": binary },
+    })
+}
+
+/// gnome-keyring's Secret Service on the app's own bus, unlocked with a throwaway password.
+fn start_keyring(env: &[(String, String)]) -> Result<()> {
+    use std::io::Write;
+    let mut keyring = Command::new("gnome-keyring-daemon")
+        .args(["--unlock", "--components=secrets"])
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .context("cannot start gnome-keyring-daemon (package gnome-keyring)")?;
+    if let Some(mut stdin) = keyring.stdin.take() {
+        stdin.write_all(b"switchboard-e2e")?;
+    }
+    // It forks into the background once the keyring is unlocked.
+    keyring.wait()?;
+    Ok(())
 }
 
 fn screenshot_dir() -> PathBuf {

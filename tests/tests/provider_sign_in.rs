@@ -1,0 +1,166 @@
+//! In the real window: click "Sign in with Google", play the browser against dev-idp, hand
+//! the link to the app the way the OS does (a second app process), see the provisioned
+//! phone; restart the app and be signed in without a browser.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use switchboard_e2e::app::App;
+use switchboard_e2e::browser::Browser;
+use switchboard_e2e::world::World;
+
+const WAIT: Duration = Duration::from_secs(30);
+
+/// A stand-in for the system browser: records the URLs the app opens.
+fn recording_browser(dir: &Path) -> (PathBuf, PathBuf) {
+    let log = dir.join("opened-urls.txt");
+    let script = dir.join("record-browser.sh");
+    std::fs::write(
+        &script,
+        format!("#!/bin/sh\nprintf '%s\\n' \"$1\" >> '{}'\n", log.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    (script, log)
+}
+
+fn opened_urls(log: &Path) -> Vec<String> {
+    std::fs::read_to_string(log)
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+async fn wait_for_opened_url(log: &Path) -> url::Url {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        if let Some(url) = opened_urls(log).last() {
+            return url.parse().unwrap();
+        }
+        assert!(Instant::now() < deadline, "the app never opened the browser");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sign_in_with_google_in_the_window_then_restart_signed_in() {
+    let world = World::start("127.0.0.1:0").await.unwrap();
+    let scratch = world.scratch_dir("browser").unwrap();
+    let (browser_script, opened) = recording_browser(&scratch);
+    let portal = world.portal.to_string();
+    let browser = browser_script.display().to_string();
+    let app = App::launch(&[
+        ("SWITCHBOARD_PORTAL_URL", &portal),
+        ("SWITCHBOARD_BROWSER", &browser),
+    ])
+    .await
+    .unwrap();
+    let session = &app.session;
+
+    // Nobody is remembered yet: the sign-in screen, connected.
+    session
+        .wait_for("#portal-status", WAIT, |_, s| s == Some("reachable"), "data-state")
+        .await
+        .unwrap();
+    let google = session.find_all("button[data-provider=\"google\"]").await.unwrap();
+    session.click(&google[0]).await.unwrap();
+    session
+        .wait_for("#waiting-screen", WAIT, |_, _| true, "id")
+        .await
+        .unwrap();
+    app.save_screenshot("waiting-for-browser").await.unwrap();
+
+    // The "browser": the user signs in as Alice at the provider.
+    let authorize = wait_for_opened_url(&opened).await;
+    assert!(authorize.as_str().starts_with(&format!("{portal}v1/authorize?")));
+    let link = Browser::new()
+        .sign_in(&authorize, "alice@acme.example", &[])
+        .await
+        .unwrap();
+    assert_eq!(link.scheme(), "example.switchboard.desktop");
+
+    // The OS starts a second app process with the link; it reaches this window.
+    app.deliver_link(link.as_str()).unwrap();
+    let extension = session
+        .wait_for("#ready-extension", WAIT, |text, _| text.contains("201"), "id")
+        .await
+        .unwrap();
+    assert!(session.text(&extension).await.unwrap().contains("201"));
+    let name = session.find_all("#ready-name").await.unwrap();
+    assert_eq!(session.text(&name[0]).await.unwrap(), "Alice Archer");
+    let server = session.find_all("#ready-server").await.unwrap();
+    assert!(session.text(&server[0]).await.unwrap().contains("sip.acme.example"));
+    app.save_screenshot("ready").await.unwrap();
+
+    // Next launch: signed in again with no browser.
+    let opened_before = opened_urls(&opened).len();
+    let app = app.restart().await.unwrap();
+    app.session
+        .wait_for("#ready-extension", WAIT, |text, _| text.contains("201"), "id")
+        .await
+        .unwrap();
+    assert_eq!(opened_urls(&opened).len(), opened_before, "no browser on restore");
+
+    // Sign out: back to the sign-in screen, and the next start is signed out.
+    let sign_out = app.session.find_all("#sign-out").await.unwrap();
+    app.session.click(&sign_out[0]).await.unwrap();
+    app.session
+        .wait_for("#portal-status", WAIT, |_, s| s == Some("reachable"), "data-state")
+        .await
+        .unwrap();
+    let app = app.restart().await.unwrap();
+    app.session
+        .wait_for("#portal-status", WAIT, |_, s| s == Some("reachable"), "data-state")
+        .await
+        .unwrap();
+    assert!(app.session.find_all("#ready-screen").await.unwrap().is_empty());
+    app.quit().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_forged_link_changes_nothing_and_cancel_returns_to_sign_in() {
+    let world = World::start("127.0.0.1:0").await.unwrap();
+    let scratch = world.scratch_dir("browser").unwrap();
+    let (browser_script, opened) = recording_browser(&scratch);
+    let portal = world.portal.to_string();
+    let browser = browser_script.display().to_string();
+    let app = App::launch(&[
+        ("SWITCHBOARD_PORTAL_URL", &portal),
+        ("SWITCHBOARD_BROWSER", &browser),
+    ])
+    .await
+    .unwrap();
+    let session = &app.session;
+    session
+        .wait_for("#portal-status", WAIT, |_, s| s == Some("reachable"), "data-state")
+        .await
+        .unwrap();
+    let microsoft = session.find_all("button[data-provider=\"microsoft\"]").await.unwrap();
+    session.click(&microsoft[0]).await.unwrap();
+    session
+        .wait_for("#waiting-screen", WAIT, |_, _| true, "id")
+        .await
+        .unwrap();
+    wait_for_opened_url(&opened).await;
+
+    // A link nobody asked for (a web page trying its luck): ignored.
+    app.deliver_link(&format!(
+        "example.switchboard.desktop://oauth/callback?code=sbc_forged&state=guess&iss={portal}"
+    ))
+    .unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(session.find_all("#waiting-screen").await.unwrap().len(), 1);
+    assert!(session.find_all("#ready-screen").await.unwrap().is_empty());
+
+    let cancel = session.find_all("#cancel-sign-in").await.unwrap();
+    session.click(&cancel[0]).await.unwrap();
+    session
+        .wait_for("#portal-status", WAIT, |_, s| s == Some("reachable"), "data-state")
+        .await
+        .unwrap();
+    app.quit().await.unwrap();
+}
