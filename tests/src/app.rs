@@ -153,12 +153,9 @@ impl App {
     /// Quits the app and starts it again on the same machine: same HOME, data folder,
     /// keychain and session bus.
     pub async fn restart(mut self) -> Result<Self> {
-        let old = std::mem::replace(
-            &mut self.session,
-            Session::start(&self.server, capabilities(&self.binary)).await?,
-        );
-        // The new session runs first so the bus and driver stay; the old window goes.
-        let _ = old.close().await;
+        // WebKitWebDriver runs one session at a time: the old window goes first.
+        self.session.close().await?;
+        self.session = Session::start(&self.server, capabilities(&self.binary)).await?;
         Ok(self)
     }
 

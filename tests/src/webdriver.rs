@@ -159,7 +159,7 @@ impl Session {
         Ok(base64::engine::general_purpose::STANDARD.decode(encoded)?)
     }
 
-    pub async fn close(self) -> Result<()> {
+    pub async fn close(&self) -> Result<()> {
         self.http.delete(&self.base).send().await?;
         Ok(())
     }

@@ -41,7 +41,10 @@ async fn wait_for_opened_url(log: &Path) -> url::Url {
         if let Some(url) = opened_urls(log).last() {
             return url.parse().unwrap();
         }
-        assert!(Instant::now() < deadline, "the app never opened the browser");
+        assert!(
+            Instant::now() < deadline,
+            "the app never opened the browser"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -63,10 +66,18 @@ async fn sign_in_with_google_in_the_window_then_restart_signed_in() {
 
     // Nobody is remembered yet: the sign-in screen, connected.
     session
-        .wait_for("#portal-status", WAIT, |_, s| s == Some("reachable"), "data-state")
+        .wait_for(
+            "#portal-status",
+            WAIT,
+            |_, s| s == Some("reachable"),
+            "data-state",
+        )
         .await
         .unwrap();
-    let google = session.find_all("button[data-provider=\"google\"]").await.unwrap();
+    let google = session
+        .find_all("button[data-provider=\"google\"]")
+        .await
+        .unwrap();
     session.click(&google[0]).await.unwrap();
     session
         .wait_for("#waiting-screen", WAIT, |_, _| true, "id")
@@ -76,7 +87,9 @@ async fn sign_in_with_google_in_the_window_then_restart_signed_in() {
 
     // The "browser": the user signs in as Alice at the provider.
     let authorize = wait_for_opened_url(&opened).await;
-    assert!(authorize.as_str().starts_with(&format!("{portal}v1/authorize?")));
+    assert!(authorize
+        .as_str()
+        .starts_with(&format!("{portal}v1/authorize?")));
     let link = Browser::new()
         .sign_in(&authorize, "alice@acme.example", &[])
         .await
@@ -86,38 +99,71 @@ async fn sign_in_with_google_in_the_window_then_restart_signed_in() {
     // The OS starts a second app process with the link; it reaches this window.
     app.deliver_link(link.as_str()).unwrap();
     let extension = session
-        .wait_for("#ready-extension", WAIT, |text, _| text.contains("201"), "id")
+        .wait_for(
+            "#ready-extension",
+            WAIT,
+            |text, _| text.contains("201"),
+            "id",
+        )
         .await
         .unwrap();
     assert!(session.text(&extension).await.unwrap().contains("201"));
     let name = session.find_all("#ready-name").await.unwrap();
     assert_eq!(session.text(&name[0]).await.unwrap(), "Alice Archer");
     let server = session.find_all("#ready-server").await.unwrap();
-    assert!(session.text(&server[0]).await.unwrap().contains("sip.acme.example"));
+    assert!(session
+        .text(&server[0])
+        .await
+        .unwrap()
+        .contains("sip.acme.example"));
     app.save_screenshot("ready").await.unwrap();
 
     // Next launch: signed in again with no browser.
     let opened_before = opened_urls(&opened).len();
     let app = app.restart().await.unwrap();
     app.session
-        .wait_for("#ready-extension", WAIT, |text, _| text.contains("201"), "id")
+        .wait_for(
+            "#ready-extension",
+            WAIT,
+            |text, _| text.contains("201"),
+            "id",
+        )
         .await
         .unwrap();
-    assert_eq!(opened_urls(&opened).len(), opened_before, "no browser on restore");
+    assert_eq!(
+        opened_urls(&opened).len(),
+        opened_before,
+        "no browser on restore"
+    );
 
     // Sign out: back to the sign-in screen, and the next start is signed out.
     let sign_out = app.session.find_all("#sign-out").await.unwrap();
     app.session.click(&sign_out[0]).await.unwrap();
     app.session
-        .wait_for("#portal-status", WAIT, |_, s| s == Some("reachable"), "data-state")
+        .wait_for(
+            "#portal-status",
+            WAIT,
+            |_, s| s == Some("reachable"),
+            "data-state",
+        )
         .await
         .unwrap();
     let app = app.restart().await.unwrap();
     app.session
-        .wait_for("#portal-status", WAIT, |_, s| s == Some("reachable"), "data-state")
+        .wait_for(
+            "#portal-status",
+            WAIT,
+            |_, s| s == Some("reachable"),
+            "data-state",
+        )
         .await
         .unwrap();
-    assert!(app.session.find_all("#ready-screen").await.unwrap().is_empty());
+    assert!(app
+        .session
+        .find_all("#ready-screen")
+        .await
+        .unwrap()
+        .is_empty());
     app.quit().await.unwrap();
 }
 
@@ -136,10 +182,18 @@ async fn a_forged_link_changes_nothing_and_cancel_returns_to_sign_in() {
     .unwrap();
     let session = &app.session;
     session
-        .wait_for("#portal-status", WAIT, |_, s| s == Some("reachable"), "data-state")
+        .wait_for(
+            "#portal-status",
+            WAIT,
+            |_, s| s == Some("reachable"),
+            "data-state",
+        )
         .await
         .unwrap();
-    let microsoft = session.find_all("button[data-provider=\"microsoft\"]").await.unwrap();
+    let microsoft = session
+        .find_all("button[data-provider=\"microsoft\"]")
+        .await
+        .unwrap();
     session.click(&microsoft[0]).await.unwrap();
     session
         .wait_for("#waiting-screen", WAIT, |_, _| true, "id")
@@ -159,7 +213,12 @@ async fn a_forged_link_changes_nothing_and_cancel_returns_to_sign_in() {
     let cancel = session.find_all("#cancel-sign-in").await.unwrap();
     session.click(&cancel[0]).await.unwrap();
     session
-        .wait_for("#portal-status", WAIT, |_, s| s == Some("reachable"), "data-state")
+        .wait_for(
+            "#portal-status",
+            WAIT,
+            |_, s| s == Some("reachable"),
+            "data-state",
+        )
         .await
         .unwrap();
     app.quit().await.unwrap();

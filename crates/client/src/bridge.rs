@@ -48,6 +48,8 @@ impl CommandError {
 /// link arrived).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(tag = "screen", rename_all = "snake_case")]
+// A value handed to the window now and then: its size does not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum AppView {
     /// Signed out: the sign-in screen, with what just happened if anything.
     SignIn { notice: Option<Notice> },
