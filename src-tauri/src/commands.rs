@@ -1,8 +1,11 @@
 //! The commands the front end may call; `ui/src/lib/bridge.ts` is their only caller. Each
 //! answers the view the window shows next.
 
-use switchboard_client::signin::app_redirect_uri;
-use switchboard_client::{AppInfo, AppView, ClientError, CommandError, Notice, PortalStatus};
+use switchboard_client::loopback::LoopbackRedirect;
+use switchboard_client::signin::{app_redirect_uri, PENDING_LIFETIME};
+use switchboard_client::{
+    AppInfo, AppView, ClientError, CommandError, Notice, PortalStatus, RedirectMode,
+};
 use tauri::State;
 use tauri_plugin_opener::OpenerExt;
 
@@ -50,14 +53,52 @@ pub async fn start_sign_in(
     state: State<'_, AppState>,
     provider: String,
 ) -> Result<AppView, CommandError> {
+    let use_loopback = match state.config.redirect {
+        RedirectMode::Loopback => true,
+        RedirectMode::Scheme => false,
+        RedirectMode::Auto => !crate::deep_link::scheme_registered(&app),
+    };
+    let loopback = if use_loopback {
+        match LoopbackRedirect::bind().await {
+            Ok(loopback) => Some(loopback),
+            Err(error) => {
+                return Ok(AppView::SignIn {
+                    notice: Some(Notice::error(
+                        "loopback_unavailable",
+                        format!("Cannot open a local port for the browser to return to: {error}"),
+                    )),
+                })
+            }
+        }
+    } else {
+        None
+    };
+    let redirect_uri = loopback
+        .as_ref()
+        .map(LoopbackRedirect::redirect_uri)
+        .unwrap_or_else(app_redirect_uri);
     let (start, provider_name) = match state
         .client
-        .begin_sign_in(&provider, None, &app_redirect_uri())
+        .begin_sign_in(&provider, None, &redirect_uri)
         .await
     {
         Ok(started) => started,
         Err(error) => return Ok(signed_out_with(&error)),
     };
+    if let Some(loopback) = loopback {
+        let app = app.clone();
+        let task = tauri::async_runtime::spawn(async move {
+            let wait = std::time::Duration::from_secs(PENDING_LIFETIME as u64);
+            if let Ok(Ok(url)) = tokio::time::timeout(wait, loopback.wait_for_callback()).await {
+                crate::deep_link::finish_sign_in(&app, url).await;
+            }
+        });
+        if let Ok(mut waiting) = state.loopback.lock() {
+            if let Some(previous) = waiting.replace(task) {
+                previous.abort();
+            }
+        }
+    }
     let url = start.authorize_url.to_string();
     let opened = match std::env::var_os("SWITCHBOARD_BROWSER") {
         Some(program) => std::process::Command::new(program)
@@ -83,6 +124,11 @@ pub async fn start_sign_in(
 #[tauri::command]
 pub fn cancel_sign_in(state: State<'_, AppState>) -> AppView {
     state.client.cancel_sign_in();
+    if let Ok(mut waiting) = state.loopback.lock() {
+        if let Some(task) = waiting.take() {
+            task.abort();
+        }
+    }
     AppView::SignIn { notice: None }
 }
 

@@ -1,6 +1,6 @@
 //! Sign-in links from the OS: forwarded by single-instance to the running window, or the
-//! URL this process was launched with. Each goes to the client core; the window is told
-//! the resulting view through the `app-view` event.
+//! URL this process was launched with; or the browser's request on the loopback port. Each
+//! goes to the client core; the window is told the resulting view by the `app-view` event.
 
 use tauri::{AppHandle, Emitter, Manager};
 use tauri_plugin_deep_link::DeepLinkExt;
@@ -14,41 +14,56 @@ pub fn listen(app: &AppHandle) {
     let handle = app.clone();
     app.deep_link().on_open_url(move |event| {
         for url in event.urls() {
-            handle_link(&handle, url);
+            let app = handle.clone();
+            tauri::async_runtime::spawn(async move { finish_sign_in(&app, url).await });
         }
     });
     // Cold start: the link this process was launched with.
     if let Ok(Some(urls)) = app.deep_link().get_current() {
         for url in urls {
-            handle_link(app, url);
+            let app = app.clone();
+            tauri::async_runtime::spawn(async move { finish_sign_in(&app, url).await });
         }
     }
 }
 
-fn handle_link(app: &AppHandle, url: Url) {
-    let app = app.clone();
-    tauri::async_runtime::spawn(async move {
-        let Some(state) = app.try_state::<AppState>() else {
-            return;
-        };
-        let client = state.client.clone();
-        let view = match client.complete_sign_in(&url).await {
-            Ok(outcome) => outcome.view(),
-            // Not ours (forged, replayed, cancelled): already logged without its query,
-            // and the screen stays as it is.
-            Err(switchboard_client::ClientError::SignIn(
-                switchboard_client::signin::SignInError::NoPendingSignIn
-                | switchboard_client::signin::SignInError::NotACallback,
-            )) => return,
-            Err(error) => switchboard_client::AppView::SignIn {
-                notice: Some(error.notice()),
-            },
-        };
-        if let Some(window) = app.get_webview_window("main") {
-            let _ = window.set_focus();
-        }
-        if let Err(error) = app.emit(APP_VIEW_EVENT, view) {
-            tracing::error!(%error, "cannot update the window");
-        }
-    });
+/// Whether the OS sends this app's URL scheme to this app.
+pub fn scheme_registered(app: &AppHandle) -> bool {
+    #[cfg(any(target_os = "linux", windows))]
+    {
+        app.deep_link()
+            .is_registered(switchboard_client::signin::APP_SCHEME)
+            .unwrap_or(false)
+    }
+    #[cfg(not(any(target_os = "linux", windows)))]
+    {
+        // macOS and mobile register schemes from the bundle itself.
+        let _ = app;
+        true
+    }
+}
+
+pub async fn finish_sign_in(app: &AppHandle, url: Url) {
+    let Some(state) = app.try_state::<AppState>() else {
+        return;
+    };
+    let client = state.client.clone();
+    let view = match client.complete_sign_in(&url).await {
+        Ok(outcome) => outcome.view(),
+        // Not ours (forged, replayed, cancelled): already logged without its query, and
+        // the screen stays as it is.
+        Err(switchboard_client::ClientError::SignIn(
+            switchboard_client::signin::SignInError::NoPendingSignIn
+            | switchboard_client::signin::SignInError::NotACallback,
+        )) => return,
+        Err(error) => switchboard_client::AppView::SignIn {
+            notice: Some(error.notice()),
+        },
+    };
+    if let Some(window) = app.get_webview_window("main") {
+        let _ = window.set_focus();
+    }
+    if let Err(error) = app.emit(APP_VIEW_EVENT, view) {
+        tracing::error!(%error, "cannot update the window");
+    }
 }

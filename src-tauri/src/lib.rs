@@ -13,6 +13,8 @@ use tracing_subscriber::EnvFilter;
 pub struct AppState {
     pub config: ClientConfig,
     pub client: Arc<Switchboard>,
+    /// The loopback listener of a sign-in in progress, if it uses one.
+    pub loopback: std::sync::Mutex<Option<tauri::async_runtime::JoinHandle<()>>>,
 }
 
 pub fn run() {
@@ -45,7 +47,11 @@ pub fn run() {
             let data_dir = app.path().app_data_dir()?;
             let client = Arc::new(Switchboard::new(&config, &data_dir, system_clock())?);
             tracing::info!(portal = %config.portal_url, "starting");
-            app.manage(AppState { config, client });
+            app.manage(AppState {
+                config,
+                client,
+                loopback: std::sync::Mutex::default(),
+            });
             deep_link::listen(app.handle());
             Ok(())
         })

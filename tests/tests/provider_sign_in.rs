@@ -59,6 +59,7 @@ async fn sign_in_with_google_in_the_window_then_restart_signed_in() {
     let app = App::launch(&[
         ("SWITCHBOARD_PORTAL_URL", &portal),
         ("SWITCHBOARD_BROWSER", &browser),
+        ("SWITCHBOARD_REDIRECT", "scheme"),
     ])
     .await
     .unwrap();
@@ -177,6 +178,7 @@ async fn a_forged_link_changes_nothing_and_cancel_returns_to_sign_in() {
     let app = App::launch(&[
         ("SWITCHBOARD_PORTAL_URL", &portal),
         ("SWITCHBOARD_BROWSER", &browser),
+        ("SWITCHBOARD_REDIRECT", "scheme"),
     ])
     .await
     .unwrap();
@@ -218,6 +220,56 @@ async fn a_forged_link_changes_nothing_and_cancel_returns_to_sign_in() {
             WAIT,
             |_, s| s == Some("reachable"),
             "data-state",
+        )
+        .await
+        .unwrap();
+    app.quit().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_a_registered_scheme_the_browser_comes_back_over_loopback() {
+    let world = World::start("127.0.0.1:0").await.unwrap();
+    let scratch = world.scratch_dir("browser").unwrap();
+    let (browser_script, opened) = recording_browser(&scratch);
+    let portal = world.portal.to_string();
+    let browser = browser_script.display().to_string();
+    // A fresh desktop: nothing registered the app's scheme, so "auto" picks loopback.
+    let app = App::launch(&[
+        ("SWITCHBOARD_PORTAL_URL", &portal),
+        ("SWITCHBOARD_BROWSER", &browser),
+    ])
+    .await
+    .unwrap();
+    let session = &app.session;
+    session
+        .wait_for(
+            "#portal-status",
+            WAIT,
+            |_, s| s == Some("reachable"),
+            "data-state",
+        )
+        .await
+        .unwrap();
+    let apple = session
+        .find_all("button[data-provider=\"apple\"]")
+        .await
+        .unwrap();
+    session.click(&apple[0]).await.unwrap();
+    let authorize = wait_for_opened_url(&opened).await;
+    let link = Browser::new()
+        .sign_in(&authorize, "tom@acme.example", &[])
+        .await
+        .unwrap();
+    assert!(link.as_str().starts_with("http://127.0.0.1:"), "{link}");
+    // The browser follows the redirect to the app's loopback port.
+    let page = reqwest::get(link.clone()).await.unwrap();
+    assert!(page.text().await.unwrap().contains("Return to Switchboard"));
+    session
+        .wait_for(
+            "#ready-extension",
+            WAIT,
+            |text, _| text.contains("220"),
+            "id",
         )
         .await
         .unwrap();

@@ -8,6 +8,20 @@ use serde::Deserialize;
 use url::Url;
 
 pub const PORTAL_URL_ENV: &str = "SWITCHBOARD_PORTAL_URL";
+pub const REDIRECT_ENV: &str = "SWITCHBOARD_REDIRECT";
+
+/// How the browser hands a sign-in back to the app.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RedirectMode {
+    /// The URL scheme when the OS has it registered for this app, else loopback.
+    #[default]
+    Auto,
+    /// Always the app's URL scheme.
+    Scheme,
+    /// Always `http://127.0.0.1:<port>/` (RFC 8252 §7.3).
+    Loopback,
+}
 const LOCAL_PORTAL_URL: &str = "http://127.0.0.1:8780/";
 
 #[derive(Debug, thiserror::Error)]
@@ -22,6 +36,8 @@ pub enum ConfigError {
         path: PathBuf,
         source: toml::de::Error,
     },
+    #[error("{origin} says redirect {value:?}; use auto, scheme or loopback")]
+    BadRedirect { value: String, origin: String },
     #[error("the portal address {value:?} from {origin} is not a valid http(s) URL")]
     BadPortalUrl { value: String, origin: String },
 }
@@ -31,6 +47,7 @@ pub struct ClientConfig {
     pub portal_url: Url,
     /// The operator's status page, shown when the portal does not answer.
     pub status_page_url: Option<Url>,
+    pub redirect: RedirectMode,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -38,6 +55,7 @@ pub struct ClientConfig {
 struct ConfigFile {
     portal_url: Option<String>,
     status_page_url: Option<String>,
+    redirect: Option<RedirectMode>,
 }
 
 impl ClientConfig {
@@ -64,9 +82,24 @@ impl ClientConfig {
             let default = option_env!("SWITCHBOARD_DEFAULT_PORTAL_URL").unwrap_or(LOCAL_PORTAL_URL);
             parse_portal_url(default, "the build")?
         };
+        let redirect = match env(REDIRECT_ENV) {
+            Some(value) => match value.trim() {
+                "auto" => RedirectMode::Auto,
+                "scheme" => RedirectMode::Scheme,
+                "loopback" => RedirectMode::Loopback,
+                _ => {
+                    return Err(ConfigError::BadRedirect {
+                        value,
+                        origin: REDIRECT_ENV.into(),
+                    })
+                }
+            },
+            None => parsed.redirect.unwrap_or_default(),
+        };
         Ok(Self {
             portal_url,
             status_page_url,
+            redirect,
         })
     }
 }
@@ -142,6 +175,28 @@ mod tests {
         assert_eq!(
             config.status_page_url.map(String::from).as_deref(),
             Some("https://status.example/")
+        );
+    }
+
+    #[test]
+    fn redirect_mode_from_environment_or_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("config.toml");
+        std::fs::write(&file, "redirect = 'loopback'").unwrap();
+        assert_eq!(
+            ClientConfig::load(no_env, Some(&file)).unwrap().redirect,
+            RedirectMode::Loopback
+        );
+        let scheme = |name: &str| (name == REDIRECT_ENV).then(|| "scheme".to_owned());
+        assert_eq!(
+            ClientConfig::load(scheme, Some(&file)).unwrap().redirect,
+            RedirectMode::Scheme
+        );
+        let bad = |name: &str| (name == REDIRECT_ENV).then(|| "carrier-pigeon".to_owned());
+        assert!(ClientConfig::load(bad, None).is_err());
+        assert_eq!(
+            ClientConfig::load(no_env, None).unwrap().redirect,
+            RedirectMode::Auto
         );
     }
 

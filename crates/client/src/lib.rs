@@ -4,13 +4,14 @@
 pub mod bridge;
 pub mod config;
 pub mod keychain;
+pub mod loopback;
 pub mod portal;
 pub mod signin;
 pub mod store;
 pub mod switchboard;
 
 pub use bridge::{AppInfo, AppView, CommandError, Notice, PhoneSummary, PortalStatus};
-pub use config::{ClientConfig, ConfigError};
+pub use config::{ClientConfig, ConfigError, RedirectMode};
 pub use keychain::{Keychain, KeychainError};
 pub use portal::{PortalClient, PortalClientError};
 pub use switchboard::{system_clock, ClientError, Clock, SignInOutcome, Switchboard};

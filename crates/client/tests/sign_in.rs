@@ -35,6 +35,7 @@ impl App {
         let config = ClientConfig {
             portal_url: world.portal.clone(),
             status_page_url: None,
+            redirect: switchboard_client::RedirectMode::Scheme,
         };
         let client = Switchboard::new(
             &config,

@@ -6,9 +6,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use switchboard_client::loopback::LoopbackRedirect;
 use switchboard_client::signin::PENDING_LIFETIME;
 use switchboard_client::{system_clock, ClientConfig, ClientError, SignInOutcome, Switchboard};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use url::Url;
 
 /// The desktop app's identifier: its config and data folders are named after it.
@@ -170,13 +170,10 @@ async fn login(
     no_browser: bool,
 ) -> Result<SignInOutcome, String> {
     // Loopback redirect (RFC 8252 §7.3): the browser comes back to this port.
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .map_err(|error| {
-            format!("cannot open a local port for the browser to return to: {error}")
-        })?;
-    let port = listener.local_addr().map_err(|e| e.to_string())?.port();
-    let redirect_uri = format!("http://127.0.0.1:{port}/oauth/callback");
+    let loopback = LoopbackRedirect::bind().await.map_err(|error| {
+        format!("cannot open a local port for the browser to return to: {error}")
+    })?;
+    let redirect_uri = loopback.redirect_uri();
     let (start, provider_name) = client
         .begin_sign_in(provider, login_hint, &redirect_uri)
         .await
@@ -185,11 +182,9 @@ async fn login(
     let callback = if no_browser {
         println!("Open this link in a browser and sign in with {provider_name}:");
         println!("{}", start.authorize_url);
-        println!(
-            "Then paste the address the browser ends on (it starts with http://127.0.0.1:{port}/):"
-        );
+        println!("Then paste the address the browser ends on (it starts with {redirect_uri}):");
         let _ = std::io::stdout().flush();
-        drop(listener);
+        drop(loopback);
         let line = tokio::task::spawn_blocking(|| {
             let mut line = String::new();
             std::io::stdin().lock().read_line(&mut line).map(|_| line)
@@ -203,9 +198,10 @@ async fn login(
         println!("{}", start.authorize_url);
         open_browser(&start.authorize_url);
         let timeout = std::time::Duration::from_secs(PENDING_LIFETIME as u64);
-        tokio::time::timeout(timeout, receive_redirect(&listener, port))
+        tokio::time::timeout(timeout, loopback.wait_for_callback())
             .await
-            .map_err(|_| "the browser did not come back in time; run login again".to_owned())??
+            .map_err(|_| "the browser did not come back in time; run login again".to_owned())?
+            .map_err(|error| format!("the browser's return failed: {error}"))?
     };
     client.complete_sign_in(&callback).await.map_err(failure)
 }
@@ -225,43 +221,5 @@ fn open_browser(url: &Url) {
         .spawn()
     {
         eprintln!("switchboard-cli: cannot open a browser ({error}); open the link above yourself");
-    }
-}
-
-/// Waits for the browser's request on the loopback port and answers it with a page.
-async fn receive_redirect(listener: &tokio::net::TcpListener, port: u16) -> Result<Url, String> {
-    loop {
-        let (mut socket, _) = listener.accept().await.map_err(|e| e.to_string())?;
-        let mut buffer = vec![0u8; 8192];
-        let read = socket.read(&mut buffer).await.map_err(|e| e.to_string())?;
-        let request = String::from_utf8_lossy(&buffer[..read]);
-        let Some(target) = request
-            .lines()
-            .next()
-            .and_then(|line| line.strip_prefix("GET "))
-            .and_then(|rest| rest.split(' ').next())
-        else {
-            continue;
-        };
-        if !target.starts_with("/oauth/callback") {
-            let _ = socket
-                .write_all(
-                    b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
-                )
-                .await;
-            continue;
-        }
-        let body = "<!doctype html><meta charset=utf-8><title>Switchboard</title><p>You can close this tab and return to the terminal.</p>";
-        let _ = socket
-            .write_all(
-                format!(
-                    "HTTP/1.1 200 OK\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: {}\r\ncache-control: no-store\r\nconnection: close\r\n\r\n{body}",
-                    body.len()
-                )
-                .as_bytes(),
-            )
-            .await;
-        return Url::parse(&format!("http://127.0.0.1:{port}{target}"))
-            .map_err(|_| "the browser came back with a broken address".to_owned());
     }
 }
