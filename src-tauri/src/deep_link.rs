@@ -27,9 +27,28 @@ pub fn listen(app: &AppHandle) {
     }
 }
 
-/// Whether the OS sends this app's URL scheme to this app.
+/// Whether the OS sends this app's URL scheme to an installed handler (the .deb's desktop
+/// file declares it). The scheme is a reverse-DNS name only this vendor's builds use.
 pub fn scheme_registered(app: &AppHandle) -> bool {
-    #[cfg(any(target_os = "linux", windows))]
+    #[cfg(target_os = "linux")]
+    {
+        let _ = app;
+        std::process::Command::new("xdg-mime")
+            .args([
+                "query",
+                "default",
+                &format!(
+                    "x-scheme-handler/{}",
+                    switchboard_client::signin::APP_SCHEME
+                ),
+            ])
+            .output()
+            .map(|out| {
+                out.status.success() && !String::from_utf8_lossy(&out.stdout).trim().is_empty()
+            })
+            .unwrap_or(false)
+    }
+    #[cfg(windows)]
     {
         app.deep_link()
             .is_registered(switchboard_client::signin::APP_SCHEME)

@@ -84,7 +84,11 @@ fn start_session_bus(home: &Path) -> Result<(Child, String)> {
 impl App {
     /// Starts the app with these extra environment variables (e.g. the portal URL).
     pub async fn launch(env: &[(&str, &str)]) -> Result<Self> {
-        let binary = app_binary()?;
+        Self::launch_binary(app_binary()?, env).await
+    }
+
+    /// As `launch`, for another build of the app (the one a package installed).
+    pub async fn launch_binary(binary: PathBuf, env: &[(&str, &str)]) -> Result<Self> {
         let home = tempfile::Builder::new()
             .prefix("switchboard-e2e-home")
             .tempdir()?;
@@ -177,6 +181,11 @@ impl App {
 
     pub fn home(&self) -> &Path {
         self._home.path()
+    }
+
+    /// The app's environment, for programs run "on the same desktop" (xdg-open).
+    pub fn env(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.env.iter().map(|(k, v)| (k.as_str(), v.as_str()))
     }
 
     /// Saves a screenshot under the target folder, for people to look at.

@@ -130,3 +130,31 @@ pub fn ensure_nextest() -> Result<()> {
     }
     run(cargo().args(["install", "cargo-nextest", "--locked"]))
 }
+
+/// The Tauri CLI bundles the .deb; installed with cargo when missing.
+pub fn ensure_tauri_cli() -> Result<()> {
+    let present = cargo()
+        .args(["tauri", "--version"])
+        .output()
+        .map(|out| out.status.success())
+        .unwrap_or(false);
+    if present {
+        return Ok(());
+    }
+    run(cargo().args(["install", "tauri-cli", "--version", "^2", "--locked"]))
+}
+
+/// Builds the release app and its .deb; returns the package's path.
+pub fn build_deb(target: &Path) -> Result<std::path::PathBuf> {
+    run(cargo()
+        .args(["tauri", "build", "--bundles", "deb", "--ci"])
+        .current_dir(workspace_root()))?;
+    let dir = target.join("release").join("bundle").join("deb");
+    let newest = std::fs::read_dir(&dir)
+        .with_context(|| format!("no packages in {}", dir.display()))?
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "deb"))
+        .max_by_key(|path| std::fs::metadata(path).and_then(|m| m.modified()).ok());
+    newest.with_context(|| format!("tauri build made no .deb in {}", dir.display()))
+}

@@ -80,6 +80,7 @@ pub fn run(args: TestArgs) -> Result<()> {
     let tauri_driver = if args.no_e2e {
         None
     } else {
+        setup::ensure_tauri_cli()?;
         Some(setup::ensure_tauri_driver()?)
     };
 
@@ -146,6 +147,15 @@ pub fn run(args: TestArgs) -> Result<()> {
                     .current_dir(&root),
             ),
         );
+        // The .deb as users install it (its desktop file registers the URL scheme).
+        let deb = if app_built && !args.no_e2e {
+            let mut deb = None;
+            let built = setup::build_deb(&target).map(|path| deb = Some(path));
+            tally.check("deb package", built);
+            deb
+        } else {
+            None
+        };
         if app_built {
             // nextest keeps its reports under the workspace's own target/, whatever
             // CARGO_TARGET_DIR says.
@@ -155,7 +165,13 @@ pub fn run(args: TestArgs) -> Result<()> {
                 .join("default")
                 .join("junit.xml");
             let _ = std::fs::remove_file(&report);
-            let result = run_rust_tests(&root, &target, tauri_driver.as_deref(), args.no_e2e);
+            let result = run_rust_tests(
+                &root,
+                &target,
+                tauri_driver.as_deref(),
+                deb.as_deref(),
+                args.no_e2e,
+            );
             tally.add_junit(&report);
             if result.is_err() && junit_counts(&report).is_none() {
                 tally.check("rust tests", result);
@@ -184,6 +200,7 @@ fn run_rust_tests(
     root: &Path,
     target: &Path,
     tauri_driver: Option<&Path>,
+    deb: Option<&Path>,
     no_e2e: bool,
 ) -> Result<()> {
     let home = std::env::var_os("HOME")
@@ -221,6 +238,9 @@ fn run_rust_tests(
         );
     if let Some(driver) = tauri_driver {
         command.env("TAURI_DRIVER", driver);
+    }
+    if let Some(deb) = deb {
+        command.env("SWITCHBOARD_DEB", deb);
     }
     run_command(&mut command)
 }
