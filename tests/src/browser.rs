@@ -112,3 +112,46 @@ impl Browser {
             .parse()?)
     }
 }
+
+/// A stand-in for the system browser the app opens (`SWITCHBOARD_BROWSER`): a script that
+/// records each URL, so the test can play the browser with it.
+pub struct RecordingBrowser {
+    pub script: std::path::PathBuf,
+    log: std::path::PathBuf,
+}
+
+impl RecordingBrowser {
+    pub fn new(dir: &std::path::Path) -> Result<Self> {
+        use std::os::unix::fs::PermissionsExt;
+        let log = dir.join("opened-urls.txt");
+        let script = dir.join("record-browser.sh");
+        std::fs::write(
+            &script,
+            format!("#!/bin/sh\nprintf '%s\\n' \"$1\" >> '{}'\n", log.display()),
+        )?;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755))?;
+        Ok(Self { script, log })
+    }
+
+    pub fn opened(&self) -> Vec<String> {
+        std::fs::read_to_string(&self.log)
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// The last URL the app opened, waiting for one to come.
+    pub async fn wait_for_url(&self, timeout: std::time::Duration) -> Result<Url> {
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            if let Some(url) = self.opened().last() {
+                return Ok(url.parse()?);
+            }
+            if std::time::Instant::now() > deadline {
+                bail!("the app never opened the browser");
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+}

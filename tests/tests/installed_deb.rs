@@ -4,13 +4,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use switchboard_e2e::app::App;
-use switchboard_e2e::browser::Browser;
+use switchboard_e2e::browser::{Browser, RecordingBrowser};
 use switchboard_e2e::world::World;
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -40,18 +39,6 @@ fn unpack(deb: &Path, root: &Path) {
     assert!(status.success(), "update-desktop-database failed");
 }
 
-fn recording_browser(dir: &Path) -> (PathBuf, PathBuf) {
-    let log = dir.join("opened-urls.txt");
-    let script = dir.join("record-browser.sh");
-    std::fs::write(
-        &script,
-        format!("#!/bin/sh\nprintf '%s\\n' \"$1\" >> '{}'\n", log.display()),
-    )
-    .unwrap();
-    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
-    (script, log)
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn the_installed_package_receives_sign_in_links_through_xdg_open() {
     let deb = built_deb();
@@ -79,9 +66,9 @@ async fn the_installed_package_receives_sign_in_links_through_xdg_open() {
     );
 
     let scratch = world.scratch_dir("browser").unwrap();
-    let (browser_script, opened) = recording_browser(&scratch);
+    let recorder = RecordingBrowser::new(&scratch).unwrap();
     let portal = world.portal.to_string();
-    let browser = browser_script.display().to_string();
+    let browser = recorder.script.display().to_string();
     let path = format!(
         "{}:{}",
         root.join("usr/bin").display(),
@@ -127,20 +114,7 @@ async fn the_installed_package_receives_sign_in_links_through_xdg_open() {
         .await
         .unwrap();
     session.click(&google[0]).await.unwrap();
-    let deadline = Instant::now() + WAIT;
-    let authorize = loop {
-        if let Some(line) = std::fs::read_to_string(&opened)
-            .ok()
-            .and_then(|t| t.lines().last().map(str::to_owned))
-        {
-            break line.parse::<url::Url>().unwrap();
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the app never opened the browser"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let authorize = recorder.wait_for_url(WAIT).await.unwrap();
     let link = Browser::new()
         .sign_in(&authorize, "alice@acme.example", &[])
         .await

@@ -4,69 +4,29 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use switchboard_e2e::app::App;
-use switchboard_e2e::browser::Browser;
+use switchboard_e2e::browser::{Browser, RecordingBrowser};
 use switchboard_e2e::world::World;
 
 const WAIT: Duration = Duration::from_secs(30);
 
-/// A stand-in for the system browser: records the URLs the app opens.
-fn recording_browser(dir: &Path) -> (PathBuf, PathBuf) {
-    let log = dir.join("opened-urls.txt");
-    let script = dir.join("record-browser.sh");
-    std::fs::write(
-        &script,
-        format!("#!/bin/sh\nprintf '%s\\n' \"$1\" >> '{}'\n", log.display()),
-    )
-    .unwrap();
-    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
-    (script, log)
-}
-
-fn opened_urls(log: &Path) -> Vec<String> {
-    std::fs::read_to_string(log)
-        .unwrap_or_default()
-        .lines()
-        .map(str::to_owned)
-        .collect()
-}
-
-async fn wait_for_opened_url(log: &Path) -> url::Url {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        if let Some(url) = opened_urls(log).last() {
-            return url.parse().unwrap();
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the app never opened the browser"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn sign_in_with_google_in_the_window_then_restart_signed_in() {
+/// dev-idp and the portal, and the app pointed at them with a recording "browser", showing
+/// the connected sign-in screen. `redirect`: the app's SWITCHBOARD_REDIRECT.
+async fn start(redirect: &str) -> (World, RecordingBrowser, App) {
     let world = World::start("127.0.0.1:0").await.unwrap();
-    let scratch = world.scratch_dir("browser").unwrap();
-    let (browser_script, opened) = recording_browser(&scratch);
+    let recorder = RecordingBrowser::new(&world.scratch_dir("browser").unwrap()).unwrap();
     let portal = world.portal.to_string();
-    let browser = browser_script.display().to_string();
+    let browser = recorder.script.display().to_string();
     let app = App::launch(&[
         ("SWITCHBOARD_PORTAL_URL", &portal),
         ("SWITCHBOARD_BROWSER", &browser),
-        ("SWITCHBOARD_REDIRECT", "scheme"),
+        ("SWITCHBOARD_REDIRECT", redirect),
     ])
     .await
     .unwrap();
-    let session = &app.session;
-
-    // Nobody is remembered yet: the sign-in screen, connected.
-    session
+    app.session
         .wait_for(
             "#portal-status",
             WAIT,
@@ -75,6 +35,15 @@ async fn sign_in_with_google_in_the_window_then_restart_signed_in() {
         )
         .await
         .unwrap();
+    (world, recorder, app)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sign_in_with_google_in_the_window_then_restart_signed_in() {
+    // Nobody is remembered yet: the sign-in screen, connected.
+    let (world, recorder, app) = start("scheme").await;
+    let portal = world.portal.to_string();
+    let session = &app.session;
     let google = session
         .find_all("button[data-provider=\"google\"]")
         .await
@@ -87,7 +56,7 @@ async fn sign_in_with_google_in_the_window_then_restart_signed_in() {
     app.save_screenshot("waiting-for-browser").await.unwrap();
 
     // The "browser": the user signs in as Alice at the provider.
-    let authorize = wait_for_opened_url(&opened).await;
+    let authorize = recorder.wait_for_url(WAIT).await.unwrap();
     assert!(authorize
         .as_str()
         .starts_with(&format!("{portal}v1/authorize?")));
@@ -120,7 +89,7 @@ async fn sign_in_with_google_in_the_window_then_restart_signed_in() {
     app.save_screenshot("ready").await.unwrap();
 
     // Next launch: signed in again with no browser.
-    let opened_before = opened_urls(&opened).len();
+    let opened_before = recorder.opened().len();
     let app = app.restart().await.unwrap();
     app.session
         .wait_for(
@@ -132,7 +101,7 @@ async fn sign_in_with_google_in_the_window_then_restart_signed_in() {
         .await
         .unwrap();
     assert_eq!(
-        opened_urls(&opened).len(),
+        recorder.opened().len(),
         opened_before,
         "no browser on restore"
     );
@@ -170,28 +139,8 @@ async fn sign_in_with_google_in_the_window_then_restart_signed_in() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_forged_link_changes_nothing_and_cancel_returns_to_sign_in() {
-    let world = World::start("127.0.0.1:0").await.unwrap();
-    let scratch = world.scratch_dir("browser").unwrap();
-    let (browser_script, opened) = recording_browser(&scratch);
-    let portal = world.portal.to_string();
-    let browser = browser_script.display().to_string();
-    let app = App::launch(&[
-        ("SWITCHBOARD_PORTAL_URL", &portal),
-        ("SWITCHBOARD_BROWSER", &browser),
-        ("SWITCHBOARD_REDIRECT", "scheme"),
-    ])
-    .await
-    .unwrap();
+    let (world, recorder, app) = start("scheme").await;
     let session = &app.session;
-    session
-        .wait_for(
-            "#portal-status",
-            WAIT,
-            |_, s| s == Some("reachable"),
-            "data-state",
-        )
-        .await
-        .unwrap();
     let microsoft = session
         .find_all("button[data-provider=\"microsoft\"]")
         .await
@@ -201,11 +150,12 @@ async fn a_forged_link_changes_nothing_and_cancel_returns_to_sign_in() {
         .wait_for("#waiting-screen", WAIT, |_, _| true, "id")
         .await
         .unwrap();
-    wait_for_opened_url(&opened).await;
+    recorder.wait_for_url(WAIT).await.unwrap();
 
     // A link nobody asked for (a web page trying its luck): ignored.
     app.deliver_link(&format!(
-        "example.switchboard.desktop://oauth/callback?code=sbc_forged&state=guess&iss={portal}"
+        "example.switchboard.desktop://oauth/callback?code=sbc_forged&state=guess&iss={}",
+        world.portal
     ))
     .unwrap();
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -228,34 +178,14 @@ async fn a_forged_link_changes_nothing_and_cancel_returns_to_sign_in() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn without_a_registered_scheme_the_browser_comes_back_over_loopback() {
-    let world = World::start("127.0.0.1:0").await.unwrap();
-    let scratch = world.scratch_dir("browser").unwrap();
-    let (browser_script, opened) = recording_browser(&scratch);
-    let portal = world.portal.to_string();
-    let browser = browser_script.display().to_string();
-    // A fresh desktop: nothing registered the app's scheme, so "auto" picks loopback.
-    let app = App::launch(&[
-        ("SWITCHBOARD_PORTAL_URL", &portal),
-        ("SWITCHBOARD_BROWSER", &browser),
-    ])
-    .await
-    .unwrap();
+    let (_world, recorder, app) = start("auto").await;
     let session = &app.session;
-    session
-        .wait_for(
-            "#portal-status",
-            WAIT,
-            |_, s| s == Some("reachable"),
-            "data-state",
-        )
-        .await
-        .unwrap();
     let apple = session
         .find_all("button[data-provider=\"apple\"]")
         .await
         .unwrap();
     session.click(&apple[0]).await.unwrap();
-    let authorize = wait_for_opened_url(&opened).await;
+    let authorize = recorder.wait_for_url(WAIT).await.unwrap();
     let link = Browser::new()
         .sign_in(&authorize, "tom@acme.example", &[])
         .await

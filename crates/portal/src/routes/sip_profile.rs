@@ -25,21 +25,22 @@ fn invalid_token() -> PortalError {
     )
 }
 
-type SipRow = (
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    i64,
-);
+#[derive(sqlx::FromRow)]
+struct SipRow {
+    extension: String,
+    display_name: String,
+    sip_user: String,
+    auth_user: String,
+    password_encrypted: String,
+    sip_domain: String,
+    registrar: String,
+    outbound_proxy: Option<String>,
+    transport: String,
+    stun_server: Option<String>,
+    turn_server: Option<String>,
+    voicemail_number: Option<String>,
+    version: i64,
+}
 
 /// The account's SIP settings. Send `If-None-Match` with the last ETag to get 304 when
 /// nothing changed.
@@ -71,29 +72,14 @@ pub async fn sip_profile(
     .fetch_optional(&state.pool)
     .await
     .map_err(crate::db::DbError::from)?;
-    let Some((
-        extension,
-        display_name,
-        sip_user,
-        auth_user,
-        password,
-        domain,
-        registrar,
-        outbound_proxy,
-        transport,
-        stun_server,
-        turn_server,
-        voicemail_number,
-        version,
-    )) = row
-    else {
+    let Some(row) = row else {
         return Err(PortalError::Client(
             StatusCode::NOT_FOUND,
             ErrorCode::NotFound,
             "This account has no phone settings yet. Ask your administrator.".into(),
         ));
     };
-    let etag = format!("\"v{version}\"");
+    let etag = format!("\"v{}\"", row.version);
     let cache = [
         (header::ETAG, etag.clone()),
         (header::CACHE_CONTROL, "no-store".to_owned()),
@@ -107,7 +93,7 @@ pub async fn sip_profile(
     }
     let password = state
         .key
-        .decrypt(&password)
+        .decrypt(&row.password_encrypted)
         .ok()
         .and_then(|bytes| String::from_utf8(bytes).ok())
         .ok_or_else(|| {
@@ -115,25 +101,25 @@ pub async fn sip_profile(
                 "a SIP password cannot be decrypted with the configured key".into(),
             ))
         })?;
-    let transport = match transport.as_str() {
+    let transport = match row.transport.as_str() {
         "udp" => SipTransport::Udp,
         "tcp" => SipTransport::Tcp,
         _ => SipTransport::Tls,
     };
     let profile = SipProfile {
-        extension,
-        display_name,
-        sip_user,
-        auth_user,
+        extension: row.extension,
+        display_name: row.display_name,
+        sip_user: row.sip_user,
+        auth_user: row.auth_user,
         password,
-        domain,
-        registrar,
-        outbound_proxy,
+        domain: row.sip_domain,
+        registrar: row.registrar,
+        outbound_proxy: row.outbound_proxy,
         transport,
-        stun_server,
-        turn_server,
-        voicemail_number,
-        version,
+        stun_server: row.stun_server,
+        turn_server: row.turn_server,
+        voicemail_number: row.voicemail_number,
+        version: row.version,
     };
     Ok((cache, Json(profile)).into_response())
 }
