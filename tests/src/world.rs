@@ -174,6 +174,11 @@ impl World {
         self.start_portal(false).await
     }
 
+    /// A connection to the portal's database, to change what an administrator would.
+    pub async fn database(&self) -> Result<sqlx::SqlitePool> {
+        Ok(sqlx::SqlitePool::connect(&self.config.database_url).await?)
+    }
+
     /// A folder that lives as long as the world.
     pub fn scratch_dir(&self, name: &str) -> Result<PathBuf> {
         let path = self.dir.path().join(name);

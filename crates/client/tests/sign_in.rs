@@ -369,3 +369,25 @@ async fn concurrent_refreshes_are_single_flight() {
     ready(app.restart().client.restore().await.unwrap().unwrap());
     app.client.sign_out(id).await.unwrap();
 }
+
+#[tokio::test]
+async fn a_changed_phone_profile_is_fetched_again_on_start() {
+    let (world, app) = world_and_app().await;
+    let (account, phone) = ready(app.sign_in("google", "alice@acme.example").await);
+    assert_eq!(phone.registrar, "sip:sip.acme.example:5061;transport=tls");
+
+    // Unchanged: the next start keeps what it has (the portal answers 304).
+    let (_, same) = ready(app.restart().client.restore().await.unwrap().unwrap());
+    assert_eq!(same, phone);
+
+    // The administrator moves Alice to another registrar: the next start picks it up.
+    let db = world.database().await.unwrap();
+    sqlx::query("UPDATE sip_profiles SET registrar = 'sip:edge2.acme.example:5061', version = version + 1 WHERE account_id = ?")
+        .bind(&account.account_id)
+        .execute(&db)
+        .await
+        .unwrap();
+    let (_, moved) = ready(app.restart().client.restore().await.unwrap().unwrap());
+    assert_eq!(moved.registrar, "sip:edge2.acme.example:5061");
+    app.client.sign_out(&account.account_id).await.unwrap();
+}
