@@ -60,7 +60,8 @@ const SESSION_BUS_CONFIG: &str = r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//
 </busconfig>
 "#;
 
-fn start_session_bus(home: &Path) -> Result<(Child, String)> {
+/// A private session bus; returns the daemon and its address.
+pub fn start_session_bus(home: &Path) -> Result<(Child, String)> {
     use std::io::{BufRead, BufReader};
     let config = home.join("session-bus.conf");
     std::fs::write(&config, SESSION_BUS_CONFIG)?;
@@ -216,7 +217,7 @@ fn capabilities(binary: &Path) -> serde_json::Value {
 }
 
 /// gnome-keyring's Secret Service on the app's own bus, unlocked with a throwaway password.
-fn start_keyring(env: &[(String, String)]) -> Result<()> {
+pub fn start_keyring(env: &[(String, String)]) -> Result<()> {
     use std::io::Write;
     let mut keyring = Command::new("gnome-keyring-daemon")
         .args(["--unlock", "--components=secrets"])

@@ -111,3 +111,74 @@ async fn an_unknown_provider_is_a_clear_error() {
         "{err}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_locked_keychain_is_a_clear_error() {
+    use switchboard_e2e::app::{start_keyring, start_session_bus};
+    let world = World::start("127.0.0.1:0").await.unwrap();
+    let data_dir = world.scratch_dir("cli-data").unwrap();
+    // A desktop of its own: bus, HOME and keyring, so locking it disturbs no other test.
+    let home = world.scratch_dir("home").unwrap();
+    let (mut bus, address) = start_session_bus(&home).unwrap();
+    let env = vec![
+        ("HOME".to_owned(), home.display().to_string()),
+        ("DBUS_SESSION_BUS_ADDRESS".to_owned(), address.clone()),
+    ];
+    start_keyring(&env).unwrap();
+    let on_desktop = |mut command: Command| {
+        command.envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        command
+    };
+
+    let mut login = on_desktop(cli(&world, &data_dir));
+    login
+        .args(["login", "--provider", "google", "--no-browser"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped());
+    let mut child = login.spawn().unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    let mut link = None;
+    while stdout.read_line(&mut line).unwrap() > 0 {
+        if line.starts_with("http") {
+            link = Some(line.trim().to_owned());
+        }
+        if line.starts_with("Then paste") {
+            break;
+        }
+        line.clear();
+    }
+    let landed = Browser::new()
+        .sign_in(&link.unwrap().parse().unwrap(), "alice@acme.example", &[])
+        .await
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "{landed}").unwrap();
+    assert!(child.wait().unwrap().success());
+
+    // The user's keyring gets locked (screen lock, another program).
+    let locked = Command::new("busctl")
+        .args([
+            "--user",
+            "call",
+            "org.freedesktop.secrets",
+            "/org/freedesktop/secrets",
+        ])
+        .args(["org.freedesktop.Secret.Service", "Lock", "ao", "1"])
+        .arg("/org/freedesktop/secrets/collection/login")
+        .env("DBUS_SESSION_BUS_ADDRESS", &address)
+        .status()
+        .unwrap();
+    assert!(locked.success());
+
+    let mut status = on_desktop(cli(&world, &data_dir));
+    status.arg("status");
+    let (ok, out, err) = run(status);
+    assert!(!ok, "{out}");
+    assert!(err.contains("locked") && err.contains("Unlock it"), "{err}");
+    assert!(err.contains("keychain_locked"), "{err}");
+    // Nothing was thrown away: the account is still remembered for when it is unlocked.
+    let accounts = std::fs::read_dir(data_dir.join("portals")).unwrap().count();
+    assert_eq!(accounts, 1);
+    let _ = bus.kill();
+    let _ = bus.wait();
+}
