@@ -158,10 +158,38 @@ impl App {
     /// Quits the app and starts it again on the same machine: same HOME, data folder,
     /// keychain and session bus.
     pub async fn restart(mut self) -> Result<Self> {
-        // WebKitWebDriver runs one session at a time: the old window goes first.
+        // WebKitWebDriver runs one session at a time: the old window goes first, and the
+        // old process must be gone from the bus, or the new one would hand over to it.
         self.session.close().await?;
+        self.wait_until_no_instance().await?;
         self.session = Session::start(&self.server, capabilities(&self.binary)).await?;
         Ok(self)
+    }
+
+    /// Waits until no app instance holds its single-instance name on this app's bus.
+    async fn wait_until_no_instance(&self) -> Result<()> {
+        let bus = self
+            .env
+            .iter()
+            .find(|(k, _)| k == "DBUS_SESSION_BUS_ADDRESS")
+            .map(|(_, v)| v.clone())
+            .context("no bus")?;
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let names = Command::new("dbus-send")
+                .args(["--session", "--print-reply", "--dest=org.freedesktop.DBus"])
+                .args(["/org/freedesktop/DBus", "org.freedesktop.DBus.ListNames"])
+                .env("DBUS_SESSION_BUS_ADDRESS", &bus)
+                .output()
+                .context("cannot run dbus-send")?;
+            if !String::from_utf8_lossy(&names.stdout).contains("SingleInstance") {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                bail!("the previous app instance did not quit within 20 s");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// Hands the app a link the way the OS does: a second app process started with the
