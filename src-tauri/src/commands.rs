@@ -33,16 +33,7 @@ fn signed_out_with(error: &ClientError) -> AppView {
 /// On start: the remembered account, restored without a browser.
 #[tauri::command]
 pub async fn restore_session(state: State<'_, AppState>) -> Result<AppView, CommandError> {
-    Ok(match state.client.restore().await {
-        Ok(Some(outcome)) => outcome.view(),
-        Ok(None) => AppView::SignIn { notice: None },
-        Err(ClientError::SignedOut) => AppView::SignIn {
-            notice: Some(Notice::info(
-                "Your sign-in has ended (it expired or was signed out elsewhere). Sign in again.",
-            )),
-        },
-        Err(error) => signed_out_with(&error),
-    })
+    Ok(state.client.restore_view().await)
 }
 
 /// Opens the system browser at the portal for this provider. `SWITCHBOARD_BROWSER`, when

@@ -40,6 +40,18 @@ pub struct StoredProfile {
     pub version: i64,
 }
 
+impl From<StoredProfile> for crate::bridge::PhoneSummary {
+    fn from(profile: StoredProfile) -> Self {
+        Self {
+            extension: profile.extension,
+            display_name: profile.display_name,
+            sip_domain: profile.domain,
+            registrar: profile.registrar,
+            transport: profile.transport,
+        }
+    }
+}
+
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]
 struct AccountsFile {
     current: Option<String>,

@@ -284,9 +284,13 @@ impl Switchboard {
         }
         let keychain = self.keychain.clone();
         let id = account_id.to_owned();
-        let refresh = blocking(move || keychain.load(&id, SecretKind::RefreshToken))
-            .await?
-            .ok_or(ClientError::SignedOut)?;
+        let Some(refresh) = blocking(move || keychain.load(&id, SecretKind::RefreshToken)).await?
+        else {
+            // Removed from the keychain by hand: nothing to restore with.
+            drop(tokens);
+            self.forget_locally(account_id).await?;
+            return Err(ClientError::SignedOut);
+        };
         let session = match self.portal.refresh(refresh.expose()).await {
             Ok(session) => session,
             Err(error) if PortalClient::is_rejection(&error) => {
@@ -342,13 +346,7 @@ impl Switchboard {
                 None => return Err(ClientError::NotSignedIn),
             },
         };
-        Ok(PhoneSummary {
-            extension: profile.extension,
-            display_name: profile.display_name,
-            sip_domain: profile.domain,
-            registrar: profile.registrar,
-            transport: profile.transport,
-        })
+        Ok(profile.into())
     }
 
     async fn save_profile(
@@ -388,6 +386,49 @@ impl Switchboard {
         let phone = self.provision(&account.account_id).await?;
         let account = self.store.current()?.unwrap_or(account);
         Ok(Some(SignInOutcome::Ready { account, phone }))
+    }
+
+    /// What the window shows on start. When the portal cannot be reached, a remembered
+    /// account stays ready with the phone settings saved here, and says so.
+    pub async fn restore_view(&self) -> AppView {
+        match self.restore().await {
+            Ok(Some(outcome)) => outcome.view(),
+            Ok(None) => AppView::SignIn { notice: None },
+            Err(ClientError::SignedOut) => AppView::SignIn {
+                notice: Some(Notice::info(
+                    "Your sign-in has ended (it expired or was signed out elsewhere). Sign in again.",
+                )),
+            },
+            Err(error @ ClientError::Portal(PortalClientError::Unreachable { .. }))
+            | Err(error @ ClientError::Portal(PortalClientError::TimedOut { .. })) => {
+                match self.saved_phone() {
+                    Some((account, phone)) => AppView::Ready {
+                        account,
+                        phone,
+                        notice: Some(Notice::error(
+                            &error.code(),
+                            format!(
+                                "{} Your phone uses the settings saved on this computer until then.",
+                                error.message()
+                            ),
+                        )),
+                    },
+                    None => AppView::SignIn {
+                        notice: Some(error.notice()),
+                    },
+                }
+            }
+            Err(error) => AppView::SignIn {
+                notice: Some(error.notice()),
+            },
+        }
+    }
+
+    /// The current account and its phone settings as saved here.
+    fn saved_phone(&self) -> Option<(AccountSummary, PhoneSummary)> {
+        let account = self.store.current().ok()??;
+        let profile = self.store.profile(&account.account_id).ok()??;
+        Some((account, profile.into()))
     }
 
     pub fn current_account(&self) -> Result<Option<AccountSummary>, ClientError> {

@@ -275,6 +275,26 @@ async fn portal_down_is_a_clear_error_and_retry_works_later() {
     // Nothing was thrown away: the account is still remembered.
     assert!(restarted.client.current_account().unwrap().is_some());
 
+    // The window still shows the phone as set up, from what is saved here, and says why.
+    match restarted.client.restore_view().await {
+        switchboard_client::AppView::Ready {
+            account: shown,
+            phone,
+            notice,
+        } => {
+            assert_eq!(shown.account_id, account.account_id);
+            assert_eq!(phone.extension, "201");
+            let notice = notice.expect("a notice about the portal");
+            assert_eq!(notice.code.as_deref(), Some("portal_unreachable"));
+            assert!(
+                notice.message.contains("saved on this computer"),
+                "{}",
+                notice.message
+            );
+        }
+        other => panic!("expected Ready, got {other:?}"),
+    }
+
     world.restart_portal().await.unwrap();
     let (restored, _) = ready(restarted.client.restore().await.unwrap().unwrap());
     assert_eq!(restored.account_id, account.account_id);
