@@ -2,6 +2,7 @@
 //! D-Bus session (single-instance would otherwise forward to another test's window) and
 //! its own HOME (config, data, keyring).
 
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -93,7 +94,7 @@ impl App {
         let home = tempfile::Builder::new()
             .prefix("switchboard-e2e-home")
             .tempdir()?;
-        let (dbus, bus_address) = start_session_bus(home.path())?;
+        let (mut dbus, bus_address) = start_session_bus(home.path())?;
         let port = free_port()?;
         let native_port = free_port()?;
         let driver_path = std::env::var_os("TAURI_DRIVER").unwrap_or_else(|| "tauri-driver".into());
@@ -130,6 +131,8 @@ impl App {
                 &native_port.to_string(),
             ])
             .envs(app_env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            // Its own process group, so the driver, WebKitWebDriver and the app go together.
+            .process_group(0)
             .stdout(Stdio::null());
         let mut driver = driver.spawn().with_context(|| {
             format!("cannot start tauri-driver ({driver_path:?}): `cargo xtask test` installs it")
@@ -140,7 +143,12 @@ impl App {
         let session = match session {
             Ok(session) => session,
             Err(error) => {
-                let _ = driver.kill();
+                let _ = Command::new("kill")
+                    .args(["-KILL", "--", &format!("-{}", driver.id())])
+                    .status();
+                let _ = driver.wait();
+                let _ = dbus.kill();
+                let _ = dbus.wait();
                 return Err(error);
             }
         };
@@ -227,13 +235,24 @@ impl App {
         Ok(path)
     }
 
-    pub async fn quit(mut self) -> Result<()> {
-        let closed = self.session.close().await;
+    pub async fn quit(self) -> Result<()> {
+        // The rest is cleaned up on drop.
+        self.session.close().await
+    }
+}
+
+impl Drop for App {
+    /// Whatever happened to the test: tauri-driver, WebKitWebDriver and the app (one
+    /// process group), then the bus (its keyring daemon leaves with it).
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.driver.id())])
+            .stderr(Stdio::null())
+            .status();
         let _ = self.driver.kill();
         let _ = self.driver.wait();
         let _ = self.dbus.kill();
         let _ = self.dbus.wait();
-        closed
     }
 }
 
