@@ -216,10 +216,6 @@ impl App {
         Ok(())
     }
 
-    pub fn home(&self) -> &Path {
-        self._home.path()
-    }
-
     /// The app's environment, for programs run "on the same desktop" (xdg-open).
     pub fn env(&self) -> impl Iterator<Item = (&str, &str)> {
         self.env.iter().map(|(k, v)| (k.as_str(), v.as_str()))

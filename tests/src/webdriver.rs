@@ -109,6 +109,29 @@ impl Session {
         Ok(())
     }
 
+    /// Clicks the first element `css` matches.
+    pub async fn click_first(&self, css: &str) -> Result<()> {
+        let element = self
+            .find_all(css)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| anyhow!("nothing matches {css}"))?;
+        self.click(&element).await
+    }
+
+    /// Waits until the sign-in screen says the portal is reachable.
+    pub async fn wait_until_connected(&self, timeout: Duration) -> Result<()> {
+        self.wait_for(
+            "#portal-status",
+            timeout,
+            |_, state| state == Some("reachable"),
+            "data-state",
+        )
+        .await
+        .map(|_| ())
+    }
+
     /// Waits until `css` matches an element for which `ready` holds, and returns it.
     pub async fn wait_for(
         &self,

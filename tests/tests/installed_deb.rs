@@ -100,20 +100,11 @@ async fn the_installed_package_receives_sign_in_links_through_xdg_open() {
     );
 
     let session = &app.session;
+    session.wait_until_connected(WAIT).await.unwrap();
     session
-        .wait_for(
-            "#portal-status",
-            WAIT,
-            |_, s| s == Some("reachable"),
-            "data-state",
-        )
+        .click_first("button[data-provider=\"google\"]")
         .await
         .unwrap();
-    let google = session
-        .find_all("button[data-provider=\"google\"]")
-        .await
-        .unwrap();
-    session.click(&google[0]).await.unwrap();
     let authorize = recorder.wait_for_url(WAIT).await.unwrap();
     let link = Browser::new()
         .sign_in(&authorize, "alice@acme.example", &[])

@@ -26,15 +26,7 @@ async fn start(redirect: &str) -> (World, RecordingBrowser, App) {
     ])
     .await
     .unwrap();
-    app.session
-        .wait_for(
-            "#portal-status",
-            WAIT,
-            |_, s| s == Some("reachable"),
-            "data-state",
-        )
-        .await
-        .unwrap();
+    app.session.wait_until_connected(WAIT).await.unwrap();
     (world, recorder, app)
 }
 
@@ -44,11 +36,10 @@ async fn sign_in_with_google_in_the_window_then_restart_signed_in() {
     let (world, recorder, app) = start("scheme").await;
     let portal = world.portal.to_string();
     let session = &app.session;
-    let google = session
-        .find_all("button[data-provider=\"google\"]")
+    session
+        .click_first("button[data-provider=\"google\"]")
         .await
         .unwrap();
-    session.click(&google[0]).await.unwrap();
     session
         .wait_for("#waiting-screen", WAIT, |_, _| true, "id")
         .await
@@ -107,27 +98,10 @@ async fn sign_in_with_google_in_the_window_then_restart_signed_in() {
     );
 
     // Sign out: back to the sign-in screen, and the next start is signed out.
-    let sign_out = app.session.find_all("#sign-out").await.unwrap();
-    app.session.click(&sign_out[0]).await.unwrap();
-    app.session
-        .wait_for(
-            "#portal-status",
-            WAIT,
-            |_, s| s == Some("reachable"),
-            "data-state",
-        )
-        .await
-        .unwrap();
+    app.session.click_first("#sign-out").await.unwrap();
+    app.session.wait_until_connected(WAIT).await.unwrap();
     let app = app.restart().await.unwrap();
-    app.session
-        .wait_for(
-            "#portal-status",
-            WAIT,
-            |_, s| s == Some("reachable"),
-            "data-state",
-        )
-        .await
-        .unwrap();
+    app.session.wait_until_connected(WAIT).await.unwrap();
     assert!(app
         .session
         .find_all("#ready-screen")
@@ -141,11 +115,10 @@ async fn sign_in_with_google_in_the_window_then_restart_signed_in() {
 async fn a_forged_link_changes_nothing_and_cancel_returns_to_sign_in() {
     let (world, recorder, app) = start("scheme").await;
     let session = &app.session;
-    let microsoft = session
-        .find_all("button[data-provider=\"microsoft\"]")
+    session
+        .click_first("button[data-provider=\"microsoft\"]")
         .await
         .unwrap();
-    session.click(&microsoft[0]).await.unwrap();
     session
         .wait_for("#waiting-screen", WAIT, |_, _| true, "id")
         .await
@@ -162,17 +135,8 @@ async fn a_forged_link_changes_nothing_and_cancel_returns_to_sign_in() {
     assert_eq!(session.find_all("#waiting-screen").await.unwrap().len(), 1);
     assert!(session.find_all("#ready-screen").await.unwrap().is_empty());
 
-    let cancel = session.find_all("#cancel-sign-in").await.unwrap();
-    session.click(&cancel[0]).await.unwrap();
-    session
-        .wait_for(
-            "#portal-status",
-            WAIT,
-            |_, s| s == Some("reachable"),
-            "data-state",
-        )
-        .await
-        .unwrap();
+    session.click_first("#cancel-sign-in").await.unwrap();
+    session.wait_until_connected(WAIT).await.unwrap();
     app.quit().await.unwrap();
 }
 
@@ -180,11 +144,10 @@ async fn a_forged_link_changes_nothing_and_cancel_returns_to_sign_in() {
 async fn without_a_registered_scheme_the_browser_comes_back_over_loopback() {
     let (_world, recorder, app) = start("auto").await;
     let session = &app.session;
-    let apple = session
-        .find_all("button[data-provider=\"apple\"]")
+    session
+        .click_first("button[data-provider=\"apple\"]")
         .await
         .unwrap();
-    session.click(&apple[0]).await.unwrap();
     let authorize = recorder.wait_for_url(WAIT).await.unwrap();
     let link = Browser::new()
         .sign_in(&authorize, "tom@acme.example", &[])

@@ -154,6 +154,10 @@ impl Portal {
         &self.state.pool
     }
 
+    pub fn encryption_key(&self) -> &crypto::EncryptionKey {
+        &self.state.key
+    }
+
     pub async fn serve(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,

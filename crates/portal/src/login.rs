@@ -173,7 +173,7 @@ pub async fn step_for_identity(
     };
     if let Some(account) = chosen {
         if account.require_totp {
-            let step = ticket_step(
+            let step = mfa_ticket(
                 pool,
                 "mfa",
                 Some(identity),
@@ -284,10 +284,7 @@ async fn accounts_by_email(
     }
     let enabled: Vec<AccountRow> = rows
         .into_iter()
-        .filter(|_| !organization_key.is_empty())
-        .collect::<Vec<_>>()
-        .into_iter()
-        .filter(|row| row.6)
+        .filter(|row| row.6 && !organization_key.is_empty())
         .map(|(a, b, c, d, e, f, _)| (a, b, c, d, e, f))
         .collect();
     if enabled.is_empty() {
@@ -356,7 +353,7 @@ async fn new_ticket(
     Ok(ticket)
 }
 
-async fn ticket_step(
+async fn mfa_ticket(
     pool: &SqlitePool,
     kind: &str,
     identity: Option<&ProviderIdentity>,

@@ -59,13 +59,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         ),
         Command::Serve { config, seed_demo } => {
             let config = PortalConfig::load(&config)?;
-            let key = config.encryption_key()?;
             let portal = Portal::bind(&config).await?;
             if seed_demo {
                 let now = std::time::SystemTime::now()
                     .duration_since(std::time::UNIX_EPOCH)?
                     .as_secs();
-                if seed::seed_demo(portal.pool(), &key, i64::try_from(now)?).await? {
+                if seed::seed_demo(portal.pool(), portal.encryption_key(), i64::try_from(now)?)
+                    .await?
+                {
                     tracing::info!("added the demo organization and accounts");
                 }
             }

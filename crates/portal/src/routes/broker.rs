@@ -246,7 +246,8 @@ async fn callback(
         ));
     }
     if let Some(error) = params.error {
-        tracing::info!(%provider, %error, "provider returned an error");
+        // The provider's own wording is logged for support, never shown: it is not ours.
+        tracing::info!(%provider, %error, description = ?params.error_description, "provider returned an error");
         let (code, message) = match error.as_str() {
             "access_denied" => ("access_denied", "Signing in was cancelled at the provider."),
             _ => (
@@ -254,7 +255,6 @@ async fn callback(
                 "The sign-in provider could not sign you in. Try again, or use another way to sign in.",
             ),
         };
-        let _ = params.error_description;
         return Ok(app.error(code, message));
     }
     let Some(code) = params.code else {
