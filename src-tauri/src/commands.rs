@@ -3,9 +3,7 @@
 
 use switchboard_client::loopback::LoopbackRedirect;
 use switchboard_client::signin::{app_redirect_uri, PENDING_LIFETIME};
-use switchboard_client::{
-    AppInfo, AppView, ClientError, CommandError, Notice, PortalStatus, RedirectMode,
-};
+use switchboard_client::{AppInfo, AppView, CommandError, Notice, PortalStatus, RedirectMode};
 use tauri::State;
 use tauri_plugin_opener::OpenerExt;
 
@@ -22,12 +20,6 @@ pub fn app_info(state: State<'_, AppState>) -> AppInfo {
 #[tauri::command]
 pub async fn portal_status(state: State<'_, AppState>) -> Result<PortalStatus, CommandError> {
     Ok(state.client.portal().status().await)
-}
-
-fn signed_out_with(error: &ClientError) -> AppView {
-    AppView::SignIn {
-        notice: Some(error.notice()),
-    }
 }
 
 /// On start: the remembered account, restored without a browser.
@@ -53,12 +45,10 @@ pub async fn start_sign_in(
         match LoopbackRedirect::bind().await {
             Ok(loopback) => Some(loopback),
             Err(error) => {
-                return Ok(AppView::SignIn {
-                    notice: Some(Notice::error(
-                        "loopback_unavailable",
-                        format!("Cannot open a local port for the browser to return to: {error}"),
-                    )),
-                })
+                return Ok(state.client.sign_in_view(Some(Notice::error(
+                    "loopback_unavailable",
+                    format!("Cannot open a local port for the browser to return to: {error}"),
+                ))))
             }
         }
     } else {
@@ -74,7 +64,7 @@ pub async fn start_sign_in(
         .await
     {
         Ok(started) => started,
-        Err(error) => return Ok(signed_out_with(&error)),
+        Err(error) => return Ok(state.client.sign_in_view(Some(error.notice()))),
     };
     if let Some(loopback) = loopback {
         let app = app.clone();
@@ -112,6 +102,8 @@ pub async fn start_sign_in(
     })
 }
 
+/// Gives up the sign-in in progress (browser, chooser or link form): back to the current
+/// account, or to the sign-in screen.
 #[tauri::command]
 pub fn cancel_sign_in(state: State<'_, AppState>) -> AppView {
     state.client.cancel_sign_in();
@@ -120,34 +112,64 @@ pub fn cancel_sign_in(state: State<'_, AppState>) -> AppView {
             task.abort();
         }
     }
-    AppView::SignIn { notice: None }
+    state.client.home_view(None)
+}
+
+/// The chooser's answer: one of the accounts it listed.
+#[tauri::command]
+pub async fn choose_account(
+    state: State<'_, AppState>,
+    account_id: String,
+    remember: bool,
+) -> Result<AppView, CommandError> {
+    Ok(state
+        .client
+        .choose_account_view(&account_id, remember)
+        .await)
+}
+
+/// The link form's answer: the account's username, password and authenticator code.
+#[tauri::command]
+pub async fn link_account(
+    state: State<'_, AppState>,
+    username: String,
+    password: String,
+    totp_code: Option<String>,
+) -> Result<AppView, CommandError> {
+    Ok(state
+        .client
+        .link_account_view(&username, &password, totp_code.as_deref())
+        .await)
+}
+
+/// "Use a different account": the chooser again, no browser.
+#[tauri::command]
+pub async fn use_different_account(state: State<'_, AppState>) -> Result<AppView, CommandError> {
+    Ok(state.client.choose_again_view().await)
+}
+
+/// The account switcher: another signed-in account, its softphone provisioned.
+#[tauri::command]
+pub async fn switch_account(
+    state: State<'_, AppState>,
+    account_id: String,
+) -> Result<AppView, CommandError> {
+    Ok(state.client.switch_view(&account_id).await)
+}
+
+/// "Add another account": the sign-in screen, keeping the accounts signed in.
+#[tauri::command]
+pub fn add_account(state: State<'_, AppState>) -> AppView {
+    state.client.add_account_view()
+}
+
+/// Signs out the current account; the next signed-in one takes its place.
+#[tauri::command]
+pub async fn sign_out(state: State<'_, AppState>) -> Result<AppView, CommandError> {
+    Ok(state.client.sign_out_view().await)
 }
 
 #[tauri::command]
-pub async fn sign_out(state: State<'_, AppState>) -> Result<AppView, CommandError> {
-    let current = state
-        .client
-        .current_account()
-        .map_err(|error| CommandError::new(&error.code(), error.message()))?;
-    let Some(account) = current else {
-        return Ok(AppView::SignIn { notice: None });
-    };
-    Ok(match state.client.sign_out(&account.account_id).await {
-        Ok(()) => AppView::SignIn {
-            notice: Some(Notice::info(format!(
-                "Signed out {}. Your phone settings were removed from this computer.",
-                account.display_name
-            ))),
-        },
-        // Signed out here; the portal will forget the session when it expires.
-        Err(error) => AppView::SignIn {
-            notice: Some(Notice::error(
-                &error.code(),
-                format!(
-                    "Signed out on this computer, but the portal could not be told: {}",
-                    error.message()
-                ),
-            )),
-        },
-    })
+pub async fn sign_out_all(state: State<'_, AppState>) -> Result<AppView, CommandError> {
+    Ok(state.client.sign_out_all_view().await)
 }

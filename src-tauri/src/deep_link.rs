@@ -68,16 +68,14 @@ pub async fn finish_sign_in(app: &AppHandle, url: Url) {
     };
     let client = state.client.clone();
     let view = match client.complete_sign_in(&url).await {
-        Ok(outcome) => outcome.view(),
+        Ok(outcome) => client.view(outcome),
         // Not ours (forged, replayed, cancelled): already logged without its query, and
         // the screen stays as it is.
         Err(switchboard_client::ClientError::SignIn(
             switchboard_client::signin::SignInError::NoPendingSignIn
             | switchboard_client::signin::SignInError::NotACallback,
         )) => return,
-        Err(error) => switchboard_client::AppView::SignIn {
-            notice: Some(error.notice()),
-        },
+        Err(error) => client.sign_in_view(Some(error.notice())),
     };
     if let Some(window) = app.get_webview_window("main") {
         let _ = window.set_focus();

@@ -62,6 +62,12 @@ pub fn run() {
             commands::start_sign_in,
             commands::cancel_sign_in,
             commands::sign_out,
+            commands::sign_out_all,
+            commands::choose_account,
+            commands::link_account,
+            commands::use_different_account,
+            commands::switch_account,
+            commands::add_account,
         ])
         .run(tauri::generate_context!());
     if let Err(error) = result {

@@ -22,6 +22,12 @@ pub enum ErrorCode {
     InvalidToken,
     /// The identity provider could not be reached or answered wrongly.
     ProviderUnavailable,
+    /// Username, password or authenticator code is wrong (never says which).
+    InvalidCredentials,
+    /// Too many wrong attempts: `retry_after_seconds` says when to try again.
+    TooManyAttempts,
+    /// The signed-in session cannot do this (e.g. it did not come through a provider).
+    NotAvailable,
 }
 
 /// Every error the portal answers with: a stable code and a message a user can act on.
@@ -29,6 +35,10 @@ pub enum ErrorCode {
 pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,
+    /// With `too_many_attempts`: seconds until trying again can succeed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub retry_after_seconds: Option<u64>,
 }
 
 impl ApiError {
@@ -36,6 +46,7 @@ impl ApiError {
         Self {
             code,
             message: message.into(),
+            retry_after_seconds: None,
         }
     }
 }

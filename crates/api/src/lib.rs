@@ -10,7 +10,8 @@ mod sign_in;
 pub use error::{ApiError, ErrorCode};
 pub use health::{Health, HealthStatus};
 pub use login::{
-    AccountChoice, AccountSummary, LinkReason, LoginStep, SessionTokens, SipProfile, SipTransport,
+    AccountChoice, AccountSummary, ChooseAccountRequest, ChooseAgainRequest, LinkAccountRequest,
+    LinkReason, LoginStep, SessionTokens, SipProfile, SipTransport,
 };
 pub use sign_in::{ProviderKind, ProviderOption, SignInOptions};
 
@@ -24,4 +25,7 @@ pub mod paths {
     pub const TOKEN: &str = "/v1/token";
     pub const REVOKE: &str = "/v1/revoke";
     pub const SIP_PROFILE: &str = "/v1/sip-profile";
+    pub const CHOOSE_ACCOUNT: &str = "/v1/login/choose-account";
+    pub const LINK_ACCOUNT: &str = "/v1/login/link-account";
+    pub const CHOOSE_AGAIN: &str = "/v1/login/choose-again";
 }

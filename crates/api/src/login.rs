@@ -82,6 +82,42 @@ pub enum LoginStep {
     },
 }
 
+/// `POST /v1/login/choose-account`: the account picked from a `ChooseAccount` step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ChooseAccountRequest {
+    pub ticket: String,
+    /// One of the accounts the step listed.
+    pub account_id: String,
+    /// Remember this account for this identity (on every computer); `false` forgets a
+    /// remembered choice.
+    #[serde(default)]
+    pub remember: bool,
+    /// Shown in the user's list of sessions.
+    #[serde(default)]
+    pub device_name: Option<String>,
+}
+
+/// `POST /v1/login/link-account`: the account's own credentials, once, to link the
+/// identity of a `LinkAccount` step to it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct LinkAccountRequest {
+    pub ticket: String,
+    pub username: String,
+    pub password: String,
+    /// The authenticator code, when the account has an authenticator app.
+    #[serde(default)]
+    pub totp_code: Option<String>,
+    #[serde(default)]
+    pub device_name: Option<String>,
+}
+
+/// `POST /v1/login/choose-again` (with the access token): "use a different account".
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ChooseAgainRequest {
+    #[serde(default)]
+    pub device_name: Option<String>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum SipTransport {

@@ -2,7 +2,7 @@
 //! TypeScript cannot drift from the Rust.
 
 use serde::Serialize;
-use switchboard_api::{AccountSummary, SignInOptions, SipTransport};
+use switchboard_api::{AccountChoice, AccountSummary, LinkReason, SignInOptions, SipTransport};
 use ts_rs::TS;
 
 /// What the app knows about itself and where it signs in.
@@ -51,8 +51,12 @@ impl CommandError {
 // A value handed to the window now and then: its size does not matter.
 #[allow(clippy::large_enum_variant)]
 pub enum AppView {
-    /// Signed out: the sign-in screen, with what just happened if anything.
-    SignIn { notice: Option<Notice> },
+    /// The sign-in screen, with what just happened if anything. `back_to`: an account
+    /// still signed in here ("add another account"); the screen offers going back to it.
+    SignIn {
+        notice: Option<Notice>,
+        back_to: Option<AccountSummary>,
+    },
     /// Restoring the remembered account on start.
     Restoring,
     /// The browser is open at the provider.
@@ -61,11 +65,31 @@ pub enum AppView {
         /// For "copy the sign-in link" when the browser did not open.
         authorize_url: String,
     },
+    /// The identity reaches several phone accounts: pick one.
+    ChooseAccount {
+        accounts: Vec<AccountChoice>,
+        /// Preselected; also what "remember my choice" starts ticked for.
+        remembered_account_id: Option<String>,
+        /// The accounts are reached through an email several accounts sign in with (a
+        /// shared or group address): the chooser says so.
+        shared_email: bool,
+        notice: Option<Notice>,
+    },
+    /// The identity is not linked to an account yet: the account's username and password
+    /// (and authenticator code) once.
+    LinkAccount {
+        provider_name: String,
+        email: Option<String>,
+        reason: LinkReason,
+        notice: Option<Notice>,
+    },
     /// Signed in and the softphone provisioned.
     Ready {
         account: AccountSummary,
         phone: PhoneSummary,
         notice: Option<Notice>,
+        /// Every account signed in here, the current one included (the switcher).
+        signed_in: Vec<AccountSummary>,
     },
     /// The portal asked for a step this version cannot take yet.
     StepNotSupported { message: String },
@@ -134,6 +158,8 @@ pub fn typescript_declarations() -> Vec<(String, String)> {
         entry::<NoticeKind>(),
         entry::<PhoneSummary>(),
         entry::<AccountSummary>(),
+        entry::<AccountChoice>(),
+        entry::<LinkReason>(),
         entry::<SipTransport>(),
     ]
 }

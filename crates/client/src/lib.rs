@@ -1,12 +1,14 @@
 //! The sign-in client core. Every decision of the desktop app lives here, testable without
 //! a window; `src-tauri` and the CLI are thin shells over it.
 
+mod accounts;
 pub mod bridge;
 pub mod config;
 pub mod keychain;
 pub mod loopback;
 pub mod portal;
 pub mod signin;
+mod steps;
 pub mod store;
 pub mod switchboard;
 

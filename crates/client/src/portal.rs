@@ -4,7 +4,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use switchboard_api::{
-    paths, ApiError, ErrorCode, LoginStep, SessionTokens, SignInOptions, SipProfile,
+    paths, ApiError, ChooseAccountRequest, ChooseAgainRequest, ErrorCode, LinkAccountRequest,
+    LoginStep, SessionTokens, SignInOptions, SipProfile,
 };
 use url::Url;
 
@@ -152,6 +153,47 @@ impl PortalClient {
                 ("redirect_uri", redirect_uri),
                 ("device_name", device_name),
             ],
+        )
+        .await
+    }
+
+    /// Continues a `ChooseAccount` step.
+    pub async fn choose_account(
+        &self,
+        request: &ChooseAccountRequest,
+    ) -> Result<LoginStep, PortalClientError> {
+        self.send(
+            self.http
+                .post(self.endpoint(paths::CHOOSE_ACCOUNT))
+                .json(request),
+        )
+        .await
+    }
+
+    /// Continues a `LinkAccount` step with the account's credentials.
+    pub async fn link_account(
+        &self,
+        request: &LinkAccountRequest,
+    ) -> Result<LoginStep, PortalClientError> {
+        self.send(
+            self.http
+                .post(self.endpoint(paths::LINK_ACCOUNT))
+                .json(request),
+        )
+        .await
+    }
+
+    /// "Use a different account": the chooser for the signed-in session's identity.
+    pub async fn choose_again(
+        &self,
+        access_token: &str,
+        request: &ChooseAgainRequest,
+    ) -> Result<LoginStep, PortalClientError> {
+        self.send(
+            self.http
+                .post(self.endpoint(paths::CHOOSE_AGAIN))
+                .bearer_auth(access_token)
+                .json(request),
         )
         .await
     }

@@ -151,6 +151,17 @@ impl AccountStore {
         self.save(&file)
     }
 
+    /// Makes a signed-in account the current one; `false` when it is not signed in here.
+    pub fn set_current(&self, account_id: &str) -> Result<bool, StoreError> {
+        let mut file = self.load()?;
+        if !file.accounts.iter().any(|a| a.account_id == account_id) {
+            return Ok(false);
+        }
+        file.current = Some(account_id.to_owned());
+        self.save(&file)?;
+        Ok(true)
+    }
+
     /// Forgets the account and its profile.
     pub fn forget(&self, account_id: &str) -> Result<(), StoreError> {
         let mut file = self.load()?;
@@ -209,6 +220,19 @@ mod tests {
         assert_eq!(store.current().unwrap().unwrap().account_id, "a");
         store.forget("a").unwrap();
         assert_eq!(store.current().unwrap(), None);
+    }
+
+    #[test]
+    fn switching_keeps_every_account_and_refuses_strangers() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = AccountStore::new(dir.path(), &"https://p.example/".parse().unwrap());
+        store.remember(&account("a")).unwrap();
+        store.remember(&account("b")).unwrap();
+        assert!(store.set_current("a").unwrap());
+        assert_eq!(store.current().unwrap().unwrap().account_id, "a");
+        assert!(!store.set_current("c").unwrap());
+        assert_eq!(store.current().unwrap().unwrap().account_id, "a");
+        assert_eq!(store.accounts().unwrap().len(), 2);
     }
 
     #[test]

@@ -6,7 +6,9 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use switchboard_api::{AccountSummary, LoginStep, SessionTokens, SipProfile};
+use switchboard_api::{
+    AccountChoice, AccountSummary, LinkReason, LoginStep, SessionTokens, SipProfile,
+};
 use tokio::sync::Mutex;
 use url::Url;
 
@@ -15,6 +17,7 @@ use crate::config::ClientConfig;
 use crate::keychain::{Keychain, KeychainError, Secret, SecretKind};
 use crate::portal::{PortalClient, PortalClientError};
 use crate::signin::{loggable, PendingSignIns, SignInError, SignInStart};
+use crate::steps::PendingStep;
 use crate::store::{AccountStore, StoreError, StoredProfile};
 
 /// Unix seconds; passed in so tests control expiry.
@@ -45,6 +48,12 @@ pub enum ClientError {
     UnknownProvider(String),
     #[error("not signed in")]
     NotSignedIn,
+    #[error(
+        "this sign-in step is no longer open (it expired or was finished): start signing in again"
+    )]
+    NoPendingStep,
+    #[error("this account is not signed in on this computer")]
+    UnknownAccount,
 }
 
 impl ClientError {
@@ -70,6 +79,8 @@ impl ClientError {
             ClientError::SignedOut => "signed_out".into(),
             ClientError::UnknownProvider(_) => "unknown_provider".into(),
             ClientError::NotSignedIn => "not_signed_in".into(),
+            ClientError::NoPendingStep => "no_pending_step".into(),
+            ClientError::UnknownAccount => "unknown_account".into(),
         }
     }
 
@@ -101,21 +112,20 @@ pub enum SignInOutcome {
         account: AccountSummary,
         phone: PhoneSummary,
     },
-    /// A step this version cannot take yet (choose, link, authenticator code).
+    /// Pick one of these accounts (`choose_account`).
+    ChooseAccount {
+        accounts: Vec<AccountChoice>,
+        remembered_account_id: Option<String>,
+        shared_email: bool,
+    },
+    /// Link the identity with an account's credentials (`link_account`).
+    LinkAccount {
+        provider_name: String,
+        email: Option<String>,
+        reason: LinkReason,
+    },
+    /// A step this version cannot take yet (the authenticator code).
     NotSupported { message: String },
-}
-
-impl SignInOutcome {
-    pub fn view(self) -> AppView {
-        match self {
-            SignInOutcome::Ready { account, phone } => AppView::Ready {
-                account,
-                phone,
-                notice: None,
-            },
-            SignInOutcome::NotSupported { message } => AppView::StepNotSupported { message },
-        }
-    }
 }
 
 struct AccessToken {
@@ -124,13 +134,15 @@ struct AccessToken {
 }
 
 pub struct Switchboard {
-    portal: PortalClient,
+    pub(crate) portal: PortalClient,
     portal_url: Url,
-    keychain: Keychain,
-    store: AccountStore,
+    pub(crate) keychain: Keychain,
+    pub(crate) store: AccountStore,
     pending: PendingSignIns,
-    clock: Clock,
-    device_name: String,
+    /// The choose or link step the portal asked for, until it is finished.
+    pub(crate) pending_step: std::sync::Mutex<Option<PendingStep>>,
+    pub(crate) clock: Clock,
+    pub(crate) device_name: String,
     /// Held for the whole of a refresh: refreshes are single-flight.
     access_tokens: Mutex<HashMap<String, AccessToken>>,
 }
@@ -166,6 +178,7 @@ impl Switchboard {
             keychain: Keychain::for_portal(&config.portal_url),
             store: AccountStore::new(data_dir, &config.portal_url),
             pending: PendingSignIns::default(),
+            pending_step: std::sync::Mutex::new(None),
             clock,
             device_name: device_name(),
             access_tokens: Mutex::new(HashMap::new()),
@@ -204,8 +217,10 @@ impl Switchboard {
         Ok((start, provider.display_name.clone()))
     }
 
+    /// Gives up every sign-in in progress: the browser's and any choose or link step.
     pub fn cancel_sign_in(&self) {
         self.pending.cancel_all();
+        self.clear_pending_step();
     }
 
     /// Finishes a sign-in from the link the browser handed back. Links that belong to no
@@ -230,32 +245,48 @@ impl Switchboard {
                 &self.device_name,
             )
             .await?;
-        self.after_login_step(step).await
+        self.after_login_step(step, &pending.provider_name).await
     }
 
-    async fn after_login_step(&self, step: LoginStep) -> Result<SignInOutcome, ClientError> {
+    /// Where a login step leads: signed in and provisioned, or the next step to take
+    /// (kept here with its ticket, which never reaches the window).
+    pub(crate) async fn after_login_step(
+        &self,
+        step: LoginStep,
+        provider_name: &str,
+    ) -> Result<SignInOutcome, ClientError> {
         match step {
             LoginStep::SignedIn { session } => {
+                self.clear_pending_step();
                 let account = session.account.clone();
                 self.keep_session(session).await?;
                 let phone = self.provision(&account.account_id).await?;
                 Ok(SignInOutcome::Ready { account, phone })
             }
-            LoginStep::ChooseAccount { .. } => Ok(SignInOutcome::NotSupported {
-                message: "Your email reaches several phone accounts. Choosing one is not available in this version yet: sign in with your username and password instead.".into(),
-            }),
-            LoginStep::LinkAccount { .. } => Ok(SignInOutcome::NotSupported {
-                message: "This sign-in is not linked to a phone account yet. Linking is not available in this version yet: ask your administrator, or sign in with your username and password.".into(),
-            }),
-            LoginStep::MfaRequired { .. } => Ok(SignInOutcome::NotSupported {
-                message: "Your organization asks for your authenticator code, which this version cannot ask for yet.".into(),
-            }),
+            step @ (LoginStep::ChooseAccount { .. } | LoginStep::LinkAccount { .. }) => {
+                Ok(self.hold_step(step, provider_name))
+            }
+            LoginStep::MfaRequired { .. } => {
+                self.clear_pending_step();
+                Ok(SignInOutcome::NotSupported {
+                    message: "Your organization asks for your authenticator code, which this version cannot ask for yet.".into(),
+                })
+            }
         }
     }
 
     /// The refresh token goes to the keychain before anything uses the session; the
-    /// access token stays in memory.
+    /// access token stays in memory. A session this account already had here is ended.
     async fn keep_session(&self, session: SessionTokens) -> Result<(), ClientError> {
+        let keychain = self.keychain.clone();
+        let account_id = session.account.account_id.clone();
+        let previous =
+            blocking(move || keychain.load(&account_id, SecretKind::RefreshToken)).await?;
+        if let Some(previous) = previous {
+            if let Err(error) = self.portal.revoke(previous.expose()).await {
+                tracing::warn!(%error, "the replaced session could not be ended at the portal");
+            }
+        }
         let keychain = self.keychain.clone();
         let account_id = session.account.account_id.clone();
         let refresh = Secret::new(session.refresh_token.clone());
@@ -392,40 +423,42 @@ impl Switchboard {
     /// account stays ready with the phone settings saved here, and says so.
     pub async fn restore_view(&self) -> AppView {
         match self.restore().await {
-            Ok(Some(outcome)) => outcome.view(),
-            Ok(None) => AppView::SignIn { notice: None },
-            Err(ClientError::SignedOut) => AppView::SignIn {
-                notice: Some(Notice::info(
-                    "Your sign-in has ended (it expired or was signed out elsewhere). Sign in again.",
-                )),
-            },
-            Err(error @ ClientError::Portal(PortalClientError::Unreachable { .. }))
-            | Err(error @ ClientError::Portal(PortalClientError::TimedOut { .. })) => {
+            Ok(Some(outcome)) => self.view(outcome),
+            Ok(None) => self.sign_in_view(None),
+            Err(error) => self.view_after_failed_restore(error),
+        }
+    }
+
+    /// An account that could not be refreshed: signed out when the portal ended it, still
+    /// ready on the saved settings when the portal did not answer.
+    pub(crate) fn view_after_failed_restore(&self, error: ClientError) -> AppView {
+        match error {
+            ClientError::SignedOut => self.sign_in_view(Some(Notice::info(
+                "Your sign-in has ended (it expired or was signed out elsewhere). Sign in again.",
+            ))),
+            error @ ClientError::Portal(PortalClientError::Unreachable { .. })
+            | error @ ClientError::Portal(PortalClientError::TimedOut { .. }) => {
                 match self.saved_phone() {
-                    Some((account, phone)) => AppView::Ready {
+                    Some((account, phone)) => self.ready_view(
                         account,
                         phone,
-                        notice: Some(Notice::error(
+                        Some(Notice::error(
                             &error.code(),
                             format!(
                                 "{} Your phone uses the settings saved on this computer until then.",
                                 error.message()
                             ),
                         )),
-                    },
-                    None => AppView::SignIn {
-                        notice: Some(error.notice()),
-                    },
+                    ),
+                    None => self.sign_in_view(Some(error.notice())),
                 }
             }
-            Err(error) => AppView::SignIn {
-                notice: Some(error.notice()),
-            },
+            error => self.sign_in_view(Some(error.notice())),
         }
     }
 
     /// The current account and its phone settings as saved here.
-    fn saved_phone(&self) -> Option<(AccountSummary, PhoneSummary)> {
+    pub(crate) fn saved_phone(&self) -> Option<(AccountSummary, PhoneSummary)> {
         let account = self.store.current().ok()??;
         let profile = self.store.profile(&account.account_id).ok()??;
         Some((account, profile.into()))
@@ -457,7 +490,7 @@ impl Switchboard {
         Ok(())
     }
 
-    async fn forget_locally(&self, account_id: &str) -> Result<(), ClientError> {
+    pub(crate) async fn forget_locally(&self, account_id: &str) -> Result<(), ClientError> {
         self.access_tokens.lock().await.remove(account_id);
         let keychain = self.keychain.clone();
         let id = account_id.to_owned();

@@ -17,6 +17,9 @@ pub enum PortalError {
     Client(StatusCode, ErrorCode, String),
     #[error("database: {0}")]
     Database(#[from] crate::db::DbError),
+    /// Too many attempts: 429 with Retry-After.
+    #[error("{message}")]
+    Throttled { retry_after: u64, message: String },
 }
 
 impl PortalError {
@@ -33,6 +36,17 @@ impl PortalError {
             PortalError::Client(status, code, message) => {
                 (*status, ApiError::new(*code, message.clone()))
             }
+            PortalError::Throttled {
+                retry_after,
+                message,
+            } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                ApiError {
+                    code: ErrorCode::TooManyAttempts,
+                    message: message.clone(),
+                    retry_after_seconds: Some(*retry_after),
+                },
+            ),
             PortalError::Database(_) => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 ApiError::new(
@@ -58,6 +72,16 @@ impl From<LoginError> for PortalError {
         match error {
             LoginError::Db(db) => PortalError::Database(db),
             LoginError::Session(session) => session.into(),
+            LoginError::TooManyAttempts { retry_after } => PortalError::Throttled {
+                retry_after: u64::try_from(retry_after).unwrap_or(0),
+                message: sentence(&error),
+            },
+            LoginError::InvalidCredentials => {
+                PortalError::bad_request(ErrorCode::InvalidCredentials, sentence(&error))
+            }
+            LoginError::SsoNotAllowed | LoginError::NotFromProvider => {
+                PortalError::bad_request(ErrorCode::NotAvailable, sentence(&error))
+            }
             other => PortalError::bad_request(ErrorCode::InvalidGrant, sentence(&other)),
         }
     }
@@ -78,6 +102,15 @@ impl IntoResponse for PortalError {
         let (status, body) = self.status_and_body();
         if status.is_server_error() {
             tracing::error!(error = %self, "request failed");
+        }
+        if let PortalError::Throttled { retry_after, .. } = &self {
+            let retry_after = retry_after.to_string();
+            return (
+                status,
+                [(axum::http::header::RETRY_AFTER, retry_after)],
+                Json(body),
+            )
+                .into_response();
         }
         (status, Json(body)).into_response()
     }

@@ -1,6 +1,7 @@
 //! Switchboard's portal: the identity broker between providers and the desktop app, and
 //! the source of each account's softphone settings.
 
+pub mod account_steps;
 pub mod clock;
 pub mod config;
 pub mod crypto;
@@ -13,7 +14,9 @@ pub mod providers;
 mod routes;
 pub mod seed;
 pub mod sessions;
+pub mod throttle;
 pub mod tokens;
+pub mod totp;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -37,6 +40,8 @@ pub struct AppState {
     pub providers: Arc<providers::Providers>,
     pub clock: clock::SharedClock,
     pub key: crypto::EncryptionKey,
+    /// Argon2id verification on a bounded set of blocking threads.
+    pub passwords: password::PasswordVerifier,
     /// The portal's issuer identifier (its public URL), sent to the app as `iss`.
     pub issuer: String,
     pub app_scheme: String,
@@ -77,6 +82,12 @@ pub fn router(state: AppState) -> Router {
         .route(paths::TOKEN, post(routes::token::token))
         .route(paths::REVOKE, post(routes::token::revoke))
         .route(paths::SIP_PROFILE, get(routes::sip_profile::sip_profile))
+        .route(
+            paths::CHOOSE_ACCOUNT,
+            post(routes::login_steps::choose_account),
+        )
+        .route(paths::LINK_ACCOUNT, post(routes::login_steps::link_account))
+        .route(paths::CHOOSE_AGAIN, post(routes::login_steps::choose_again))
         .fallback(|| async { PortalError::NotFound })
         .layer(
             tower_http::trace::TraceLayer::new_for_http().make_span_with(
@@ -136,6 +147,7 @@ impl Portal {
             providers: Arc::new(providers),
             clock,
             key,
+            passwords: password::PasswordVerifier::for_this_machine(),
             issuer: url.to_string(),
             app_scheme: config.app_redirect_scheme.clone(),
         };

@@ -32,6 +32,19 @@ pub enum LoginError {
     RedirectMismatch,
     #[error("the PKCE code verifier is missing or does not match the challenge")]
     VerifierMismatch,
+    #[error("this sign-in step has expired or was already used: start signing in again")]
+    TicketInvalid,
+    #[error("that account was not offered in this sign-in: start signing in again")]
+    AccountNotOffered,
+    #[error("the username, password or authenticator code is wrong. If the account has an authenticator app, enter its current code too")]
+    InvalidCredentials,
+    #[error("{}", crate::throttle::retry_message(*retry_after))]
+    TooManyAttempts { retry_after: i64 },
+    #[error("your administrator does not allow signing in to this account through a provider: sign in with its username and password")]
+    SsoNotAllowed,
+    #[error("you signed in with a username and password, so there is no other account to choose: use \"Add another account\" instead")]
+    NotFromProvider,
+
     #[error(transparent)]
     Session(#[from] SessionError),
     #[error(transparent)]
@@ -127,12 +140,14 @@ pub async fn redeem_code(
     Ok(step)
 }
 
-struct MatchedAccount {
-    id: String,
-    display_name: String,
-    extension: String,
-    organization_name: String,
-    require_totp: bool,
+pub(crate) struct MatchedAccount {
+    pub(crate) id: String,
+    pub(crate) display_name: String,
+    pub(crate) extension: String,
+    pub(crate) organization_name: String,
+    /// The organization wants the authenticator code on provider sign-ins too, and the
+    /// account has one.
+    pub(crate) require_totp: bool,
 }
 
 /// The login step for a verified identity, and the session when it signed in.
@@ -156,6 +171,25 @@ pub async fn step_for_identity(
         }
     }
 
+    let remembered = remembered_choice(pool, identity, &accounts).await?;
+    let chosen = match (accounts.len(), &remembered) {
+        (1, _) => accounts.first(),
+        (_, Some(id)) => accounts.iter().find(|account| &account.id == id),
+        _ => None,
+    };
+    if let Some(account) = chosen {
+        return finish_for_account(pool, identity, account, device_name, now).await;
+    }
+    let step = choose_step(pool, identity, accounts, remembered, now).await?;
+    Ok((step, None))
+}
+
+/// The account remembered for this identity, when it is one of `accounts`.
+pub(crate) async fn remembered_choice(
+    pool: &SqlitePool,
+    identity: &ProviderIdentity,
+    accounts: &[MatchedAccount],
+) -> Result<Option<String>, LoginError> {
     let remembered: Option<(String,)> = sqlx::query_as(
         "SELECT account_id FROM remembered_choices WHERE issuer = ? AND subject = ?",
     )
@@ -163,56 +197,67 @@ pub async fn step_for_identity(
     .bind(&identity.subject)
     .fetch_optional(pool)
     .await?;
-    let remembered = remembered
+    Ok(remembered
         .map(|(id,)| id)
-        .filter(|id| accounts.iter().any(|account| &account.id == id));
-    let chosen = match (accounts.len(), &remembered) {
-        (1, _) => accounts.first(),
-        (_, Some(id)) => accounts.iter().find(|account| &account.id == id),
-        _ => None,
-    };
-    if let Some(account) = chosen {
-        if account.require_totp {
-            let step = mfa_ticket(
-                pool,
-                "mfa",
-                Some(identity),
-                std::slice::from_ref(&account.id),
-                now,
-            )
-            .await?;
-            return Ok((step, None));
-        }
-        let method = format!("sso:{}", identity.provider_id);
-        let (session_id, session) =
-            sessions::start_session(pool, &account.id, &method, device_name, now).await?;
-        return Ok((LoginStep::SignedIn { session }, Some(session_id)));
-    }
+        .filter(|id| accounts.iter().any(|account| &account.id == id)))
+}
 
+/// Signs the identity in to one account it reaches, or asks for the authenticator code
+/// first when the organization's policy wants it for provider sign-ins.
+pub(crate) async fn finish_for_account(
+    pool: &SqlitePool,
+    identity: &ProviderIdentity,
+    account: &MatchedAccount,
+    device_name: &str,
+    now: i64,
+) -> Result<(LoginStep, Option<String>), LoginError> {
+    if account.require_totp {
+        let step = mfa_ticket(
+            pool,
+            "mfa",
+            Some(identity),
+            std::slice::from_ref(&account.id),
+            now,
+        )
+        .await?;
+        return Ok((step, None));
+    }
+    let method = format!("sso:{}", identity.provider_id);
+    let (session_id, session) =
+        sessions::start_session_from(pool, &account.id, &method, device_name, Some(identity), now)
+            .await?;
+    Ok((LoginStep::SignedIn { session }, Some(session_id)))
+}
+
+/// The chooser over `accounts`, with a ticket that can end in exactly those.
+pub(crate) async fn choose_step(
+    pool: &SqlitePool,
+    identity: &ProviderIdentity,
+    accounts: Vec<MatchedAccount>,
+    remembered: Option<String>,
+    now: i64,
+) -> Result<LoginStep, LoginError> {
     let shared = match &identity.email {
         Some(email) => login_email_account_count(pool, email).await? > 1,
         None => false,
     };
     let ids: Vec<String> = accounts.iter().map(|a| a.id.clone()).collect();
     let ticket = new_ticket(pool, "choose_account", Some(identity), &ids, now).await?;
-    Ok((
-        LoginStep::ChooseAccount {
-            ticket,
-            expires_in: TICKET_LIFETIME as u64,
-            accounts: accounts
-                .into_iter()
-                .map(|account| AccountChoice {
-                    account_id: account.id,
-                    display_name: account.display_name,
-                    extension: account.extension,
-                    organization_name: account.organization_name,
-                    reached_through_shared_email: shared,
-                })
-                .collect(),
-            remembered_account_id: remembered,
-        },
-        None,
-    ))
+    Ok(LoginStep::ChooseAccount {
+        ticket,
+        expires_in: TICKET_LIFETIME as u64,
+        accounts: accounts
+            .into_iter()
+            .map(|account| AccountChoice {
+                account_id: account.id,
+                display_name: account.display_name,
+                extension: account.extension,
+                organization_name: account.organization_name,
+                reached_through_shared_email: shared,
+            })
+            .collect(),
+        remembered_account_id: remembered,
+    })
 }
 
 type AccountRow = (String, String, String, String, bool, bool);
@@ -235,7 +280,7 @@ fn to_matched(rows: Vec<AccountRow>) -> Vec<MatchedAccount> {
 
 const ACCOUNT_COLUMNS: &str = "a.id, a.display_name, a.extension, o.name, o.require_totp_for_sso, a.totp_secret_encrypted IS NOT NULL";
 
-async fn linked_accounts(
+pub(crate) async fn linked_accounts(
     pool: &SqlitePool,
     identity: &ProviderIdentity,
 ) -> Result<Vec<MatchedAccount>, LoginError> {
@@ -326,7 +371,7 @@ async fn login_email_account_count(pool: &SqlitePool, email: &str) -> Result<i64
     Ok(count)
 }
 
-async fn new_ticket(
+pub(crate) async fn new_ticket(
     pool: &SqlitePool,
     kind: &str,
     identity: Option<&ProviderIdentity>,

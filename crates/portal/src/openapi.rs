@@ -18,6 +18,9 @@ use utoipa::OpenApi;
         crate::routes::token::token,
         crate::routes::token::revoke,
         crate::routes::sip_profile::sip_profile,
+        crate::routes::login_steps::choose_account,
+        crate::routes::login_steps::link_account,
+        crate::routes::login_steps::choose_again,
     ),
     components(schemas(
         switchboard_api::ApiError,

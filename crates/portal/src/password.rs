@@ -1,7 +1,12 @@
-//! Password hashing: Argon2id with at least OWASP's parameters (19 MiB, t=2, p=1).
+//! Password hashing: Argon2id with at least OWASP's parameters (19 MiB, t=2, p=1), on a
+//! bounded set of blocking threads so a burst of sign-ins cannot starve other requests.
+
+use std::sync::Arc;
+
+use tokio::sync::{OnceCell, Semaphore};
 
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, SaltString};
-use argon2::{Algorithm, Argon2, Params, PasswordVerifier, Version};
+use argon2::{Algorithm, Argon2, Params, PasswordVerifier as _, Version};
 
 #[derive(Debug, thiserror::Error)]
 #[error("cannot hash the password: {0}")]
@@ -31,6 +36,68 @@ pub fn verify_password(password: &str, stored: &str) -> bool {
     argon2.verify_password(password.as_bytes(), &parsed).is_ok()
 }
 
+/// Verifies passwords off the async runtime, at most `max_parallel` at a time (each
+/// takes 19 MiB and tens of milliseconds on purpose).
+#[derive(Clone)]
+pub struct PasswordVerifier {
+    permits: Arc<Semaphore>,
+    /// A hash of nothing anyone knows: an unknown username is checked against it, so it
+    /// answers in the same time as a wrong password.
+    dummy: Arc<OnceCell<String>>,
+}
+
+impl PasswordVerifier {
+    pub fn new(max_parallel: usize) -> Self {
+        Self {
+            permits: Arc::new(Semaphore::new(max_parallel.max(1))),
+            dummy: Arc::new(OnceCell::new()),
+        }
+    }
+
+    /// One verification per CPU.
+    pub fn for_this_machine() -> Self {
+        Self::new(std::thread::available_parallelism().map_or(2, usize::from))
+    }
+
+    async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+        let _permit = self.permits.acquire().await.ok()?;
+        tokio::task::spawn_blocking(work).await.ok()
+    }
+
+    /// Whether `password` matches `stored`; with no stored hash (unknown user) it does the
+    /// same work and answers `false`.
+    pub async fn verify(&self, password: &str, stored: Option<&str>) -> bool {
+        let (stored, known) = match stored {
+            Some(stored) => (stored.to_owned(), true),
+            None => {
+                let dummy = self
+                    .dummy
+                    .get_or_init(|| async {
+                        let secret = crate::tokens::new_token(crate::tokens::TokenKind::Nonce);
+                        self.run(move || hash_password(&secret).unwrap_or_default())
+                            .await
+                            .unwrap_or_default()
+                    })
+                    .await;
+                (dummy.clone(), false)
+            }
+        };
+        let password = password.to_owned();
+        let matches = self
+            .run(move || verify_password(&password, &stored))
+            .await
+            .unwrap_or(false);
+        matches && known
+    }
+
+    pub async fn hash(&self, password: &str) -> Result<String, HashError> {
+        let password = password.to_owned();
+        self.run(move || hash_password(&password))
+            .await
+            .unwrap_or_else(|| Err(HashError("the hashing thread stopped".into())))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -45,5 +112,14 @@ mod tests {
         assert!(verify_password("correct horse", &stored));
         assert!(!verify_password("correct horsf", &stored));
         assert!(!verify_password("correct horse", "not a hash"));
+    }
+
+    #[tokio::test]
+    async fn the_pool_verifies_and_an_unknown_user_never_matches() {
+        let verifier = PasswordVerifier::new(1);
+        let stored = verifier.hash("correct horse").await.unwrap();
+        assert!(verifier.verify("correct horse", Some(&stored)).await);
+        assert!(!verifier.verify("wrong", Some(&stored)).await);
+        assert!(!verifier.verify("correct horse", None).await);
     }
 }

@@ -8,6 +8,7 @@ use sqlx::SqlitePool;
 use switchboard_api::{AccountSummary, SessionTokens};
 
 use crate::db::DbError;
+use crate::providers::ProviderIdentity;
 use crate::tokens::{new_token, token_hash, TokenKind};
 
 /// Seconds an access token lives.
@@ -63,14 +64,31 @@ pub async fn start_session(
     device_name: &str,
     now: i64,
 ) -> Result<(String, SessionTokens), SessionError> {
+    start_session_from(pool, account_id, auth_method, device_name, None, now).await
+}
+
+/// As `start_session`, remembering the provider identity it came through (for "use a
+/// different account" later).
+pub async fn start_session_from(
+    pool: &SqlitePool,
+    account_id: &str,
+    auth_method: &str,
+    device_name: &str,
+    identity: Option<&ProviderIdentity>,
+    now: i64,
+) -> Result<(String, SessionTokens), SessionError> {
+    let identity = identity
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|e| DbError::Encode(e.to_string()))?;
     let account = account_summary(pool, account_id).await?;
     let session_id = new_token(TokenKind::SessionId);
     let refresh_token = new_token(TokenKind::RefreshToken);
     let access_token = new_token(TokenKind::AccessToken);
     let mut tx = pool.begin().await?;
     sqlx::query(
-        "INSERT INTO sessions (id, account_id, auth_method, device_name, created_at, last_used_at)
-         VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO sessions (id, account_id, auth_method, device_name, created_at, last_used_at, identity)
+         VALUES (?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(&session_id)
     .bind(account_id)
@@ -78,6 +96,7 @@ pub async fn start_session(
     .bind(device_name)
     .bind(now)
     .bind(now)
+    .bind(identity)
     .execute(&mut *tx)
     .await?;
     insert_tokens(&mut tx, &session_id, &refresh_token, &access_token, now).await?;
@@ -280,4 +299,56 @@ pub async fn account_for_access_token(
     .fetch_optional(pool)
     .await?;
     Ok(row.map(|(account_id,)| account_id))
+}
+
+/// The session behind a valid access token.
+#[derive(Debug, Clone)]
+pub struct AuthenticatedSession {
+    pub session_id: String,
+    pub account_id: String,
+    /// The provider identity it signed in through; `None` for a password sign-in.
+    pub identity: Option<ProviderIdentity>,
+}
+
+pub async fn session_for_access_token(
+    pool: &SqlitePool,
+    access_token: &str,
+    now: i64,
+) -> Result<Option<AuthenticatedSession>, SessionError> {
+    let row: Option<(String, String, Option<String>)> = sqlx::query_as(
+        "SELECT s.id, s.account_id, s.identity FROM access_tokens t JOIN sessions s ON s.id = t.session_id
+         WHERE t.token_hash = ? AND t.expires_at > ? AND s.revoked_at IS NULL",
+    )
+    .bind(token_hash(access_token))
+    .bind(now)
+    .fetch_optional(pool)
+    .await?;
+    let Some((session_id, account_id, identity)) = row else {
+        return Ok(None);
+    };
+    let identity = identity
+        .map(|json| serde_json::from_str(&json))
+        .transpose()
+        .map_err(|e| DbError::Encode(e.to_string()))?;
+    Ok(Some(AuthenticatedSession {
+        session_id,
+        account_id,
+        identity,
+    }))
+}
+
+/// The device name shown in the user's sessions: printable, at most 64 characters.
+pub fn device_label(name: Option<&str>) -> String {
+    let name: String = name
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(64)
+        .collect();
+    let name = name.trim();
+    if name.is_empty() {
+        "Unknown device".to_owned()
+    } else {
+        name.to_owned()
+    }
 }

@@ -42,11 +42,35 @@ enum Command {
         /// ends on from standard input.
         #[arg(long)]
         no_browser: bool,
+        /// When your sign-in reaches several accounts: the one to use (its username,
+        /// extension or id). Without it you are asked.
+        #[arg(long)]
+        account: Option<String>,
+        /// Remember the chosen account for this sign-in (on every computer).
+        #[arg(long)]
+        remember: bool,
+        /// When your sign-in is not linked yet: the account's username. The password is
+        /// asked for (or read from SWITCHBOARD_PASSWORD).
+        #[arg(long)]
+        username: Option<String>,
+        /// The account's authenticator code, when linking an account that has one.
+        #[arg(long)]
+        code: Option<String>,
     },
-    /// Restore the remembered account and show it.
+    /// Restore the current account and show it.
     Status,
-    /// Sign out the current account here and at the portal.
-    Logout,
+    /// List the accounts signed in here; `*` marks the current one.
+    Accounts,
+    /// Make another signed-in account the current one and provision its softphone.
+    Switch {
+        /// Its username, extension or id.
+        account: String,
+    },
+    /// Sign out the current account (or every account) here and at the portal.
+    Logout {
+        #[arg(long)]
+        all: bool,
+    },
 }
 
 fn home() -> Option<PathBuf> {
@@ -113,10 +137,125 @@ fn print_outcome(outcome: &SignInOutcome) {
                 phone.extension, phone.sip_domain
             );
         }
+        SignInOutcome::ChooseAccount { .. } => println!("step: choose_account"),
+        SignInOutcome::LinkAccount { .. } => println!("step: link_account"),
         SignInOutcome::NotSupported { message } => {
             println!("step: needs_another_step");
             println!("{message}");
         }
+    }
+}
+
+/// Finds a signed-in or offered account by username, extension or id.
+fn matches_account(wanted: &str, id: &str, extension: &str, names: &[&str]) -> bool {
+    let wanted = wanted.trim();
+    wanted == id || wanted == extension || names.iter().any(|n| n.eq_ignore_ascii_case(wanted))
+}
+
+async fn read_line(prompt: &str) -> Result<String, String> {
+    print!("{prompt}");
+    let _ = std::io::stdout().flush();
+    let line = tokio::task::spawn_blocking(|| {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line).map(|_| line)
+    })
+    .await
+    .map_err(|e| e.to_string())?
+    .map_err(|error| format!("cannot read your answer: {error}"))?;
+    Ok(line.trim().to_owned())
+}
+
+struct StepAnswers {
+    account: Option<String>,
+    remember: bool,
+    username: Option<String>,
+    code: Option<String>,
+}
+
+/// Takes the choose and link steps the portal asks for until signed in (or a step this
+/// version cannot take).
+async fn finish_steps(
+    client: &Switchboard,
+    mut outcome: SignInOutcome,
+    answers: &StepAnswers,
+) -> Result<SignInOutcome, String> {
+    loop {
+        outcome = match outcome {
+            SignInOutcome::ChooseAccount {
+                accounts,
+                remembered_account_id,
+                shared_email,
+            } => {
+                println!("step: choose_account");
+                if shared_email {
+                    println!(
+                        "Your email is shared by several accounts (a group or shared address)."
+                    );
+                }
+                for (index, account) in accounts.iter().enumerate() {
+                    let remembered = remembered_account_id.as_deref() == Some(&account.account_id);
+                    println!(
+                        "  {}. {} (extension {}, {}){}",
+                        index + 1,
+                        account.display_name,
+                        account.extension,
+                        account.organization_name,
+                        if remembered { " [remembered]" } else { "" }
+                    );
+                }
+                let wanted = match &answers.account {
+                    Some(wanted) => wanted.clone(),
+                    None => read_line("Which account? Enter its number: ").await?,
+                };
+                let chosen = wanted
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|n| n.checked_sub(1))
+                    .and_then(|i| accounts.get(i))
+                    .or_else(|| {
+                        accounts.iter().find(|a| {
+                            matches_account(
+                                &wanted,
+                                &a.account_id,
+                                &a.extension,
+                                &[&a.display_name],
+                            )
+                        })
+                    })
+                    .ok_or_else(|| {
+                        format!("{wanted:?} is none of the accounts listed; run login again")
+                    })?;
+                client
+                    .choose_account(&chosen.account_id, answers.remember)
+                    .await
+                    .map_err(failure)?
+            }
+            SignInOutcome::LinkAccount {
+                provider_name,
+                email,
+                ..
+            } => {
+                println!("step: link_account");
+                println!(
+                    "Your {provider_name} sign-in{} is not linked to a phone account yet. Link it once with the account's username and password.",
+                    email.map(|e| format!(" ({e})")).unwrap_or_default()
+                );
+                let username = match &answers.username {
+                    Some(username) => username.clone(),
+                    None => read_line("Username: ").await?,
+                };
+                let password = match std::env::var("SWITCHBOARD_PASSWORD") {
+                    Ok(password) => password,
+                    Err(_) => rpassword::prompt_password("Password: ")
+                        .map_err(|error| format!("cannot read the password: {error}"))?,
+                };
+                client
+                    .link_account(&username, &password, answers.code.as_deref())
+                    .await
+                    .map_err(failure)?
+            }
+            done => return Ok(done),
+        };
     }
 }
 
@@ -132,8 +271,56 @@ async fn run(cli: Cli) -> Result<(), String> {
             provider,
             login_hint,
             no_browser,
+            account,
+            remember,
+            username,
+            code,
         } => {
             let outcome = login(&client, &provider, login_hint.as_deref(), no_browser).await?;
+            let answers = StepAnswers {
+                account,
+                remember,
+                username,
+                code,
+            };
+            let outcome = finish_steps(&client, outcome, &answers).await?;
+            print_outcome(&outcome);
+        }
+        Command::Accounts => {
+            let current = client.current_account().map_err(failure)?;
+            let accounts = client.signed_in_accounts();
+            if accounts.is_empty() {
+                println!("step: signed_out");
+            }
+            for account in accounts {
+                let mark = if current.as_ref().map(|c| &c.account_id) == Some(&account.account_id) {
+                    "*"
+                } else {
+                    " "
+                };
+                println!(
+                    "{mark} {} ({}, extension {}, {})",
+                    account.display_name,
+                    account.username,
+                    account.extension,
+                    account.organization_name
+                );
+            }
+        }
+        Command::Switch { account } => {
+            let target = client
+                .signed_in_accounts()
+                .into_iter()
+                .find(|a| matches_account(&account, &a.account_id, &a.extension, &[&a.username]))
+                .ok_or_else(|| {
+                    format!(
+                        "no account {account:?} is signed in here; see `switchboard-cli accounts`"
+                    )
+                })?;
+            let outcome = client
+                .switch_to(&target.account_id)
+                .await
+                .map_err(failure)?;
             print_outcome(&outcome);
         }
         Command::Status => match client.restore().await {
@@ -145,7 +332,20 @@ async fn run(cli: Cli) -> Result<(), String> {
             }
             Err(error) => return Err(failure(error)),
         },
-        Command::Logout => match client.current_account().map_err(failure)? {
+        Command::Logout { all: true } => {
+            for account in client.signed_in_accounts() {
+                client
+                    .sign_out(&account.account_id)
+                    .await
+                    .map_err(failure)?;
+                println!(
+                    "Signed out {} ({}).",
+                    account.display_name, account.username
+                );
+            }
+            println!("step: signed_out");
+        }
+        Command::Logout { all: false } => match client.current_account().map_err(failure)? {
             Some(account) => {
                 client
                     .sign_out(&account.account_id)

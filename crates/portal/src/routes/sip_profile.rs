@@ -7,23 +7,7 @@ use axum::Json;
 use switchboard_api::{ApiError, ErrorCode, SipProfile, SipTransport};
 
 use crate::error::PortalError;
-use crate::{sessions, AppState};
-
-fn bearer(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get(header::AUTHORIZATION)?
-        .to_str()
-        .ok()?
-        .strip_prefix("Bearer ")
-}
-
-fn invalid_token() -> PortalError {
-    PortalError::Client(
-        StatusCode::UNAUTHORIZED,
-        ErrorCode::InvalidToken,
-        "Your sign-in has expired. Refresh it or sign in again.".into(),
-    )
-}
+use crate::AppState;
 
 #[derive(sqlx::FromRow)]
 struct SipRow {
@@ -59,10 +43,9 @@ pub async fn sip_profile(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Response, PortalError> {
-    let token = bearer(&headers).ok_or_else(invalid_token)?;
-    let account_id = sessions::account_for_access_token(&state.pool, token, state.clock.now())
+    let account_id = super::auth::authenticated(&state, &headers)
         .await?
-        .ok_or_else(invalid_token)?;
+        .account_id;
     let row: Option<SipRow> = sqlx::query_as(
         "SELECT a.extension, a.display_name, p.sip_user, p.auth_user, p.password_encrypted, p.sip_domain,
                 p.registrar, p.outbound_proxy, p.transport, p.stun_server, p.turn_server, p.voicemail_number, p.version

@@ -24,7 +24,7 @@ pub struct TokenRequest {
     device_name: Option<String>,
 }
 
-fn no_store(body: impl IntoResponse) -> Response {
+pub(crate) fn no_store(body: impl IntoResponse) -> Response {
     (
         [
             (header::CACHE_CONTROL, "no-store"),
@@ -62,7 +62,7 @@ pub async fn token(
         "authorization_code" => {
             let code = required(&request.code, "code")?;
             let redirect_uri = required(&request.redirect_uri, "redirect_uri")?;
-            let device = device_name(request.device_name.as_deref());
+            let device = sessions::device_label(request.device_name.as_deref());
             let step = login::redeem_code(
                 &state.pool,
                 code,
@@ -83,21 +83,6 @@ pub async fn token(
             ErrorCode::UnsupportedGrantType,
             "This grant type is not supported.",
         )),
-    }
-}
-
-fn device_name(name: Option<&str>) -> String {
-    let name: String = name
-        .unwrap_or_default()
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(64)
-        .collect();
-    let name = name.trim();
-    if name.is_empty() {
-        "Unknown device".to_owned()
-    } else {
-        name.to_owned()
     }
 }
 

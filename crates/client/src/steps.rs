@@ -1,0 +1,204 @@
+//! The steps between a provider sign-in and a session when the identity is not exactly
+//! one account: choose among several (the portal remembers the choice per identity),
+//! link with the account's password once, and "use a different account" later. The
+//! portal's ticket stays here; the window only sees the step's content.
+
+use switchboard_api::{
+    ChooseAccountRequest, ChooseAgainRequest, ErrorCode, LinkAccountRequest, LoginStep,
+};
+
+use crate::keychain::Secret;
+use crate::portal::PortalClientError;
+use crate::switchboard::{ClientError, SignInOutcome, Switchboard};
+
+/// A step the portal asked for, with its ticket and what the window shows for it.
+#[derive(Debug, Clone)]
+pub(crate) struct PendingStep {
+    ticket: Secret,
+    expires_at: i64,
+    provider_name: String,
+    /// `ChooseAccount` or `LinkAccount`.
+    outcome: SignInOutcome,
+}
+
+impl PendingStep {
+    fn is_choose(&self) -> bool {
+        matches!(self.outcome, SignInOutcome::ChooseAccount { .. })
+    }
+
+    fn offers(&self, account_id: &str) -> bool {
+        match &self.outcome {
+            SignInOutcome::ChooseAccount { accounts, .. } => {
+                accounts.iter().any(|a| a.account_id == account_id)
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Whether the portal refused the ticket itself (used, expired): the step is over.
+fn ticket_refused(error: &ClientError) -> bool {
+    matches!(
+        error,
+        ClientError::Portal(PortalClientError::Api { error, .. })
+            if error.code == ErrorCode::InvalidGrant
+    )
+}
+
+impl Switchboard {
+    pub(crate) fn clear_pending_step(&self) {
+        if let Ok(mut step) = self.pending_step.lock() {
+            *step = None;
+        }
+    }
+
+    /// Keeps the ticket of a choose or link step and answers what the window shows.
+    pub(crate) fn hold_step(&self, step: LoginStep, provider_name: &str) -> SignInOutcome {
+        let (ticket, expires_in, outcome) = match step {
+            LoginStep::ChooseAccount {
+                ticket,
+                expires_in,
+                accounts,
+                remembered_account_id,
+            } => {
+                let shared_email = accounts.iter().any(|a| a.reached_through_shared_email);
+                let outcome = SignInOutcome::ChooseAccount {
+                    accounts,
+                    remembered_account_id,
+                    shared_email,
+                };
+                (ticket, expires_in, outcome)
+            }
+            LoginStep::LinkAccount {
+                ticket,
+                expires_in,
+                email,
+                reason,
+            } => {
+                let outcome = SignInOutcome::LinkAccount {
+                    provider_name: provider_name.to_owned(),
+                    email,
+                    reason,
+                };
+                (ticket, expires_in, outcome)
+            }
+            LoginStep::SignedIn { .. } | LoginStep::MfaRequired { .. } => {
+                return SignInOutcome::NotSupported {
+                    message: "The portal answered a step out of order. Start signing in again."
+                        .into(),
+                }
+            }
+        };
+        let held = PendingStep {
+            ticket: Secret::new(ticket),
+            expires_at: (self.clock)() + i64::try_from(expires_in).unwrap_or(0),
+            provider_name: provider_name.to_owned(),
+            outcome: outcome.clone(),
+        };
+        if let Ok(mut pending) = self.pending_step.lock() {
+            *pending = Some(held);
+        }
+        outcome
+    }
+
+    /// The open step, when it is of the wanted kind and in time.
+    fn open_step(&self, want_choose: bool) -> Result<PendingStep, ClientError> {
+        let now = (self.clock)();
+        let step = self
+            .pending_step
+            .lock()
+            .ok()
+            .and_then(|step| step.clone())
+            .filter(|step| step.expires_at > now)
+            .filter(|step| step.is_choose() == want_choose);
+        step.ok_or(ClientError::NoPendingStep)
+    }
+
+    /// What the window shows for the open step, if one is open.
+    pub fn open_step_outcome(&self) -> Option<SignInOutcome> {
+        let now = (self.clock)();
+        self.pending_step
+            .lock()
+            .ok()
+            .and_then(|step| step.clone())
+            .filter(|step| step.expires_at > now)
+            .map(|step| step.outcome)
+    }
+
+    /// Signs in to one of the accounts the chooser listed. `remember`: the portal makes it
+    /// this identity's default (on every computer); unticked, it forgets an earlier one.
+    pub async fn choose_account(
+        &self,
+        account_id: &str,
+        remember: bool,
+    ) -> Result<SignInOutcome, ClientError> {
+        let step = self.open_step(true)?;
+        if !step.offers(account_id) {
+            return Err(ClientError::UnknownAccount);
+        }
+        let request = ChooseAccountRequest {
+            ticket: step.ticket.expose().to_owned(),
+            account_id: account_id.to_owned(),
+            remember,
+            device_name: Some(self.device_name.clone()),
+        };
+        let answer = self.portal.choose_account(&request).await;
+        self.continue_with(answer, &step.provider_name).await
+    }
+
+    /// Links the pending identity to the account with these credentials and signs in.
+    /// Wrong credentials keep the step open so the user can try again.
+    pub async fn link_account(
+        &self,
+        username: &str,
+        password: &str,
+        totp_code: Option<&str>,
+    ) -> Result<SignInOutcome, ClientError> {
+        let step = self.open_step(false)?;
+        let request = LinkAccountRequest {
+            ticket: step.ticket.expose().to_owned(),
+            username: username.trim().to_owned(),
+            password: password.to_owned(),
+            totp_code: totp_code
+                .map(|code| code.trim().to_owned())
+                .filter(|code| !code.is_empty()),
+            device_name: Some(self.device_name.clone()),
+        };
+        let answer = self.portal.link_account(&request).await;
+        self.continue_with(answer, &step.provider_name).await
+    }
+
+    async fn continue_with(
+        &self,
+        answer: Result<LoginStep, PortalClientError>,
+        provider_name: &str,
+    ) -> Result<SignInOutcome, ClientError> {
+        match answer {
+            Ok(step) => self.after_login_step(step, provider_name).await,
+            Err(error) => {
+                let error = ClientError::from(error);
+                if ticket_refused(&error) {
+                    self.clear_pending_step();
+                }
+                Err(error)
+            }
+        }
+    }
+
+    /// "Use a different account": the chooser again for the provider identity the current
+    /// account signed in with, with no browser.
+    pub async fn choose_again(&self) -> Result<SignInOutcome, ClientError> {
+        let account = self.store.current()?.ok_or(ClientError::NotSignedIn)?;
+        let access = self.access_token(&account.account_id).await?;
+        let step = self
+            .portal
+            .choose_again(
+                access.expose(),
+                &ChooseAgainRequest {
+                    device_name: Some(self.device_name.clone()),
+                },
+            )
+            .await?;
+        self.after_login_step(step, "your provider").await
+    }
+}

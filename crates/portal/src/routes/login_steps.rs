@@ -1,0 +1,101 @@
+//! Typed login steps for what OAuth has no word for: choosing one of several accounts,
+//! linking an identity with the account's password, and choosing again later.
+
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::Response;
+use axum::Json;
+use switchboard_api::{
+    ApiError, ChooseAccountRequest, ChooseAgainRequest, LinkAccountRequest, LoginStep,
+};
+
+use super::token::no_store;
+use crate::account_steps::{self, LinkAttempt, LinkContext};
+use crate::error::PortalError;
+use crate::sessions::device_label;
+use crate::AppState;
+
+/// Continue a `ChooseAccount` step with one of the accounts it listed.
+#[utoipa::path(
+    post,
+    path = "/v1/login/choose-account",
+    tag = "sign-in",
+    request_body = ChooseAccountRequest,
+    responses(
+        (status = 200, description = "The next step: `signed_in`, or `mfa_required` when the organization wants the authenticator code", body = LoginStep),
+        (status = 400, description = "invalid_grant: the ticket is unknown, used or expired, or the account was not offered", body = ApiError),
+    )
+)]
+pub async fn choose_account(
+    State(state): State<AppState>,
+    Json(request): Json<ChooseAccountRequest>,
+) -> Result<Response, PortalError> {
+    let step = account_steps::choose_account(
+        &state.pool,
+        &request.ticket,
+        &request.account_id,
+        request.remember,
+        &device_label(request.device_name.as_deref()),
+        state.clock.now(),
+    )
+    .await?;
+    Ok(no_store(Json(step)))
+}
+
+/// Continue a `LinkAccount` step: the account's username and password (and authenticator
+/// code when it has one) link the identity to it once; later sign-ins need no prompt.
+#[utoipa::path(
+    post,
+    path = "/v1/login/link-account",
+    tag = "sign-in",
+    request_body = LinkAccountRequest,
+    responses(
+        (status = 200, description = "Linked and signed in", body = LoginStep),
+        (status = 400, description = "invalid_credentials (never says which part was wrong) or invalid_grant (ticket)", body = ApiError),
+        (status = 429, description = "too_many_attempts, with `retry_after_seconds` and a Retry-After header", body = ApiError),
+    )
+)]
+pub async fn link_account(
+    State(state): State<AppState>,
+    Json(request): Json<LinkAccountRequest>,
+) -> Result<Response, PortalError> {
+    let context = LinkContext {
+        pool: &state.pool,
+        passwords: &state.passwords,
+        key: &state.key,
+    };
+    let device = device_label(request.device_name.as_deref());
+    let attempt = LinkAttempt {
+        ticket: &request.ticket,
+        username: &request.username,
+        password: &request.password,
+        totp_code: request.totp_code.as_deref().filter(|code| !code.is_empty()),
+        device_name: &device,
+    };
+    let step = account_steps::link_account(&context, &attempt, state.clock.now()).await?;
+    Ok(no_store(Json(step)))
+}
+
+/// "Use a different account": the chooser again over every account the signed-in
+/// session's provider identity reaches.
+#[utoipa::path(
+    post,
+    path = "/v1/login/choose-again",
+    tag = "sign-in",
+    security(("bearer" = [])),
+    request_body = ChooseAgainRequest,
+    responses(
+        (status = 200, description = "A `choose_account` step", body = LoginStep),
+        (status = 400, description = "not_available: the session did not come through a provider", body = ApiError),
+        (status = 401, description = "Missing, expired or revoked access token", body = ApiError),
+    )
+)]
+pub async fn choose_again(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Json(_request): Json<ChooseAgainRequest>,
+) -> Result<Response, PortalError> {
+    let session = super::auth::authenticated(&state, &headers).await?;
+    let step = account_steps::choose_again(&state.pool, &session, state.clock.now()).await?;
+    Ok(no_store(Json(step)))
+}
