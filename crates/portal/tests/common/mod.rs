@@ -3,6 +3,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 #![allow(dead_code)]
 
+pub mod world;
+
 use std::path::Path;
 
 use switchboard_portal::config::{PortalConfig, ProviderConfig};

@@ -1,0 +1,360 @@
+//! A whole sign-in world over HTTP: dev-idp playing Google, Entra, Apple and a company
+//! provider, a seeded portal on a manual clock, and a client that plays both the system
+//! browser and the app.
+
+use std::sync::Arc;
+
+use p256::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
+use reqwest::header::{IF_NONE_MATCH, LOCATION};
+use reqwest::StatusCode;
+use switchboard_api::{ApiError, LinkReason, LoginStep, ProviderKind, SessionTokens};
+use switchboard_dev_idp::{DevIdpConfig, ACME_TENANT_ID, CONTOSO_TENANT_ID};
+use switchboard_portal::clock::{Clock, ManualClock, SystemClock};
+use switchboard_portal::config::{PortalConfig, ProviderConfig};
+use switchboard_portal::seed::seed_demo;
+use switchboard_portal::Portal;
+use tokio::sync::oneshot;
+use url::Url;
+
+pub const APP_REDIRECT: &str = "example.switchboard.desktop://oauth/callback";
+
+pub struct World {
+    pub idp: Url,
+    pub portal: super::RunningPortal,
+    pub config: PortalConfig,
+    pub clock: ManualClock,
+    pub browser: reqwest::Client,
+    pub _idp_stop: oneshot::Sender<()>,
+    pub _dir: tempfile::TempDir,
+}
+
+/// What the app keeps while the browser is away.
+pub struct AppSignIn {
+    pub state: String,
+    pub verifier: String,
+    pub redirect_uri: String,
+}
+
+pub fn provider(
+    id: &str,
+    kind: ProviderKind,
+    issuer: String,
+    secret: &std::path::Path,
+) -> ProviderConfig {
+    ProviderConfig {
+        id: id.into(),
+        kind,
+        display_name: id.into(),
+        issuer: issuer.parse().unwrap(),
+        client_id: switchboard_dev_idp::CLIENT_ID.into(),
+        client_secret_file: Some(secret.to_owned()),
+        apple_team_id: None,
+        apple_key_id: None,
+    }
+}
+
+pub fn random_string() -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
+}
+
+pub fn pkce_challenge(verifier: &str) -> String {
+    switchboard_portal::tokens::pkce_s256(verifier)
+}
+
+pub fn query(url: &Url, key: &str) -> Option<String> {
+    url.query_pairs()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.into_owned())
+}
+
+pub fn unescape(text: &str) -> String {
+    text.replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+pub fn attribute(tag: &str, name: &str) -> Option<String> {
+    let key = format!("{name}=\"");
+    let start = tag.find(&key)? + key.len();
+    let end = start + tag[start..].find('"')?;
+    Some(unescape(&tag[start..end]))
+}
+
+impl World {
+    pub async fn start() -> World {
+        let dir = tempfile::tempdir().unwrap();
+        let apple_key = p256::ecdsa::SigningKey::random(&mut rand::rngs::OsRng);
+        let apple_key_file = dir.path().join("apple.p8");
+        std::fs::write(
+            &apple_key_file,
+            apple_key.to_pkcs8_pem(LineEnding::LF).unwrap().as_bytes(),
+        )
+        .unwrap();
+        let apple_public = p256::ecdsa::VerifyingKey::from(&apple_key)
+            .to_public_key_pem(LineEnding::LF)
+            .unwrap();
+
+        let idp = switchboard_dev_idp::bind(DevIdpConfig {
+            data_dir: dir.path().join("idp"),
+            apple_client_public_key_pem: Some(apple_public),
+            ..DevIdpConfig::default()
+        })
+        .await
+        .unwrap();
+        let idp_url = idp.url();
+        let (idp_stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(idp.serve(async {
+            let _ = stopped.await;
+        }));
+
+        let secret = dir.path().join("client-secret");
+        std::fs::write(&secret, switchboard_dev_idp::DEFAULT_CLIENT_SECRET).unwrap();
+        let mut config = super::test_config(dir.path());
+        let mut apple = provider(
+            "apple",
+            ProviderKind::Apple,
+            format!("{idp_url}apple"),
+            &apple_key_file,
+        );
+        apple.apple_team_id = Some("TEAM123456".into());
+        apple.apple_key_id = Some("KEY1234567".into());
+        config.providers = vec![
+            provider(
+                "google",
+                ProviderKind::Google,
+                format!("{idp_url}google"),
+                &secret,
+            ),
+            provider(
+                "microsoft",
+                ProviderKind::Microsoft,
+                format!("{idp_url}entra/{ACME_TENANT_ID}/v2.0"),
+                &secret,
+            ),
+            // A second Entra tenant the organization never enabled.
+            provider(
+                "contoso",
+                ProviderKind::Microsoft,
+                format!("{idp_url}entra/{CONTOSO_TENANT_ID}/v2.0"),
+                &secret,
+            ),
+            apple,
+            provider(
+                "acme-sso",
+                ProviderKind::Oidc,
+                format!("{idp_url}acme-sso"),
+                &secret,
+            ),
+        ];
+        let clock = ManualClock::new(SystemClock.now());
+        let portal = Portal::bind_with_clock(&config, Arc::new(clock.clone()))
+            .await
+            .unwrap();
+        seed_demo(
+            portal.pool(),
+            &config.encryption_key().unwrap(),
+            clock.now(),
+        )
+        .await
+        .unwrap();
+        let portal = super::serve(portal).await;
+        World {
+            idp: idp_url,
+            portal,
+            config,
+            clock,
+            browser: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            _idp_stop: idp_stop,
+            _dir: dir,
+        }
+    }
+
+    /// The app opens the browser at the portal's authorize URL.
+    pub async fn authorize(
+        &self,
+        provider: &str,
+        login_hint: Option<&str>,
+        redirect_uri: &str,
+    ) -> (AppSignIn, reqwest::Response) {
+        let sign_in = AppSignIn {
+            state: random_string(),
+            verifier: random_string(),
+            redirect_uri: redirect_uri.to_owned(),
+        };
+        let mut url = self.portal.endpoint("/v1/authorize");
+        url.query_pairs_mut()
+            .append_pair("provider", provider)
+            .append_pair("redirect_uri", redirect_uri)
+            .append_pair("code_challenge", &pkce_challenge(&sign_in.verifier))
+            .append_pair("code_challenge_method", "S256")
+            .append_pair("state", &sign_in.state);
+        if let Some(hint) = login_hint {
+            url.query_pairs_mut().append_pair("login_hint", hint);
+        }
+        let response = self.browser.get(url).send().await.unwrap();
+        (sign_in, response)
+    }
+
+    /// The browser from the provider's authorize URL back to the portal's answer.
+    pub async fn browse_provider(&self, provider_url: Url) -> reqwest::Response {
+        let at_provider = self.browser.get(provider_url).send().await.unwrap();
+        if at_provider.status().is_redirection() {
+            let next = at_provider.headers()[LOCATION].to_str().unwrap().to_owned();
+            return self.browser.get(next).send().await.unwrap();
+        }
+        // Apple's form_post: the page's form is posted by the browser.
+        assert_eq!(at_provider.status(), StatusCode::OK);
+        let page = at_provider.text().await.unwrap();
+        let form_start = page.find("<form").expect("a form_post page");
+        let form_tag = &page[form_start..form_start + page[form_start..].find('>').unwrap()];
+        let action = attribute(form_tag, "action").unwrap();
+        let mut fields = Vec::new();
+        for input in page.split("<input").skip(1) {
+            let tag = &input[..input.find('>').unwrap()];
+            if let (Some(name), Some(value)) = (attribute(tag, "name"), attribute(tag, "value")) {
+                fields.push((name, value));
+            }
+        }
+        self.browser
+            .post(action)
+            .form(&fields)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// What the OS hands the app: the deep link (custom scheme) or the loopback request.
+    pub async fn app_link(response: reqwest::Response) -> Url {
+        if response.status().is_redirection() {
+            return response.headers()[LOCATION]
+                .to_str()
+                .unwrap()
+                .parse()
+                .unwrap();
+        }
+        let page = response.text().await.unwrap();
+        let start = page
+            .find("id=\"continue\"")
+            .expect("a page that opens the app");
+        let tag = &page[start..start + page[start..].find('>').unwrap()];
+        attribute(tag, "href").unwrap().parse().unwrap()
+    }
+
+    /// A whole provider sign-in, optionally spoiled by a dev-idp knob; the app's link.
+    pub async fn sign_in_link(
+        &self,
+        provider: &str,
+        login_hint: &str,
+        extra: Option<(&str, &str)>,
+    ) -> (AppSignIn, Url) {
+        let (sign_in, response) = self
+            .authorize(provider, Some(login_hint), APP_REDIRECT)
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::SEE_OTHER,
+            "authorize should redirect"
+        );
+        let mut provider_url: Url = response.headers()[LOCATION]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(provider_url.as_str().starts_with(self.idp.as_str()));
+        if let Some((key, value)) = extra {
+            provider_url.query_pairs_mut().append_pair(key, value);
+        }
+        let link = Self::app_link(self.browse_provider(provider_url).await).await;
+        assert_eq!(
+            query(&link, "state").as_deref(),
+            Some(sign_in.state.as_str())
+        );
+        assert_eq!(
+            query(&link, "iss").as_deref(),
+            Some(self.portal.url.as_str())
+        );
+        (sign_in, link)
+    }
+
+    pub async fn redeem(
+        &self,
+        code: &str,
+        verifier: Option<&str>,
+        redirect_uri: &str,
+    ) -> reqwest::Response {
+        let mut form = vec![
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", redirect_uri),
+            ("device_name", "Test laptop"),
+        ];
+        if let Some(verifier) = verifier {
+            form.push(("code_verifier", verifier));
+        }
+        self.browser
+            .post(self.portal.endpoint("/v1/token"))
+            .form(&form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Sign in completely and return the login step.
+    pub async fn sign_in(&self, provider: &str, login_hint: &str) -> LoginStep {
+        let (sign_in, link) = self.sign_in_link(provider, login_hint, None).await;
+        let code = query(&link, "code").unwrap_or_else(|| panic!("no code in {link}"));
+        let response = self
+            .redeem(&code, Some(&sign_in.verifier), &sign_in.redirect_uri)
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        response.json().await.unwrap()
+    }
+
+    pub async fn refresh(&self, refresh_token: &str) -> reqwest::Response {
+        self.browser
+            .post(self.portal.endpoint("/v1/token"))
+            .form(&[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", refresh_token),
+            ])
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn sip_profile(&self, access_token: &str, etag: Option<&str>) -> reqwest::Response {
+        let mut request = self
+            .browser
+            .get(self.portal.endpoint("/v1/sip-profile"))
+            .bearer_auth(access_token);
+        if let Some(etag) = etag {
+            request = request.header(IF_NONE_MATCH, etag);
+        }
+        request.send().await.unwrap()
+    }
+}
+
+pub fn signed_in(step: LoginStep) -> SessionTokens {
+    match step {
+        LoginStep::SignedIn { session } => session,
+        other => panic!("expected SignedIn, got {other:?}"),
+    }
+}
+
+pub fn link_reason(step: &LoginStep) -> LinkReason {
+    match step {
+        LoginStep::LinkAccount { reason, .. } => *reason,
+        other => panic!("expected LinkAccount, got {other:?}"),
+    }
+}
+
+pub async fn api_error(response: reqwest::Response) -> ApiError {
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    response.json().await.unwrap()
+}
