@@ -1,0 +1,206 @@
+//! The client core with several accounts, against the real portal and dev-idp over HTTP
+//! and the real Secret Service: choosing (and the portal remembering), choosing again,
+//! linking once, switching (re-provisioning, no browser), signing out one or all.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::*;
+
+use std::sync::atomic::Ordering;
+
+use switchboard_api::LinkReason;
+use switchboard_client::keychain::{Keychain, SecretKind};
+use switchboard_client::{AppView, ClientError, SignInOutcome};
+
+fn chooser(outcome: SignInOutcome) -> (Vec<String>, Option<String>, bool) {
+    match outcome {
+        SignInOutcome::ChooseAccount {
+            accounts,
+            remembered_account_id,
+            shared_email,
+        } => (
+            accounts.into_iter().map(|a| a.account_id).collect(),
+            remembered_account_id,
+            shared_email,
+        ),
+        other => panic!("expected ChooseAccount, got {other:?}"),
+    }
+}
+
+fn has_secrets(keychain: &Keychain, account_id: &str) -> [bool; 2] {
+    [SecretKind::RefreshToken, SecretKind::SipPassword]
+        .map(|kind| keychain.load(account_id, kind).unwrap().is_some())
+}
+
+#[tokio::test]
+async fn choose_remember_choose_again_switch_and_sign_out_one_then_all() {
+    let (world, app) = world_and_app().await;
+    let keychain = Keychain::for_portal(&world.portal);
+
+    // The assistant's address reaches Adam's and Maria's accounts.
+    let (ids, remembered, shared) = chooser(app.sign_in("google", "adam@acme.example").await);
+    assert_eq!(ids, ["acct-adam", "acct-maria"]);
+    assert_eq!(remembered, None);
+    assert!(shared);
+    let (adam, adam_phone) = ready(app.client.choose_account("acct-adam", true).await.unwrap());
+    assert_eq!(adam.username, "adam");
+    assert_eq!(adam_phone.extension, "211");
+
+    // The portal remembers: the next provider sign-in needs no chooser.
+    let (again, _) = ready(app.sign_in("google", "adam@acme.example").await);
+    assert_eq!(again.account_id, "acct-adam");
+
+    // "Use a different account": the chooser, no browser, Adam preselected.
+    let (ids, remembered, _) = chooser(app.client.choose_again().await.unwrap());
+    assert_eq!(ids, ["acct-adam", "acct-maria"]);
+    assert_eq!(remembered.as_deref(), Some("acct-adam"));
+    let (maria, maria_phone) =
+        ready(app.client.choose_account("acct-maria", false).await.unwrap());
+    assert_eq!(maria.username, "maria");
+    assert_eq!(maria_phone.extension, "210");
+
+    // Both stay signed in, each with its own keychain entries.
+    let signed_in: Vec<String> = app
+        .client
+        .signed_in_accounts()
+        .into_iter()
+        .map(|a| a.account_id)
+        .collect();
+    assert_eq!(signed_in, ["acct-adam", "acct-maria"]);
+    assert_eq!(has_secrets(&keychain, "acct-adam"), [true, true]);
+    assert_eq!(has_secrets(&keychain, "acct-maria"), [true, true]);
+    let adam_sip = app.client.sip_password("acct-adam").await.unwrap().unwrap();
+    let maria_sip = app.client.sip_password("acct-maria").await.unwrap().unwrap();
+    assert_ne!(adam_sip.expose(), maria_sip.expose());
+
+    // Switching needs no browser and provisions the softphone for that account.
+    let (current, phone) = ready(app.client.switch_to("acct-adam").await.unwrap());
+    assert_eq!(current.account_id, "acct-adam");
+    assert_eq!(phone.extension, "211");
+    assert_eq!(
+        app.client.current_account().unwrap().unwrap().account_id,
+        "acct-adam"
+    );
+    // An account signed in elsewhere only is not switchable.
+    assert!(matches!(
+        app.client.switch_to("acct-alice").await,
+        Err(ClientError::UnknownAccount)
+    ));
+    // A restart keeps both and the current one.
+    let restarted = app.restart();
+    let (restored, _) = ready(restarted.client.restore().await.unwrap().unwrap());
+    assert_eq!(restored.account_id, "acct-adam");
+    assert_eq!(restarted.client.signed_in_accounts().len(), 2);
+
+    // Sign out the current one: the other takes its place, its entries untouched.
+    match app.client.sign_out_view().await {
+        AppView::Ready {
+            account,
+            phone,
+            notice,
+            signed_in,
+        } => {
+            assert_eq!(account.account_id, "acct-maria");
+            assert_eq!(phone.extension, "210");
+            assert!(notice.unwrap().message.contains("Signed out Adam Assistant"));
+            assert_eq!(signed_in.len(), 1);
+        }
+        other => panic!("expected Ready, got {other:?}"),
+    }
+    assert_eq!(has_secrets(&keychain, "acct-adam"), [false, false]);
+    assert_eq!(has_secrets(&keychain, "acct-maria"), [true, true]);
+
+    // Add one more, then sign out of all.
+    ready(app.sign_in("google", "alice@acme.example").await);
+    match app.client.sign_out_all_view().await {
+        AppView::SignIn { notice, back_to } => {
+            assert_eq!(back_to, None);
+            assert!(notice.unwrap().message.contains("every account"));
+        }
+        other => panic!("expected SignIn, got {other:?}"),
+    }
+    for id in ["acct-adam", "acct-maria", "acct-alice"] {
+        assert_eq!(has_secrets(&keychain, id), [false, false], "{id}");
+    }
+    assert!(app.client.signed_in_accounts().is_empty());
+}
+
+#[tokio::test]
+async fn linking_once_keeps_the_form_on_a_wrong_password_and_then_needs_no_prompt() {
+    let (_world, app) = world_and_app().await;
+    match app.sign_in("google", "newbie@gmail.com").await {
+        SignInOutcome::LinkAccount {
+            provider_name,
+            email,
+            reason,
+        } => {
+            assert_eq!(provider_name, "Google");
+            assert_eq!(email.as_deref(), Some("newbie@gmail.com"));
+            assert_eq!(reason, LinkReason::NoAccountForEmail);
+        }
+        other => panic!("expected LinkAccount, got {other:?}"),
+    }
+
+    // A wrong password keeps the link form, with what went wrong.
+    match app
+        .client
+        .link_account_view("alice", "wrong password", None)
+        .await
+    {
+        AppView::LinkAccount { notice, .. } => {
+            let notice = notice.unwrap();
+            assert_eq!(notice.code.as_deref(), Some("invalid_credentials"));
+            assert!(
+                notice.message.contains("username, password or authenticator code"),
+                "{}",
+                notice.message
+            );
+        }
+        other => panic!("expected LinkAccount, got {other:?}"),
+    }
+    match app
+        .client
+        .link_account_view(" alice ", "alice-demo-pass", Some(""))
+        .await
+    {
+        AppView::Ready { account, .. } => assert_eq!(account.username, "alice"),
+        other => panic!("expected Ready, got {other:?}"),
+    }
+    // The step is over.
+    assert!(matches!(
+        app.client.link_account("alice", "alice-demo-pass", None).await,
+        Err(ClientError::NoPendingStep)
+    ));
+    // Next time no prompt.
+    let (account, _) = ready(app.sign_in("google", "newbie@gmail.com").await);
+    assert_eq!(account.username, "alice");
+}
+
+#[tokio::test]
+async fn an_expired_or_cancelled_step_is_a_clear_way_back_to_sign_in() {
+    let (_world, app) = world_and_app().await;
+    chooser(app.sign_in("google", "adam@acme.example").await);
+    app.now.fetch_add(601, Ordering::SeqCst);
+    match app.client.choose_account_view("acct-adam", false).await {
+        AppView::SignIn { notice, .. } => {
+            let notice = notice.unwrap();
+            assert_eq!(notice.code.as_deref(), Some("no_pending_step"));
+            assert!(notice.message.contains("start signing in again"));
+        }
+        other => panic!("expected SignIn, got {other:?}"),
+    }
+
+    chooser(app.sign_in("google", "adam@acme.example").await);
+    // An account the chooser did not list is refused before asking the portal.
+    assert!(matches!(
+        app.client.choose_account("acct-alice", false).await,
+        Err(ClientError::UnknownAccount)
+    ));
+    app.client.cancel_sign_in();
+    assert!(matches!(
+        app.client.choose_account("acct-adam", false).await,
+        Err(ClientError::NoPendingStep)
+    ));
+}
