@@ -182,3 +182,133 @@ async fn a_locked_keychain_is_a_clear_error() {
     let _ = bus.kill();
     let _ = bus.wait();
 }
+
+/// `login --no-browser` as a person does it: open the printed link, paste where the browser
+/// landed, then answer any further prompts with `answers`. Returns what the CLI printed.
+async fn login_without_browser(
+    world: &World,
+    data_dir: &std::path::Path,
+    login_hint: &str,
+    args: &[&str],
+    envs: &[(&str, &str)],
+    answers: &[&str],
+) -> String {
+    let mut login = cli(world, data_dir);
+    login
+        .args(["login", "--provider", "google", "--no-browser"])
+        .args(args)
+        .envs(envs.iter().copied())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped());
+    let mut child = login.spawn().unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut link = None;
+    let mut line = String::new();
+    while stdout.read_line(&mut line).unwrap() > 0 {
+        if line.starts_with("http") {
+            link = Some(line.trim().to_owned());
+        }
+        if line.starts_with("Then paste") {
+            break;
+        }
+        line.clear();
+    }
+    let link: url::Url = link.expect("the CLI printed the link").parse().unwrap();
+    let landed = Browser::new()
+        .sign_in(&link, login_hint, &[])
+        .await
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    writeln!(stdin, "{landed}").unwrap();
+    for answer in answers {
+        writeln!(stdin, "{answer}").unwrap();
+    }
+    drop(stdin);
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
+    assert!(child.wait().unwrap().success(), "{rest}");
+    rest
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn choose_an_account_sign_in_another_switch_and_log_out_of_all() {
+    let world = World::start("127.0.0.1:0").await.unwrap();
+    let data_dir = world.scratch_dir("cli-data").unwrap();
+
+    // adam@ reaches two accounts: the CLI lists them and asks.
+    let out = login_without_browser(&world, &data_dir, "adam@acme.example", &[], &[], &["2"]).await;
+    assert!(out.contains("step: choose_account"), "{out}");
+    assert!(out.contains("shared by several accounts"), "{out}");
+    assert!(out.contains("1. Adam Assistant (extension 211"), "{out}");
+    assert!(out.contains("2. Maria Manager (extension 210"), "{out}");
+    assert!(out.contains("extension 210 on sip.acme.example"), "{out}");
+
+    // A second account on the same computer.
+    let out = login_without_browser(&world, &data_dir, "alice@acme.example", &[], &[], &[]).await;
+    assert!(out.contains("extension 201"), "{out}");
+
+    let mut accounts = cli(&world, &data_dir);
+    accounts.arg("accounts");
+    let (ok, out, err) = run(accounts);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("  Maria Manager (maria, extension 210"),
+        "{out}"
+    );
+    assert!(
+        out.contains("* Alice Archer (alice, extension 201"),
+        "{out}"
+    );
+
+    // Switch by extension: no browser, the softphone is provisioned for Maria.
+    let mut switch = cli(&world, &data_dir);
+    switch.args(["switch", "210"]);
+    let (ok, out, err) = run(switch);
+    assert!(ok, "{err}");
+    assert!(out.contains("Signed in as Maria Manager"), "{out}");
+    assert!(out.contains("extension 210 on sip.acme.example"), "{out}");
+    let mut status = cli(&world, &data_dir);
+    status.arg("status");
+    let (_, out, _) = run(status);
+    assert!(out.contains("Maria Manager"), "{out}");
+
+    let mut unknown = cli(&world, &data_dir);
+    unknown.args(["switch", "tom"]);
+    let (ok, _, err) = run(unknown);
+    assert!(!ok);
+    assert!(
+        err.contains("no account \"tom\" is signed in here"),
+        "{err}"
+    );
+
+    let mut logout = cli(&world, &data_dir);
+    logout.args(["logout", "--all"]);
+    let (ok, out, err) = run(logout);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("Signed out Maria Manager") && out.contains("Signed out Alice Archer"),
+        "{out}"
+    );
+    let mut accounts = cli(&world, &data_dir);
+    accounts.arg("accounts");
+    let (_, out, _) = run(accounts);
+    assert!(out.contains("step: signed_out"), "{out}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn link_an_unlinked_sign_in_with_the_password_read_from_the_environment() {
+    let world = World::start("127.0.0.1:0").await.unwrap();
+    let data_dir = world.scratch_dir("cli-data").unwrap();
+    let out = login_without_browser(
+        &world,
+        &data_dir,
+        "newbie@gmail.com",
+        &["--username", "maria"],
+        &[("SWITCHBOARD_PASSWORD", "maria-demo-pass")],
+        &[],
+    )
+    .await;
+    assert!(out.contains("step: link_account"), "{out}");
+    assert!(out.contains("(newbie@gmail.com) is not linked"), "{out}");
+    assert!(out.contains("Signed in as Maria Manager"), "{out}");
+}

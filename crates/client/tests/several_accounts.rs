@@ -56,8 +56,12 @@ async fn choose_remember_choose_again_switch_and_sign_out_one_then_all() {
     let (ids, remembered, _) = chooser(app.client.choose_again().await.unwrap());
     assert_eq!(ids, ["acct-adam", "acct-maria"]);
     assert_eq!(remembered.as_deref(), Some("acct-adam"));
-    let (maria, maria_phone) =
-        ready(app.client.choose_account("acct-maria", false).await.unwrap());
+    let (maria, maria_phone) = ready(
+        app.client
+            .choose_account("acct-maria", false)
+            .await
+            .unwrap(),
+    );
     assert_eq!(maria.username, "maria");
     assert_eq!(maria_phone.extension, "210");
 
@@ -72,7 +76,12 @@ async fn choose_remember_choose_again_switch_and_sign_out_one_then_all() {
     assert_eq!(has_secrets(&keychain, "acct-adam"), [true, true]);
     assert_eq!(has_secrets(&keychain, "acct-maria"), [true, true]);
     let adam_sip = app.client.sip_password("acct-adam").await.unwrap().unwrap();
-    let maria_sip = app.client.sip_password("acct-maria").await.unwrap().unwrap();
+    let maria_sip = app
+        .client
+        .sip_password("acct-maria")
+        .await
+        .unwrap()
+        .unwrap();
     assert_ne!(adam_sip.expose(), maria_sip.expose());
 
     // Switching needs no browser and provisions the softphone for that account.
@@ -104,7 +113,10 @@ async fn choose_remember_choose_again_switch_and_sign_out_one_then_all() {
         } => {
             assert_eq!(account.account_id, "acct-maria");
             assert_eq!(phone.extension, "210");
-            assert!(notice.unwrap().message.contains("Signed out Adam Assistant"));
+            assert!(notice
+                .unwrap()
+                .message
+                .contains("Signed out Adam Assistant"));
             assert_eq!(signed_in.len(), 1);
         }
         other => panic!("expected Ready, got {other:?}"),
@@ -153,7 +165,9 @@ async fn linking_once_keeps_the_form_on_a_wrong_password_and_then_needs_no_promp
             let notice = notice.unwrap();
             assert_eq!(notice.code.as_deref(), Some("invalid_credentials"));
             assert!(
-                notice.message.contains("username, password or authenticator code"),
+                notice
+                    .message
+                    .contains("username, password or authenticator code"),
                 "{}",
                 notice.message
             );
@@ -170,7 +184,9 @@ async fn linking_once_keeps_the_form_on_a_wrong_password_and_then_needs_no_promp
     }
     // The step is over.
     assert!(matches!(
-        app.client.link_account("alice", "alice-demo-pass", None).await,
+        app.client
+            .link_account("alice", "alice-demo-pass", None)
+            .await,
         Err(ClientError::NoPendingStep)
     ));
     // Next time no prompt.
