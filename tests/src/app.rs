@@ -89,6 +89,27 @@ impl App {
         Self::launch_binary(app_binary()?, env).await
     }
 
+    /// The app pointed at the world's portal, opening `browser` for sign-ins, showing the
+    /// connected sign-in screen. `redirect`: the app's SWITCHBOARD_REDIRECT.
+    pub async fn launch_for(
+        world: &crate::world::World,
+        browser: &crate::browser::RecordingBrowser,
+        redirect: &str,
+    ) -> Result<Self> {
+        let portal = world.portal.to_string();
+        let script = browser.script.display().to_string();
+        let app = Self::launch(&[
+            ("SWITCHBOARD_PORTAL_URL", &portal),
+            ("SWITCHBOARD_BROWSER", &script),
+            ("SWITCHBOARD_REDIRECT", redirect),
+        ])
+        .await?;
+        app.session
+            .wait_until_connected(Duration::from_secs(30))
+            .await?;
+        Ok(app)
+    }
+
     /// As `launch`, for another build of the app (the one a package installed).
     pub async fn launch_binary(binary: PathBuf, env: &[(&str, &str)]) -> Result<Self> {
         let home = tempfile::Builder::new()

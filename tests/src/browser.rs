@@ -141,6 +141,20 @@ impl RecordingBrowser {
             .collect()
     }
 
+    /// The URL the app opens after the `seen` it opened before, waiting for it.
+    pub async fn wait_for_new_url(&self, seen: usize, timeout: std::time::Duration) -> Result<Url> {
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            if let Some(url) = self.opened().get(seen) {
+                return Ok(url.parse()?);
+            }
+            if std::time::Instant::now() > deadline {
+                bail!("the app did not open the browser again");
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+
     /// The last URL the app opened, waiting for one to come.
     pub async fn wait_for_url(&self, timeout: std::time::Duration) -> Result<Url> {
         let deadline = std::time::Instant::now() + timeout;

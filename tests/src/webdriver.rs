@@ -109,6 +109,47 @@ impl Session {
         Ok(())
     }
 
+    /// Replaces the text of the first field `css` matches, as if typed.
+    pub async fn type_into(&self, css: &str, text: &str) -> Result<()> {
+        let element = self
+            .find_all(css)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| anyhow!("nothing matches {css}"))?;
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{}/clear", element.0),
+            Some(json!({})),
+        )
+        .await?;
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{}/value", element.0),
+            Some(json!({ "text": text })),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Whether the first radio button or checkbox `css` matches is selected.
+    pub async fn is_selected(&self, css: &str) -> Result<bool> {
+        let element = self
+            .find_all(css)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| anyhow!("nothing matches {css}"))?;
+        let value = self
+            .call(
+                reqwest::Method::GET,
+                &format!("/element/{}/selected", element.0),
+                None,
+            )
+            .await?;
+        Ok(value.as_bool().unwrap_or(false))
+    }
+
     /// Clicks the first element `css` matches.
     pub async fn click_first(&self, css: &str) -> Result<()> {
         let element = self

@@ -17,16 +17,7 @@ const WAIT: Duration = Duration::from_secs(30);
 async fn start(redirect: &str) -> (World, RecordingBrowser, App) {
     let world = World::start("127.0.0.1:0").await.unwrap();
     let recorder = RecordingBrowser::new(&world.scratch_dir("browser").unwrap()).unwrap();
-    let portal = world.portal.to_string();
-    let browser = recorder.script.display().to_string();
-    let app = App::launch(&[
-        ("SWITCHBOARD_PORTAL_URL", &portal),
-        ("SWITCHBOARD_BROWSER", &browser),
-        ("SWITCHBOARD_REDIRECT", redirect),
-    ])
-    .await
-    .unwrap();
-    app.session.wait_until_connected(WAIT).await.unwrap();
+    let app = App::launch_for(&world, &recorder, redirect).await.unwrap();
     (world, recorder, app)
 }
 
