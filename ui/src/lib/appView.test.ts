@@ -12,7 +12,7 @@ import {
 import type { Backend } from './bridge';
 import { fakeBackend } from './fakeBackend';
 
-const signIn: AppView = { screen: 'sign_in', notice: null };
+const signIn: AppView = { screen: 'sign_in', notice: null, back_to: null };
 const waiting: AppView = {
   screen: 'waiting_for_browser',
   provider_name: 'Google',
@@ -35,8 +35,63 @@ const ready: Extract<AppView, { screen: 'ready' }> = {
     transport: 'tls',
   },
   notice: null,
+  signed_in: [
+    {
+      account_id: 'a1',
+      username: 'ann',
+      display_name: 'Ann Example',
+      extension: '201',
+      organization_name: 'Acme',
+    },
+  ],
 };
+const maria = {
+  account_id: 'a2',
+  username: 'maria',
+  display_name: 'Maria Manager',
+  extension: '210',
+  organization_name: 'Acme',
+};
+/** Two accounts signed in, Ann current. */
+const readyTwo: Extract<AppView, { screen: 'ready' }> = { ...ready, signed_in: [...ready.signed_in, maria] };
+/** Maria's ready view: what switching to her, or signing Ann out, answers. */
+const readyMaria: Extract<AppView, { screen: 'ready' }> = {
+  ...readyTwo,
+  account: maria,
+  phone: { ...ready.phone, extension: '210', display_name: 'Maria Manager' },
+};
+const chooser: Extract<AppView, { screen: 'choose_account' }> = {
+  screen: 'choose_account',
+  accounts: [
+    {
+      account_id: 'a1',
+      display_name: 'Ann Example',
+      extension: '201',
+      organization_name: 'Acme',
+      reached_through_shared_email: false,
+    },
+    {
+      account_id: 'a2',
+      display_name: 'Maria Manager',
+      extension: '210',
+      organization_name: 'Acme',
+      reached_through_shared_email: false,
+    },
+  ],
+  remembered_account_id: null,
+  shared_email: false,
+  notice: null,
+};
+const linkForm: Extract<AppView, { screen: 'link_account' }> = {
+  screen: 'link_account',
+  provider_name: 'Google',
+  email: 'ann@example.com',
+  reason: 'no_account_for_email',
+  notice: null,
+};
+const wrongPassword = { kind: 'error' as const, message: 'The username or password is wrong.', code: 'link.invalid' };
 const denied = { code: 'sign_in.denied', message: 'You cancelled the sign-in at Google.' };
+const broken = { code: 'internal', message: 'Something broke.' };
 
 /** A promise the test settles by hand. */
 function deferred<T>() {
@@ -81,12 +136,47 @@ describe('errorNotice and failureView', () => {
 
   it('lands on the sign-in screen when restore, start or cancel fails', () => {
     for (const action of ['restore', 'start_sign_in', 'cancel_sign_in'] as const) {
-      expect(failureView(waiting, action, denied)).toEqual({ screen: 'sign_in', notice: errorNotice(denied) });
+      expect(failureView(waiting, action, denied)).toEqual({
+        screen: 'sign_in',
+        notice: errorNotice(denied),
+        back_to: null,
+      });
     }
   });
 
   it('stays signed in with the error when sign-out fails', () => {
     expect(failureView(ready, 'sign_out', denied)).toEqual({ ...ready, notice: errorNotice(denied) });
+  });
+
+  it('keeps the chooser or the link form with the error when choosing or linking fails', () => {
+    for (const current of [chooser, linkForm]) {
+      for (const action of ['choose_account', 'link_account'] as const) {
+        expect(failureView(current, action, broken)).toEqual({ ...current, notice: errorNotice(broken) });
+      }
+    }
+  });
+
+  it('keeps the ready screen with the error when an account action fails there', () => {
+    for (const action of ['switch_account', 'use_different_account', 'add_account', 'sign_out', 'sign_out_all'] as const) {
+      expect(failureView(readyTwo, action, broken)).toEqual({ ...readyTwo, notice: errorNotice(broken) });
+    }
+  });
+
+  it('lands on the sign-in screen, with no way back, when the screen does not match the action', () => {
+    const signInWithError = { screen: 'sign_in', notice: errorNotice(broken), back_to: null };
+    // Account actions away from the ready screen, chooser actions away from the chooser and link form.
+    for (const action of ['switch_account', 'use_different_account', 'add_account', 'sign_out', 'sign_out_all'] as const) {
+      expect(failureView(chooser, action, broken)).toEqual(signInWithError);
+    }
+    for (const action of ['choose_account', 'link_account'] as const) {
+      expect(failureView(readyTwo, action, broken)).toEqual(signInWithError);
+    }
+    // Cancelling the chooser or link form: the sign-in screen, not the form again.
+    expect(failureView(chooser, 'cancel_sign_in', broken)).toEqual(signInWithError);
+    expect(failureView(linkForm, 'cancel_sign_in', broken)).toEqual(signInWithError);
+    // A sign-in screen that had a way back loses it (nothing says that account is still there).
+    const addingAccount: AppView = { screen: 'sign_in', notice: null, back_to: ready.account };
+    expect(failureView(addingAccount, 'start_sign_in', broken)).toEqual(signInWithError);
   });
 });
 
@@ -117,7 +207,7 @@ describe('shouldMoveFocus', () => {
   it('moves focus only when the screen changes', () => {
     expect(shouldMoveFocus(INITIAL_STATE.view, signIn)).toBe(true);
     expect(shouldMoveFocus(signIn, waiting)).toBe(true);
-    expect(shouldMoveFocus(signIn, { screen: 'sign_in', notice: errorNotice(denied) })).toBe(false);
+    expect(shouldMoveFocus(signIn, { screen: 'sign_in', notice: errorNotice(denied), back_to: null })).toBe(false);
     expect(shouldMoveFocus(ready, { ...ready, notice: errorNotice(denied) })).toBe(false);
   });
 });
@@ -147,7 +237,7 @@ describe('AppController', () => {
   it('shows the sign-in screen with the error when restoring fails', async () => {
     const { controller } = setup({ restoreSession: () => Promise.reject(denied) });
     await controller.start();
-    expect(controller.state).toEqual({ view: { screen: 'sign_in', notice: errorNotice(denied) }, pending: null });
+    expect(controller.state).toEqual({ view: { screen: 'sign_in', notice: errorNotice(denied), back_to: null }, pending: null });
   });
 
   it('still restores when the event channel is unavailable', async () => {
@@ -182,7 +272,7 @@ describe('AppController', () => {
     });
     await controller.start();
     await controller.startSignIn({ id: 'google', name: 'Google' });
-    expect(controller.state).toEqual({ view: { screen: 'sign_in', notice: errorNotice(denied) }, pending: null });
+    expect(controller.state).toEqual({ view: { screen: 'sign_in', notice: errorNotice(denied), back_to: null }, pending: null });
   });
 
   it('ignores a second command while one is in flight', async () => {
@@ -205,11 +295,15 @@ describe('AppController', () => {
     });
     await controller.start();
     await controller.cancelSignIn();
-    expect(controller.state.view).toEqual({ screen: 'sign_in', notice: errorNotice(denied) });
+    expect(controller.state.view).toEqual({ screen: 'sign_in', notice: errorNotice(denied), back_to: null });
   });
 
   it('signs out, or stays signed in with the error', async () => {
-    const signedOut: AppView = { screen: 'sign_in', notice: { kind: 'info', message: 'You are signed out.', code: null } };
+    const signedOut: AppView = {
+      screen: 'sign_in',
+      notice: { kind: 'info', message: 'You are signed out.', code: null },
+      back_to: null,
+    };
     const ok = setup({ restoreSession: () => Promise.resolve(ready), signOut: () => Promise.resolve(signedOut) });
     await ok.controller.start();
     await ok.controller.signOut();
@@ -219,6 +313,197 @@ describe('AppController', () => {
     await failing.controller.start();
     await failing.controller.signOut();
     expect(failing.controller.state.view).toEqual({ ...ready, notice: errorNotice(denied) });
+  });
+
+  it('chooses an account with its id and the remember flag, and shows the answer', async () => {
+    const chooseAccount = vi.fn((accountId: string, remember: boolean) => {
+      void accountId;
+      void remember;
+      return Promise.resolve(readyMaria);
+    });
+    const { controller, states } = setup({ restoreSession: () => Promise.resolve(chooser), chooseAccount });
+    await controller.start();
+    states.length = 0;
+    await controller.chooseAccount('a2', true);
+    expect(chooseAccount).toHaveBeenCalledExactlyOnceWith('a2', true);
+    expect(states).toEqual([
+      { view: chooser, pending: { action: 'choose_account', accountId: 'a2' } },
+      { view: readyMaria, pending: null },
+    ]);
+  });
+
+  it('keeps the chooser with the error when choosing rejects', async () => {
+    const { controller } = setup({
+      restoreSession: () => Promise.resolve(chooser),
+      chooseAccount: () => Promise.reject(broken),
+    });
+    await controller.start();
+    await controller.chooseAccount('a1', false);
+    expect(controller.state).toEqual({ view: { ...chooser, notice: errorNotice(broken) }, pending: null });
+  });
+
+  it('links with username, password and code, keeping no credentials in the state', async () => {
+    const linkAccount = vi.fn((username: string, password: string, totpCode: string | null) => {
+      void [username, password, totpCode];
+      return Promise.resolve(ready);
+    });
+    const { controller, states } = setup({ restoreSession: () => Promise.resolve(linkForm), linkAccount });
+    await controller.start();
+    states.length = 0;
+    await controller.linkAccount('ann', 's3cret', '123456');
+    expect(linkAccount).toHaveBeenCalledExactlyOnceWith('ann', 's3cret', '123456');
+    expect(states).toEqual([
+      { view: linkForm, pending: { action: 'link_account' } },
+      { view: ready, pending: null },
+    ]);
+    expect(JSON.stringify(states)).not.toContain('s3cret');
+  });
+
+  it('shows the link form the backend answers with its notice (a wrong password), or keeps it on rejection', async () => {
+    const retry = { ...linkForm, notice: wrongPassword };
+    const answered = setup({ restoreSession: () => Promise.resolve(linkForm), linkAccount: () => Promise.resolve(retry) });
+    await answered.controller.start();
+    await answered.controller.linkAccount('ann', 'wrong', null);
+    expect(answered.controller.state).toEqual({ view: retry, pending: null });
+
+    const rejected = setup({ restoreSession: () => Promise.resolve(linkForm), linkAccount: () => Promise.reject(broken) });
+    await rejected.controller.start();
+    await rejected.controller.linkAccount('ann', 'pw', null);
+    expect(rejected.controller.state).toEqual({ view: { ...linkForm, notice: errorNotice(broken) }, pending: null });
+  });
+
+  it('switches to another signed-in account by id', async () => {
+    const switchAccount = vi.fn((accountId: string) => {
+      void accountId;
+      return Promise.resolve(readyMaria);
+    });
+    const { controller, states } = setup({ restoreSession: () => Promise.resolve(readyTwo), switchAccount });
+    await controller.start();
+    states.length = 0;
+    await controller.switchAccount('a2');
+    expect(switchAccount).toHaveBeenCalledExactlyOnceWith('a2');
+    expect(states).toEqual([
+      { view: readyTwo, pending: { action: 'switch_account', accountId: 'a2' } },
+      { view: readyMaria, pending: null },
+    ]);
+  });
+
+  it('runs "use a different account", "add another account" and "sign out of all" through their commands', async () => {
+    const addingAccount: AppView = { screen: 'sign_in', notice: null, back_to: ready.account };
+    const useDifferentAccount = vi.fn(() => Promise.resolve<AppView>(chooser));
+    const addAccount = vi.fn(() => Promise.resolve(addingAccount));
+    const signOutAll = vi.fn(() => Promise.resolve(signIn));
+    const { controller, states } = setup({
+      restoreSession: () => Promise.resolve(readyTwo),
+      useDifferentAccount,
+      addAccount,
+      signOutAll,
+    });
+    await controller.start();
+
+    states.length = 0;
+    await controller.useDifferentAccount();
+    expect(useDifferentAccount).toHaveBeenCalledTimes(1);
+    expect(states).toEqual([
+      { view: readyTwo, pending: { action: 'use_different_account' } },
+      { view: chooser, pending: null },
+    ]);
+
+    controller.show(readyTwo);
+    states.length = 0;
+    await controller.addAccount();
+    expect(addAccount).toHaveBeenCalledTimes(1);
+    expect(states).toEqual([
+      { view: readyTwo, pending: { action: 'add_account' } },
+      { view: addingAccount, pending: null },
+    ]);
+
+    controller.show(readyTwo);
+    states.length = 0;
+    await controller.signOutAll();
+    expect(signOutAll).toHaveBeenCalledTimes(1);
+    expect(states).toEqual([
+      { view: readyTwo, pending: { action: 'sign_out_all' } },
+      { view: signIn, pending: null },
+    ]);
+  });
+
+  it('keeps the ready screen with the error when an account command rejects', async () => {
+    const rejecting = () => Promise.reject(broken);
+    const { controller } = setup({
+      restoreSession: () => Promise.resolve(readyTwo),
+      switchAccount: rejecting,
+      useDifferentAccount: rejecting,
+      addAccount: rejecting,
+      signOutAll: rejecting,
+      signOut: rejecting,
+    });
+    await controller.start();
+    const failed = { view: { ...readyTwo, notice: errorNotice(broken) }, pending: null };
+    for (const run of [
+      () => controller.switchAccount('a2'),
+      () => controller.useDifferentAccount(),
+      () => controller.addAccount(),
+      () => controller.signOutAll(),
+      () => controller.signOut(),
+    ]) {
+      controller.show(readyTwo);
+      await run();
+      expect(controller.state).toEqual(failed);
+    }
+  });
+
+  it("shows the next account's ready screen when signing out answers with it", async () => {
+    const { controller } = setup({
+      restoreSession: () => Promise.resolve(readyTwo),
+      signOut: () => Promise.resolve(readyMaria),
+    });
+    await controller.start();
+    await controller.signOut();
+    expect(controller.state).toEqual({ view: readyMaria, pending: null });
+  });
+
+  it('goes back to the signed-in account when cancelling answers with its ready screen', async () => {
+    const { controller } = setup({
+      restoreSession: () => Promise.resolve<AppView>({ screen: 'sign_in', notice: null, back_to: ready.account }),
+      cancelSignIn: () => Promise.resolve(ready),
+    });
+    await controller.start();
+    await controller.cancelSignIn();
+    expect(controller.state).toEqual({ view: ready, pending: null });
+  });
+
+  it('ignores account commands while one is in flight', async () => {
+    const switching = deferred<AppView>();
+    const switchAccount = vi.fn(() => switching.promise);
+    const signOutAll = vi.fn(() => Promise.resolve(signIn));
+    const addAccount = vi.fn(() => Promise.resolve(signIn));
+    const { controller } = setup({ restoreSession: () => Promise.resolve(readyTwo), switchAccount, signOutAll, addAccount });
+    await controller.start();
+    const first = controller.switchAccount('a2');
+    await controller.signOutAll();
+    await controller.addAccount();
+    await controller.switchAccount('a3');
+    expect(switchAccount).toHaveBeenCalledExactlyOnceWith('a2');
+    expect(signOutAll).not.toHaveBeenCalled();
+    expect(addAccount).not.toHaveBeenCalled();
+    switching.resolve(readyMaria);
+    await first;
+    expect(controller.state).toEqual({ view: readyMaria, pending: null });
+  });
+
+  it('lets an app-view event win over a link answer still in flight', async () => {
+    const linking = deferred<AppView>();
+    const { controller, emit } = setup({
+      restoreSession: () => Promise.resolve(linkForm),
+      linkAccount: () => linking.promise,
+    });
+    await controller.start();
+    const linked = controller.linkAccount('ann', 'pw', null);
+    emit(ready);
+    linking.resolve({ ...linkForm, notice: wrongPassword });
+    await linked;
+    expect(controller.state).toEqual({ view: ready, pending: null });
   });
 
   it('shows views pushed by the app-view event', async () => {
@@ -252,7 +537,7 @@ describe('AppController', () => {
     emit(ready);
     await controller.signOut();
     expect(signOut).toHaveBeenCalledTimes(1);
-    cancel.resolve({ screen: 'sign_in', notice: null });
+    cancel.resolve({ screen: 'sign_in', notice: null, back_to: null });
     await cancelling;
     expect(controller.state.view).toEqual(signIn);
   });

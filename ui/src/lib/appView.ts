@@ -13,7 +13,16 @@ export type Pending =
   | { action: 'restore' }
   | { action: 'start_sign_in'; provider: { id: string; name: string } }
   | { action: 'cancel_sign_in' }
-  | { action: 'sign_out' };
+  | { action: 'choose_account'; accountId: string }
+  /** No credentials here: the pending state is rendered and kept, the password must not be. */
+  | { action: 'link_account' }
+  | { action: 'use_different_account' }
+  | { action: 'switch_account'; accountId: string }
+  | { action: 'add_account' }
+  | { action: 'sign_out' }
+  | { action: 'sign_out_all' };
+
+export type PendingAction = Pending['action'];
 
 export interface AppState {
   view: AppView;
@@ -27,15 +36,32 @@ export function errorNotice(error: unknown): Notice {
   return { kind: 'error', message: errorMessage(error), code: errorCode(error) };
 }
 
+/** Commands of the chooser and the link form: a failure keeps that form (and what was typed). */
+const SIGN_IN_STEP_ACTIONS: ReadonlySet<PendingAction> = new Set<PendingAction>(['choose_account', 'link_account']);
+
+/** Commands of the ready screen: a failure leaves the current account signed in and shown. */
+const READY_ACTIONS: ReadonlySet<PendingAction> = new Set<PendingAction>([
+  'switch_account',
+  'use_different_account',
+  'add_account',
+  'sign_out',
+  'sign_out_all',
+]);
+
 /**
- * The view to show when `action` failed while `current` was shown. The way out always works:
- * a failed restore, start or cancel lands on the sign-in screen with the error; a failed sign-out
- * keeps the (still signed-in) ready screen with the error.
+ * The view to show when `action` failed unexpectedly (the command rejected) while `current` was
+ * shown. Expected failures (a wrong password) come back as views with their own notice instead.
+ * The way out always works: a failed choice or link keeps its form with the error; a failed
+ * switch, sign-out, "add" or "use a different account" keeps the (still signed-in) ready screen
+ * with the error; anything else lands on the sign-in screen with the error.
  */
-export function failureView(current: AppView, action: Pending['action'], error: unknown): AppView {
+export function failureView(current: AppView, action: PendingAction, error: unknown): AppView {
   const notice = errorNotice(error);
-  if (action === 'sign_out' && current.screen === 'ready') return { ...current, notice };
-  return { screen: 'sign_in', notice };
+  if (SIGN_IN_STEP_ACTIONS.has(action) && (current.screen === 'choose_account' || current.screen === 'link_account')) {
+    return { ...current, notice };
+  }
+  if (READY_ACTIONS.has(action) && current.screen === 'ready') return { ...current, notice };
+  return { screen: 'sign_in', notice, back_to: null };
 }
 
 export interface NoticeModel {
@@ -124,8 +150,33 @@ export class AppController {
     return this.#run({ action: 'cancel_sign_in' }, () => this.#backend.cancelSignIn());
   }
 
+  chooseAccount(accountId: string, remember: boolean): Promise<void> {
+    return this.#run({ action: 'choose_account', accountId }, () => this.#backend.chooseAccount(accountId, remember));
+  }
+
+  linkAccount(username: string, password: string, totpCode: string | null): Promise<void> {
+    return this.#run({ action: 'link_account' }, () => this.#backend.linkAccount(username, password, totpCode));
+  }
+
+  useDifferentAccount(): Promise<void> {
+    return this.#run({ action: 'use_different_account' }, () => this.#backend.useDifferentAccount());
+  }
+
+  switchAccount(accountId: string): Promise<void> {
+    return this.#run({ action: 'switch_account', accountId }, () => this.#backend.switchAccount(accountId));
+  }
+
+  addAccount(): Promise<void> {
+    return this.#run({ action: 'add_account' }, () => this.#backend.addAccount());
+  }
+
+  /** Signs out the current account; the answer may be the next signed-in account's `ready`. */
   signOut(): Promise<void> {
     return this.#run({ action: 'sign_out' }, () => this.#backend.signOut());
+  }
+
+  signOutAll(): Promise<void> {
+    return this.#run({ action: 'sign_out_all' }, () => this.#backend.signOutAll());
   }
 
   async #run(pending: Pending, command: () => Promise<AppView>): Promise<void> {

@@ -17,9 +17,24 @@ export interface Backend {
   restoreSession(): Promise<AppView>;
   /** Opens the system browser at `provider` (a provider button's id); normally `waiting_for_browser`. */
   startSignIn(provider: string): Promise<AppView>;
-  /** Gives up the sign-in in progress: back to `sign_in`. */
+  /**
+   * Gives up the sign-in in progress (browser, chooser or link form): back to the current
+   * account's `ready` when one is signed in, else `sign_in`.
+   */
   cancelSignIn(): Promise<AppView>;
+  /** The chooser's answer; `remember` preselects it next time. */
+  chooseAccount(accountId: string, remember: boolean): Promise<AppView>;
+  /** Links the provider identity to the account these credentials sign in to, once. */
+  linkAccount(username: string, password: string, totpCode: string | null): Promise<AppView>;
+  /** "Use a different account": the chooser again, without the browser. */
+  useDifferentAccount(): Promise<AppView>;
+  /** Makes another signed-in account the current one. */
+  switchAccount(accountId: string): Promise<AppView>;
+  /** "Add another account": `sign_in` with `back_to` set, keeping the accounts signed in. */
+  addAccount(): Promise<AppView>;
+  /** Signs out the current account: the next signed-in account's `ready`, or `sign_in`. */
   signOut(): Promise<AppView>;
+  signOutAll(): Promise<AppView>;
   /** Calls `handler` with every view pushed by the Rust side; resolves to the unsubscribe function. */
   onAppView(handler: (view: AppView) => void): Promise<() => void>;
 }
@@ -30,6 +45,13 @@ export const tauriBackend: Backend = {
   restoreSession: () => invoke<AppView>('restore_session'),
   startSignIn: (provider) => invoke<AppView>('start_sign_in', { provider }),
   cancelSignIn: () => invoke<AppView>('cancel_sign_in'),
+  // Tauri maps camelCase argument keys to the commands' snake_case parameters.
+  chooseAccount: (accountId, remember) => invoke<AppView>('choose_account', { accountId, remember }),
+  linkAccount: (username, password, totpCode) => invoke<AppView>('link_account', { username, password, totpCode }),
+  useDifferentAccount: () => invoke<AppView>('use_different_account'),
+  switchAccount: (accountId) => invoke<AppView>('switch_account', { accountId }),
+  addAccount: () => invoke<AppView>('add_account'),
   signOut: () => invoke<AppView>('sign_out'),
+  signOutAll: () => invoke<AppView>('sign_out_all'),
   onAppView: (handler) => listen<AppView>(APP_VIEW_EVENT, (event) => handler(event.payload)),
 };

@@ -10,7 +10,13 @@ export function fakeBackend(overrides: Partial<Backend> = {}): Backend {
     restoreSession: never,
     startSignIn: never,
     cancelSignIn: never,
+    chooseAccount: never,
+    linkAccount: never,
+    useDifferentAccount: never,
+    switchAccount: never,
+    addAccount: never,
     signOut: never,
+    signOutAll: never,
     onAppView: () => Promise.resolve(() => {}),
     ...overrides,
   };

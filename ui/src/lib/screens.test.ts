@@ -19,6 +19,15 @@ const ready: ViewOf<'ready'> = {
     transport: 'tls',
   },
   notice: null,
+  signed_in: [
+    {
+      account_id: 'a1',
+      username: 'ann',
+      display_name: 'Ann Example',
+      extension: '201',
+      organization_name: 'Acme',
+    },
+  ],
 };
 
 describe('waitingModel', () => {

@@ -76,3 +76,30 @@ describe('SignInScreen with a notice or a sign-in starting', () => {
     expect(body).toMatch(/id="sign-in-progress"[^>]*>[\s\S]*Opening your browser to sign in with Google…/);
   });
 });
+
+describe('SignInScreen while another account is signed in', () => {
+  const ann = {
+    account_id: 'a1',
+    username: 'ann',
+    display_name: 'Ann Example',
+    extension: '201',
+    organization_name: 'Acme',
+  };
+
+  it('offers the way back to that account', () => {
+    const { body } = render(SignInScreen, { props: { backend, onStartSignIn, backTo: ann, onBack: () => {} } });
+    expect(body).toMatch(/<button id="back-to-account" type="button"[^>]*aria-disabled="false"[^>]*>[\s\S]*?Back to Ann Example\s*<\/button>/);
+  });
+
+  it('has no way back when no account is signed in', () => {
+    expect(render(SignInScreen, { props: { backend, onStartSignIn } }).body).not.toContain('back-to-account');
+    expect(render(SignInScreen, { props: { backend, onStartSignIn, backTo: null } }).body).not.toContain(
+      'back-to-account',
+    );
+  });
+
+  it('marks the way back busy while going back', () => {
+    const { body } = render(SignInScreen, { props: { backend, onStartSignIn, backTo: ann, leaving: true } });
+    expect(body).toMatch(/<button id="back-to-account"[^>]*aria-disabled="true"/);
+  });
+});

@@ -2,14 +2,23 @@
 import { render } from 'svelte/server';
 import { describe, expect, it } from 'vitest';
 import App from '../App.svelte';
-import type { ViewOf } from '../lib/appView';
+import type { Pending, ViewOf } from '../lib/appView';
 import { fakeBackend } from '../lib/fakeBackend';
+import ChooseAccountScreen from './ChooseAccountScreen.svelte';
+import LinkAccountScreen from './LinkAccountScreen.svelte';
 import ReadyScreen from './ReadyScreen.svelte';
 import RestoringScreen from './RestoringScreen.svelte';
 import StepNotSupportedScreen from './StepNotSupportedScreen.svelte';
 import WaitingScreen from './WaitingScreen.svelte';
 
 const noop = () => {};
+const readyCallbacks = {
+  onSignOut: noop,
+  onSignOutAll: noop,
+  onSwitch: noop,
+  onAddAccount: noop,
+  onUseDifferentAccount: noop,
+};
 
 const ready: ViewOf<'ready'> = {
   screen: 'ready',
@@ -28,6 +37,15 @@ const ready: ViewOf<'ready'> = {
     transport: 'tls',
   },
   notice: null,
+  signed_in: [
+    {
+      account_id: 'a1',
+      username: 'ann',
+      display_name: 'Ann Example',
+      extension: '201',
+      organization_name: 'Acme',
+    },
+  ],
 };
 
 describe('App', () => {
@@ -79,7 +97,7 @@ describe('WaitingScreen markup', () => {
 });
 
 describe('ReadyScreen markup', () => {
-  const { body } = render(ReadyScreen, { props: { view: ready, onSignOut: noop } });
+  const { body } = render(ReadyScreen, { props: { view: ready, ...readyCallbacks } });
 
   it('shows who is signed in and the phone', () => {
     expect(body).toMatch(/<main[^>]*id="ready-screen"/);
@@ -97,10 +115,202 @@ describe('ReadyScreen markup', () => {
     const withNotice = render(ReadyScreen, {
       props: {
         view: { ...ready, notice: { kind: 'error', message: "Couldn't sign out.", code: 'session.sign_out' } },
-        onSignOut: noop,
+        ...readyCallbacks,
       },
     }).body;
     expect(withNotice).toMatch(/<p id="view-notice"[^>]*role="alert"[^>]*data-kind="error"[^>]*>\s*Couldn't sign out./);
+  });
+});
+
+describe('ReadyScreen account switcher', () => {
+  const maria = {
+    account_id: 'a2',
+    username: 'maria',
+    display_name: 'Maria Manager',
+    extension: '210',
+    organization_name: 'Acme',
+  };
+  const bob = { ...maria, account_id: 'a3', username: 'bob', display_name: 'Bob Builder', extension: '230' };
+  const three: ViewOf<'ready'> = { ...ready, signed_in: [ready.account, maria, bob] };
+
+  it('offers "use a different account" and "add another account", but no switch, with one account', () => {
+    expect(body(ready)).toMatch(/<section id="account-switcher"[^>]*aria-label="Accounts"/);
+    expect(body(ready)).toMatch(/<button id="use-different-account" type="button"[^>]*>Use a different account<\/button>/);
+    expect(body(ready)).toMatch(/<button id="add-account" type="button"[^>]*>Add another account<\/button>/);
+    expect(body(ready)).not.toContain('data-switch-to');
+    expect(body(ready)).not.toContain('id="sign-out-all"');
+    expect(body(ready)).toMatch(/<button id="sign-out"[^>]*>Sign out<\/button>/);
+  });
+
+  it('lists only the other accounts, each with a switch button naming it and its extension', () => {
+    const html = body(three);
+    const targets = [...html.matchAll(/data-switch-to="([^"]+)"/g)].map((m) => m[1]);
+    expect(targets).toEqual(['a2', 'a3']);
+    expect(html).toMatch(/<button[^>]*data-switch-to="a2"[^>]*>[\s\S]*?Switch to Maria Manager \(210\)/);
+    expect(html).toMatch(/<button[^>]*data-switch-to="a3"[^>]*>[\s\S]*?Switch to Bob Builder \(230\)/);
+    expect(html).not.toContain('Switch to Ann Example');
+  });
+
+  it('says whom "sign out" signs out, and offers "sign out of all accounts", with more than one account', () => {
+    const html = body({ ...ready, signed_in: [ready.account, maria] });
+    expect(html).toMatch(/<button id="sign-out" type="button"[^>]*>Sign out Ann Example<\/button>/);
+    expect(html).toMatch(/<button id="sign-out-all" type="button"[^>]*>Sign out of all accounts<\/button>/);
+  });
+
+  it('marks every account action busy while a command runs, with progress on the account being switched to', () => {
+    const html = body(three, { action: 'switch_account', accountId: 'a3' });
+    for (const id of ['use-different-account', 'add-account', 'sign-out', 'sign-out-all']) {
+      expect(html).toMatch(new RegExp(`<button id="${id}"[^>]*aria-disabled="true"`));
+    }
+    expect(switchButton(html, 'a2')).toMatch(/aria-disabled="true"/);
+    expect(switchButton(html, 'a2')).not.toContain('spinner');
+    expect(switchButton(html, 'a3')).toContain('class="spinner');
+    expect(body(three)).not.toMatch(/aria-disabled="true"/);
+  });
+
+  /** The markup of the switch button for `accountId`. */
+  function switchButton(html: string, accountId: string): string {
+    const match = new RegExp(`<button[^>]*data-switch-to="${accountId}"[\\s\\S]*?</button>`).exec(html);
+    if (!match) throw new Error(`no switch button for ${accountId}`);
+    return match[0];
+  }
+
+  function body(view: ViewOf<'ready'>, pending: Pending | null = null): string {
+    return render(ReadyScreen, { props: { view, pending, ...readyCallbacks } }).body;
+  }
+});
+
+describe('ChooseAccountScreen markup', () => {
+  const chooser: ViewOf<'choose_account'> = {
+    screen: 'choose_account',
+    accounts: [
+      {
+        account_id: 'a1',
+        display_name: 'Ann Example',
+        extension: '201',
+        organization_name: 'Acme',
+        reached_through_shared_email: false,
+      },
+      {
+        account_id: 'a2',
+        display_name: 'Maria Manager',
+        extension: '210',
+        organization_name: 'Acme Sales',
+        reached_through_shared_email: false,
+      },
+    ],
+    remembered_account_id: null,
+    shared_email: false,
+    notice: null,
+  };
+  const body = (view: ViewOf<'choose_account'>, extra: { choosing?: boolean } = {}) =>
+    render(ChooseAccountScreen, { props: { view, onChoose: noop, onCancel: noop, ...extra } }).body;
+  /** The ids of the radios rendered checked. */
+  const checked = (html: string) =>
+    [...html.matchAll(/<input type="radio"[^>]*\/>/g)]
+      .filter(([tag]) => tag.includes(' checked=""'))
+      .map(([tag]) => /id="([^"]+)"/.exec(tag)?.[1]);
+
+  it('has the heading and one labelled radio per account in a "Phone accounts" group', () => {
+    const html = body(chooser);
+    expect(html).toMatch(/<main[^>]*id="choose-screen"/);
+    expect(html).toMatch(/<h1 tabindex="-1"[^>]*>Choose an account<\/h1>/);
+    expect(html).toMatch(/<fieldset[^>]*><legend[^>]*>Phone accounts<\/legend>/);
+    for (const [id, name, meta] of [
+      ['a1', 'Ann Example', 'Extension 201 · Acme'],
+      ['a2', 'Maria Manager', 'Extension 210 · Acme Sales'],
+    ]) {
+      expect(html).toMatch(
+        new RegExp(
+          `<label[^>]*for="choose-${id}"[^>]*><input type="radio" name="account" id="choose-${id}" value="${id}"[\\s\\S]*?${name}[\\s\\S]*?${meta}[\\s\\S]*?</label>`,
+        ),
+      );
+    }
+    expect(html).toMatch(/<button id="choose-continue" type="submit" class="primary[^"]*" aria-disabled="false">[\s\S]*?Continue<\/button>/);
+    expect(html).toMatch(/<button id="choose-cancel" type="button"[^>]*>Cancel<\/button>/);
+  });
+
+  it('preselects the first account with "remember my choice" unticked when nothing was remembered', () => {
+    const html = body(chooser);
+    expect(checked(html)).toEqual(['choose-a1']);
+    expect(html).toMatch(/<label[^>]*for="remember-choice"[^>]*><input type="checkbox" id="remember-choice"[^>]*\/> Remember my choice/);
+    expect(html).not.toMatch(/id="remember-choice" checked/);
+  });
+
+  it('preselects the remembered account and ticks "remember my choice"', () => {
+    const html = body({ ...chooser, remembered_account_id: 'a2' });
+    expect(checked(html)).toEqual(['choose-a2']);
+    expect(html).toMatch(/<input type="checkbox" id="remember-choice" checked=""/);
+  });
+
+  it('explains the shared email address only when it is shared', () => {
+    expect(body(chooser)).not.toContain('shared-email-note');
+    expect(body({ ...chooser, shared_email: true })).toMatch(
+      /<p id="shared-email-note"[^>]*>Your email address is shared by several accounts \(a shared or group address\)\. Make sure you pick your own\.<\/p>/,
+    );
+  });
+
+  it('shows its notice, and progress on Continue while choosing', () => {
+    const html = body(
+      { ...chooser, notice: { kind: 'error', message: 'Too many wrong attempts. Try again in 15 minutes.', code: 'x' } },
+      { choosing: true },
+    );
+    expect(html).toMatch(/<p id="view-notice"[^>]*role="alert"[^>]*>\s*Too many wrong attempts/);
+    expect(html).toMatch(/<button id="choose-continue"[^>]*aria-disabled="true"><!--\[0--><span class="spinner/);
+    expect(html).toMatch(/<p id="choose-progress"[^>]*role="status"[^>]*>Signing you in…<\/p>/);
+  });
+});
+
+describe('LinkAccountScreen markup', () => {
+  const link: ViewOf<'link_account'> = {
+    screen: 'link_account',
+    provider_name: 'Google',
+    email: 'ann@example.com',
+    reason: 'no_account_for_email',
+    notice: null,
+  };
+  const body = (view: ViewOf<'link_account'>, extra: { linking?: boolean } = {}) =>
+    render(LinkAccountScreen, { props: { view, onLink: noop, onCancel: noop, ...extra } }).body;
+
+  it('says why and what to do', () => {
+    const html = body(link);
+    expect(html).toMatch(/<main[^>]*id="link-screen"/);
+    expect(html).toMatch(/<h1 tabindex="-1"[^>]*>Link your sign-in<\/h1>/);
+    expect(html).toContain('No phone account signs in with ann@example.com through Google yet.');
+    expect(html).toContain(
+      "Enter your phone account's username and password once to link them. Next time Google signs you in directly.",
+    );
+    expect(body({ ...link, reason: 'email_unverified' })).toContain(
+      "Google did not confirm your email address, so it can't find your account by itself.",
+    );
+    expect(body({ ...link, reason: 'provider_not_enabled', email: null })).toContain(
+      "Your organization hasn't enabled Google sign-in for accounts like this one.",
+    );
+  });
+
+  it('has labelled username, password and optional code fields, and the two buttons', () => {
+    const html = body(link);
+    expect(html).toMatch(/<label for="link-username"[^>]*>Username<\/label>/);
+    expect(html).toMatch(/<input id="link-username"[^>]*type="text"[^>]*autocomplete="username"[^>]*required/);
+    expect(html).toMatch(/<label for="link-password"[^>]*>Password<\/label>/);
+    expect(html).toMatch(/<input id="link-password"[^>]*type="password"[^>]*autocomplete="current-password"[^>]*required/);
+    expect(html).toMatch(/<label for="link-code"[^>]*>Authenticator code \(only if your account has one\)<\/label>/);
+    expect(html).toMatch(/<input id="link-code"[^>]*inputmode="numeric"[^>]*autocomplete="one-time-code"/);
+    expect(html).not.toMatch(/<input id="link-code"[^>]*required/);
+    expect(html).toMatch(/<button id="link-submit" type="submit"[^>]*aria-disabled="false">[\s\S]*?Link and sign in\s*<\/button>/);
+    expect(html).toMatch(/<button id="link-cancel" type="button"[^>]*>Cancel<\/button>/);
+    expect(html).toMatch(/<p id="link-form-error"[^>]*role="alert"[^>]*><\/p>/);
+    expect(html).not.toContain('view-notice');
+  });
+
+  it('shows the notice of a failed attempt, and progress while linking', () => {
+    const html = body(
+      { ...link, notice: { kind: 'error', message: 'The username or password is wrong.', code: 'link.invalid' } },
+      { linking: true },
+    );
+    expect(html).toMatch(/<p id="view-notice"[^>]*role="alert"[^>]*>\s*The username or password is wrong\./);
+    expect(html).toMatch(/<button id="link-submit"[^>]*aria-disabled="true"><!--\[0--><span class="spinner/);
+    expect(html).toMatch(/<button id="link-cancel"[^>]*aria-disabled="true"/);
   });
 });
 

@@ -1,0 +1,231 @@
+// Texts and pure logic of the multi-account screens: the chooser, the link form, the ready
+// screen's account switcher and the sign-in screen's way back. The .svelte files only render these.
+import type { AccountChoice } from '../bindings/AccountChoice';
+import type { AccountSummary } from '../bindings/AccountSummary';
+import type { AppView } from '../bindings/AppView';
+import type { LinkReason } from '../bindings/LinkReason';
+import type { ViewOf } from './appView';
+
+/** The name people know an account by: its display name, else its username. */
+export function accountName(account: Pick<AccountSummary, 'display_name' | 'username'>): string {
+  return account.display_name.trim() || account.username.trim() || 'your account';
+}
+
+export function extensionText(extension: string): string {
+  const trimmed = extension.trim();
+  return trimmed ? `Extension ${trimmed}` : 'No extension';
+}
+
+function providerOrDefault(providerName: string): string {
+  return providerName.trim() || 'your provider';
+}
+
+/** For a provider name at the start of a sentence ("your provider" -> "Your provider"). */
+function sentenceStart(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+// ---- Sign-in screen: the way back to the account still signed in -------------------------
+
+/** `#back-to-account`, shown while another account is still signed in here. */
+export function backToLabel(account: AccountSummary): string {
+  return `Back to ${accountName(account)}`;
+}
+
+// ---- Chooser --------------------------------------------------------------------------------
+
+export interface ChooserOption {
+  accountId: string;
+  /** The radio's id: end-to-end tests click `#choose-{account_id}`. */
+  inputId: string;
+  name: string;
+  extension: string;
+  organization: string;
+  /** The line under the name: "Extension 201 · Acme". */
+  meta: string;
+  /** Said next to an account reached through a shared or group address. */
+  sharedNote: string | null;
+}
+
+export interface ChooserModel {
+  heading: string;
+  text: string;
+  legend: string;
+  options: ChooserOption[];
+  /** Preselected: the remembered account when it is listed, else the first one. */
+  initialAccountId: string | null;
+  /** "Remember my choice" starts ticked when a choice was remembered. */
+  initialRemember: boolean;
+  sharedEmailNote: string | null;
+  rememberLabel: string;
+  progress: string;
+}
+
+export const SHARED_EMAIL_NOTE =
+  'Your email address is shared by several accounts (a shared or group address). Make sure you pick your own.';
+
+export function chooserOption(account: AccountChoice): ChooserOption {
+  const extension = extensionText(account.extension);
+  const organization = account.organization_name.trim();
+  return {
+    accountId: account.account_id,
+    inputId: `choose-${account.account_id}`,
+    name: account.display_name.trim() || 'Unnamed account',
+    extension,
+    organization,
+    meta: organization ? `${extension} · ${organization}` : extension,
+    sharedNote: account.reached_through_shared_email ? 'Shared email address' : null,
+  };
+}
+
+export function chooserModel(view: ViewOf<'choose_account'>): ChooserModel {
+  const options = view.accounts.map(chooserOption);
+  const remembered = options.find((o) => o.accountId === view.remembered_account_id);
+  return {
+    heading: 'Choose an account',
+    text:
+      options.length > 0
+        ? 'Your sign-in reaches more than one phone account. Which one do you want to use here?'
+        : 'Your sign-in reaches no phone account you can use here.',
+    legend: 'Phone accounts',
+    options,
+    initialAccountId: remembered?.accountId ?? options[0]?.accountId ?? null,
+    initialRemember: view.remembered_account_id !== null,
+    sharedEmailNote: view.shared_email ? SHARED_EMAIL_NOTE : null,
+    rememberLabel: 'Remember my choice',
+    progress: 'Signing you in…',
+  };
+}
+
+/** The selected account: the user's pick while it is still listed, else the preselected one. */
+export function selectedAccount(model: ChooserModel, picked: string | null): string | null {
+  if (picked !== null && model.options.some((o) => o.accountId === picked)) return picked;
+  return model.initialAccountId;
+}
+
+// ---- Link form --------------------------------------------------------------------------------
+
+export interface LinkModel {
+  heading: string;
+  /** Why the identity has to be linked. */
+  reason: string;
+  /** What to do about it. */
+  instruction: string;
+}
+
+export function linkReasonText(reason: LinkReason, providerName: string, email: string | null): string {
+  const provider = providerOrDefault(providerName);
+  const address = email?.trim() || null;
+  switch (reason) {
+    case 'no_account_for_email':
+      return address
+        ? `No phone account signs in with ${address} through ${provider} yet.`
+        : `No phone account signs in with your ${provider} identity yet.`;
+    case 'email_unverified':
+      return `${sentenceStart(provider)} did not confirm your email address, so it can't find your account by itself.`;
+    case 'provider_not_enabled': {
+      const domain = address?.includes('@') ? address.slice(address.lastIndexOf('@') + 1) : null;
+      return domain
+        ? `Your organization hasn't enabled ${provider} sign-in for ${domain} accounts like this one.`
+        : `Your organization hasn't enabled ${provider} sign-in for accounts like this one.`;
+    }
+    default:
+      // A reason added on the Rust side before this screen knows it: still say what to do.
+      return `${sentenceStart(provider)} can't find your phone account by itself.`;
+  }
+}
+
+export function linkModel(view: ViewOf<'link_account'>): LinkModel {
+  const provider = providerOrDefault(view.provider_name);
+  return {
+    heading: 'Link your sign-in',
+    reason: linkReasonText(view.reason, view.provider_name, view.email),
+    instruction: `Enter your phone account's username and password once to link them. Next time ${provider} signs you in directly.`,
+  };
+}
+
+export interface LinkForm {
+  username: string;
+  password: string;
+  code: string;
+}
+
+export type LinkField = keyof LinkForm;
+
+export interface LinkFormProblem {
+  message: string;
+  /** The first field to fix; it takes focus. */
+  field: LinkField;
+  /** Every field the message is about (`aria-invalid`). */
+  invalid: LinkField[];
+}
+
+/** Client-side check before anything goes to the backend: username and password are required. */
+export function validateLinkForm(form: LinkForm): LinkFormProblem | null {
+  const noUsername = !form.username.trim();
+  const noPassword = !form.password;
+  if (noUsername && noPassword) {
+    return { message: 'Enter your username and password.', field: 'username', invalid: ['username', 'password'] };
+  }
+  if (noUsername) return { message: 'Enter your username.', field: 'username', invalid: ['username'] };
+  if (noPassword) return { message: 'Enter your password.', field: 'password', invalid: ['password'] };
+  return null;
+}
+
+export interface LinkArgs {
+  username: string;
+  password: string;
+  totpCode: string | null;
+}
+
+/** What `link_account` gets: the username trimmed, the password as typed, no code when blank. */
+export function linkArgs(form: LinkForm): LinkArgs {
+  const code = form.code.replace(/\s+/g, '');
+  return { username: form.username.trim(), password: form.password, totpCode: code || null };
+}
+
+/**
+ * After a link attempt: `retry` when the answer is the link form again with a notice (wrong
+ * password, rate limit): the form then clears the password and code and focuses the password.
+ * `before` is the view the attempt started on; an unchanged view means nothing was answered.
+ */
+export function linkOutcome(before: AppView, after: AppView): 'retry' | 'done' {
+  if (after === before || after.screen !== 'link_account' || !after.notice) return 'done';
+  return 'retry';
+}
+
+// ---- Ready screen: the account switcher --------------------------------------------------------
+
+export interface SwitchTarget {
+  accountId: string;
+  /** The button's text, e.g. "Switch to Maria Manager (210)". */
+  label: string;
+}
+
+export interface SwitcherModel {
+  /** The other accounts signed in here (not the current one), in the backend's order. */
+  others: SwitchTarget[];
+  signOutLabel: string;
+  /** "Sign out of all accounts" only makes sense with more than one account. */
+  showSignOutAll: boolean;
+}
+
+export function switchLabel(account: AccountSummary): string {
+  const extension = account.extension.trim();
+  return extension ? `Switch to ${accountName(account)} (${extension})` : `Switch to ${accountName(account)}`;
+}
+
+export function switcherModel(view: ViewOf<'ready'>, currentName: string): SwitcherModel {
+  const seen = new Set([view.account.account_id]);
+  const others: SwitchTarget[] = [];
+  for (const account of view.signed_in) {
+    if (seen.has(account.account_id)) continue;
+    seen.add(account.account_id);
+    others.push({ accountId: account.account_id, label: switchLabel(account) });
+  }
+  return {
+    others,
+    signOutLabel: others.length > 0 ? `Sign out ${currentName}` : 'Sign out',
+    showSignOutAll: others.length > 0,
+  };
+}
