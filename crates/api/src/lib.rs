@@ -5,6 +5,7 @@
 mod error;
 mod health;
 mod login;
+mod security;
 mod sign_in;
 
 pub use error::{ApiError, ErrorCode};
@@ -12,6 +13,12 @@ pub use health::{Health, HealthStatus};
 pub use login::{
     AccountChoice, AccountSummary, ChooseAccountRequest, ChooseAgainRequest, LinkAccountRequest,
     LinkReason, LoginStep, SessionTokens, SipProfile, SipTransport,
+};
+pub use security::{
+    AccountEmail, AuthenticatorSetup, AuthenticatorStatus, ChangePasswordRequest, EmailPurpose,
+    EmailRequest, LinkIntent, LinkedProvider, MfaRequest, PasswordAndCode, PasswordSignInRequest,
+    RecoveryCodes, RemoveLinkRequest, RevokeSessionRequest, SecurityOverview, SecurityWarning,
+    SessionInfo, StartLinkRequest,
 };
 pub use sign_in::{ProviderKind, ProviderOption, SignInOptions};
 
@@ -28,4 +35,17 @@ pub mod paths {
     pub const CHOOSE_ACCOUNT: &str = "/v1/login/choose-account";
     pub const LINK_ACCOUNT: &str = "/v1/login/link-account";
     pub const CHOOSE_AGAIN: &str = "/v1/login/choose-again";
+    pub const PASSWORD_SIGN_IN: &str = "/v1/login/password";
+    pub const MFA: &str = "/v1/login/mfa";
+    pub const SECURITY: &str = "/v1/account/security";
+    pub const AUTHENTICATOR: &str = "/v1/account/authenticator";
+    pub const AUTHENTICATOR_CONFIRM: &str = "/v1/account/authenticator/confirm";
+    pub const AUTHENTICATOR_DISABLE: &str = "/v1/account/authenticator/disable";
+    pub const RECOVERY_CODES: &str = "/v1/account/recovery-codes";
+    pub const LINK_PROVIDER_START: &str = "/v1/account/linked-providers/start";
+    pub const LINK_PROVIDER_REMOVE: &str = "/v1/account/linked-providers/remove";
+    pub const EMAILS: &str = "/v1/account/emails";
+    pub const EMAILS_REMOVE: &str = "/v1/account/emails/remove";
+    pub const SESSIONS_REVOKE: &str = "/v1/account/sessions/revoke";
+    pub const PASSWORD: &str = "/v1/account/password";
 }

@@ -94,10 +94,14 @@ impl ClientError {
             _ => self.to_string(),
         };
         let mut chars = text.chars();
-        match chars.next() {
+        let mut sentence: String = match chars.next() {
             Some(first) => first.to_uppercase().chain(chars).collect(),
             None => text,
+        };
+        if !sentence.ends_with(['.', '!', '?', ')']) {
+            sentence.push('.');
         }
+        sentence
     }
 
     pub fn notice(&self) -> Notice {

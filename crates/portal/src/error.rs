@@ -87,14 +87,19 @@ impl From<LoginError> for PortalError {
     }
 }
 
-/// Error texts start lower-case so they chain; a message on its own starts upper-case.
+/// Error texts start lower-case so they chain; a message on its own starts upper-case
+/// and ends with a full stop.
 fn sentence(error: &dyn std::fmt::Display) -> String {
     let text = error.to_string();
     let mut chars = text.chars();
-    match chars.next() {
+    let mut sentence: String = match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),
         None => text,
+    };
+    if !sentence.ends_with(['.', '!', '?']) {
+        sentence.push('.');
     }
+    sentence
 }
 
 impl IntoResponse for PortalError {

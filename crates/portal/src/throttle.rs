@@ -4,29 +4,60 @@
 use sqlx::SqlitePool;
 
 /// How many failures a scope allows, within what window, and for how long it then locks.
+/// From `free_failures` on, each failure also makes the key wait (1 s, 2 s, 4 s, … up to
+/// `backoff_cap_seconds`) before the next attempt counts; at `max_failures` it locks for
+/// `lockout_seconds`.
 #[derive(Debug, Clone, Copy)]
 pub struct Limit {
     pub scope: &'static str,
+    pub free_failures: i64,
     pub max_failures: i64,
     pub window_seconds: i64,
     pub lockout_seconds: i64,
+    pub backoff_cap_seconds: i64,
 }
 
 /// Linking an identity by password, per provider identity.
 pub const LINK_PER_IDENTITY: Limit = Limit {
     scope: "link_identity",
+    free_failures: 5,
     max_failures: 5,
     window_seconds: 15 * 60,
     lockout_seconds: 15 * 60,
+    backoff_cap_seconds: 0,
 };
 
 /// Linking by password, per account (keyed by the username typed, so unknown and known
 /// usernames behave alike).
 pub const LINK_PER_ACCOUNT: Limit = Limit {
     scope: "link_account",
+    free_failures: 5,
     max_failures: 5,
     window_seconds: 15 * 60,
     lockout_seconds: 15 * 60,
+    backoff_cap_seconds: 0,
+};
+
+/// Password sign-in, per username typed: backoff from the third failure, locked for 15
+/// minutes at the tenth.
+pub const PASSWORD_PER_ACCOUNT: Limit = Limit {
+    scope: "password",
+    free_failures: 3,
+    max_failures: 10,
+    window_seconds: 15 * 60,
+    lockout_seconds: 15 * 60,
+    backoff_cap_seconds: 60,
+};
+
+/// Authenticator and recovery codes, per account: locked for 15 minutes at the fifth
+/// wrong code.
+pub const CODE_PER_ACCOUNT: Limit = Limit {
+    scope: "code",
+    free_failures: 5,
+    max_failures: 5,
+    window_seconds: 15 * 60,
+    lockout_seconds: 15 * 60,
+    backoff_cap_seconds: 0,
 };
 
 /// When the key is locked now, the Unix time it unlocks.
@@ -46,7 +77,8 @@ pub async fn locked_until(
     Ok(row.and_then(|(until,)| until).filter(|until| *until > now))
 }
 
-/// Counts a failure; answers the unlock time when this failure locked the key.
+/// Counts a failure; answers the unlock time when this failure locked the key out (a
+/// short backoff is kept but not reported: this attempt was simply wrong).
 pub async fn record_failure(
     pool: &SqlitePool,
     limit: &Limit,
@@ -79,7 +111,19 @@ pub async fn record_failure(
     } else {
         (failures + 1, window_started_at)
     };
-    let lock = (failures >= limit.max_failures).then_some(now + limit.lockout_seconds);
+    let locked_out = failures >= limit.max_failures;
+    let lock = if locked_out {
+        Some(now + limit.lockout_seconds)
+    } else if failures >= limit.free_failures {
+        let doubling = u32::try_from(failures - limit.free_failures).unwrap_or(u32::MAX);
+        let wait = 2_i64
+            .checked_pow(doubling)
+            .unwrap_or(i64::MAX)
+            .min(limit.backoff_cap_seconds);
+        (wait > 0).then_some(now + wait)
+    } else {
+        None
+    };
     sqlx::query(
         "UPDATE attempt_limits SET failures = ?, window_started_at = ?, locked_until = ?
          WHERE scope = ? AND subject_key = ?",
@@ -92,7 +136,7 @@ pub async fn record_failure(
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    Ok(lock)
+    Ok(lock.filter(|_| locked_out))
 }
 
 /// After a success: the key starts from zero.
@@ -105,9 +149,17 @@ pub async fn clear(pool: &SqlitePool, limit: &Limit, key: &str) -> Result<(), sq
     Ok(())
 }
 
-/// "Try again in N minutes", rounded up.
+/// "Try again in N minutes" (or seconds), rounded up.
 pub fn retry_message(seconds: i64) -> String {
-    let minutes = (seconds.max(1) + 59) / 60;
+    let seconds = seconds.max(1);
+    if seconds < 60 {
+        return if seconds == 1 {
+            "Too many wrong attempts. Try again in 1 second.".to_owned()
+        } else {
+            format!("Too many wrong attempts. Try again in {seconds} seconds.")
+        };
+    }
+    let minutes = (seconds + 59) / 60;
     if minutes == 1 {
         "Too many wrong attempts. Try again in 1 minute.".to_owned()
     } else {
