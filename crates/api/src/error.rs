@@ -24,6 +24,8 @@ pub enum ErrorCode {
     ProviderUnavailable,
     /// Username, password or authenticator code is wrong (never says which).
     InvalidCredentials,
+    /// The authenticator or recovery code is wrong or was already used.
+    InvalidCode,
     /// Too many wrong attempts: `retry_after_seconds` says when to try again.
     TooManyAttempts,
     /// The signed-in session cannot do this (e.g. it did not come through a provider).

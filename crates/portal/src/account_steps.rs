@@ -12,73 +12,10 @@ use switchboard_api::LoginStep;
 use crate::crypto::EncryptionKey;
 use crate::login::{self, LoginError, MatchedAccount};
 use crate::password::PasswordVerifier;
-use crate::providers::ProviderIdentity;
 use crate::sessions::{self, AuthenticatedSession};
 use crate::throttle::{self, LINK_PER_ACCOUNT, LINK_PER_IDENTITY};
-use crate::tokens::token_hash;
+use crate::tickets::{claim_ticket, peek_ticket};
 use crate::totp;
-
-/// What a valid ticket carries.
-struct Ticket {
-    identity: ProviderIdentity,
-    account_ids: Vec<String>,
-}
-
-fn parse_ticket(identity: Option<String>, account_ids: &str) -> Result<Ticket, LoginError> {
-    let identity = identity
-        .and_then(|json| serde_json::from_str(&json).ok())
-        .ok_or(LoginError::TicketInvalid)?;
-    Ok(Ticket {
-        identity,
-        account_ids: account_ids
-            .split(',')
-            .filter(|id| !id.is_empty())
-            .map(str::to_owned)
-            .collect(),
-    })
-}
-
-/// The ticket, when it is of this kind, unused and in time; it stays usable.
-async fn peek_ticket(
-    pool: &SqlitePool,
-    ticket: &str,
-    kind: &str,
-    now: i64,
-) -> Result<Ticket, LoginError> {
-    let row: Option<(Option<String>, String)> = sqlx::query_as(
-        "SELECT identity, account_ids FROM login_tickets
-         WHERE ticket_hash = ? AND kind = ? AND used_at IS NULL AND expires_at >= ?",
-    )
-    .bind(token_hash(ticket))
-    .bind(kind)
-    .bind(now)
-    .fetch_optional(pool)
-    .await?;
-    let (identity, account_ids) = row.ok_or(LoginError::TicketInvalid)?;
-    parse_ticket(identity, &account_ids)
-}
-
-/// Uses the ticket up: of two concurrent uses, one wins.
-async fn claim_ticket(
-    pool: &SqlitePool,
-    ticket: &str,
-    kind: &str,
-    now: i64,
-) -> Result<Ticket, LoginError> {
-    let row: Option<(Option<String>, String)> = sqlx::query_as(
-        "UPDATE login_tickets SET used_at = ?
-         WHERE ticket_hash = ? AND kind = ? AND used_at IS NULL AND expires_at >= ?
-         RETURNING identity, account_ids",
-    )
-    .bind(now)
-    .bind(token_hash(ticket))
-    .bind(kind)
-    .bind(now)
-    .fetch_optional(pool)
-    .await?;
-    let (identity, account_ids) = row.ok_or(LoginError::TicketInvalid)?;
-    parse_ticket(identity, &account_ids)
-}
 
 /// The account picked from a `ChooseAccount` step: it must be one the ticket listed and
 /// still reachable by the identity. `remember` keeps it as this identity's default (on
@@ -95,7 +32,7 @@ pub async fn choose_account(
     if !ticket.account_ids.iter().any(|id| id == account_id) {
         return Err(LoginError::AccountNotOffered);
     }
-    let identity = ticket.identity;
+    let identity = ticket.identity.ok_or(LoginError::TicketInvalid)?;
     // Reachable now, not only when the ticket was made (a link may have been removed).
     let accounts = login::linked_accounts(pool, &identity).await?;
     let account = accounts
@@ -177,7 +114,7 @@ pub async fn link_account(
 ) -> Result<LoginStep, LoginError> {
     let pool = context.pool;
     let ticket = peek_ticket(pool, attempt.ticket, "link_account", now).await?;
-    let identity = ticket.identity;
+    let identity = ticket.identity.ok_or(LoginError::TicketInvalid)?;
     let identity_key = format!("{}\n{}", identity.issuer, identity.subject);
     let account_key = attempt.username.trim().to_lowercase();
 
@@ -276,16 +213,7 @@ pub async fn link_account(
             return Err(LoginError::InvalidCredentials);
         }
     }
-    sqlx::query(
-        "INSERT INTO identity_links (issuer, subject, account_id, created_at) VALUES (?, ?, ?, ?)
-         ON CONFLICT (issuer, subject, account_id) DO NOTHING",
-    )
-    .bind(&identity.issuer)
-    .bind(&identity.subject)
-    .bind(&account.id)
-    .bind(now)
-    .execute(pool)
-    .await?;
+    login::record_link(pool, &identity, &account.id, now).await?;
     tracing::info!(provider = %identity.provider_id, account = %account.id, "identity linked by password");
     let method = format!("link:{}", identity.provider_id);
     let (_, session) = sessions::start_session_from(

@@ -76,13 +76,37 @@ impl From<LoginError> for PortalError {
                 retry_after: u64::try_from(retry_after).unwrap_or(0),
                 message: sentence(&error),
             },
-            LoginError::InvalidCredentials => {
+            LoginError::InvalidCode => {
+                PortalError::bad_request(ErrorCode::InvalidCode, sentence(&error))
+            }
+            LoginError::InvalidCredentials | LoginError::InvalidPassword => {
                 PortalError::bad_request(ErrorCode::InvalidCredentials, sentence(&error))
             }
             LoginError::SsoNotAllowed | LoginError::NotFromProvider => {
                 PortalError::bad_request(ErrorCode::NotAvailable, sentence(&error))
             }
             other => PortalError::bad_request(ErrorCode::InvalidGrant, sentence(&other)),
+        }
+    }
+}
+
+impl From<crate::security::SecurityError> for PortalError {
+    fn from(error: crate::security::SecurityError) -> Self {
+        use crate::security::SecurityError;
+        match error {
+            SecurityError::Login(login) => login.into(),
+            SecurityError::UnknownLink
+            | SecurityError::UnknownSession
+            | SecurityError::UnknownEmail(_) => {
+                PortalError::Client(StatusCode::NOT_FOUND, ErrorCode::NotFound, sentence(&error))
+            }
+            SecurityError::BadEmail(_)
+            | SecurityError::PasswordTooShort
+            | SecurityError::PasswordTooObvious
+            | SecurityError::UnknownProvider => {
+                PortalError::bad_request(ErrorCode::InvalidRequest, sentence(&error))
+            }
+            other => PortalError::bad_request(ErrorCode::NotAvailable, sentence(&other)),
         }
     }
 }

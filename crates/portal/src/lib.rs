@@ -10,11 +10,15 @@ mod error;
 pub mod login;
 pub mod openapi;
 pub mod password;
+pub mod password_sign_in;
 pub mod providers;
+pub mod recovery;
 mod routes;
+pub mod security;
 pub mod seed;
 pub mod sessions;
 pub mod throttle;
+pub mod tickets;
 pub mod tokens;
 pub mod totp;
 
@@ -88,6 +92,28 @@ pub fn router(state: AppState) -> Router {
         )
         .route(paths::LINK_ACCOUNT, post(routes::login_steps::link_account))
         .route(paths::CHOOSE_AGAIN, post(routes::login_steps::choose_again))
+        .route(paths::PASSWORD_SIGN_IN, post(routes::login_steps::password))
+        .route(paths::MFA, post(routes::login_steps::mfa))
+        .route(paths::SECURITY, get(routes::security::overview))
+        .route(
+            paths::AUTHENTICATOR,
+            post(routes::security::start_authenticator),
+        )
+        .route(
+            paths::AUTHENTICATOR_CONFIRM,
+            post(routes::security::confirm_authenticator),
+        )
+        .route(
+            paths::AUTHENTICATOR_DISABLE,
+            post(routes::security::disable_authenticator),
+        )
+        .route(paths::RECOVERY_CODES, post(routes::security::recovery_codes))
+        .route(paths::LINK_PROVIDER_START, post(routes::security::start_link))
+        .route(paths::LINK_PROVIDER_REMOVE, post(routes::security::remove_link))
+        .route(paths::EMAILS, post(routes::security::add_email))
+        .route(paths::EMAILS_REMOVE, post(routes::security::remove_email))
+        .route(paths::SESSIONS_REVOKE, post(routes::security::revoke_session))
+        .route(paths::PASSWORD, post(routes::security::change_password))
         .fallback(|| async { PortalError::NotFound })
         .layer(
             tower_http::trace::TraceLayer::new_for_http().make_span_with(

@@ -38,6 +38,10 @@ pub enum LoginError {
     AccountNotOffered,
     #[error("the username, password or authenticator code is wrong. If the account has an authenticator app, enter its current code too")]
     InvalidCredentials,
+    #[error("the username or password is wrong")]
+    InvalidPassword,
+    #[error("that code is wrong or was already used: enter the current code from your authenticator app, or one of your recovery codes")]
+    InvalidCode,
     #[error("{}", crate::throttle::retry_message(*retry_after))]
     TooManyAttempts { retry_after: i64 },
     #[error("your administrator does not allow signing in to this account through a provider: sign in with its username and password")]
@@ -63,13 +67,14 @@ pub async fn issue_code(
     identity: &ProviderIdentity,
     app_redirect_uri: &str,
     app_code_challenge: &str,
+    link_account_id: Option<&str>,
     now: i64,
 ) -> Result<String, LoginError> {
     let code = new_token(TokenKind::AuthorizationCode);
     let identity = serde_json::to_string(identity).map_err(|e| DbError::Encode(e.to_string()))?;
     sqlx::query(
-        "INSERT INTO authorization_codes (code_hash, app_redirect_uri, app_code_challenge, identity, created_at, expires_at)
-         VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO authorization_codes (code_hash, app_redirect_uri, app_code_challenge, identity, created_at, expires_at, link_account_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(token_hash(&code))
     .bind(app_redirect_uri)
@@ -77,6 +82,7 @@ pub async fn issue_code(
     .bind(identity)
     .bind(now)
     .bind(now + CODE_LIFETIME)
+    .bind(link_account_id)
     .execute(pool)
     .await?;
     Ok(code)
@@ -93,15 +99,15 @@ pub async fn redeem_code(
     now: i64,
 ) -> Result<LoginStep, LoginError> {
     let hash = token_hash(code);
-    let claimed: Option<(String, String, String, i64)> = sqlx::query_as(
+    let claimed: Option<(String, String, String, i64, Option<String>)> = sqlx::query_as(
         "UPDATE authorization_codes SET used_at = ? WHERE code_hash = ? AND used_at IS NULL
-         RETURNING app_redirect_uri, app_code_challenge, identity, expires_at",
+         RETURNING app_redirect_uri, app_code_challenge, identity, expires_at, link_account_id",
     )
     .bind(now)
     .bind(&hash)
     .fetch_optional(pool)
     .await?;
-    let Some((bound_redirect, challenge, identity, expires_at)) = claimed else {
+    let Some((bound_redirect, challenge, identity, expires_at, link_account_id)) = claimed else {
         let used: Option<(Option<String>,)> =
             sqlx::query_as("SELECT session_id FROM authorization_codes WHERE code_hash = ?")
                 .bind(&hash)
@@ -129,7 +135,12 @@ pub async fn redeem_code(
     }
     let identity: ProviderIdentity =
         serde_json::from_str(&identity).map_err(|e| DbError::Encode(e.to_string()))?;
-    let (step, session_id) = step_for_identity(pool, &identity, device_name, now).await?;
+    let (step, session_id) = match link_account_id {
+        Some(account_id) => {
+            link_and_sign_in(pool, &identity, &account_id, device_name, now).await?
+        }
+        None => step_for_identity(pool, &identity, device_name, now).await?,
+    };
     if let Some(session_id) = session_id {
         sqlx::query("UPDATE authorization_codes SET session_id = ? WHERE code_hash = ?")
             .bind(session_id)
@@ -148,6 +159,31 @@ pub(crate) struct MatchedAccount {
     /// The organization wants the authenticator code on provider sign-ins too, and the
     /// account has one.
     pub(crate) require_totp: bool,
+}
+
+/// "Add a provider" from the security settings: the signed-in account asked for this
+/// link, and the user just proved the identity at the provider.
+async fn link_and_sign_in(
+    pool: &SqlitePool,
+    identity: &ProviderIdentity,
+    account_id: &str,
+    device_name: &str,
+    now: i64,
+) -> Result<(LoginStep, Option<String>), LoginError> {
+    let (sso_allowed,): (bool,) = sqlx::query_as("SELECT sso_allowed FROM accounts WHERE id = ?")
+        .bind(account_id)
+        .fetch_one(pool)
+        .await?;
+    if !sso_allowed {
+        return Err(LoginError::SsoNotAllowed);
+    }
+    record_link(pool, identity, account_id, now).await?;
+    tracing::info!(provider = %identity.provider_id, account = %account_id, "provider linked from the security settings");
+    let method = format!("sso:{}", identity.provider_id);
+    let (session_id, session) =
+        sessions::start_session_from(pool, account_id, &method, device_name, Some(identity), now)
+            .await?;
+    Ok((LoginStep::SignedIn { session }, Some(session_id)))
 }
 
 /// The login step for a verified identity, and the session when it signed in.
@@ -346,18 +382,32 @@ async fn record_links(
 ) -> Result<(), LoginError> {
     let mut tx = pool.begin().await?;
     for account in accounts {
-        sqlx::query(
-            "INSERT INTO identity_links (issuer, subject, account_id, created_at) VALUES (?, ?, ?, ?)
-             ON CONFLICT (issuer, subject, account_id) DO NOTHING",
-        )
-        .bind(&identity.issuer)
-        .bind(&identity.subject)
-        .bind(&account.id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+        record_link(&mut *tx, identity, &account.id, now).await?;
     }
     tx.commit().await?;
+    Ok(())
+}
+
+/// Links the identity to the account (once), with what the security settings show of it.
+pub(crate) async fn record_link<'e>(
+    executor: impl sqlx::SqliteExecutor<'e>,
+    identity: &ProviderIdentity,
+    account_id: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO identity_links (issuer, subject, account_id, created_at, provider_id, email)
+         VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (issuer, subject, account_id) DO NOTHING",
+    )
+    .bind(&identity.issuer)
+    .bind(&identity.subject)
+    .bind(account_id)
+    .bind(now)
+    .bind(&identity.provider_id)
+    .bind(&identity.email)
+    .execute(executor)
+    .await?;
     Ok(())
 }
 

@@ -105,7 +105,9 @@ pub async fn record_failure(
     .fetch_one(&mut *tx)
     .await?;
     let window_over = now - window_started_at > limit.window_seconds;
-    let lock_over = locked_until.is_some_and(|until| until <= now);
+    // After a lockout has passed the key starts afresh; a backoff that passed does not.
+    let lock_over =
+        failures >= limit.max_failures && locked_until.is_some_and(|until| until <= now);
     let (failures, window_started_at) = if window_over || lock_over {
         (1, now)
     } else {

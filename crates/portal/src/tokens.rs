@@ -16,6 +16,8 @@ pub enum TokenKind {
     ProviderState,
     Nonce,
     SessionId,
+    /// "Link this provider to my account", passed through the browser sign-in.
+    LinkIntent,
 }
 
 impl TokenKind {
@@ -28,6 +30,7 @@ impl TokenKind {
             TokenKind::ProviderState => "",
             TokenKind::Nonce => "",
             TokenKind::SessionId => "ses_",
+            TokenKind::LinkIntent => "sbl_",
         }
     }
 }

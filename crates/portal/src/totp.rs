@@ -40,6 +40,12 @@ pub fn decode_base32(text: &str) -> Result<Vec<u8>, TotpError> {
         .map_err(|_| TotpError::BadSecret)
 }
 
+/// A new random secret (160 bits, as RFC 4226 recommends) in base32.
+pub fn new_secret_base32() -> String {
+    let bytes: [u8; 20] = rand::random();
+    Secret::from(bytes.to_vec()).to_base32()
+}
+
 /// The code for the step containing `unix_time`.
 pub fn code_at(secret: &[u8], unix_time: u64) -> String {
     totp(secret).generate(unix_time).to_string()
@@ -107,6 +113,14 @@ mod tests {
             accept(&secret, &at(step + 1), now, Some(step)),
             Some(step + 1)
         );
+    }
+
+    #[test]
+    fn new_secrets_are_160_bits_and_round_trip() {
+        let text = new_secret_base32();
+        assert_eq!(text.len(), 32);
+        assert_eq!(decode_base32(&text).unwrap().len(), 20);
+        assert_ne!(new_secret_base32(), text);
     }
 
     #[test]

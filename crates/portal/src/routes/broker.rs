@@ -34,6 +34,9 @@ pub struct AuthorizeParams {
     state: Option<String>,
     /// Passed to the provider.
     login_hint: Option<String>,
+    /// From `/v1/account/linked-providers/start`: link the identity to that account
+    /// instead of matching it.
+    link_intent: Option<String>,
 }
 
 /// Whether the app may be sent to this URI: its custom scheme's callback, or loopback with
@@ -112,6 +115,23 @@ pub async fn authorize(
     }
 
     let now = state.clock.now();
+    let link_account_id = match params.link_intent.as_deref() {
+        None => None,
+        Some(intent) => {
+            match crate::security::claim_link_intent(&state.pool, intent, &params.provider, now)
+                .await
+                .map_err(crate::db::DbError::from)?
+            {
+                Some(account) => Some(account),
+                None => {
+                    return Ok(app.error(
+                        "invalid_request",
+                        "This request to link a provider has expired or was used. Start again from the app's security settings.",
+                    ))
+                }
+            }
+        }
+    };
     let portal_state = new_token(TokenKind::ProviderState);
     let nonce = new_token(TokenKind::Nonce);
     let pkce_verifier = new_token(TokenKind::Nonce);
@@ -136,8 +156,8 @@ pub async fn authorize(
         }
     };
     sqlx::query(
-        "INSERT INTO pending_authorizations (portal_state_hash, provider_id, app_redirect_uri, app_state, app_code_challenge, nonce_encrypted, pkce_verifier_encrypted, created_at, expires_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO pending_authorizations (portal_state_hash, provider_id, app_redirect_uri, app_state, app_code_challenge, nonce_encrypted, pkce_verifier_encrypted, created_at, expires_at, link_account_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(token_hash(&portal_state))
     .bind(&params.provider)
@@ -148,6 +168,7 @@ pub async fn authorize(
     .bind(state.key.encrypt(pkce_verifier.as_bytes()))
     .bind(now)
     .bind(now + PENDING_LIFETIME)
+    .bind(link_account_id)
     .execute(&state.pool)
     .await
     .map_err(crate::db::DbError::from)?;
@@ -217,16 +238,19 @@ async fn callback(
             None,
         ));
     };
-    let pending: Option<(String, String, String, String, String, i64)> = sqlx::query_as(
+    type Pending = (String, String, String, String, String, i64, Option<String>);
+    let pending: Option<Pending> = sqlx::query_as(
         "DELETE FROM pending_authorizations WHERE portal_state_hash = ? AND provider_id = ?
-         RETURNING app_redirect_uri, app_state, app_code_challenge, nonce_encrypted, pkce_verifier_encrypted, expires_at",
+         RETURNING app_redirect_uri, app_state, app_code_challenge, nonce_encrypted, pkce_verifier_encrypted, expires_at, link_account_id",
     )
     .bind(token_hash(&portal_state))
     .bind(&provider)
     .fetch_optional(&state.pool)
     .await
     .map_err(crate::db::DbError::from)?;
-    let Some((redirect_uri, app_state, challenge, nonce, verifier, expires_at)) = pending else {
+    let Some((redirect_uri, app_state, challenge, nonce, verifier, expires_at, link_account_id)) =
+        pending
+    else {
         return Ok(browser_page(
             StatusCode::BAD_REQUEST,
             "This sign-in was already used or is unknown",
@@ -287,8 +311,15 @@ async fn callback(
             ));
         }
     };
-    let one_time_code =
-        login::issue_code(&state.pool, &identity, &app.redirect_uri, &challenge, now).await?;
+    let one_time_code = login::issue_code(
+        &state.pool,
+        &identity,
+        &app.redirect_uri,
+        &challenge,
+        link_account_id.as_deref(),
+        now,
+    )
+    .await?;
     Ok(app.success(&one_time_code))
 }
 

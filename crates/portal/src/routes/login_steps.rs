@@ -6,12 +6,14 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::Json;
 use switchboard_api::{
-    ApiError, ChooseAccountRequest, ChooseAgainRequest, LinkAccountRequest, LoginStep,
+    ApiError, ChooseAccountRequest, ChooseAgainRequest, ErrorCode, LinkAccountRequest, LoginStep,
+    MfaRequest, PasswordSignInRequest,
 };
 
 use super::token::no_store;
 use crate::account_steps::{self, LinkAttempt, LinkContext};
 use crate::error::PortalError;
+use crate::password_sign_in::{self, CredentialContext};
 use crate::sessions::device_label;
 use crate::AppState;
 
@@ -97,5 +99,73 @@ pub async fn choose_again(
 ) -> Result<Response, PortalError> {
     let session = super::auth::authenticated(&state, &headers).await?;
     let step = account_steps::choose_again(&state.pool, &session, state.clock.now()).await?;
+    Ok(no_store(Json(step)))
+}
+
+fn credential_context(state: &AppState) -> CredentialContext<'_> {
+    CredentialContext {
+        pool: &state.pool,
+        passwords: &state.passwords,
+        key: &state.key,
+    }
+}
+
+/// Sign in with username (or the account's only-account login email) and password.
+#[utoipa::path(
+    post,
+    path = "/v1/login/password",
+    tag = "sign-in",
+    request_body = PasswordSignInRequest,
+    responses(
+        (status = 200, description = "`signed_in`, or `mfa_required` when the account has an authenticator app", body = LoginStep),
+        (status = 400, description = "invalid_credentials (unknown user and wrong password answer alike), or not_available when password sign-in is off", body = ApiError),
+        (status = 429, description = "too_many_attempts, with `retry_after_seconds`", body = ApiError),
+    )
+)]
+pub async fn password(
+    State(state): State<AppState>,
+    Json(request): Json<PasswordSignInRequest>,
+) -> Result<Response, PortalError> {
+    if !state.sign_in_options.password_sign_in {
+        return Err(PortalError::bad_request(
+            ErrorCode::NotAvailable,
+            "This portal does not offer sign-in with a password. Use one of the sign-in providers.",
+        ));
+    }
+    let step = password_sign_in::sign_in(
+        &credential_context(&state),
+        &request.username,
+        &request.password,
+        &device_label(request.device_name.as_deref()),
+        state.clock.now(),
+    )
+    .await?;
+    Ok(no_store(Json(step)))
+}
+
+/// The authenticator code (or a recovery code) for an `MfaRequired` step.
+#[utoipa::path(
+    post,
+    path = "/v1/login/mfa",
+    tag = "sign-in",
+    request_body = MfaRequest,
+    responses(
+        (status = 200, description = "Signed in", body = LoginStep),
+        (status = 400, description = "invalid_code (wrong, or already used), or invalid_grant (ticket)", body = ApiError),
+        (status = 429, description = "too_many_attempts, with `retry_after_seconds`", body = ApiError),
+    )
+)]
+pub async fn mfa(
+    State(state): State<AppState>,
+    Json(request): Json<MfaRequest>,
+) -> Result<Response, PortalError> {
+    let step = password_sign_in::submit_code(
+        &credential_context(&state),
+        &request.ticket,
+        &request.code,
+        &device_label(request.device_name.as_deref()),
+        state.clock.now(),
+    )
+    .await?;
     Ok(no_store(Json(step)))
 }

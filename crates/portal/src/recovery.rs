@@ -1,0 +1,118 @@
+//! Recovery codes: ten per set, each usable once, shown once and stored only as SHA-256
+//! hashes. Ten characters from a 32-letter alphabet (50 bits) each, behind the code
+//! attempt limit.
+
+use rand::Rng;
+use sqlx::SqlitePool;
+
+use crate::tokens::token_hash;
+
+pub const COUNT: usize = 10;
+/// No 0/o, 1/l/i: easy to read back from paper.
+const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+
+/// A new set, formatted `xxxxx-xxxxx`.
+pub fn generate(rng: &mut impl Rng) -> Vec<String> {
+    (0..COUNT)
+        .map(|_| {
+            let chars: String = (0..10)
+                .map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())]))
+                .collect();
+            format!("{}-{}", &chars[..5], &chars[5..])
+        })
+        .collect()
+}
+
+/// What is hashed: lower case, without spaces or hyphens.
+pub fn normalize(code: &str) -> String {
+    code.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
+
+/// Whether the text looks like a recovery code rather than an authenticator code.
+pub fn looks_like_recovery_code(code: &str) -> bool {
+    let normalized = normalize(code);
+    normalized.len() == 10 && normalized.bytes().all(|b| ALPHABET.contains(&b))
+}
+
+/// Replaces the account's codes with `codes`.
+pub async fn replace<'c>(
+    tx: &mut sqlx::Transaction<'c, sqlx::Sqlite>,
+    account_id: &str,
+    codes: &[String],
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM recovery_codes WHERE account_id = ?")
+        .bind(account_id)
+        .execute(&mut **tx)
+        .await?;
+    for code in codes {
+        sqlx::query(
+            "INSERT INTO recovery_codes (account_id, code_hash, created_at) VALUES (?, ?, ?)",
+        )
+        .bind(account_id)
+        .bind(token_hash(&normalize(code)))
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Uses the code up; `false` when it is not one of the account's unused codes.
+pub async fn consume(
+    pool: &SqlitePool,
+    account_id: &str,
+    code: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let used = sqlx::query(
+        "UPDATE recovery_codes SET used_at = ?
+         WHERE account_id = ? AND code_hash = ? AND used_at IS NULL",
+    )
+    .bind(now)
+    .bind(account_id)
+    .bind(token_hash(&normalize(code)))
+    .execute(pool)
+    .await?;
+    Ok(used.rows_affected() == 1)
+}
+
+pub async fn remaining(pool: &SqlitePool, account_id: &str) -> Result<u32, sqlx::Error> {
+    let (count,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM recovery_codes WHERE account_id = ? AND used_at IS NULL",
+    )
+    .bind(account_id)
+    .fetch_one(pool)
+    .await?;
+    Ok(u32::try_from(count).unwrap_or(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn ten_distinct_readable_codes() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        let codes = generate(&mut rng);
+        assert_eq!(codes.len(), 10);
+        let mut unique = codes.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), 10);
+        for code in &codes {
+            assert_eq!(code.len(), 11);
+            assert_eq!(&code[5..6], "-");
+            assert!(looks_like_recovery_code(code));
+            assert_eq!(
+                normalize(&code.to_uppercase().replace('-', " ")),
+                normalize(code)
+            );
+        }
+        assert!(!looks_like_recovery_code("123456"));
+    }
+}

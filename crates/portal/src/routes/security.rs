@@ -1,0 +1,226 @@
+//! The signed-in account's security settings (Bearer access token).
+
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::Response;
+use axum::Json;
+use switchboard_api::{
+    ApiError, AuthenticatorSetup, ChangePasswordRequest, EmailRequest, LinkIntent, PasswordAndCode,
+    RecoveryCodes, RemoveLinkRequest, RevokeSessionRequest, SecurityOverview, StartLinkRequest,
+};
+
+use super::auth::authenticated;
+use super::token::no_store;
+use crate::error::PortalError;
+use crate::password_sign_in::CredentialContext;
+use crate::security;
+use crate::AppState;
+
+fn context(state: &AppState) -> CredentialContext<'_> {
+    CredentialContext {
+        pool: &state.pool,
+        passwords: &state.passwords,
+        key: &state.key,
+    }
+}
+
+fn done() -> Response {
+    no_store(Json(serde_json::json!({ "ok": true })))
+}
+
+/// Authenticator, linked providers, emails with warnings, sessions.
+#[utoipa::path(get, path = "/v1/account/security", tag = "security", security(("bearer" = [])),
+    responses((status = 200, body = SecurityOverview), (status = 401, body = ApiError)))]
+pub async fn overview(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, PortalError> {
+    let session = authenticated(&state, &headers).await?;
+    let overview = security::overview(&state.pool, &state.sign_in_options, &session).await?;
+    Ok(no_store(Json(overview)))
+}
+
+/// Start setting up an authenticator app: a new secret and its otpauth URI (for the QR
+/// code), waiting 10 minutes for `confirm`.
+#[utoipa::path(post, path = "/v1/account/authenticator", tag = "security", security(("bearer" = [])),
+    responses((status = 200, body = AuthenticatorSetup), (status = 400, description = "not_available: already set up", body = ApiError)))]
+pub async fn start_authenticator(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, PortalError> {
+    let session = authenticated(&state, &headers).await?;
+    let setup = security::start_authenticator_setup(
+        &context(&state),
+        &session,
+        &state.sign_in_options.portal_name,
+        state.clock.now(),
+    )
+    .await?;
+    Ok(no_store(Json(setup)))
+}
+
+/// Turn the authenticator on with a code from it and the password; answers the ten
+/// recovery codes, shown only this once.
+#[utoipa::path(post, path = "/v1/account/authenticator/confirm", tag = "security", security(("bearer" = [])),
+    request_body = PasswordAndCode,
+    responses((status = 200, body = RecoveryCodes), (status = 400, description = "invalid_credentials, invalid_code or not_available", body = ApiError)))]
+pub async fn confirm_authenticator(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Json(request): Json<PasswordAndCode>,
+) -> Result<Response, PortalError> {
+    let session = authenticated(&state, &headers).await?;
+    let codes = security::confirm_authenticator(
+        &context(&state),
+        &session,
+        &request.password,
+        &request.code,
+        state.clock.now(),
+    )
+    .await?;
+    Ok(no_store(Json(codes)))
+}
+
+/// Turn the authenticator off (password and a current or recovery code).
+#[utoipa::path(post, path = "/v1/account/authenticator/disable", tag = "security", security(("bearer" = [])),
+    request_body = PasswordAndCode,
+    responses((status = 200, description = "Turned off"), (status = 400, body = ApiError)))]
+pub async fn disable_authenticator(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Json(request): Json<PasswordAndCode>,
+) -> Result<Response, PortalError> {
+    let session = authenticated(&state, &headers).await?;
+    security::disable_authenticator(
+        &context(&state),
+        &session,
+        &request.password,
+        &request.code,
+        state.clock.now(),
+    )
+    .await?;
+    Ok(done())
+}
+
+/// Ten new recovery codes; the old ones stop working.
+#[utoipa::path(post, path = "/v1/account/recovery-codes", tag = "security", security(("bearer" = [])),
+    request_body = PasswordAndCode,
+    responses((status = 200, body = RecoveryCodes), (status = 400, body = ApiError)))]
+pub async fn recovery_codes(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Json(request): Json<PasswordAndCode>,
+) -> Result<Response, PortalError> {
+    let session = authenticated(&state, &headers).await?;
+    let codes = security::regenerate_recovery_codes(
+        &context(&state),
+        &session,
+        &request.password,
+        &request.code,
+        state.clock.now(),
+    )
+    .await?;
+    Ok(no_store(Json(codes)))
+}
+
+/// Link another provider: pass the answer's `link_intent` to `/v1/authorize`.
+#[utoipa::path(post, path = "/v1/account/linked-providers/start", tag = "security", security(("bearer" = [])),
+    request_body = StartLinkRequest,
+    responses((status = 200, body = LinkIntent), (status = 400, body = ApiError)))]
+pub async fn start_link(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Json(request): Json<StartLinkRequest>,
+) -> Result<Response, PortalError> {
+    let session = authenticated(&state, &headers).await?;
+    let intent = security::start_link(
+        &state.pool,
+        &state.sign_in_options,
+        &session,
+        &request.provider,
+        state.clock.now(),
+    )
+    .await?;
+    Ok(no_store(Json(intent)))
+}
+
+#[utoipa::path(post, path = "/v1/account/linked-providers/remove", tag = "security", security(("bearer" = [])),
+    request_body = RemoveLinkRequest,
+    responses((status = 200, description = "Removed"), (status = 404, body = ApiError)))]
+pub async fn remove_link(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Json(request): Json<RemoveLinkRequest>,
+) -> Result<Response, PortalError> {
+    let session = authenticated(&state, &headers).await?;
+    security::remove_link(&state.pool, &session, &request.link_id).await?;
+    Ok(done())
+}
+
+/// Add a notification-only email (voicemail copies; it never signs in).
+#[utoipa::path(post, path = "/v1/account/emails", tag = "security", security(("bearer" = [])),
+    request_body = EmailRequest,
+    responses((status = 200, description = "Added"), (status = 400, body = ApiError)))]
+pub async fn add_email(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Json(request): Json<EmailRequest>,
+) -> Result<Response, PortalError> {
+    let session = authenticated(&state, &headers).await?;
+    security::add_notification_email(&state.pool, &session, &request.email).await?;
+    Ok(done())
+}
+
+#[utoipa::path(post, path = "/v1/account/emails/remove", tag = "security", security(("bearer" = [])),
+    request_body = EmailRequest,
+    responses((status = 200, description = "Removed"), (status = 400, body = ApiError), (status = 404, body = ApiError)))]
+pub async fn remove_email(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Json(request): Json<EmailRequest>,
+) -> Result<Response, PortalError> {
+    let session = authenticated(&state, &headers).await?;
+    security::remove_notification_email(&state.pool, &session, &request.email).await?;
+    Ok(done())
+}
+
+/// Sign out another session of this account.
+#[utoipa::path(post, path = "/v1/account/sessions/revoke", tag = "security", security(("bearer" = [])),
+    request_body = RevokeSessionRequest,
+    responses((status = 200, description = "Signed out"), (status = 400, body = ApiError), (status = 404, body = ApiError)))]
+pub async fn revoke_session(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Json(request): Json<RevokeSessionRequest>,
+) -> Result<Response, PortalError> {
+    let session = authenticated(&state, &headers).await?;
+    security::revoke_other_session(
+        &state.pool,
+        &session,
+        &request.session_id,
+        state.clock.now(),
+    )
+    .await?;
+    Ok(done())
+}
+
+/// Change the password; every other session is signed out, this one kept.
+#[utoipa::path(post, path = "/v1/account/password", tag = "security", security(("bearer" = [])),
+    request_body = ChangePasswordRequest,
+    responses((status = 200, description = "Changed"), (status = 400, body = ApiError), (status = 429, body = ApiError)))]
+pub async fn change_password(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Json(request): Json<ChangePasswordRequest>,
+) -> Result<Response, PortalError> {
+    let session = authenticated(&state, &headers).await?;
+    security::change_password(
+        &context(&state),
+        &session,
+        &request.current_password,
+        &request.new_password,
+        state.clock.now(),
+    )
+    .await?;
+    Ok(done())
+}
