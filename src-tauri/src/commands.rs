@@ -28,44 +28,41 @@ pub async fn restore_session(state: State<'_, AppState>) -> Result<AppView, Comm
     Ok(state.client.restore_view().await)
 }
 
-/// Opens the system browser at the portal for this provider. `SWITCHBOARD_BROWSER`, when
-/// set, names a program to open it with instead (tests, unusual desktops).
-#[tauri::command]
-pub async fn start_sign_in(
-    app: tauri::AppHandle,
-    state: State<'_, AppState>,
-    provider: String,
-) -> Result<AppView, CommandError> {
+/// Where the browser comes back: a loopback listener when the app's URL scheme has no
+/// handler (or the configuration says so), else the scheme.
+async fn redirect_for(
+    app: &tauri::AppHandle,
+    state: &AppState,
+) -> Result<(Option<LoopbackRedirect>, String), AppView> {
     let use_loopback = match state.config.redirect {
         RedirectMode::Loopback => true,
         RedirectMode::Scheme => false,
-        RedirectMode::Auto => !crate::deep_link::scheme_registered(&app),
+        RedirectMode::Auto => !crate::deep_link::scheme_registered(app),
     };
-    let loopback = if use_loopback {
-        match LoopbackRedirect::bind().await {
-            Ok(loopback) => Some(loopback),
-            Err(error) => {
-                return Ok(state.client.sign_in_view(Some(Notice::error(
-                    "loopback_unavailable",
-                    format!("Cannot open a local port for the browser to return to: {error}"),
-                ))))
-            }
+    if !use_loopback {
+        return Ok((None, app_redirect_uri()));
+    }
+    match LoopbackRedirect::bind().await {
+        Ok(loopback) => {
+            let uri = loopback.redirect_uri();
+            Ok((Some(loopback), uri))
         }
-    } else {
-        None
-    };
-    let redirect_uri = loopback
-        .as_ref()
-        .map(LoopbackRedirect::redirect_uri)
-        .unwrap_or_else(app_redirect_uri);
-    let (start, provider_name) = match state
-        .client
-        .begin_sign_in(&provider, None, &redirect_uri)
-        .await
-    {
-        Ok(started) => started,
-        Err(error) => return Ok(state.client.sign_in_view(Some(error.notice()))),
-    };
+        Err(error) => Err(state.client.sign_in_view(Some(Notice::error(
+            "loopback_unavailable",
+            format!("Cannot open a local port for the browser to return to: {error}"),
+        )))),
+    }
+}
+
+/// Waits for the browser on the loopback port (if used), then opens it at `url`.
+/// `SWITCHBOARD_BROWSER`, when set, names a program to open it with instead (tests,
+/// unusual desktops).
+fn open_browser(
+    app: &tauri::AppHandle,
+    state: &AppState,
+    loopback: Option<LoopbackRedirect>,
+    url: &str,
+) {
     if let Some(loopback) = loopback {
         let app = app.clone();
         let task = tauri::async_runtime::spawn(async move {
@@ -80,22 +77,44 @@ pub async fn start_sign_in(
             }
         }
     }
-    let url = start.authorize_url.to_string();
     let opened = match std::env::var_os("SWITCHBOARD_BROWSER") {
         Some(program) => std::process::Command::new(program)
-            .arg(&url)
+            .arg(url)
             .spawn()
             .map(|_| ())
             .map_err(|error| error.to_string()),
         None => app
             .opener()
-            .open_url(&url, None::<&str>)
+            .open_url(url, None::<&str>)
             .map_err(|error| error.to_string()),
     };
     if let Err(error) = opened {
         // The waiting screen still offers the link to copy.
         tracing::warn!(%error, "cannot open the browser");
     }
+}
+
+/// Opens the system browser at the portal for this provider.
+#[tauri::command]
+pub async fn start_sign_in(
+    app: tauri::AppHandle,
+    state: State<'_, AppState>,
+    provider: String,
+) -> Result<AppView, CommandError> {
+    let (loopback, redirect_uri) = match redirect_for(&app, &state).await {
+        Ok(redirect) => redirect,
+        Err(view) => return Ok(view),
+    };
+    let (start, provider_name) = match state
+        .client
+        .begin_sign_in(&provider, None, &redirect_uri)
+        .await
+    {
+        Ok(started) => started,
+        Err(error) => return Ok(state.client.sign_in_view(Some(error.notice()))),
+    };
+    let url = start.authorize_url.to_string();
+    open_browser(&app, &state, loopback, &url);
     Ok(AppView::WaitingForBrowser {
         provider_name,
         authorize_url: url,
@@ -172,4 +191,195 @@ pub async fn sign_out(state: State<'_, AppState>) -> Result<AppView, CommandErro
 #[tauri::command]
 pub async fn sign_out_all(state: State<'_, AppState>) -> Result<AppView, CommandError> {
     Ok(state.client.sign_out_all_view().await)
+}
+
+/// The sign-in screen's username + password.
+#[tauri::command]
+pub async fn sign_in_with_password(
+    state: State<'_, AppState>,
+    username: String,
+    password: String,
+) -> Result<AppView, CommandError> {
+    Ok(state
+        .client
+        .password_sign_in_view(&username, &password)
+        .await)
+}
+
+/// The authenticator code (or a recovery code) of an `MfaRequired` step.
+#[tauri::command]
+pub async fn submit_mfa_code(
+    state: State<'_, AppState>,
+    code: String,
+) -> Result<AppView, CommandError> {
+    Ok(state.client.submit_mfa_code_view(&code).await)
+}
+
+#[tauri::command]
+pub async fn open_security(state: State<'_, AppState>) -> Result<AppView, CommandError> {
+    Ok(state.client.security_view(None).await)
+}
+
+#[tauri::command]
+pub fn close_security(state: State<'_, AppState>) -> AppView {
+    state.client.close_security_view()
+}
+
+#[tauri::command]
+pub async fn start_authenticator_setup(
+    state: State<'_, AppState>,
+) -> Result<AppView, CommandError> {
+    Ok(state.client.start_authenticator_setup_view().await)
+}
+
+#[tauri::command]
+pub async fn confirm_authenticator(
+    state: State<'_, AppState>,
+    password: String,
+    code: String,
+) -> Result<AppView, CommandError> {
+    Ok(state
+        .client
+        .confirm_authenticator_view(&password, &code)
+        .await)
+}
+
+#[tauri::command]
+pub async fn disable_authenticator(
+    state: State<'_, AppState>,
+    password: String,
+    code: String,
+) -> Result<AppView, CommandError> {
+    Ok(state
+        .client
+        .disable_authenticator_view(&password, &code)
+        .await)
+}
+
+#[tauri::command]
+pub async fn regenerate_recovery_codes(
+    state: State<'_, AppState>,
+    password: String,
+    code: String,
+) -> Result<AppView, CommandError> {
+    Ok(state
+        .client
+        .regenerate_recovery_codes_view(&password, &code)
+        .await)
+}
+
+/// Writes the recovery codes just shown to a text file the user keeps (their Documents
+/// folder, readable by them only); answers its path.
+#[tauri::command]
+pub fn save_recovery_codes(
+    app: tauri::AppHandle,
+    username: String,
+    codes: Vec<String>,
+) -> Result<String, CommandError> {
+    use tauri::Manager;
+    let folder = app
+        .path()
+        .document_dir()
+        .or_else(|_| app.path().home_dir())
+        .map_err(|error| {
+            CommandError::new(
+                "no_folder",
+                format!("Cannot find your Documents folder: {error}"),
+            )
+        })?;
+    let safe: String = username
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        .collect();
+    let path = folder.join(format!("Switchboard recovery codes ({safe}).txt"));
+    let text = format!(
+        "Switchboard recovery codes for {username}\nEach code signs you in once when you don't have your authenticator app.\n\n{}\n",
+        codes.join("\n")
+    );
+    switchboard_client::store::write_private_file(&path, text.as_bytes()).map_err(|error| {
+        CommandError::new(
+            "save_failed",
+            format!("Cannot save the recovery codes: {error}"),
+        )
+    })?;
+    Ok(path.display().to_string())
+}
+
+/// Links another provider through the browser: the waiting screen, then the settings.
+#[tauri::command]
+pub async fn add_linked_provider(
+    app: tauri::AppHandle,
+    state: State<'_, AppState>,
+    provider: String,
+) -> Result<AppView, CommandError> {
+    let (loopback, redirect_uri) = match redirect_for(&app, &state).await {
+        Ok(redirect) => redirect,
+        Err(view) => return Ok(view),
+    };
+    let (start, provider_name) = match state
+        .client
+        .begin_link_provider(&provider, &redirect_uri)
+        .await
+    {
+        Ok(started) => started,
+        Err(error) => return Ok(state.client.security_view(Some(error.notice())).await),
+    };
+    let url = start.authorize_url.to_string();
+    open_browser(&app, &state, loopback, &url);
+    Ok(AppView::WaitingForBrowser {
+        provider_name,
+        authorize_url: url,
+    })
+}
+
+#[tauri::command]
+pub async fn remove_linked_provider(
+    state: State<'_, AppState>,
+    link_id: String,
+    provider_name: String,
+) -> Result<AppView, CommandError> {
+    Ok(state
+        .client
+        .remove_linked_provider_view(&link_id, &provider_name)
+        .await)
+}
+
+#[tauri::command]
+pub async fn add_notification_email(
+    state: State<'_, AppState>,
+    email: String,
+) -> Result<AppView, CommandError> {
+    Ok(state.client.add_notification_email_view(&email).await)
+}
+
+#[tauri::command]
+pub async fn remove_notification_email(
+    state: State<'_, AppState>,
+    email: String,
+) -> Result<AppView, CommandError> {
+    Ok(state.client.remove_notification_email_view(&email).await)
+}
+
+#[tauri::command]
+pub async fn sign_out_session(
+    state: State<'_, AppState>,
+    session_id: String,
+    device_name: String,
+) -> Result<AppView, CommandError> {
+    Ok(state
+        .client
+        .sign_out_session_view(&session_id, &device_name)
+        .await)
+}
+
+#[tauri::command]
+pub async fn change_password(
+    state: State<'_, AppState>,
+    current_password: String,
+    new_password: String,
+) -> Result<AppView, CommandError> {
+    Ok(state
+        .client
+        .change_password_view(&current_password, &new_password)
+        .await)
 }

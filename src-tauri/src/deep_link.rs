@@ -68,7 +68,7 @@ pub async fn finish_sign_in(app: &AppHandle, url: Url) {
     };
     let client = state.client.clone();
     let view = match client.complete_sign_in(&url).await {
-        Ok(outcome) => client.view(outcome),
+        Ok(outcome) => client.outcome_view(outcome).await,
         // Not ours (forged, replayed, cancelled): already logged without its query, and
         // the screen stays as it is.
         Err(switchboard_client::ClientError::SignIn(

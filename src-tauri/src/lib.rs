@@ -68,6 +68,21 @@ pub fn run() {
             commands::use_different_account,
             commands::switch_account,
             commands::add_account,
+            commands::sign_in_with_password,
+            commands::submit_mfa_code,
+            commands::open_security,
+            commands::close_security,
+            commands::start_authenticator_setup,
+            commands::confirm_authenticator,
+            commands::disable_authenticator,
+            commands::regenerate_recovery_codes,
+            commands::save_recovery_codes,
+            commands::add_linked_provider,
+            commands::remove_linked_provider,
+            commands::add_notification_email,
+            commands::remove_notification_email,
+            commands::sign_out_session,
+            commands::change_password,
         ])
         .run(tauri::generate_context!());
     if let Err(error) = result {

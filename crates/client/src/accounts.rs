@@ -42,6 +42,9 @@ fn with_notice(view: AppView, notice: Option<Notice>) -> AppView {
             shared_email,
             notice: Some(extra),
         },
+        AppView::MfaRequired { notice: None } => AppView::MfaRequired {
+            notice: Some(extra),
+        },
         AppView::LinkAccount {
             provider_name,
             email,
@@ -109,8 +112,25 @@ impl Switchboard {
                 reason,
                 notice: None,
             },
+            SignInOutcome::MfaRequired => AppView::MfaRequired { notice: None },
+            SignInOutcome::ProviderLinked { provider_name } => self.home_view(Some(Notice::info(
+                format!("{provider_name} is linked: it signs you in to this account from now on."),
+            ))),
             SignInOutcome::NotSupported { message } => AppView::StepNotSupported { message },
         }
+    }
+
+    /// Username + password sign-in from the sign-in screen.
+    pub async fn password_sign_in_view(&self, username: &str, password: &str) -> AppView {
+        match self.sign_in_with_password(username, password).await {
+            Ok(outcome) => self.view(outcome),
+            Err(error) => self.sign_in_view(Some(error.notice())),
+        }
+    }
+
+    pub async fn submit_mfa_code_view(&self, code: &str) -> AppView {
+        let result = self.submit_mfa_code(code).await;
+        self.step_view(result)
     }
 
     /// Where Cancel and Back lead: the current account as saved here (no network), or the

@@ -2,7 +2,10 @@
 //! TypeScript cannot drift from the Rust.
 
 use serde::Serialize;
-use switchboard_api::{AccountChoice, AccountSummary, LinkReason, SignInOptions, SipTransport};
+use switchboard_api::{
+    AccountChoice, AccountSummary, LinkReason, ProviderOption, SecurityOverview, SignInOptions,
+    SipTransport,
+};
 use ts_rs::TS;
 
 /// What the app knows about itself and where it signs in.
@@ -83,6 +86,9 @@ pub enum AppView {
         reason: LinkReason,
         notice: Option<Notice>,
     },
+    /// The password was right (or the organization asks after a provider): the
+    /// authenticator code, or a recovery code.
+    MfaRequired { notice: Option<Notice> },
     /// Signed in and the softphone provisioned.
     Ready {
         account: AccountSummary,
@@ -93,6 +99,35 @@ pub enum AppView {
     },
     /// The portal asked for a step this version cannot take yet.
     StepNotSupported { message: String },
+    /// The current account's security settings.
+    Security {
+        account: AccountSummary,
+        overview: SecurityOverview,
+        /// Every provider the portal offers (for "add").
+        providers: Vec<ProviderOption>,
+        /// An authenticator app being set up: its QR code and secret.
+        setup: Option<AuthenticatorSetupView>,
+        /// Just made: shown this once.
+        recovery_codes: Option<Vec<String>>,
+        notice: Option<Notice>,
+    },
+}
+
+/// A QR code for the window to draw: `size` × `size` modules, row by row, `1` dark.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct QrCode {
+    pub size: u32,
+    pub rows: Vec<String>,
+}
+
+/// An authenticator app being set up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct AuthenticatorSetupView {
+    /// Base32, for typing in by hand.
+    pub secret: String,
+    pub otpauth_uri: String,
+    /// The otpauth URI as a QR code.
+    pub qr: QrCode,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
@@ -160,6 +195,15 @@ pub fn typescript_declarations() -> Vec<(String, String)> {
         entry::<AccountSummary>(),
         entry::<AccountChoice>(),
         entry::<LinkReason>(),
+        entry::<QrCode>(),
+        entry::<AuthenticatorSetupView>(),
+        entry::<SecurityOverview>(),
+        entry::<switchboard_api::AuthenticatorStatus>(),
+        entry::<switchboard_api::LinkedProvider>(),
+        entry::<switchboard_api::AccountEmail>(),
+        entry::<switchboard_api::EmailPurpose>(),
+        entry::<switchboard_api::SecurityWarning>(),
+        entry::<switchboard_api::SessionInfo>(),
         entry::<SipTransport>(),
     ]
 }

@@ -7,12 +7,17 @@ pub mod config;
 pub mod keychain;
 pub mod loopback;
 pub mod portal;
+mod qr;
+mod security;
 pub mod signin;
 mod steps;
 pub mod store;
 pub mod switchboard;
 
-pub use bridge::{AppInfo, AppView, CommandError, Notice, PhoneSummary, PortalStatus};
+pub use bridge::{
+    AppInfo, AppView, AuthenticatorSetupView, CommandError, Notice, PhoneSummary, PortalStatus,
+    QrCode,
+};
 pub use config::{ClientConfig, ConfigError, RedirectMode};
 pub use keychain::{Keychain, KeychainError};
 pub use portal::{PortalClient, PortalClientError};

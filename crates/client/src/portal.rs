@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use switchboard_api::{
     paths, ApiError, ChooseAccountRequest, ChooseAgainRequest, ErrorCode, LinkAccountRequest,
-    LoginStep, SessionTokens, SignInOptions, SipProfile,
+    LoginStep, MfaRequest, PasswordSignInRequest, SessionTokens, SignInOptions, SipProfile,
 };
 use url::Url;
 
@@ -198,6 +198,51 @@ impl PortalClient {
         .await
     }
 
+    /// Username + password sign-in.
+    pub async fn password_sign_in(
+        &self,
+        request: &PasswordSignInRequest,
+    ) -> Result<LoginStep, PortalClientError> {
+        self.send(
+            self.http
+                .post(self.endpoint(paths::PASSWORD_SIGN_IN))
+                .json(request),
+        )
+        .await
+    }
+
+    /// The authenticator or recovery code of an `MfaRequired` step.
+    pub async fn submit_mfa(&self, request: &MfaRequest) -> Result<LoginStep, PortalClientError> {
+        self.send(self.http.post(self.endpoint(paths::MFA)).json(request))
+            .await
+    }
+
+    /// `GET` with the access token.
+    pub async fn get_authorized<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        access_token: &str,
+    ) -> Result<T, PortalClientError> {
+        self.send(self.http.get(self.endpoint(path)).bearer_auth(access_token))
+            .await
+    }
+
+    /// `POST` a JSON body with the access token.
+    pub async fn post_authorized<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        access_token: &str,
+        body: &impl serde::Serialize,
+    ) -> Result<T, PortalClientError> {
+        self.send(
+            self.http
+                .post(self.endpoint(path))
+                .bearer_auth(access_token)
+                .json(body),
+        )
+        .await
+    }
+
     /// Rotates a refresh token: the answer holds the next one.
     pub async fn refresh(&self, refresh_token: &str) -> Result<SessionTokens, PortalClientError> {
         self.post_form(
@@ -251,6 +296,14 @@ impl PortalClient {
                 status,
             })?;
         Ok(Some((profile, etag)))
+    }
+
+    /// Whether the portal refused the access token (refresh it and try again).
+    pub fn is_token_rejection(error: &PortalClientError) -> bool {
+        matches!(
+            error,
+            PortalClientError::Api { error, .. } if error.code == ErrorCode::InvalidToken
+        )
     }
 
     /// Whether the portal refused a grant (the sign-in is over), as opposed to not answering.

@@ -62,6 +62,8 @@ pub struct PendingSignIn {
     pub verifier: Secret,
     pub redirect_uri: String,
     pub expires_at: i64,
+    /// Started from the security settings to link this provider to the signed-in account.
+    pub links_provider: bool,
 }
 
 /// A started sign-in: where to open the browser.
@@ -91,6 +93,30 @@ impl PendingSignIns {
         redirect_uri: &str,
         now: i64,
     ) -> Result<SignInStart, SignInError> {
+        self.begin_with(
+            portal,
+            provider_id,
+            provider_name,
+            login_hint,
+            redirect_uri,
+            None,
+            now,
+        )
+    }
+
+    /// As `begin`; with `link_intent` the sign-in links the provider to the signed-in
+    /// account (security settings) instead of signing in by the matching rules.
+    #[allow(clippy::too_many_arguments)]
+    pub fn begin_with(
+        &self,
+        portal: &Url,
+        provider_id: &str,
+        provider_name: &str,
+        login_hint: Option<&str>,
+        redirect_uri: &str,
+        link_intent: Option<&str>,
+        now: i64,
+    ) -> Result<SignInStart, SignInError> {
         let authorize = portal
             .join(switchboard_api::paths::AUTHORIZE.trim_start_matches('/'))
             .map_err(|_| SignInError::NotACallback)?;
@@ -110,6 +136,9 @@ impl PendingSignIns {
         if let Some(hint) = login_hint {
             request = request.add_extra_param("login_hint", hint);
         }
+        if let Some(intent) = link_intent {
+            request = request.add_extra_param("link_intent", intent);
+        }
         let (authorize_url, _) = request.url();
         let pending = PendingSignIn {
             provider_id: provider_id.to_owned(),
@@ -117,6 +146,7 @@ impl PendingSignIns {
             verifier: Secret::new(verifier.secret().clone()),
             redirect_uri: redirect_uri.to_owned(),
             expires_at: now + PENDING_LIFETIME,
+            links_provider: link_intent.is_some(),
         };
         if let Ok(mut map) = self.by_state.lock() {
             map.retain(|_, p| p.expires_at >= now);

@@ -4,7 +4,8 @@
 //! portal's ticket stays here; the window only sees the step's content.
 
 use switchboard_api::{
-    ChooseAccountRequest, ChooseAgainRequest, ErrorCode, LinkAccountRequest, LoginStep,
+    ChooseAccountRequest, ChooseAgainRequest, ErrorCode, LinkAccountRequest, LoginStep, MfaRequest,
+    PasswordSignInRequest,
 };
 
 use crate::keychain::Secret;
@@ -22,10 +23,6 @@ pub(crate) struct PendingStep {
 }
 
 impl PendingStep {
-    fn is_choose(&self) -> bool {
-        matches!(self.outcome, SignInOutcome::ChooseAccount { .. })
-    }
-
     fn offers(&self, account_id: &str) -> bool {
         match &self.outcome {
             SignInOutcome::ChooseAccount { accounts, .. } => {
@@ -82,7 +79,10 @@ impl Switchboard {
                 };
                 (ticket, expires_in, outcome)
             }
-            LoginStep::SignedIn { .. } | LoginStep::MfaRequired { .. } => {
+            LoginStep::MfaRequired { ticket, expires_in } => {
+                (ticket, expires_in, SignInOutcome::MfaRequired)
+            }
+            LoginStep::SignedIn { .. } => {
                 return SignInOutcome::NotSupported {
                     message: "The portal answered a step out of order. Start signing in again."
                         .into(),
@@ -102,7 +102,7 @@ impl Switchboard {
     }
 
     /// The open step, when it is of the wanted kind and in time.
-    fn open_step(&self, want_choose: bool) -> Result<PendingStep, ClientError> {
+    fn open_step(&self, kind: fn(&SignInOutcome) -> bool) -> Result<PendingStep, ClientError> {
         let now = (self.clock)();
         let step = self
             .pending_step
@@ -110,7 +110,7 @@ impl Switchboard {
             .ok()
             .and_then(|step| step.clone())
             .filter(|step| step.expires_at > now)
-            .filter(|step| step.is_choose() == want_choose);
+            .filter(|step| kind(&step.outcome));
         step.ok_or(ClientError::NoPendingStep)
     }
 
@@ -132,7 +132,7 @@ impl Switchboard {
         account_id: &str,
         remember: bool,
     ) -> Result<SignInOutcome, ClientError> {
-        let step = self.open_step(true)?;
+        let step = self.open_step(|o| matches!(o, SignInOutcome::ChooseAccount { .. }))?;
         if !step.offers(account_id) {
             return Err(ClientError::UnknownAccount);
         }
@@ -154,7 +154,7 @@ impl Switchboard {
         password: &str,
         totp_code: Option<&str>,
     ) -> Result<SignInOutcome, ClientError> {
-        let step = self.open_step(false)?;
+        let step = self.open_step(|o| matches!(o, SignInOutcome::LinkAccount { .. }))?;
         let request = LinkAccountRequest {
             ticket: step.ticket.expose().to_owned(),
             username: username.trim().to_owned(),
@@ -165,6 +165,36 @@ impl Switchboard {
             device_name: Some(self.device_name.clone()),
         };
         let answer = self.portal.link_account(&request).await;
+        self.continue_with(answer, &step.provider_name).await
+    }
+
+    /// Signs in with username and password; an account with an authenticator app answers
+    /// `MfaRequired` next.
+    pub async fn sign_in_with_password(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<SignInOutcome, ClientError> {
+        self.cancel_sign_in();
+        let request = PasswordSignInRequest {
+            username: username.trim().to_owned(),
+            password: password.to_owned(),
+            device_name: Some(self.device_name.clone()),
+        };
+        let step = self.portal.password_sign_in(&request).await?;
+        self.after_login_step(step, "password").await
+    }
+
+    /// The authenticator code (or a recovery code) for the open `MfaRequired` step. A wrong
+    /// code keeps the step open.
+    pub async fn submit_mfa_code(&self, code: &str) -> Result<SignInOutcome, ClientError> {
+        let step = self.open_step(|o| matches!(o, SignInOutcome::MfaRequired))?;
+        let request = MfaRequest {
+            ticket: step.ticket.expose().to_owned(),
+            code: code.trim().to_owned(),
+            device_name: Some(self.device_name.clone()),
+        };
+        let answer = self.portal.submit_mfa(&request).await;
         self.continue_with(answer, &step.provider_name).await
     }
 

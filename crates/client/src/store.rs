@@ -85,6 +85,29 @@ fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), StoreError> {
     std::fs::rename(&temporary, path).map_err(error)
 }
 
+/// Writes a file only its owner can read (on Unix), replacing it atomically.
+pub fn write_private_file(path: &Path, contents: &[u8]) -> Result<(), StoreError> {
+    let error = |source| StoreError::Write {
+        path: path.to_owned(),
+        source,
+    };
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(error)?;
+    }
+    let temporary = path.with_extension("tmp");
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(&temporary).map_err(error)?;
+    std::io::Write::write_all(&mut file, contents).map_err(error)?;
+    file.sync_all().map_err(error)?;
+    std::fs::rename(&temporary, path).map_err(error)
+}
+
 fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Option<T>, StoreError> {
     match std::fs::read(path) {
         // A damaged file is treated as absent: the user signs in again, nothing crashes.

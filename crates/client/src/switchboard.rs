@@ -128,7 +128,11 @@ pub enum SignInOutcome {
         email: Option<String>,
         reason: LinkReason,
     },
-    /// A step this version cannot take yet (the authenticator code).
+    /// The authenticator code or a recovery code (`submit_mfa_code`).
+    MfaRequired,
+    /// A provider was linked to the signed-in account from its security settings.
+    ProviderLinked { provider_name: String },
+    /// A step this version cannot take.
     NotSupported { message: String },
 }
 
@@ -147,6 +151,8 @@ pub struct Switchboard {
     pub(crate) pending_step: std::sync::Mutex<Option<PendingStep>>,
     pub(crate) clock: Clock,
     pub(crate) device_name: String,
+    /// An authenticator app being set up in the security settings.
+    pub(crate) authenticator_setup: std::sync::Mutex<Option<crate::bridge::AuthenticatorSetupView>>,
     /// Held for the whole of a refresh: refreshes are single-flight.
     access_tokens: Mutex<HashMap<String, AccessToken>>,
 }
@@ -185,6 +191,7 @@ impl Switchboard {
             pending_step: std::sync::Mutex::new(None),
             clock,
             device_name: device_name(),
+            authenticator_setup: std::sync::Mutex::new(None),
             access_tokens: Mutex::new(HashMap::new()),
         })
     }
@@ -221,6 +228,30 @@ impl Switchboard {
         Ok((start, provider.display_name.clone()))
     }
 
+    /// A pending browser sign-in that links the provider to the current account.
+    pub(crate) fn begin_pending(
+        &self,
+        provider_id: &str,
+        provider_name: &str,
+        redirect_uri: &str,
+        link_intent: Option<&str>,
+    ) -> Result<SignInStart, ClientError> {
+        Ok(self.pending.begin_with(
+            &self.portal_url,
+            provider_id,
+            provider_name,
+            None,
+            redirect_uri,
+            link_intent,
+            (self.clock)(),
+        )?)
+    }
+
+    /// Forgets the account's access token (the portal refused it early).
+    pub(crate) async fn drop_access_token(&self, account_id: &str) {
+        self.access_tokens.lock().await.remove(account_id);
+    }
+
     /// Gives up every sign-in in progress: the browser's and any choose or link step.
     pub fn cancel_sign_in(&self) {
         self.pending.cancel_all();
@@ -249,7 +280,15 @@ impl Switchboard {
                 &self.device_name,
             )
             .await?;
-        self.after_login_step(step, &pending.provider_name).await
+        let outcome = self.after_login_step(step, &pending.provider_name).await?;
+        match outcome {
+            SignInOutcome::Ready { .. } if pending.links_provider => {
+                Ok(SignInOutcome::ProviderLinked {
+                    provider_name: pending.provider_name,
+                })
+            }
+            other => Ok(other),
+        }
     }
 
     /// Where a login step leads: signed in and provisioned, or the next step to take
@@ -267,15 +306,9 @@ impl Switchboard {
                 let phone = self.provision(&account.account_id).await?;
                 Ok(SignInOutcome::Ready { account, phone })
             }
-            step @ (LoginStep::ChooseAccount { .. } | LoginStep::LinkAccount { .. }) => {
-                Ok(self.hold_step(step, provider_name))
-            }
-            LoginStep::MfaRequired { .. } => {
-                self.clear_pending_step();
-                Ok(SignInOutcome::NotSupported {
-                    message: "Your organization asks for your authenticator code, which this version cannot ask for yet.".into(),
-                })
-            }
+            step @ (LoginStep::ChooseAccount { .. }
+            | LoginStep::LinkAccount { .. }
+            | LoginStep::MfaRequired { .. }) => Ok(self.hold_step(step, provider_name)),
         }
     }
 

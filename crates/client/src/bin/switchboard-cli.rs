@@ -30,11 +30,12 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Sign in with a provider through the browser.
+    /// Sign in with a provider through the browser, or with `--username` and a password.
     Login {
-        /// The provider's id (google, microsoft, apple, or your organization's).
-        #[arg(long)]
-        provider: String,
+        /// The provider's id (google, microsoft, apple, or your organization's). Without
+        /// it, `--username` signs in with that account's password.
+        #[arg(long, required_unless_present = "username")]
+        provider: Option<String>,
         /// Your email at the provider, so it can skip asking.
         #[arg(long)]
         login_hint: Option<String>,
@@ -49,11 +50,12 @@ enum Command {
         /// Remember the chosen account for this sign-in (on every computer).
         #[arg(long)]
         remember: bool,
-        /// When your sign-in is not linked yet: the account's username. The password is
-        /// asked for (or read from SWITCHBOARD_PASSWORD).
+        /// The account's username: to sign in with its password (without `--provider`),
+        /// or to link a provider sign-in that is not linked yet. The password is asked for
+        /// (or read from SWITCHBOARD_PASSWORD).
         #[arg(long)]
         username: Option<String>,
-        /// The account's authenticator code, when linking an account that has one.
+        /// The account's authenticator code (or a recovery code), when it has one.
         #[arg(long)]
         code: Option<String>,
     },
@@ -138,6 +140,11 @@ fn print_outcome(outcome: &SignInOutcome) {
             );
         }
         SignInOutcome::ChooseAccount { .. } => println!("step: choose_account"),
+        SignInOutcome::MfaRequired => println!("step: mfa_required"),
+        SignInOutcome::ProviderLinked { provider_name } => {
+            println!("step: provider_linked");
+            println!("{provider_name} is linked to your account.");
+        }
         SignInOutcome::LinkAccount { .. } => println!("step: link_account"),
         SignInOutcome::NotSupported { message } => {
             println!("step: needs_another_step");
@@ -244,18 +251,30 @@ async fn finish_steps(
                     Some(username) => username.clone(),
                     None => read_line("Username: ").await?,
                 };
-                let password = match std::env::var("SWITCHBOARD_PASSWORD") {
-                    Ok(password) => password,
-                    Err(_) => rpassword::prompt_password("Password: ")
-                        .map_err(|error| format!("cannot read the password: {error}"))?,
-                };
+                let password = password_from_env_or_prompt()?;
                 client
                     .link_account(&username, &password, answers.code.as_deref())
                     .await
                     .map_err(failure)?
             }
+            SignInOutcome::MfaRequired => {
+                println!("step: mfa_required");
+                let code = match &answers.code {
+                    Some(code) => code.clone(),
+                    None => read_line("Authenticator code (or a recovery code): ").await?,
+                };
+                client.submit_mfa_code(&code).await.map_err(failure)?
+            }
             done => return Ok(done),
         };
+    }
+}
+
+fn password_from_env_or_prompt() -> Result<String, String> {
+    match std::env::var("SWITCHBOARD_PASSWORD") {
+        Ok(password) => Ok(password),
+        Err(_) => rpassword::prompt_password("Password: ")
+            .map_err(|error| format!("cannot read the password: {error}")),
     }
 }
 
@@ -276,7 +295,19 @@ async fn run(cli: Cli) -> Result<(), String> {
             username,
             code,
         } => {
-            let outcome = login(&client, &provider, login_hint.as_deref(), no_browser).await?;
+            let outcome = match (&provider, &username) {
+                (Some(provider), _) => {
+                    login(&client, provider, login_hint.as_deref(), no_browser).await?
+                }
+                (None, Some(username)) => {
+                    let password = password_from_env_or_prompt()?;
+                    client
+                        .sign_in_with_password(username, &password)
+                        .await
+                        .map_err(failure)?
+                }
+                (None, None) => return Err("give --provider or --username".into()),
+            };
             let answers = StepAnswers {
                 account,
                 remember,
