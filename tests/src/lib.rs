@@ -3,6 +3,7 @@
 //! `cargo xtask test` provides.
 
 pub mod app;
+pub mod authenticator;
 pub mod browser;
 pub mod webdriver;
 pub mod world;

@@ -3,6 +3,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 #![allow(dead_code)]
 
+/// The test authenticator app, shared with the end-to-end tests (included, not a
+/// dependency: the end-to-end crate depends on the portal).
+#[path = "../../../../tests/src/authenticator.rs"]
 pub mod authenticator;
 pub mod world;
 

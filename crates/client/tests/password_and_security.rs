@@ -1,0 +1,247 @@
+//! The client core's password sign-in, authenticator step and security settings against
+//! the real portal and dev-idp over HTTP and the real Secret Service.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::*;
+
+use std::sync::atomic::Ordering;
+
+use switchboard_client::signin::app_redirect_uri;
+use switchboard_client::{AppView, SignInOutcome};
+use switchboard_e2e::authenticator;
+use switchboard_e2e::browser::Browser;
+
+fn notice_code(view: &AppView) -> Option<String> {
+    let notice = match view {
+        AppView::SignIn { notice, .. }
+        | AppView::MfaRequired { notice }
+        | AppView::Ready { notice, .. }
+        | AppView::Security { notice, .. } => notice.clone(),
+        _ => None,
+    };
+    notice.and_then(|n| n.code)
+}
+
+fn security(
+    view: AppView,
+) -> (
+    switchboard_api::SecurityOverview,
+    Option<switchboard_client::AuthenticatorSetupView>,
+    Option<Vec<String>>,
+) {
+    match view {
+        AppView::Security {
+            overview,
+            setup,
+            recovery_codes,
+            ..
+        } => (overview, setup, recovery_codes),
+        other => panic!("expected Security, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn password_sign_in_then_the_authenticator_code() {
+    let (_world, app) = world_and_app().await;
+    let wrong = app.client.password_sign_in_view("alice", "wrong").await;
+    assert!(matches!(wrong, AppView::SignIn { .. }), "{wrong:?}");
+    assert_eq!(notice_code(&wrong).as_deref(), Some("invalid_credentials"));
+
+    let (alice, phone) = ready(
+        app.client
+            .sign_in_with_password("alice", "alice-demo-pass")
+            .await
+            .unwrap(),
+    );
+    assert_eq!(alice.username, "alice");
+    assert_eq!(phone.extension, "201");
+
+    // Tom has an authenticator app: the code is asked next.
+    assert_eq!(
+        app.client
+            .sign_in_with_password("tom", "tom-demo-pass")
+            .await
+            .unwrap(),
+        SignInOutcome::MfaRequired
+    );
+    let wrong = app.client.submit_mfa_code_view("000000").await;
+    assert!(matches!(wrong, AppView::MfaRequired { .. }), "{wrong:?}");
+    assert_eq!(notice_code(&wrong).as_deref(), Some("invalid_code"));
+    let secret = authenticator::base32_decode(switchboard_portal::seed::DEMO_TOTP_SECRET).unwrap();
+    let now = app.now.load(Ordering::SeqCst);
+    match app
+        .client
+        .submit_mfa_code_view(&authenticator::code(&secret, now))
+        .await
+    {
+        AppView::Ready {
+            account, signed_in, ..
+        } => {
+            assert_eq!(account.username, "tom");
+            assert_eq!(signed_in.len(), 2, "alice stays signed in too");
+        }
+        other => panic!("expected Ready, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn set_up_the_authenticator_in_the_settings_and_use_a_recovery_code() {
+    let (_world, app) = world_and_app().await;
+    ready(
+        app.client
+            .sign_in_with_password("maria", "maria-demo-pass")
+            .await
+            .unwrap(),
+    );
+    let (overview, setup, _) = security(app.client.security_view(None).await);
+    assert!(!overview.authenticator.enabled);
+    assert!(setup.is_none());
+    assert!(overview.warnings.len() >= 2, "{:?}", overview.warnings);
+
+    let (_, setup, _) = security(app.client.start_authenticator_setup_view().await);
+    let setup = setup.expect("the set-up is shown");
+    assert!(setup.qr.size >= 21);
+    let secret = authenticator::secret_of(&setup.otpauth_uri).unwrap();
+    assert_eq!(authenticator::base32_decode(&setup.secret).unwrap(), secret);
+    // The set-up stays on screen while the settings are refreshed.
+    let (_, again, _) = security(app.client.security_view(None).await);
+    assert_eq!(again.as_ref(), Some(&setup));
+
+    let now = app.now.load(Ordering::SeqCst);
+    let wrong = app
+        .client
+        .confirm_authenticator_view("not my password", &authenticator::code(&secret, now))
+        .await;
+    assert_eq!(notice_code(&wrong).as_deref(), Some("invalid_credentials"));
+    let (overview, setup, codes) = security(
+        app.client
+            .confirm_authenticator_view("maria-demo-pass", &authenticator::code(&secret, now))
+            .await,
+    );
+    assert!(overview.authenticator.enabled);
+    assert!(setup.is_none());
+    let codes = codes.expect("recovery codes shown once");
+    assert_eq!(codes.len(), 10);
+    let (_, _, shown_again) = security(app.client.security_view(None).await);
+    assert_eq!(shown_again, None, "never shown twice");
+
+    // Sign out and back in: password, then a recovery code.
+    app.client.sign_out_view().await;
+    assert_eq!(
+        app.client
+            .sign_in_with_password("maria", "maria-demo-pass")
+            .await
+            .unwrap(),
+        SignInOutcome::MfaRequired
+    );
+    ready(app.client.submit_mfa_code(&codes[0]).await.unwrap());
+    let (overview, _, _) = security(app.client.security_view(None).await);
+    assert_eq!(overview.authenticator.recovery_codes_left, 9);
+}
+
+#[tokio::test]
+async fn a_provider_linked_from_the_settings_then_removed() {
+    let (_world, app) = world_and_app().await;
+    ready(
+        app.client
+            .sign_in_with_password("adam", "adam-demo-pass")
+            .await
+            .unwrap(),
+    );
+    let (start, name) = app
+        .client
+        .begin_link_provider("google", &app_redirect_uri())
+        .await
+        .unwrap();
+    assert_eq!(name, "Google");
+    let link = Browser::new()
+        .sign_in(&start.authorize_url, "newbie@gmail.com", &[])
+        .await
+        .unwrap();
+    let outcome = app.client.complete_sign_in(&link).await.unwrap();
+    assert_eq!(
+        outcome,
+        SignInOutcome::ProviderLinked {
+            provider_name: "Google".into()
+        }
+    );
+    let view = app.client.outcome_view(outcome).await;
+    let (overview, _, _) = security(view.clone());
+    let linked = overview
+        .linked_providers
+        .iter()
+        .find(|l| l.email.as_deref() == Some("newbie@gmail.com"))
+        .expect("listed");
+    assert_eq!(linked.provider_name, "Google");
+    assert!(
+        matches!(&view, AppView::Security { notice: Some(n), .. } if n.message.contains("Google is linked"))
+    );
+
+    let (overview, _, _) = security(
+        app.client
+            .remove_linked_provider_view(&linked.link_id, "Google")
+            .await,
+    );
+    assert!(overview.linked_providers.is_empty());
+}
+
+#[tokio::test]
+async fn another_session_signed_out_and_the_password_changed() {
+    let (world, app) = world_and_app().await;
+    ready(
+        app.client
+            .sign_in_with_password("alice", "alice-demo-pass")
+            .await
+            .unwrap(),
+    );
+    // Alice on another computer (its own keychain: talk to the portal directly).
+    let portal = switchboard_client::PortalClient::new(world.portal.clone()).unwrap();
+    let elsewhere = match portal
+        .password_sign_in(&switchboard_api::PasswordSignInRequest {
+            username: "alice".into(),
+            password: "alice-demo-pass".into(),
+            device_name: Some("Alice's desktop".into()),
+        })
+        .await
+        .unwrap()
+    {
+        switchboard_api::LoginStep::SignedIn { session } => session,
+        other => panic!("expected SignedIn, got {other:?}"),
+    };
+
+    let (overview, _, _) = security(app.client.security_view(None).await);
+    assert_eq!(overview.sessions.len(), 2);
+    let other = overview
+        .sessions
+        .iter()
+        .find(|s| !s.current)
+        .unwrap()
+        .clone();
+    let (overview, _, _) = security(
+        app.client
+            .sign_out_session_view(&other.session_id, &other.device_name)
+            .await,
+    );
+    assert_eq!(overview.sessions.len(), 1);
+    // The other computer finds itself signed out at its next refresh.
+    assert!(portal.refresh(&elsewhere.refresh_token).await.is_err());
+
+    let short = app
+        .client
+        .change_password_view("alice-demo-pass", "short")
+        .await;
+    assert_eq!(notice_code(&short).as_deref(), Some("invalid_request"));
+    let changed = app
+        .client
+        .change_password_view("alice-demo-pass", "a new long password")
+        .await;
+    assert!(
+        matches!(&changed, AppView::Security { notice: Some(n), .. } if n.kind == switchboard_client::bridge::NoticeKind::Info),
+        "{changed:?}"
+    );
+    // This session stays.
+    security(app.client.security_view(None).await);
+}
