@@ -1,0 +1,181 @@
+//! In the real window: password sign-in, the security settings with the authenticator's
+//! QR code (read back and answered by the test's own authenticator), another session
+//! signed out, a provider added through the browser, removed and added again; then the
+//! next password sign-in asks for the code.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+
+use switchboard_api::{LoginStep, PasswordSignInRequest};
+use switchboard_e2e::app::App;
+use switchboard_e2e::authenticator;
+use switchboard_e2e::browser::{Browser, RecordingBrowser};
+use switchboard_e2e::webdriver::Session;
+use switchboard_e2e::world::World;
+use switchboard_portal::clock::Clock;
+
+const WAIT: Duration = Duration::from_secs(30);
+
+async fn wait_for(session: &Session, css: &str) {
+    session
+        .wait_for(css, WAIT, |_, _| true, "id")
+        .await
+        .unwrap();
+}
+
+async fn wait_for_count(session: &Session, css: &str, count: usize) {
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let found = session.find_all(css).await.unwrap().len();
+        if found == count {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{css}: {found} found, waiting for {count}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn add_google(app: &App, recorder: &RecordingBrowser, login_hint: &str) {
+    let seen = recorder.opened().len();
+    app.session
+        .click_first("button[data-add-provider=\"google\"]")
+        .await
+        .unwrap();
+    let authorize = recorder.wait_for_new_url(seen, WAIT).await.unwrap();
+    assert!(authorize.as_str().contains("link_intent="), "{authorize}");
+    let link = Browser::new()
+        .sign_in(&authorize, login_hint, &[])
+        .await
+        .unwrap();
+    app.deliver_link(link.as_str()).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn security_settings_in_the_window() {
+    let world = World::start("127.0.0.1:0").await.unwrap();
+    let recorder = RecordingBrowser::new(&world.scratch_dir("browser").unwrap()).unwrap();
+    // Alice is also signed in on another computer.
+    let portal = switchboard_client::PortalClient::new(world.portal.clone()).unwrap();
+    let elsewhere = match portal
+        .password_sign_in(&PasswordSignInRequest {
+            username: "alice".into(),
+            password: "alice-demo-pass".into(),
+            device_name: Some("Alice's desktop".into()),
+        })
+        .await
+        .unwrap()
+    {
+        LoginStep::SignedIn { session } => session,
+        other => panic!("expected SignedIn, got {other:?}"),
+    };
+
+    let app = App::launch_for(&world, &recorder, "scheme").await.unwrap();
+    let session = &app.session;
+    session.type_into("#username", "alice").await.unwrap();
+    session
+        .type_into("#password", "alice-demo-pass")
+        .await
+        .unwrap();
+    session.click_first("#password-sign-in").await.unwrap();
+    session
+        .wait_for(
+            "#ready-extension",
+            WAIT,
+            |text, _| text.contains("201"),
+            "id",
+        )
+        .await
+        .unwrap();
+
+    session.click_first("#open-security").await.unwrap();
+    wait_for(session, "#security-screen").await;
+
+    // The authenticator app: the QR code, read back by the test's own authenticator.
+    session
+        .click_first("#start-authenticator-setup")
+        .await
+        .unwrap();
+    wait_for(session, "#authenticator-qr").await;
+    let qr = session.find_all("#authenticator-qr").await.unwrap();
+    let uri = session
+        .attribute(&qr[0], "data-otpauth-uri")
+        .await
+        .unwrap()
+        .expect("the QR code names its URI");
+    let secret = authenticator::secret_of(&uri).unwrap();
+    let dark = session.find_all("#authenticator-qr rect").await.unwrap();
+    assert!(
+        dark.len() > 100,
+        "a QR code is drawn: {} squares",
+        dark.len()
+    );
+    app.save_screenshot("security-authenticator-qr")
+        .await
+        .unwrap();
+    let code = authenticator::code(&secret, world.clock.now());
+    session.type_into("#setup-code", &code).await.unwrap();
+    session
+        .type_into("#setup-password", "alice-demo-pass")
+        .await
+        .unwrap();
+    session.click_first("#confirm-authenticator").await.unwrap();
+    wait_for_count(session, "#recovery-codes li", 10).await;
+    app.save_screenshot("security-recovery-codes")
+        .await
+        .unwrap();
+
+    // Sessions: the other computer is listed and signed out from here.
+    wait_for_count(session, "#sessions li", 2).await;
+    session
+        .click_first("button[data-sign-out-session]")
+        .await
+        .unwrap();
+    wait_for_count(session, "#sessions li", 1).await;
+    assert!(portal.refresh(&elsewhere.refresh_token).await.is_err());
+
+    // A provider added through the browser, removed, and added again.
+    wait_for_count(session, "button[data-remove-link]", 0).await;
+    add_google(&app, &recorder, "alice@acme.example").await;
+    wait_for(session, "#security-screen").await;
+    wait_for_count(session, "button[data-remove-link]", 1).await;
+    app.save_screenshot("security-linked").await.unwrap();
+    session
+        .click_first("button[data-remove-link]")
+        .await
+        .unwrap();
+    wait_for_count(session, "button[data-remove-link]", 0).await;
+    add_google(&app, &recorder, "alice@acme.example").await;
+    wait_for(session, "#security-screen").await;
+    wait_for_count(session, "button[data-remove-link]", 1).await;
+
+    // Back, sign out; the password now asks for the authenticator code.
+    session.click_first("#close-security").await.unwrap();
+    wait_for(session, "#ready-screen").await;
+    session.click_first("#sign-out").await.unwrap();
+    session.wait_until_connected(WAIT).await.unwrap();
+    session.type_into("#username", "alice").await.unwrap();
+    session
+        .type_into("#password", "alice-demo-pass")
+        .await
+        .unwrap();
+    session.click_first("#password-sign-in").await.unwrap();
+    wait_for(session, "#mfa-screen").await;
+    world.clock.advance(30);
+    let code = authenticator::code(&secret, world.clock.now());
+    session.type_into("#mfa-code", &code).await.unwrap();
+    session.click_first("#mfa-submit").await.unwrap();
+    session
+        .wait_for(
+            "#ready-extension",
+            WAIT,
+            |text, _| text.contains("201"),
+            "id",
+        )
+        .await
+        .unwrap();
+    app.quit().await.unwrap();
+}
