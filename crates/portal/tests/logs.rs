@@ -1,7 +1,12 @@
 //! The portal binary, at the most verbose log level, through a whole sign-in: its logs
-//! never contain a code, a token, a state, or a SIP password.
+//! never contain a code, a token, a state, or a SIP password; nor, through password and
+//! authenticator sign-in and set-up, a password, a ticket, an authenticator secret or a
+//! recovery code.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "../../../tests/src/authenticator.rs"]
+mod authenticator;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -160,6 +165,75 @@ async fn trace_logs_of_a_whole_sign_in_hold_no_secrets() {
         .await
         .unwrap();
 
+    // Password and authenticator: sign in as Tom (who has one), set one up for Alice.
+    let post = |path: &str, token: Option<&str>, body: serde_json::Value| {
+        let mut request = browser.post(portal_url.join(path).unwrap()).json(&body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send()
+    };
+    let tom: LoginStep = post(
+        "v1/login/password",
+        None,
+        serde_json::json!({ "username": "tom", "password": "tom-demo-pass" }),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let LoginStep::MfaRequired { ticket, .. } = tom else {
+        panic!("expected MfaRequired, got {tom:?}");
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let tom_secret =
+        authenticator::base32_decode(switchboard_portal::seed::DEMO_TOTP_SECRET).unwrap();
+    let tom_signed_in: LoginStep = post(
+        "v1/login/mfa",
+        None,
+        serde_json::json!({ "ticket": ticket, "code": authenticator::code(&tom_secret, now) }),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert!(matches!(tom_signed_in, LoginStep::SignedIn { .. }));
+    let setup: switchboard_api::AuthenticatorSetup = post(
+        "v1/account/authenticator",
+        Some(&refreshed.access_token),
+        serde_json::json!({}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let wrong_typed = "alice-typed-this-wrong-password";
+    post(
+        "v1/account/authenticator/confirm",
+        Some(&refreshed.access_token),
+        serde_json::json!({ "password": wrong_typed, "code": "123456" }),
+    )
+    .await
+    .unwrap();
+    let alice_secret = authenticator::secret_of(&setup.otpauth_uri).unwrap();
+    let recovery: switchboard_api::RecoveryCodes = post(
+        "v1/account/authenticator/confirm",
+        Some(&refreshed.access_token),
+        serde_json::json!({ "password": "alice-demo-pass", "code": authenticator::code(&alice_secret, now) }),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(recovery.codes.len(), 10);
+
     let _ = Command::new("kill")
         .args(["-TERM", &portal.id().to_string()])
         .status();
@@ -181,6 +255,13 @@ async fn trace_logs_of_a_whole_sign_in_hold_no_secrets() {
         ("rotated refresh token", refreshed.refresh_token.as_str()),
         ("SIP password", profile.password.as_str()),
         ("client secret", switchboard_dev_idp::DEFAULT_CLIENT_SECRET),
+        ("password", "tom-demo-pass"),
+        ("password", "alice-demo-pass"),
+        ("mistyped password", wrong_typed),
+        ("authenticator step ticket", ticket.as_str()),
+        ("authenticator secret", setup.secret.as_str()),
+        ("first recovery code", recovery.codes[0].as_str()),
+        ("last recovery code", recovery.codes[9].as_str()),
     ] {
         assert!(!secret.is_empty(), "{what} was not captured");
         assert!(!log.contains(secret), "the log contains the {what}");
