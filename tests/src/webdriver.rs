@@ -202,6 +202,32 @@ impl Session {
         }
     }
 
+    /// Waits until `css` matches an element whose text contains `needle`.
+    pub async fn wait_for_text(
+        &self,
+        css: &str,
+        needle: &str,
+        timeout: Duration,
+    ) -> Result<Element> {
+        self.wait_for(css, timeout, |text, _| text.contains(needle), "id")
+            .await
+    }
+
+    /// Waits until `css` matches exactly `count` elements.
+    pub async fn wait_for_count(&self, css: &str, count: usize, timeout: Duration) -> Result<()> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let found = self.find_all(css).await?.len();
+            if found == count {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                bail!("{css}: {found} found, waited for {count}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Waits until the page has painted twice more, so a screenshot shows the current DOM.
     pub async fn wait_for_paint(&self) -> Result<()> {
         self.call(

@@ -18,25 +18,11 @@ use switchboard_portal::clock::Clock;
 const WAIT: Duration = Duration::from_secs(30);
 
 async fn wait_for(session: &Session, css: &str) {
-    session
-        .wait_for(css, WAIT, |_, _| true, "id")
-        .await
-        .unwrap();
+    session.wait_for_text(css, "", WAIT).await.unwrap();
 }
 
 async fn wait_for_count(session: &Session, css: &str, count: usize) {
-    let deadline = std::time::Instant::now() + WAIT;
-    loop {
-        let found = session.find_all(css).await.unwrap().len();
-        if found == count {
-            return;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "{css}: {found} found, waiting for {count}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    session.wait_for_count(css, count, WAIT).await.unwrap();
 }
 
 async fn add_google(app: &App, recorder: &RecordingBrowser, login_hint: &str) {
@@ -82,12 +68,7 @@ async fn security_settings_in_the_window() {
         .unwrap();
     session.click_first("#password-sign-in").await.unwrap();
     session
-        .wait_for(
-            "#ready-extension",
-            WAIT,
-            |text, _| text.contains("201"),
-            "id",
-        )
+        .wait_for_text("#ready-extension", "201", WAIT)
         .await
         .unwrap();
 
@@ -169,12 +150,7 @@ async fn security_settings_in_the_window() {
     session.type_into("#mfa-code", &code).await.unwrap();
     session.click_first("#mfa-submit").await.unwrap();
     session
-        .wait_for(
-            "#ready-extension",
-            WAIT,
-            |text, _| text.contains("201"),
-            "id",
-        )
+        .wait_for_text("#ready-extension", "201", WAIT)
         .await
         .unwrap();
     app.quit().await.unwrap();

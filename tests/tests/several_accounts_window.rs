@@ -15,19 +15,14 @@ const WAIT: Duration = Duration::from_secs(30);
 
 async fn wait_for_extension(session: &Session, extension: &str) {
     session
-        .wait_for(
-            "#ready-extension",
-            WAIT,
-            |text, _| text.contains(extension),
-            "id",
-        )
+        .wait_for_text("#ready-extension", extension, WAIT)
         .await
         .unwrap();
 }
 
 async fn wait_for_screen(session: &Session, id: &str) {
     session
-        .wait_for(&format!("#{id}"), WAIT, |_, _| true, "id")
+        .wait_for_text(&format!("#{id}"), "", WAIT)
         .await
         .unwrap();
 }

@@ -46,6 +46,18 @@ impl Switchboard {
         }
     }
 
+    /// `POST`s `body` to `path` with the current account's access token.
+    async fn post<T, B>(&self, path: &'static str, body: &B) -> Result<T, ClientError>
+    where
+        T: serde::de::DeserializeOwned,
+        B: serde::Serialize + Sync,
+    {
+        self.authorized(
+            |token| async move { self.portal.post_authorized(path, &token, body).await },
+        )
+        .await
+    }
+
     fn pending_setup(&self) -> Option<AuthenticatorSetupView> {
         self.authenticator_setup.lock().ok().and_then(|s| s.clone())
     }
@@ -120,11 +132,7 @@ impl Switchboard {
     /// A new authenticator secret: its QR code and text, waiting for a code and the password.
     pub async fn start_authenticator_setup_view(&self) -> AppView {
         let started: Result<AuthenticatorSetup, ClientError> = self
-            .authorized(|token| async move {
-                self.portal
-                    .post_authorized(paths::AUTHENTICATOR, &token, &serde_json::json!({}))
-                    .await
-            })
+            .post(paths::AUTHENTICATOR, &serde_json::json!({}))
             .await;
         match started {
             Ok(setup) => {
@@ -157,16 +165,8 @@ impl Switchboard {
             password: password.to_owned(),
             code: code.trim().to_owned(),
         };
-        let confirmed: Result<RecoveryCodes, ClientError> = self
-            .authorized(|token| {
-                let body = body.clone();
-                async move {
-                    self.portal
-                        .post_authorized(paths::AUTHENTICATOR_CONFIRM, &token, &body)
-                        .await
-                }
-            })
-            .await;
+        let confirmed: Result<RecoveryCodes, ClientError> =
+            self.post(paths::AUTHENTICATOR_CONFIRM, &body).await;
         match confirmed {
             Ok(codes) => {
                 self.set_pending_setup(None);
@@ -188,16 +188,8 @@ impl Switchboard {
             password: password.to_owned(),
             code: code.trim().to_owned(),
         };
-        let result: Result<serde_json::Value, ClientError> = self
-            .authorized(|token| {
-                let body = body.clone();
-                async move {
-                    self.portal
-                        .post_authorized(paths::AUTHENTICATOR_DISABLE, &token, &body)
-                        .await
-                }
-            })
-            .await;
+        let result: Result<serde_json::Value, ClientError> =
+            self.post(paths::AUTHENTICATOR_DISABLE, &body).await;
         self.after_action(result.map(|_| {
             Notice::info("Your authenticator app is turned off. Signing in with your password no longer asks for a code.")
         }))
@@ -209,16 +201,8 @@ impl Switchboard {
             password: password.to_owned(),
             code: code.trim().to_owned(),
         };
-        let result: Result<RecoveryCodes, ClientError> = self
-            .authorized(|token| {
-                let body = body.clone();
-                async move {
-                    self.portal
-                        .post_authorized(paths::RECOVERY_CODES, &token, &body)
-                        .await
-                }
-            })
-            .await;
+        let result: Result<RecoveryCodes, ClientError> =
+            self.post(paths::RECOVERY_CODES, &body).await;
         match result {
             Ok(codes) => {
                 self.settings_view(Extras {
@@ -249,16 +233,7 @@ impl Switchboard {
         let request = StartLinkRequest {
             provider: provider_id.to_owned(),
         };
-        let intent: LinkIntent = self
-            .authorized(|token| {
-                let request = request.clone();
-                async move {
-                    self.portal
-                        .post_authorized(paths::LINK_PROVIDER_START, &token, &request)
-                        .await
-                }
-            })
-            .await?;
+        let intent: LinkIntent = self.post(paths::LINK_PROVIDER_START, &request).await?;
         let start = self.begin_pending(
             provider_id,
             &provider.display_name,
@@ -272,16 +247,8 @@ impl Switchboard {
         let request = RemoveLinkRequest {
             link_id: link_id.to_owned(),
         };
-        let result: Result<serde_json::Value, ClientError> = self
-            .authorized(|token| {
-                let request = request.clone();
-                async move {
-                    self.portal
-                        .post_authorized(paths::LINK_PROVIDER_REMOVE, &token, &request)
-                        .await
-                }
-            })
-            .await;
+        let result: Result<serde_json::Value, ClientError> =
+            self.post(paths::LINK_PROVIDER_REMOVE, &request).await;
         let name = provider_name.trim();
         self.after_action(result.map(|_| {
             Notice::info(format!(
@@ -300,16 +267,8 @@ impl Switchboard {
         let request = EmailRequest {
             email: email.to_owned(),
         };
-        let result: Result<serde_json::Value, ClientError> = self
-            .authorized(|token| {
-                let request = request.clone();
-                async move {
-                    self.portal
-                        .post_authorized(paths::EMAILS, &token, &request)
-                        .await
-                }
-            })
-            .await;
+        let result: Result<serde_json::Value, ClientError> =
+            self.post(paths::EMAILS, &request).await;
         self.after_action(result.map(|_| {
             Notice::info(format!(
                 "{} now receives copies (for example voicemail). It cannot be used to sign in.",
@@ -323,16 +282,8 @@ impl Switchboard {
         let request = EmailRequest {
             email: email.to_owned(),
         };
-        let result: Result<serde_json::Value, ClientError> = self
-            .authorized(|token| {
-                let request = request.clone();
-                async move {
-                    self.portal
-                        .post_authorized(paths::EMAILS_REMOVE, &token, &request)
-                        .await
-                }
-            })
-            .await;
+        let result: Result<serde_json::Value, ClientError> =
+            self.post(paths::EMAILS_REMOVE, &request).await;
         self.after_action(result.map(|_| Notice::info(format!("Removed {}.", email.trim()))))
             .await
     }
@@ -341,16 +292,8 @@ impl Switchboard {
         let request = RevokeSessionRequest {
             session_id: session_id.to_owned(),
         };
-        let result: Result<serde_json::Value, ClientError> = self
-            .authorized(|token| {
-                let request = request.clone();
-                async move {
-                    self.portal
-                        .post_authorized(paths::SESSIONS_REVOKE, &token, &request)
-                        .await
-                }
-            })
-            .await;
+        let result: Result<serde_json::Value, ClientError> =
+            self.post(paths::SESSIONS_REVOKE, &request).await;
         let device = device_name.trim();
         self.after_action(result.map(|_| {
             Notice::info(format!(
@@ -370,16 +313,8 @@ impl Switchboard {
             current_password: current.to_owned(),
             new_password: new.to_owned(),
         };
-        let result: Result<serde_json::Value, ClientError> = self
-            .authorized(|token| {
-                let request = request.clone();
-                async move {
-                    self.portal
-                        .post_authorized(paths::PASSWORD, &token, &request)
-                        .await
-                }
-            })
-            .await;
+        let result: Result<serde_json::Value, ClientError> =
+            self.post(paths::PASSWORD, &request).await;
         self.after_action(result.map(|_| {
             Notice::info("Your password is changed. Your other sessions were signed out; this one stays signed in.")
         }))

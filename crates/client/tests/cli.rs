@@ -32,34 +32,7 @@ async fn login_without_a_browser_status_and_logout() {
     let world = World::start("127.0.0.1:0").await.unwrap();
     let data_dir = world.scratch_dir("cli-data").unwrap();
 
-    let mut login = cli(&world, &data_dir);
-    login
-        .args(["login", "--provider", "google", "--no-browser"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped());
-    let mut child = login.spawn().unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut link = None;
-    let mut line = String::new();
-    while stdout.read_line(&mut line).unwrap() > 0 {
-        if line.starts_with("http") {
-            link = Some(line.trim().to_owned());
-        }
-        if line.starts_with("Then paste") {
-            break;
-        }
-        line.clear();
-    }
-    let link: url::Url = link.expect("the CLI printed the link").parse().unwrap();
-    let landed = Browser::new()
-        .sign_in(&link, "alice@acme.example", &[])
-        .await
-        .unwrap();
-    assert!(landed.as_str().starts_with("http://127.0.0.1:"));
-    writeln!(child.stdin.take().unwrap(), "{landed}").unwrap();
-    let mut rest = String::new();
-    std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
-    assert!(child.wait().unwrap().success(), "{rest}");
+    let rest = login_without_browser(&world, &data_dir, "alice@acme.example", &[], &[], &[]).await;
     assert!(rest.contains("step: signed_in"), "{rest}");
     assert!(rest.contains("extension 201 on sip.acme.example"), "{rest}");
 
