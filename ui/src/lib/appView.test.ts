@@ -3,6 +3,7 @@ import type { AppView } from '../bindings/AppView';
 import {
   AppController,
   INITIAL_STATE,
+  answeredAgain,
   errorNotice,
   failureView,
   noticeModel,
@@ -11,6 +12,7 @@ import {
 } from './appView';
 import type { Backend } from './bridge';
 import { fakeBackend } from './fakeBackend';
+import { mfaView, securityView, withRecoveryCodes } from './securityFixtures';
 
 const signIn: AppView = { screen: 'sign_in', notice: null, back_to: null };
 const waiting: AppView = {
@@ -569,5 +571,265 @@ describe('AppController', () => {
     await started;
     expect(unlisten).toHaveBeenCalledTimes(1);
     expect(restoreSession).not.toHaveBeenCalled();
+  });
+});
+
+describe('failureView for password sign-in, the authenticator step and the settings', () => {
+  const securityActions = [
+    'close_security',
+    'start_authenticator_setup',
+    'confirm_authenticator',
+    'disable_authenticator',
+    'regenerate_recovery_codes',
+    'add_linked_provider',
+    'remove_linked_provider',
+    'add_notification_email',
+    'remove_notification_email',
+    'sign_out_session',
+    'change_password',
+  ] as const;
+  const signInWithError = { screen: 'sign_in', notice: errorNotice(broken), back_to: null };
+
+  it('keeps the screen that issued the command, with the error', () => {
+    for (const action of securityActions) {
+      expect(failureView(securityView, action, broken)).toEqual({ ...securityView, notice: errorNotice(broken) });
+    }
+    // The recovery codes shown once stay on screen.
+    expect(failureView(withRecoveryCodes, 'sign_out_session', broken)).toEqual({
+      ...withRecoveryCodes,
+      notice: errorNotice(broken),
+    });
+    expect(failureView(mfaView, 'submit_mfa_code', broken)).toEqual({ ...mfaView, notice: errorNotice(broken) });
+    const addingAccount: AppView = { screen: 'sign_in', notice: null, back_to: ready.account };
+    expect(failureView(addingAccount, 'sign_in_with_password', broken)).toEqual({
+      ...addingAccount,
+      notice: errorNotice(broken),
+    });
+    expect(failureView(ready, 'open_security', broken)).toEqual({ ...ready, notice: errorNotice(broken) });
+  });
+
+  it('lands on the sign-in screen when the screen does not match', () => {
+    for (const action of securityActions) {
+      expect(failureView(ready, action, broken)).toEqual(signInWithError);
+      expect(failureView(waiting, action, broken)).toEqual(signInWithError);
+    }
+    expect(failureView(securityView, 'submit_mfa_code', broken)).toEqual(signInWithError);
+    expect(failureView(securityView, 'open_security', broken)).toEqual(signInWithError);
+    expect(failureView(mfaView, 'sign_in_with_password', broken)).toEqual(signInWithError);
+    // Cancelling the authenticator step: the sign-in screen.
+    expect(failureView(mfaView, 'cancel_sign_in', broken)).toEqual(signInWithError);
+  });
+});
+
+describe('answeredAgain', () => {
+  it('is true only for the same screen answered with a notice', () => {
+    const retry = { ...mfaView, notice: wrongPassword };
+    expect(answeredAgain(mfaView, retry, 'mfa_required')).toBe(true);
+    expect(answeredAgain(mfaView, mfaView, 'mfa_required')).toBe(false);
+    expect(answeredAgain(mfaView, { ...mfaView }, 'mfa_required')).toBe(false);
+    expect(answeredAgain(mfaView, ready, 'mfa_required')).toBe(false);
+    expect(answeredAgain(signIn, { ...signIn, notice: wrongPassword }, 'sign_in')).toBe(true);
+    expect(answeredAgain(signIn, { ...signIn, notice: wrongPassword }, 'mfa_required')).toBe(false);
+  });
+});
+
+describe('AppController: password sign-in, the authenticator step and the settings', () => {
+  const secrets = ['s3cret-pw', 'n3w-passw0rd!', '246810', 'abcde-fghjk'];
+  const invalidCredentials = {
+    kind: 'error' as const,
+    message: 'The username or password is wrong.',
+    code: 'invalid_credentials',
+  };
+
+  it('signs in with a password, then the authenticator code, keeping neither in the state', async () => {
+    const signInWithPassword = vi.fn((username: string, password: string) => {
+      void [username, password];
+      return Promise.resolve<AppView>(mfaView);
+    });
+    const submitMfaCode = vi.fn((code: string) => {
+      void code;
+      return Promise.resolve<AppView>(ready);
+    });
+    const { controller, states } = setup({
+      restoreSession: () => Promise.resolve(signIn),
+      signInWithPassword,
+      submitMfaCode,
+    });
+    await controller.start();
+    states.length = 0;
+    await controller.signInWithPassword('ann', 's3cret-pw');
+    expect(signInWithPassword).toHaveBeenCalledExactlyOnceWith('ann', 's3cret-pw');
+    await controller.submitMfaCode('246810');
+    expect(submitMfaCode).toHaveBeenCalledExactlyOnceWith('246810');
+    expect(states).toEqual([
+      { view: signIn, pending: { action: 'sign_in_with_password' } },
+      { view: mfaView, pending: null },
+      { view: mfaView, pending: { action: 'submit_mfa_code' } },
+      { view: ready, pending: null },
+    ]);
+    for (const secret of secrets) expect(JSON.stringify(states)).not.toContain(secret);
+  });
+
+  it('shows a wrong password or code as the answered view with its notice', async () => {
+    const wrong = { ...signIn, notice: invalidCredentials };
+    const wrongCode: AppView = {
+      ...mfaView,
+      notice: { kind: 'error', message: 'That code is wrong.', code: 'invalid_code' },
+    };
+    const { controller } = setup({
+      restoreSession: () => Promise.resolve(signIn),
+      signInWithPassword: () => Promise.resolve(wrong),
+      submitMfaCode: () => Promise.resolve(wrongCode),
+    });
+    await controller.start();
+    await controller.signInWithPassword('ann', 'nope');
+    expect(controller.state).toEqual({ view: wrong, pending: null });
+    controller.show(mfaView);
+    await controller.submitMfaCode('000000');
+    expect(controller.state).toEqual({ view: wrongCode, pending: null });
+  });
+
+  it('keeps the authenticator step with the error when submitting rejects', async () => {
+    const { controller } = setup({
+      restoreSession: () => Promise.resolve(mfaView),
+      submitMfaCode: () => Promise.reject(broken),
+    });
+    await controller.start();
+    await controller.submitMfaCode('123456');
+    expect(controller.state).toEqual({ view: { ...mfaView, notice: errorNotice(broken) }, pending: null });
+  });
+
+  it('opens and closes the settings', async () => {
+    const openSecurity = vi.fn(() => Promise.resolve<AppView>(securityView));
+    const closeSecurity = vi.fn(() => Promise.resolve<AppView>(ready));
+    const { controller, states } = setup({ restoreSession: () => Promise.resolve(ready), openSecurity, closeSecurity });
+    await controller.start();
+    states.length = 0;
+    await controller.openSecurity();
+    await controller.closeSecurity();
+    expect(states).toEqual([
+      { view: ready, pending: { action: 'open_security' } },
+      { view: securityView, pending: null },
+      { view: securityView, pending: { action: 'close_security' } },
+      { view: ready, pending: null },
+    ]);
+  });
+
+  it('passes each settings action its arguments and shows the answer, keeping no secrets', async () => {
+    const answered = { ...securityView, notice: { kind: 'info' as const, message: 'Done.', code: null } };
+    const calls: Array<[string, unknown[]]> = [];
+    const record =
+      (name: string) =>
+      (...args: unknown[]) => {
+        calls.push([name, args]);
+        return Promise.resolve<AppView>(answered);
+      };
+    const { controller, states } = setup({
+      restoreSession: () => Promise.resolve(securityView),
+      startAuthenticatorSetup: record('startAuthenticatorSetup'),
+      confirmAuthenticator: record('confirmAuthenticator'),
+      disableAuthenticator: record('disableAuthenticator'),
+      regenerateRecoveryCodes: record('regenerateRecoveryCodes'),
+      addLinkedProvider: record('addLinkedProvider'),
+      removeLinkedProvider: record('removeLinkedProvider'),
+      addNotificationEmail: record('addNotificationEmail'),
+      removeNotificationEmail: record('removeNotificationEmail'),
+      signOutSession: record('signOutSession'),
+      changePassword: record('changePassword'),
+    });
+    await controller.start();
+    states.length = 0;
+    await controller.startAuthenticatorSetup();
+    await controller.confirmAuthenticator('s3cret-pw', '246810');
+    await controller.disableAuthenticator('s3cret-pw', 'abcde-fghjk');
+    await controller.regenerateRecoveryCodes('s3cret-pw', '246810');
+    await controller.addLinkedProvider('microsoft');
+    await controller.removeLinkedProvider('l2', 'Google');
+    await controller.addNotificationEmail('vm@example.com');
+    await controller.removeNotificationEmail('voicemail@example.com');
+    await controller.signOutSession('s3', 'Phone');
+    await controller.changePassword('s3cret-pw', 'n3w-passw0rd!');
+    expect(calls).toEqual([
+      ['startAuthenticatorSetup', []],
+      ['confirmAuthenticator', ['s3cret-pw', '246810']],
+      ['disableAuthenticator', ['s3cret-pw', 'abcde-fghjk']],
+      ['regenerateRecoveryCodes', ['s3cret-pw', '246810']],
+      ['addLinkedProvider', ['microsoft']],
+      ['removeLinkedProvider', ['l2', 'Google']],
+      ['addNotificationEmail', ['vm@example.com']],
+      ['removeNotificationEmail', ['voicemail@example.com']],
+      ['signOutSession', ['s3', 'Phone']],
+      ['changePassword', ['s3cret-pw', 'n3w-passw0rd!']],
+    ]);
+    expect(states.filter((_, index) => index % 2 === 0).map((state) => state.pending)).toEqual([
+      { action: 'start_authenticator_setup' },
+      { action: 'confirm_authenticator' },
+      { action: 'disable_authenticator' },
+      { action: 'regenerate_recovery_codes' },
+      { action: 'add_linked_provider', providerId: 'microsoft' },
+      { action: 'remove_linked_provider', linkId: 'l2' },
+      { action: 'add_notification_email' },
+      { action: 'remove_notification_email', email: 'voicemail@example.com' },
+      { action: 'sign_out_session', sessionId: 's3' },
+      { action: 'change_password' },
+    ]);
+    expect(controller.state).toEqual({ view: answered, pending: null });
+    for (const secret of secrets) expect(JSON.stringify(states)).not.toContain(secret);
+  });
+
+  it('keeps the settings with the error when an action rejects', async () => {
+    const { controller } = setup({
+      restoreSession: () => Promise.resolve(withRecoveryCodes),
+      changePassword: () => Promise.reject(broken),
+    });
+    await controller.start();
+    await controller.changePassword('old', 'correct horse');
+    expect(controller.state).toEqual({ view: { ...withRecoveryCodes, notice: errorNotice(broken) }, pending: null });
+  });
+
+  it('brings the settings back through the app-view event after adding a provider in the browser', async () => {
+    const linked = { ...securityView, notice: { kind: 'info' as const, message: 'Microsoft is linked.', code: null } };
+    const { controller, emit } = setup({
+      restoreSession: () => Promise.resolve(securityView),
+      addLinkedProvider: () => Promise.resolve(waiting),
+    });
+    await controller.start();
+    await controller.addLinkedProvider('microsoft');
+    expect(controller.state).toEqual({ view: waiting, pending: null });
+    emit(linked);
+    expect(controller.state).toEqual({ view: linked, pending: null });
+  });
+
+  it('saves the recovery codes without changing the view', async () => {
+    const saveRecoveryCodes = vi.fn((username: string, codes: string[]) => {
+      void [username, codes];
+      return Promise.resolve('/home/ann/Documents/Switchboard recovery codes (ann).txt');
+    });
+    const { controller, states } = setup({ restoreSession: () => Promise.resolve(withRecoveryCodes), saveRecoveryCodes });
+    await controller.start();
+    states.length = 0;
+    await expect(controller.saveRecoveryCodes('ann', ['abcde-fghjk'])).resolves.toBe(
+      '/home/ann/Documents/Switchboard recovery codes (ann).txt',
+    );
+    expect(saveRecoveryCodes).toHaveBeenCalledExactlyOnceWith('ann', ['abcde-fghjk']);
+    expect(states).toEqual([]);
+  });
+
+  it('ignores settings actions while one is in flight', async () => {
+    const removing = deferred<AppView>();
+    const removeNotificationEmail = vi.fn(() => removing.promise);
+    const signOutSession = vi.fn(() => Promise.resolve<AppView>(securityView));
+    const { controller } = setup({
+      restoreSession: () => Promise.resolve(securityView),
+      removeNotificationEmail,
+      signOutSession,
+    });
+    await controller.start();
+    const first = controller.removeNotificationEmail('voicemail@example.com');
+    await controller.signOutSession('s1', 'Work laptop');
+    expect(signOutSession).not.toHaveBeenCalled();
+    removing.resolve(securityView);
+    await first;
+    expect(removeNotificationEmail).toHaveBeenCalledTimes(1);
   });
 });

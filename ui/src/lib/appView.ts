@@ -20,7 +20,22 @@ export type Pending =
   | { action: 'switch_account'; accountId: string }
   | { action: 'add_account' }
   | { action: 'sign_out' }
-  | { action: 'sign_out_all' };
+  | { action: 'sign_out_all' }
+  // Passwords and codes are never part of the pending state (it is rendered and kept).
+  | { action: 'sign_in_with_password' }
+  | { action: 'submit_mfa_code' }
+  | { action: 'open_security' }
+  | { action: 'close_security' }
+  | { action: 'start_authenticator_setup' }
+  | { action: 'confirm_authenticator' }
+  | { action: 'disable_authenticator' }
+  | { action: 'regenerate_recovery_codes' }
+  | { action: 'add_linked_provider'; providerId: string }
+  | { action: 'remove_linked_provider'; linkId: string }
+  | { action: 'add_notification_email' }
+  | { action: 'remove_notification_email'; email: string }
+  | { action: 'sign_out_session'; sessionId: string }
+  | { action: 'change_password' };
 
 export type PendingAction = Pending['action'];
 
@@ -36,31 +51,68 @@ export function errorNotice(error: unknown): Notice {
   return { kind: 'error', message: errorMessage(error), code: errorCode(error) };
 }
 
-/** Commands of the chooser and the link form: a failure keeps that form (and what was typed). */
-const SIGN_IN_STEP_ACTIONS: ReadonlySet<PendingAction> = new Set<PendingAction>(['choose_account', 'link_account']);
+/**
+ * The screens each command can be issued from. When such a command rejects unexpectedly there,
+ * that screen stays (with what was typed) and shows the error; commands not listed here, or
+ * issued from elsewhere, land on the sign-in screen.
+ */
+const ISSUED_FROM: { readonly [A in PendingAction]?: readonly Screen[] } = {
+  // The chooser and the link form keep their form.
+  choose_account: ['choose_account', 'link_account'],
+  link_account: ['choose_account', 'link_account'],
+  // The ready screen: the current account is still signed in.
+  switch_account: ['ready'],
+  use_different_account: ['ready'],
+  add_account: ['ready'],
+  sign_out: ['ready'],
+  sign_out_all: ['ready'],
+  open_security: ['ready'],
+  // Password sign-in and the authenticator step.
+  sign_in_with_password: ['sign_in'],
+  submit_mfa_code: ['mfa_required'],
+  // The security settings.
+  close_security: ['security'],
+  start_authenticator_setup: ['security'],
+  confirm_authenticator: ['security'],
+  disable_authenticator: ['security'],
+  regenerate_recovery_codes: ['security'],
+  add_linked_provider: ['security'],
+  remove_linked_provider: ['security'],
+  add_notification_email: ['security'],
+  remove_notification_email: ['security'],
+  sign_out_session: ['security'],
+  change_password: ['security'],
+};
 
-/** Commands of the ready screen: a failure leaves the current account signed in and shown. */
-const READY_ACTIONS: ReadonlySet<PendingAction> = new Set<PendingAction>([
-  'switch_account',
-  'use_different_account',
-  'add_account',
-  'sign_out',
-  'sign_out_all',
-]);
+/** `view` with `notice`, for the views that show one; `null` for the others. */
+function withNotice(view: AppView, notice: Notice): AppView | null {
+  switch (view.screen) {
+    case 'sign_in':
+    case 'choose_account':
+    case 'link_account':
+    case 'mfa_required':
+    case 'ready':
+    case 'security':
+      return { ...view, notice };
+    default:
+      return null;
+  }
+}
 
 /**
  * The view to show when `action` failed unexpectedly (the command rejected) while `current` was
  * shown. Expected failures (a wrong password) come back as views with their own notice instead.
- * The way out always works: a failed choice or link keeps its form with the error; a failed
- * switch, sign-out, "add" or "use a different account" keeps the (still signed-in) ready screen
- * with the error; anything else lands on the sign-in screen with the error.
+ * The way out always works: a failed command keeps the screen it was issued from with the error
+ * (a choice or link its form, a switch or sign-out the still signed-in ready screen, a settings
+ * action the settings, a password sign-in or code its screen); anything else lands on the
+ * sign-in screen with the error.
  */
 export function failureView(current: AppView, action: PendingAction, error: unknown): AppView {
   const notice = errorNotice(error);
-  if (SIGN_IN_STEP_ACTIONS.has(action) && (current.screen === 'choose_account' || current.screen === 'link_account')) {
-    return { ...current, notice };
+  if (ISSUED_FROM[action]?.includes(current.screen)) {
+    const kept = withNotice(current, notice);
+    if (kept) return kept;
   }
-  if (READY_ACTIONS.has(action) && current.screen === 'ready') return { ...current, notice };
   return { screen: 'sign_in', notice, back_to: null };
 }
 
@@ -81,6 +133,16 @@ export function noticeModel(notice: Notice | null | undefined): NoticeModel | nu
     role: notice.kind === 'error' ? 'alert' : 'status',
     code: notice.code,
   };
+}
+
+/**
+ * Whether a form's command was answered with its own screen again, with a notice (a wrong
+ * password or code, a rate limit): the form then clears its secret fields and focuses them.
+ * `before` is the view the command started on; an unchanged view means nothing was answered.
+ */
+export function answeredAgain(before: AppView, after: AppView, screen: Screen): boolean {
+  if (after === before || after.screen !== screen) return false;
+  return 'notice' in after && after.notice !== null;
 }
 
 /** Focus goes to the new screen's heading only when the screen changes, not when e.g. a notice does. */
@@ -177,6 +239,80 @@ export class AppController {
 
   signOutAll(): Promise<void> {
     return this.#run({ action: 'sign_out_all' }, () => this.#backend.signOutAll());
+  }
+
+  // ---- Password sign-in and the authenticator step ----
+
+  signInWithPassword(username: string, password: string): Promise<void> {
+    return this.#run({ action: 'sign_in_with_password' }, () => this.#backend.signInWithPassword(username, password));
+  }
+
+  submitMfaCode(code: string): Promise<void> {
+    return this.#run({ action: 'submit_mfa_code' }, () => this.#backend.submitMfaCode(code));
+  }
+
+  // ---- Security settings ----
+
+  openSecurity(): Promise<void> {
+    return this.#run({ action: 'open_security' }, () => this.#backend.openSecurity());
+  }
+
+  closeSecurity(): Promise<void> {
+    return this.#run({ action: 'close_security' }, () => this.#backend.closeSecurity());
+  }
+
+  startAuthenticatorSetup(): Promise<void> {
+    return this.#run({ action: 'start_authenticator_setup' }, () => this.#backend.startAuthenticatorSetup());
+  }
+
+  confirmAuthenticator(password: string, code: string): Promise<void> {
+    return this.#run({ action: 'confirm_authenticator' }, () => this.#backend.confirmAuthenticator(password, code));
+  }
+
+  disableAuthenticator(password: string, code: string): Promise<void> {
+    return this.#run({ action: 'disable_authenticator' }, () => this.#backend.disableAuthenticator(password, code));
+  }
+
+  regenerateRecoveryCodes(password: string, code: string): Promise<void> {
+    return this.#run({ action: 'regenerate_recovery_codes' }, () =>
+      this.#backend.regenerateRecoveryCodes(password, code),
+    );
+  }
+
+  /** Not a view change: resolves to the saved file's path, rejects with the reason. */
+  saveRecoveryCodes(username: string, codes: readonly string[]): Promise<string> {
+    return this.#backend.saveRecoveryCodes(username, [...codes]);
+  }
+
+  /** Normally answers `waiting_for_browser`; an `app-view` event brings the settings back. */
+  addLinkedProvider(providerId: string): Promise<void> {
+    return this.#run({ action: 'add_linked_provider', providerId }, () => this.#backend.addLinkedProvider(providerId));
+  }
+
+  removeLinkedProvider(linkId: string, providerName: string): Promise<void> {
+    return this.#run({ action: 'remove_linked_provider', linkId }, () =>
+      this.#backend.removeLinkedProvider(linkId, providerName),
+    );
+  }
+
+  addNotificationEmail(email: string): Promise<void> {
+    return this.#run({ action: 'add_notification_email' }, () => this.#backend.addNotificationEmail(email));
+  }
+
+  removeNotificationEmail(email: string): Promise<void> {
+    return this.#run({ action: 'remove_notification_email', email }, () =>
+      this.#backend.removeNotificationEmail(email),
+    );
+  }
+
+  signOutSession(sessionId: string, deviceName: string): Promise<void> {
+    return this.#run({ action: 'sign_out_session', sessionId }, () =>
+      this.#backend.signOutSession(sessionId, deviceName),
+    );
+  }
+
+  changePassword(currentPassword: string, newPassword: string): Promise<void> {
+    return this.#run({ action: 'change_password' }, () => this.#backend.changePassword(currentPassword, newPassword));
   }
 
   async #run(pending: Pending, command: () => Promise<AppView>): Promise<void> {

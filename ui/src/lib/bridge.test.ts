@@ -43,4 +43,44 @@ describe('tauriBackend', () => {
       'cancel_sign_in',
     ]);
   });
+
+  it('invokes the password, authenticator-step and security commands with their argument keys', async () => {
+    await tauriBackend.signInWithPassword('ann', 'pw');
+    await tauriBackend.submitMfaCode('123456');
+    await tauriBackend.confirmAuthenticator('pw', '123456');
+    await tauriBackend.disableAuthenticator('pw', 'abcde-fghij');
+    await tauriBackend.regenerateRecoveryCodes('pw', '654321');
+    await tauriBackend.saveRecoveryCodes('ann', ['aaaaa-bbbbb', 'ccccc-ddddd']);
+    await tauriBackend.addLinkedProvider('google');
+    await tauriBackend.removeLinkedProvider('l1', 'Google');
+    await tauriBackend.addNotificationEmail('vm@example.com');
+    await tauriBackend.removeNotificationEmail('vm@example.com');
+    await tauriBackend.signOutSession('s2', 'Laptop');
+    await tauriBackend.changePassword('old', 'correct horse');
+    expect(invoke.mock.calls).toEqual([
+      ['sign_in_with_password', { username: 'ann', password: 'pw' }],
+      ['submit_mfa_code', { code: '123456' }],
+      ['confirm_authenticator', { password: 'pw', code: '123456' }],
+      ['disable_authenticator', { password: 'pw', code: 'abcde-fghij' }],
+      ['regenerate_recovery_codes', { password: 'pw', code: '654321' }],
+      ['save_recovery_codes', { username: 'ann', codes: ['aaaaa-bbbbb', 'ccccc-ddddd'] }],
+      ['add_linked_provider', { provider: 'google' }],
+      ['remove_linked_provider', { linkId: 'l1', providerName: 'Google' }],
+      ['add_notification_email', { email: 'vm@example.com' }],
+      ['remove_notification_email', { email: 'vm@example.com' }],
+      ['sign_out_session', { sessionId: 's2', deviceName: 'Laptop' }],
+      ['change_password', { currentPassword: 'old', newPassword: 'correct horse' }],
+    ]);
+  });
+
+  it('invokes the security commands without arguments by name', async () => {
+    await tauriBackend.openSecurity();
+    await tauriBackend.closeSecurity();
+    await tauriBackend.startAuthenticatorSetup();
+    expect(invoke.mock.calls.map(([command]) => command)).toEqual([
+      'open_security',
+      'close_security',
+      'start_authenticator_setup',
+    ]);
+  });
 });

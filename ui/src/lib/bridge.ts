@@ -35,6 +35,35 @@ export interface Backend {
   /** Signs out the current account: the next signed-in account's `ready`, or `sign_in`. */
   signOut(): Promise<AppView>;
   signOutAll(): Promise<AppView>;
+
+  // ---- Password sign-in and the authenticator step ----
+  /** The sign-in screen's username + password: `ready`, `mfa_required`, or `sign_in` with a notice. */
+  signInWithPassword(username: string, password: string): Promise<AppView>;
+  /** The authenticator code (or a recovery code) of `mfa_required`. */
+  submitMfaCode(code: string): Promise<AppView>;
+
+  // ---- Security settings of the current account (each answers `security`, with a notice) ----
+  openSecurity(): Promise<AppView>;
+  /** Back to the current account's `ready`; an authenticator set-up in progress is dropped. */
+  closeSecurity(): Promise<AppView>;
+  /** A new authenticator secret: `security` with `setup` (QR code and secret). */
+  startAuthenticatorSetup(): Promise<AppView>;
+  /** Turns the authenticator on; the answer shows the recovery codes once. */
+  confirmAuthenticator(password: string, code: string): Promise<AppView>;
+  disableAuthenticator(password: string, code: string): Promise<AppView>;
+  /** A new set of recovery codes (shown once); the old ones stop working. */
+  regenerateRecoveryCodes(password: string, code: string): Promise<AppView>;
+  /** Writes the codes to a private text file; resolves to its path. */
+  saveRecoveryCodes(username: string, codes: string[]): Promise<string>;
+  /** Links another identity through the browser: normally `waiting_for_browser`. */
+  addLinkedProvider(provider: string): Promise<AppView>;
+  removeLinkedProvider(linkId: string, providerName: string): Promise<AppView>;
+  addNotificationEmail(email: string): Promise<AppView>;
+  removeNotificationEmail(email: string): Promise<AppView>;
+  /** Signs out another session of this account. */
+  signOutSession(sessionId: string, deviceName: string): Promise<AppView>;
+  changePassword(currentPassword: string, newPassword: string): Promise<AppView>;
+
   /** Calls `handler` with every view pushed by the Rust side; resolves to the unsubscribe function. */
   onAppView(handler: (view: AppView) => void): Promise<() => void>;
 }
@@ -53,5 +82,21 @@ export const tauriBackend: Backend = {
   addAccount: () => invoke<AppView>('add_account'),
   signOut: () => invoke<AppView>('sign_out'),
   signOutAll: () => invoke<AppView>('sign_out_all'),
+  signInWithPassword: (username, password) => invoke<AppView>('sign_in_with_password', { username, password }),
+  submitMfaCode: (code) => invoke<AppView>('submit_mfa_code', { code }),
+  openSecurity: () => invoke<AppView>('open_security'),
+  closeSecurity: () => invoke<AppView>('close_security'),
+  startAuthenticatorSetup: () => invoke<AppView>('start_authenticator_setup'),
+  confirmAuthenticator: (password, code) => invoke<AppView>('confirm_authenticator', { password, code }),
+  disableAuthenticator: (password, code) => invoke<AppView>('disable_authenticator', { password, code }),
+  regenerateRecoveryCodes: (password, code) => invoke<AppView>('regenerate_recovery_codes', { password, code }),
+  saveRecoveryCodes: (username, codes) => invoke<string>('save_recovery_codes', { username, codes }),
+  addLinkedProvider: (provider) => invoke<AppView>('add_linked_provider', { provider }),
+  removeLinkedProvider: (linkId, providerName) => invoke<AppView>('remove_linked_provider', { linkId, providerName }),
+  addNotificationEmail: (email) => invoke<AppView>('add_notification_email', { email }),
+  removeNotificationEmail: (email) => invoke<AppView>('remove_notification_email', { email }),
+  signOutSession: (sessionId, deviceName) => invoke<AppView>('sign_out_session', { sessionId, deviceName }),
+  changePassword: (currentPassword, newPassword) =>
+    invoke<AppView>('change_password', { currentPassword, newPassword }),
   onAppView: (handler) => listen<AppView>(APP_VIEW_EVENT, (event) => handler(event.payload)),
 };

@@ -3,12 +3,13 @@ import type { PortalStatus } from '../bindings/PortalStatus';
 import type { Backend } from './bridge';
 import { fakeBackend as fake } from './fakeBackend';
 import {
-  PASSWORD_SIGN_IN_NOTICE,
+  PASSWORD_SIGN_IN_PROGRESS,
   loadPortalStatus,
   openingBrowserText,
   portalLine,
   providerButtons,
   signInScreenModel,
+  validatePasswordSignIn,
   type ProviderButton,
 } from './signInScreen';
 
@@ -157,9 +158,33 @@ describe('loadPortalStatus', () => {
   });
 });
 
+describe('validatePasswordSignIn', () => {
+  it('asks for what is missing, focusing the first missing field', () => {
+    expect(validatePasswordSignIn({ username: '', password: '' })).toEqual({
+      message: 'Enter your username and password.',
+      field: 'username',
+      invalid: ['username', 'password'],
+    });
+    expect(validatePasswordSignIn({ username: '  ', password: 'pw' })).toEqual({
+      message: 'Enter your username or email.',
+      field: 'username',
+      invalid: ['username'],
+    });
+    expect(validatePasswordSignIn({ username: 'ann', password: '' })).toEqual({
+      message: 'Enter your password.',
+      field: 'password',
+      invalid: ['password'],
+    });
+  });
+
+  it('accepts a username and any password, even blanks only', () => {
+    expect(validatePasswordSignIn({ username: 'ann', password: ' ' })).toBeNull();
+  });
+});
+
 describe('sign-in notices', () => {
-  it('says password sign-in is not available yet', () => {
-    expect(PASSWORD_SIGN_IN_NOTICE).toBe('Signing in with a password is not available in this version yet.');
+  it('says it is signing in while the password sign-in runs', () => {
+    expect(PASSWORD_SIGN_IN_PROGRESS).toBe('Signing you in…');
   });
 
   it('says the browser is opening for the chosen provider', () => {

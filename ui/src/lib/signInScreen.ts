@@ -111,8 +111,38 @@ export async function loadPortalStatus(backend: Backend): Promise<LoadedPortalSt
   }
 }
 
-/** Password sign-in is a later issue: the form only says so. */
-export const PASSWORD_SIGN_IN_NOTICE = 'Signing in with a password is not available in this version yet.';
+// ---- Username + password ------------------------------------------------------------------
+
+export interface PasswordSignInForm {
+  username: string;
+  password: string;
+}
+
+export type PasswordSignInField = keyof PasswordSignInForm;
+
+export interface PasswordSignInProblem {
+  /** Shown in `#sign-in-notice`. */
+  message: string;
+  /** The first field to fix; it takes focus. */
+  field: PasswordSignInField;
+  /** Every field the message is about (`aria-invalid`). */
+  invalid: PasswordSignInField[];
+}
+
+/** Client-side check before anything goes to the backend: username and password are required. */
+export function validatePasswordSignIn(form: PasswordSignInForm): PasswordSignInProblem | null {
+  const noUsername = !form.username.trim();
+  const noPassword = !form.password;
+  if (noUsername && noPassword) {
+    return { message: 'Enter your username and password.', field: 'username', invalid: ['username', 'password'] };
+  }
+  if (noUsername) return { message: 'Enter your username or email.', field: 'username', invalid: ['username'] };
+  if (noPassword) return { message: 'Enter your password.', field: 'password', invalid: ['password'] };
+  return null;
+}
+
+/** Progress while `sign_in_with_password` runs. */
+export const PASSWORD_SIGN_IN_PROGRESS = 'Signing you in…';
 
 /** Progress while `start_sign_in` runs (the app opens the system browser). */
 export function openingBrowserText(providerName: string): string {

@@ -6,9 +6,10 @@ import SignInScreen from './SignInScreen.svelte';
 
 const backend = fakeBackend();
 const onStartSignIn = () => {};
+const onPasswordSignIn = () => {};
 
 describe('SignInScreen markup', () => {
-  const { body } = render(SignInScreen, { props: { backend, onStartSignIn } });
+  const { body } = render(SignInScreen, { props: { backend, onStartSignIn, onPasswordSignIn } });
 
   it('has the heading, app name and the three built-in providers', () => {
     expect(body).toMatch(/<h1[^>]*tabindex="-1"[^>]*>Sign in<\/h1>/);
@@ -27,7 +28,7 @@ describe('SignInScreen markup', () => {
     expect(body).toMatch(/<input[^>]*id="username"[^>]*autocomplete="username"/);
     expect(body).toMatch(/<label for="password"[^>]*>Password<\/label>/);
     expect(body).toMatch(/<input[^>]*id="password"[^>]*type="password"[^>]*autocomplete="current-password"/);
-    expect(body).toMatch(/<button id="password-sign-in"[^>]*type="submit"[^>]*>Sign in<\/button>/);
+    expect(body).toMatch(/<button id="password-sign-in"[^>]*type="submit"[^>]*aria-disabled="false"[^>]*>(<!--[^>]*-->)*Sign in\s*<\/button>/);
   });
 
   it('starts by checking the portal, in a polite live region', () => {
@@ -35,7 +36,7 @@ describe('SignInScreen markup', () => {
     expect(body).toContain('Checking the portal…');
     expect(body).toMatch(/class="spinner[^"]*" aria-hidden="true"/);
     expect(body).not.toContain('retry-portal');
-    expect(body).toMatch(/id="sign-in-notice"[^>]*role="status"/);
+    expect(body).toMatch(/<p id="sign-in-notice"[^>]*role="alert"[^>]*><\/p>/);
   });
 
   it('has no view notice and enabled provider buttons when nothing happened', () => {
@@ -51,6 +52,7 @@ describe('SignInScreen with a notice or a sign-in starting', () => {
       props: {
         backend,
         onStartSignIn,
+        onPasswordSignIn,
         notice: { kind: 'error', message: 'The sign-in was cancelled at Google.', code: 'sign_in.denied' },
       },
     });
@@ -62,7 +64,7 @@ describe('SignInScreen with a notice or a sign-in starting', () => {
 
   it('shows an info notice as a status', () => {
     const { body } = render(SignInScreen, {
-      props: { backend, onStartSignIn, notice: { kind: 'info', message: 'You are signed out.', code: null } },
+      props: { backend, onStartSignIn, onPasswordSignIn, notice: { kind: 'info', message: 'You are signed out.', code: null } },
     });
     expect(body).toMatch(/<p id="view-notice"[^>]*role="status"[^>]*data-kind="info"/);
     expect(body).not.toContain('data-code');
@@ -70,7 +72,7 @@ describe('SignInScreen with a notice or a sign-in starting', () => {
 
   it('marks the buttons busy and says the browser is opening', () => {
     const { body } = render(SignInScreen, {
-      props: { backend, onStartSignIn, startingWith: { id: 'google', name: 'Google' } },
+      props: { backend, onStartSignIn, onPasswordSignIn, startingWith: { id: 'google', name: 'Google' } },
     });
     expect(body).toMatch(/<button[^>]*data-provider="google"[^>]*aria-disabled="true"/);
     expect(body).toMatch(/id="sign-in-progress"[^>]*>[\s\S]*Opening your browser to sign in with Google…/);
@@ -87,19 +89,19 @@ describe('SignInScreen while another account is signed in', () => {
   };
 
   it('offers the way back to that account', () => {
-    const { body } = render(SignInScreen, { props: { backend, onStartSignIn, backTo: ann, onBack: () => {} } });
+    const { body } = render(SignInScreen, { props: { backend, onStartSignIn, onPasswordSignIn, backTo: ann, onBack: () => {} } });
     expect(body).toMatch(/<button id="back-to-account" type="button"[^>]*aria-disabled="false"[^>]*>[\s\S]*?Back to Ann Example\s*<\/button>/);
   });
 
   it('has no way back when no account is signed in', () => {
-    expect(render(SignInScreen, { props: { backend, onStartSignIn } }).body).not.toContain('back-to-account');
-    expect(render(SignInScreen, { props: { backend, onStartSignIn, backTo: null } }).body).not.toContain(
+    expect(render(SignInScreen, { props: { backend, onStartSignIn, onPasswordSignIn } }).body).not.toContain('back-to-account');
+    expect(render(SignInScreen, { props: { backend, onStartSignIn, onPasswordSignIn, backTo: null } }).body).not.toContain(
       'back-to-account',
     );
   });
 
   it('marks the way back busy while going back', () => {
-    const { body } = render(SignInScreen, { props: { backend, onStartSignIn, backTo: ann, leaving: true } });
+    const { body } = render(SignInScreen, { props: { backend, onStartSignIn, onPasswordSignIn, backTo: ann, leaving: true } });
     expect(body).toMatch(/<button id="back-to-account"[^>]*aria-disabled="true"/);
   });
 });

@@ -18,6 +18,7 @@ const readyCallbacks = {
   onSwitch: noop,
   onAddAccount: noop,
   onUseDifferentAccount: noop,
+  onOpenSecurity: noop,
 };
 
 const ready: ViewOf<'ready'> = {

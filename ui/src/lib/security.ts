@@ -1,0 +1,383 @@
+// Texts and pure logic of the security settings (`security` view): the QR code, the
+// authenticator's state, linked providers, emails, sessions and the password form.
+// SecurityScreen.svelte and its sections only render these.
+import type { AccountEmail } from '../bindings/AccountEmail';
+import type { AuthenticatorStatus } from '../bindings/AuthenticatorStatus';
+import type { LinkedProvider } from '../bindings/LinkedProvider';
+import type { ProviderKind } from '../bindings/ProviderKind';
+import type { ProviderOption } from '../bindings/ProviderOption';
+import type { QrCode } from '../bindings/QrCode';
+import type { SecurityWarning } from '../bindings/SecurityWarning';
+import type { SessionInfo } from '../bindings/SessionInfo';
+import type { CopyLinkState } from './copyLink';
+
+/** "1 account", "3 accounts". */
+export function plural(count: number, one: string, many: string): string {
+  return `${count} ${count === 1 ? one : many}`;
+}
+
+function sentenceStart(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+// ---- QR code ------------------------------------------------------------------------------
+
+/** Light modules around the code, as the QR specification asks, so scanners find its edges. */
+export const QR_QUIET_ZONE = 4;
+
+export interface QrModel {
+  /** `0 0 n n`: the code plus the quiet zone on each side, one unit per module. */
+  viewBox: string;
+  /** Modules per side including the quiet zone. */
+  extent: number;
+  /** Every dark module, already shifted by the quiet zone. */
+  modules: Array<{ x: number; y: number }>;
+  /** The dark modules as one path, a unit square each. */
+  path: string;
+}
+
+/** Draws `qr` (row by row, `1` dark) without trusting its rows to be exactly `size` long. */
+export function qrModel(qr: QrCode): QrModel {
+  const size = Math.max(0, Math.floor(qr.size));
+  const extent = size + 2 * QR_QUIET_ZONE;
+  const modules: Array<{ x: number; y: number }> = [];
+  for (let y = 0; y < size; y++) {
+    const row = qr.rows[y] ?? '';
+    for (let x = 0; x < size; x++) {
+      if (row[x] === '1') modules.push({ x: x + QR_QUIET_ZONE, y: y + QR_QUIET_ZONE });
+    }
+  }
+  return {
+    viewBox: `0 0 ${extent} ${extent}`,
+    extent,
+    modules,
+    path: modules.map(({ x, y }) => `M${x} ${y}h1v1h-1z`).join(''),
+  };
+}
+
+// ---- Authenticator app ------------------------------------------------------------------------
+
+export function authenticatorStatusText(status: AuthenticatorStatus): string {
+  if (!status.enabled) return 'Off';
+  return `On — ${plural(status.recovery_codes_left, 'recovery code', 'recovery codes')} left`;
+}
+
+/** The secret in blocks of four, easier to type by hand: "JBSW Y3DP EHPK 3PXP". */
+export function groupSecret(secret: string): string {
+  const compact = secret.replace(/\s+/g, '');
+  return compact.match(/.{1,4}/g)?.join(' ') ?? '';
+}
+
+export interface PasswordAndCodeForm {
+  password: string;
+  code: string;
+}
+
+export type PasswordAndCodeField = keyof PasswordAndCodeForm;
+
+export interface FormProblem<F extends string> {
+  message: string;
+  /** The first field to fix; it takes focus. */
+  field: F;
+  /** Every field the message is about (`aria-invalid`). */
+  invalid: F[];
+}
+
+/** Turning the authenticator on, off or making new recovery codes: both fields are required. */
+export function validatePasswordAndCode(form: PasswordAndCodeForm): FormProblem<PasswordAndCodeField> | null {
+  const noCode = !form.code.trim();
+  const noPassword = !form.password;
+  if (noCode && noPassword) {
+    return { message: 'Enter the code and your password.', field: 'code', invalid: ['code', 'password'] };
+  }
+  if (noCode) return { message: 'Enter the 6-digit code from your authenticator app.', field: 'code', invalid: ['code'] };
+  if (noPassword) return { message: 'Enter your current password.', field: 'password', invalid: ['password'] };
+  return null;
+}
+
+/** The code as sent: without spaces ("123 456" -> "123456"). */
+export function codeArg(code: string): string {
+  return code.replace(/\s+/g, '');
+}
+
+// ---- Recovery codes -----------------------------------------------------------------------------
+
+/** What "copy" puts on the clipboard: one code a line. */
+export function recoveryCodesText(codes: readonly string[]): string {
+  return codes.join('\n');
+}
+
+export const RECOVERY_CODES_NOTE =
+  "Each code works once, for when you don't have your authenticator app. They are shown only now: copy or save them and keep them somewhere safe.";
+
+export function recoveryCopyFeedback(state: CopyLinkState): string {
+  switch (state.status) {
+    case 'copied':
+      return 'Recovery codes copied.';
+    case 'failed':
+      return "Couldn't copy the codes. They're selected below: copy them yourself.";
+    default:
+      return '';
+  }
+}
+
+export function savedToText(path: string): string {
+  return `Saved to ${path}`;
+}
+
+// ---- Linked providers -----------------------------------------------------------------------------
+
+export interface LinkedProviderItem {
+  linkId: string;
+  providerName: string;
+  email: string | null;
+  /** The Remove button's accessible name: which identity it removes. */
+  removeLabel: string;
+}
+
+export function linkedProviderItems(links: readonly LinkedProvider[]): LinkedProviderItem[] {
+  return links.map((link) => {
+    const providerName = link.provider_name.trim() || link.provider_id;
+    const email = link.email?.trim() || null;
+    return {
+      linkId: link.link_id,
+      providerName,
+      email,
+      removeLabel: email ? `Remove ${providerName} (${email})` : `Remove ${providerName}`,
+    };
+  });
+}
+
+export interface AddProviderButton {
+  id: string;
+  kind: ProviderKind;
+  name: string;
+  label: string;
+}
+
+/** Every provider, linked or not: one provider can be linked with several identities. */
+export function addProviderButtons(providers: readonly ProviderOption[]): AddProviderButton[] {
+  const seen = new Set<string>();
+  const buttons: AddProviderButton[] = [];
+  for (const provider of providers) {
+    if (seen.has(provider.id)) continue;
+    seen.add(provider.id);
+    const name = provider.display_name.trim() || provider.id;
+    buttons.push({ id: provider.id, kind: provider.kind, name, label: `Add ${name}` });
+  }
+  return buttons;
+}
+
+export const LINKED_PROVIDERS_NOTE =
+  'Removing a sign-in only unlinks it from this account. You can add it again at any time.';
+
+// ---- Emails -------------------------------------------------------------------------------------
+
+export interface EmailItem {
+  email: string;
+  login: boolean;
+  badge: 'Login' | 'Notification only';
+  /** For a login email other accounts sign in with too (a shared or group address). */
+  sharedNote: string | null;
+  /** Only notification emails can be removed here. */
+  removable: boolean;
+  removeLabel: string;
+}
+
+export function emailItems(emails: readonly AccountEmail[]): EmailItem[] {
+  return emails.map((entry) => {
+    const login = entry.purpose === 'login';
+    return {
+      email: entry.email,
+      login,
+      badge: login ? 'Login' : 'Notification only',
+      sharedNote:
+        login && entry.also_login_email_of > 0
+          ? `Also signs in to ${plural(entry.also_login_email_of, 'other account', 'other accounts')} (a shared or group address)`
+          : null,
+      removable: !login,
+      removeLabel: `Remove ${entry.email}`,
+    };
+  });
+}
+
+/** A warning in words; `null` for a kind this version does not know. */
+export function warningText(warning: SecurityWarning): string | null {
+  switch (warning.kind) {
+    case 'several_login_emails':
+      return `${warning.count} emails can sign in to this account.`;
+    case 'shared_login_email':
+      return `${warning.email} also signs in to ${plural(warning.other_accounts, 'other account', 'other accounts')}.`;
+    default:
+      return null;
+  }
+}
+
+export function warningTexts(warnings: readonly SecurityWarning[]): string[] {
+  return warnings.map(warningText).filter((text): text is string => text !== null);
+}
+
+export const NOTIFICATION_EMAIL_NOTE =
+  "Notification emails receive copies, such as voicemail. They can't be used to sign in.";
+
+/** Client-side check of the "add a notification email" field. */
+export function validateNotificationEmail(email: string): string | null {
+  const trimmed = email.trim();
+  if (!trimmed) return 'Enter an email address.';
+  const at = trimmed.indexOf('@');
+  if (at < 1 || at === trimmed.length - 1 || /\s/.test(trimmed)) return 'Enter a valid email address, like name@example.com.';
+  return null;
+}
+
+/** Whether `email` is now listed (the add worked): the field can be emptied. */
+export function emailListed(emails: readonly AccountEmail[], email: string): boolean {
+  const wanted = email.trim().toLowerCase();
+  return emails.some((entry) => entry.email.trim().toLowerCase() === wanted);
+}
+
+// ---- Sessions ----------------------------------------------------------------------------------
+
+const SECOND_FACTORS: Record<string, string> = {
+  totp: 'authenticator',
+  recovery_code: 'a recovery code',
+};
+
+/**
+ * A session's sign-in method for people: "password" -> "Password", "password+totp" ->
+ * "Password and authenticator", "sso:google" -> "Google" (the provider's display name),
+ * "sso:google+recovery_code" -> "Google and a recovery code".
+ */
+export function methodLabel(method: string, providers: readonly ProviderOption[]): string {
+  const [first = '', ...rest] = method.trim().split('+');
+  let label: string;
+  if (first === 'password') {
+    label = 'Password';
+  } else if (first.startsWith('sso:')) {
+    const id = first.slice('sso:'.length);
+    const name = providers.find((p) => p.id === id)?.display_name.trim();
+    label = name || sentenceStart(id) || 'A sign-in provider';
+  } else {
+    label = sentenceStart(first) || 'Unknown';
+  }
+  for (const factor of rest) {
+    if (factor) label += ` and ${SECOND_FACTORS[factor] ?? factor}`;
+  }
+  return label;
+}
+
+const MINUTE = 60;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+/** A date as this computer's locale writes it, e.g. "5 Mar 2025". */
+export function localDate(date: Date): string {
+  return date.toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
+}
+
+/**
+ * "Last used …" from Unix seconds, relative to `nowMs` (milliseconds, as `Date.now()`): just
+ * now, minutes, hours, yesterday, days up to a week, then the local date.
+ */
+export function lastUsedText(lastUsedAt: number, nowMs: number, formatDate: (date: Date) => string = localDate): string {
+  const elapsed = Math.floor(nowMs / 1000) - lastUsedAt;
+  // A clock a little ahead of ours says "just now", not "in 2 minutes".
+  if (elapsed < MINUTE) return 'Last used just now';
+  if (elapsed < HOUR) return `Last used ${plural(Math.floor(elapsed / MINUTE), 'minute', 'minutes')} ago`;
+  if (elapsed < DAY) return `Last used ${plural(Math.floor(elapsed / HOUR), 'hour', 'hours')} ago`;
+  if (elapsed < 2 * DAY) return 'Last used yesterday';
+  if (elapsed < 7 * DAY) return `Last used ${Math.floor(elapsed / DAY)} days ago`;
+  return `Last used on ${formatDate(new Date(lastUsedAt * 1000))}`;
+}
+
+export interface SessionItem {
+  sessionId: string;
+  deviceName: string;
+  method: string;
+  lastUsed: string;
+  current: boolean;
+  signOutLabel: string;
+}
+
+/** The current session first (marked "This device"), then the others in the portal's order. */
+export function sessionItems(
+  sessions: readonly SessionInfo[],
+  providers: readonly ProviderOption[],
+  nowMs: number,
+  formatDate: (date: Date) => string = localDate,
+): SessionItem[] {
+  const ordered = [...sessions.filter((s) => s.current), ...sessions.filter((s) => !s.current)];
+  return ordered.map((session) => {
+    const deviceName = session.device_name.trim() || 'Unknown device';
+    return {
+      sessionId: session.session_id,
+      deviceName,
+      method: methodLabel(session.auth_method, providers),
+      lastUsed: lastUsedText(session.last_used_at, nowMs, formatDate),
+      current: session.current,
+      signOutLabel: `Sign out ${deviceName}`,
+    };
+  });
+}
+
+// ---- Change password --------------------------------------------------------------------------
+
+/** The portal's rule too: it refuses shorter passwords. */
+export const MIN_PASSWORD_LENGTH = 10;
+
+export interface ChangePasswordForm {
+  current: string;
+  next: string;
+  confirm: string;
+}
+
+export type ChangePasswordField = keyof ChangePasswordForm;
+
+/** Client-side check: all three fields, a long enough new password, typed the same twice. */
+export function validateChangePassword(form: ChangePasswordForm): FormProblem<ChangePasswordField> | null {
+  const missing = (['current', 'next', 'confirm'] as const).filter((field) => !form[field]);
+  const [first] = missing;
+  if (first !== undefined) {
+    const messages: Record<ChangePasswordField, string> = {
+      current: 'Enter your current password.',
+      next: 'Enter a new password.',
+      confirm: 'Enter the new password again.',
+    };
+    return {
+      message: missing.length > 1 ? 'Fill in all three password fields.' : messages[first],
+      field: first,
+      invalid: missing,
+    };
+  }
+  // Characters as the portal counts them (code points), not UTF-16 units.
+  if ([...form.next].length < MIN_PASSWORD_LENGTH) {
+    return {
+      message: `The new password must have at least ${MIN_PASSWORD_LENGTH} characters.`,
+      field: 'next',
+      invalid: ['next'],
+    };
+  }
+  if (form.next !== form.confirm) {
+    return { message: "The new passwords don't match.", field: 'confirm', invalid: ['next', 'confirm'] };
+  }
+  return null;
+}
+
+// ---- The screen's callbacks ----------------------------------------------------------------------
+
+/** What the security screen asks of the app (App.svelte wires these to the controller). */
+export interface SecurityActions {
+  onClose: () => void;
+  onStartSetup: () => Promise<void> | void;
+  /** The actions below resolve once their answer is shown (the forms then clear their fields). */
+  onConfirmAuthenticator: (password: string, code: string) => Promise<void> | void;
+  onDisableAuthenticator: (password: string, code: string) => Promise<void> | void;
+  onRegenerateRecoveryCodes: (password: string, code: string) => Promise<void> | void;
+  /** Resolves to the saved file's path. */
+  onSaveRecoveryCodes: (codes: readonly string[]) => Promise<string>;
+  onAddProvider: (providerId: string) => Promise<void> | void;
+  onRemoveProvider: (linkId: string, providerName: string) => Promise<void> | void;
+  onAddEmail: (email: string) => Promise<void> | void;
+  onRemoveEmail: (email: string) => Promise<void> | void;
+  onSignOutSession: (sessionId: string, deviceName: string) => Promise<void> | void;
+  onChangePassword: (currentPassword: string, newPassword: string) => Promise<void> | void;
+}

@@ -1,0 +1,340 @@
+// First frames of the authenticator step and the security settings, rendered on the server.
+import { render } from 'svelte/server';
+import { describe, expect, it } from 'vitest';
+import type { Pending, ViewOf } from '../lib/appView';
+import { fakeBackend } from '../lib/fakeBackend';
+import type { SecurityActions } from '../lib/security';
+import {
+  FIXED_NOW,
+  authenticatorOn,
+  mfaView,
+  securityView,
+  settingUp,
+  smallQr,
+  withRecoveryCodes,
+} from '../lib/securityFixtures';
+import MfaScreen from './MfaScreen.svelte';
+import ReadyScreen from './ReadyScreen.svelte';
+import SecurityScreen from './SecurityScreen.svelte';
+import SignInScreen from './SignInScreen.svelte';
+
+const noop = () => {};
+const actions: SecurityActions = {
+  onClose: noop,
+  onStartSetup: noop,
+  onConfirmAuthenticator: noop,
+  onDisableAuthenticator: noop,
+  onRegenerateRecoveryCodes: noop,
+  onSaveRecoveryCodes: () => Promise.resolve('/tmp/codes.txt'),
+  onAddProvider: noop,
+  onRemoveProvider: noop,
+  onAddEmail: noop,
+  onRemoveEmail: noop,
+  onSignOutSession: noop,
+  onChangePassword: noop,
+};
+
+function security(view: ViewOf<'security'>, pending: Pending | null = null): string {
+  return render(SecurityScreen, { props: { view, pending, clock: () => FIXED_NOW, ...actions } }).body;
+}
+
+/** The markup of the element with `id` (up to its closing tag, for elements without nested ones of the same tag). */
+function element(html: string, tag: string, id: string): string {
+  const match = new RegExp(`<${tag}[^>]*id="${id}"[\\s\\S]*?</${tag}>`).exec(html);
+  if (!match) throw new Error(`no <${tag} id="${id}">`);
+  return match[0];
+}
+
+/** The `<li>` items of the list with `id`, as markup. */
+function items(html: string, id: string): string[] {
+  const list = element(html, 'ul', id);
+  return [...list.matchAll(/<li[\s\S]*?<\/li>/g)].map((m) => m[0]);
+}
+
+describe('MfaScreen markup', () => {
+  const body = (extra: Record<string, unknown> = {}) =>
+    render(MfaScreen, { props: { view: mfaView, onSubmit: noop, onCancel: noop, ...extra } }).body;
+
+  it('asks for the 6-digit code with a labelled numeric one-time-code field', () => {
+    const html = body();
+    expect(html).toMatch(/<main class="screen" id="mfa-screen">/);
+    expect(html).toMatch(/<h1 tabindex="-1"[^>]*>Enter your authenticator code<\/h1>/);
+    expect(html).toMatch(/<label for="mfa-code"[^>]*>6-digit code<\/label>/);
+    const input = /<input id="mfa-code"[^>]*>/.exec(html)?.[0] ?? '';
+    expect(input).toContain('inputmode="numeric"');
+    expect(input).toContain('autocomplete="one-time-code"');
+    expect(input).toMatch(/maxlength="[67]"/);
+    expect(html).toMatch(/<button id="mfa-submit" type="submit"[^>]*aria-disabled="false">(<!--[^>]*-->)*Continue<\/button>/);
+    expect(html).toMatch(/<button id="mfa-cancel" type="button"[^>]*>Cancel<\/button>/);
+    expect(html).toMatch(/<button id="use-recovery-code" type="button"[^>]*>Use a recovery code instead<\/button>/);
+    expect(html).toMatch(/<p id="mfa-error"[^>]*role="alert"[^>]*><\/p>/);
+    expect(html).not.toContain('view-notice');
+  });
+
+  it('asks for a recovery code in a plain text field, with the way back', () => {
+    const html = body({ useRecoveryCode: true });
+    expect(html).toMatch(/<label for="mfa-code"[^>]*>Recovery code<\/label>/);
+    const input = /<input id="mfa-code"[^>]*>/.exec(html)?.[0] ?? '';
+    expect(input).not.toContain('inputmode="numeric"');
+    expect(input).toContain('placeholder="e.g. abcde-fghij"');
+    expect(html).toMatch(/<button id="use-recovery-code"[^>]*>Use the authenticator code instead<\/button>/);
+  });
+
+  it('shows the notice of a failed attempt and progress while checking', () => {
+    const html = body({
+      view: {
+        ...mfaView,
+        notice: { kind: 'error', message: 'Too many wrong attempts. Try again in 15 minutes.', code: 'too_many_attempts' },
+      },
+      submitting: true,
+    });
+    expect(html).toMatch(/<p id="view-notice"[^>]*role="alert"[^>]*data-code="too_many_attempts"[^>]*>\s*Too many wrong attempts/);
+    expect(html).toMatch(/<button id="mfa-submit"[^>]*aria-disabled="true"><!--\[0--><span class="spinner/);
+    expect(html).toMatch(/<button id="mfa-cancel"[^>]*aria-disabled="true"/);
+    expect(html).toMatch(/<p id="mfa-progress"[^>]*role="status"[^>]*>Checking the code…<\/p>/);
+  });
+});
+
+describe('SignInScreen password sign-in', () => {
+  const props = { backend: fakeBackend(), onStartSignIn: noop, onPasswordSignIn: noop };
+
+  it('shows progress on the password form and marks every sign-in busy while signing in', () => {
+    const html = render(SignInScreen, { props: { ...props, signingIn: true } }).body;
+    expect(html).toMatch(/<button id="password-sign-in"[^>]*aria-disabled="true"><!--\[0--><span class="spinner/);
+    expect(html).toMatch(/<button[^>]*data-provider="google"[^>]*aria-disabled="true"/);
+    expect(html).toMatch(/id="sign-in-progress"[^>]*>[\s\S]*?Signing you in…/);
+    expect(html).not.toContain('not available in this version');
+  });
+});
+
+describe('ReadyScreen security settings button', () => {
+  const ready: ViewOf<'ready'> = {
+    screen: 'ready',
+    account: securityView.account,
+    phone: {
+      extension: '201',
+      display_name: 'Ann Example',
+      sip_domain: 'sip.example.com',
+      registrar: 'sip:sip.example.com',
+      transport: 'tls',
+    },
+    notice: null,
+    signed_in: [securityView.account],
+  };
+  const callbacks = {
+    onSignOut: noop,
+    onSignOutAll: noop,
+    onSwitch: noop,
+    onAddAccount: noop,
+    onUseDifferentAccount: noop,
+    onOpenSecurity: noop,
+  };
+
+  it('offers "Security settings", busy with progress while opening', () => {
+    const idle = render(ReadyScreen, { props: { view: ready, ...callbacks } }).body;
+    expect(idle).toMatch(/<button id="open-security" type="button"[^>]*aria-disabled="false"[^>]*>[\s\S]*?Security settings\s*<\/button>/);
+    expect(idle).not.toMatch(/<button id="open-security"[^>]*>[\s\S]*?class="spinner[\s\S]*?<\/button>/);
+    const opening = render(ReadyScreen, { props: { view: ready, pending: { action: 'open_security' }, ...callbacks } }).body;
+    expect(opening).toMatch(/<button id="open-security"[^>]*aria-disabled="true"[^>]*><!--\[0--><span class="spinner/);
+  });
+});
+
+describe('SecurityScreen layout', () => {
+  it('has the heading, Back at the top and the sections in order', () => {
+    const html = security(securityView);
+    expect(html).toMatch(/<main class="screen" id="security-screen">/);
+    expect(html).toMatch(/<h1 tabindex="-1"[^>]*>Security settings<\/h1>/);
+    expect(html).toMatch(/<button id="close-security" type="button"[^>]*aria-disabled="false"[^>]*>[\s\S]*?Back<\/button>/);
+    expect(html.indexOf('id="close-security"')).toBeLessThan(html.indexOf('<h1'));
+    const order = ['authenticator-section', 'providers-section', 'emails-section', 'sessions-section', 'password-section'];
+    const positions = order.map((id) => html.search(new RegExp(`<section id="${id}"`)));
+    expect(positions.every((p) => p > 0)).toBe(true);
+    expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+    // Every section is named by its h2.
+    for (const [id, heading] of [
+      ['authenticator', 'Authenticator app'],
+      ['providers', 'Linked sign-ins'],
+      ['emails', 'Emails'],
+      ['sessions', "Where you're signed in"],
+      ['password', 'Password'],
+    ]) {
+      expect(html).toMatch(
+        new RegExp(`<section id="${id}-section"[^>]*aria-labelledby="${id}-heading"><h2 id="${id}-heading"[^>]*>${heading}</h2>`),
+      );
+    }
+  });
+
+  it('shows the notice under the heading', () => {
+    const html = security({ ...securityView, notice: { kind: 'info', message: 'Google was removed.', code: null } });
+    expect(html).toMatch(/<p id="view-notice"[^>]*role="status"[^>]*>\s*Google was removed\./);
+    expect(html.indexOf('<h1')).toBeLessThan(html.indexOf('id="view-notice"'));
+    expect(html.indexOf('id="view-notice"')).toBeLessThan(html.indexOf('id="authenticator-section"'));
+    expect(security(securityView)).not.toContain('view-notice');
+  });
+
+  it('marks every action busy while one runs, with progress on its own button', () => {
+    const html = security(securityView, { action: 'sign_out_session', sessionId: 's3' });
+    expect(html).not.toMatch(/aria-disabled="false"/);
+    expect(element(html, 'button', 'close-security')).toContain('aria-disabled="true"');
+    const signOut = (id: string) => new RegExp(`<button[^>]*data-sign-out-session="${id}"[\\s\\S]*?</button>`).exec(html)?.[0];
+    expect(signOut('s3')).toContain('class="spinner');
+    expect(signOut('s1')).not.toContain('class="spinner');
+    expect(security(securityView)).not.toMatch(/aria-disabled="true"/);
+  });
+});
+
+describe('SecurityScreen authenticator section', () => {
+  it('when off: says so and offers the set-up', () => {
+    const html = security(securityView);
+    expect(html).toMatch(/<p id="authenticator-status"[^>]*>Off<\/p>/);
+    expect(html).toMatch(/<button id="start-authenticator-setup" type="button"[^>]*>(<!--[^>]*-->)*Set up authenticator app\s*<\/button>/);
+    expect(html).not.toContain('authenticator-qr');
+    expect(html).not.toContain('id="authenticator-password"');
+    expect(html).not.toContain('id="disable-authenticator"');
+  });
+
+  it('while setting up: the QR code, the secret and the form to turn it on', () => {
+    const html = security(settingUp);
+    expect(html).not.toContain('id="start-authenticator-setup"');
+    const svg = element(html, 'svg', 'authenticator-qr');
+    expect(svg).toContain('role="img"');
+    expect(svg).toContain('aria-label="QR code for your authenticator app"');
+    expect(svg).toContain('shape-rendering="crispEdges"');
+    expect(svg).toContain('viewBox="0 0 15 15"'); // 7 modules + 4 on each side
+    expect(svg).toContain('width="200"');
+    expect(svg).toContain(
+      'data-otpauth-uri="otpauth://totp/Switchboard:ann?secret=JBSWY3DPEHPK3PXP&amp;issuer=Switchboard"',
+    );
+    // Black on white whatever the theme.
+    expect(svg).toMatch(/<rect width="15" height="15" fill="#ffffff"/);
+    expect(svg).toMatch(/<path d="[^"]*" fill="#000000"/);
+    const dark = smallQr.rows.join('').split('').filter((c) => c === '1').length;
+    expect(svg.match(/h1v1h-1z/g)).toHaveLength(dark);
+    expect(html).toMatch(/<code id="authenticator-secret" data-secret="JBSWY3DPEHPK3PXP"[^>]*>JBSW Y3DP EHPK 3PXP<\/code>/);
+    expect(html).toMatch(/<label for="setup-code">[^<]+<\/label> <input id="setup-code"[^>]*inputmode="numeric"[^>]*autocomplete="one-time-code"/);
+    expect(html).toMatch(/<label for="setup-password">Current password<\/label> <input id="setup-password" type="password"/);
+    expect(html).toMatch(/<button id="confirm-authenticator" type="submit"[^>]*>(<!--[^>]*-->)*Turn on<\/button>/);
+  });
+
+  it('when on: the recovery codes left, and the form to make new ones or turn it off', () => {
+    const html = security(authenticatorOn);
+    expect(html).toMatch(/<p id="authenticator-status"[^>]*>On — 10 recovery codes left<\/p>/);
+    expect(html).toMatch(/<label for="authenticator-password">Current password<\/label> <input id="authenticator-password" type="password"/);
+    expect(html).toMatch(/<label for="authenticator-code">[^<]+<\/label> <input id="authenticator-code"/);
+    expect(html).toMatch(/<button id="regenerate-recovery-codes" type="submit"[^>]*>(<!--[^>]*-->)*New recovery codes<\/button>/);
+    expect(html).toMatch(/<button id="disable-authenticator" type="submit"[^>]*>(<!--[^>]*-->)*Turn off<\/button>/);
+    expect(html).not.toContain('id="start-authenticator-setup"');
+    expect(html).not.toContain('authenticator-qr');
+  });
+
+  it('shows the recovery codes only when they were just made', () => {
+    for (const view of [securityView, settingUp, authenticatorOn]) expect(security(view)).not.toContain('id="recovery-codes"');
+    const html = security(withRecoveryCodes);
+    const box = element(html, 'section', 'recovery-codes');
+    expect([...box.matchAll(/<li>([^<]*)<\/li>/g)].map((m) => m[1])).toEqual(withRecoveryCodes.recovery_codes);
+    expect(box).toContain('Each code works once');
+    expect(box).toContain('shown only now');
+    expect(box).toMatch(/<button id="copy-recovery-codes" type="button"[^>]*>Copy codes<\/button>/);
+    expect(box).toMatch(/<button id="save-recovery-codes" type="button"[^>]*>(<!--[^>]*-->)*Save to a file<\/button>/);
+    expect(box).toMatch(/<p id="recovery-codes-feedback"[^>]*role="status"[^>]*><\/p>/);
+    // Inside the authenticator section, after its status.
+    expect(html.indexOf('id="authenticator-status"')).toBeLessThan(html.indexOf('id="recovery-codes"'));
+    expect(html.indexOf('id="recovery-codes"')).toBeLessThan(html.indexOf('id="providers-section"'));
+  });
+});
+
+describe('SecurityScreen linked providers', () => {
+  it('lists each linked identity with its own Remove button', () => {
+    const html = security(securityView);
+    const linked = items(html, 'linked-providers');
+    expect(linked).toHaveLength(2);
+    expect(linked[0]).toContain('Google');
+    expect(linked[0]).toContain('ann@example.com');
+    expect(linked[0]).toMatch(/<button type="button"[^>]*data-remove-link="l1"[^>]*aria-label="Remove Google \(ann@example.com\)"[^>]*>(<!--[^>]*-->)*Remove<\/button>/);
+    expect(linked[1]).toContain('ann.private@example.org');
+    expect(linked[1]).toContain('data-remove-link="l2"');
+  });
+
+  it('offers to add every provider, linked ones included, and says removing can be undone', () => {
+    const html = security(securityView);
+    const adds = [...html.matchAll(/<button[^>]*data-add-provider="([^"]+)"[^>]*>[\s\S]*?<\/button>/g)];
+    expect(adds.map((m) => m[1])).toEqual(['google', 'microsoft', 'acme-sso']);
+    expect(adds.map((m) => /(Add [^<]+)<\/button>/.exec(m[0])?.[1])).toEqual(['Add Google', 'Add Microsoft', 'Add Acme SSO']);
+    expect(html).toContain('You can add it again at any time.');
+  });
+
+  it('says when nothing is linked', () => {
+    const html = security({ ...securityView, overview: { ...securityView.overview, linked_providers: [] } });
+    expect(items(html, 'linked-providers')).toEqual([]);
+    expect(html).toContain('No provider is linked');
+  });
+});
+
+describe('SecurityScreen emails', () => {
+  const html = security(securityView);
+
+  it('badges each email, warns about shared ones, and lets notification emails be removed', () => {
+    const emails = items(html, 'emails');
+    expect(emails.map((li) => /data-email="([^"]+)"/.exec(li)?.[1])).toEqual([
+      'ann@example.com',
+      'team@example.com',
+      'voicemail@example.com',
+    ]);
+    expect(emails.map((li) => /class="badge"[^>]*>([^<]+)</.exec(li)?.[1])).toEqual([
+      'Login',
+      'Login',
+      'Notification only',
+    ]);
+    expect(emails[0]).not.toContain('Also signs in');
+    expect(emails[1]).toContain('Also signs in to 2 other accounts (a shared or group address)');
+    expect(emails[0]).not.toContain('<button');
+    expect(emails[1]).not.toContain('<button');
+    expect(emails[2]).toMatch(/<button type="button"[^>]*data-remove-email="voicemail@example.com"[^>]*>(<!--[^>]*-->)*Remove<\/button>/);
+  });
+
+  it('lists the warnings above the emails', () => {
+    const warnings = items(html, 'email-warnings').map((li) => /<span>([^<]+)<\/span>/.exec(li)?.[1]);
+    expect(warnings).toEqual(['2 emails can sign in to this account.', 'team@example.com also signs in to 2 other accounts.']);
+    expect(html.indexOf('id="email-warnings"')).toBeLessThan(html.indexOf('id="emails"'));
+    const calm = security({ ...securityView, overview: { ...securityView.overview, warnings: [] } });
+    expect(calm).not.toContain('email-warnings');
+  });
+
+  it('has the form to add a notification email, with what they are for', () => {
+    expect(html).toMatch(/<label for="new-notification-email">[^<]+<\/label>/);
+    expect(html).toMatch(/<input id="new-notification-email" type="email"/);
+    expect(html).toMatch(/<button id="add-notification-email" type="submit"[^>]*>(<!--[^>]*-->)*Add<\/button>/);
+    expect(html).toContain("Notification emails receive copies, such as voicemail. They can't be used to sign in.");
+  });
+});
+
+describe('SecurityScreen sessions', () => {
+  it('marks this device without a button, and offers "Sign out" for the others', () => {
+    const sessions = items(security(securityView), 'sessions');
+    expect(sessions.map((li) => /data-session-id="([^"]+)"/.exec(li)?.[1])).toEqual(['s2', 's1', 's3']);
+    expect(sessions[0]).toContain('This device');
+    expect(sessions[0]).not.toContain('<button');
+    expect(sessions[0]).toContain('This PC');
+    expect(sessions[0]).toContain('Last used just now');
+    expect(sessions[1]).toContain('Work laptop');
+    expect(sessions[1]).toContain('Acme SSO and authenticator');
+    expect(sessions[1]).toContain('Last used 10 minutes ago');
+    expect(sessions[1]).not.toContain('This device');
+    expect(sessions[1]).toMatch(/<button type="button"[^>]*data-sign-out-session="s1"[^>]*aria-label="Sign out Work laptop"[^>]*>(<!--[^>]*-->)*Sign out<\/button>/);
+    expect(sessions[2]).toContain('Password and a recovery code');
+    expect(sessions[2]).toContain('Last used 3 days ago');
+    expect(sessions[2]).toContain('data-sign-out-session="s3"');
+  });
+});
+
+describe('SecurityScreen change password', () => {
+  it('has the three labelled password fields, the button and the place for errors', () => {
+    const form = element(security(securityView), 'form', 'change-password-form');
+    expect(form).toMatch(/<label for="current-password">Current password<\/label> <input id="current-password" type="password" autocomplete="current-password"/);
+    expect(form).toMatch(/<label for="new-password">New password<\/label> <input id="new-password" type="password" autocomplete="new-password"/);
+    expect(form).toMatch(/<label for="confirm-new-password">[^<]+<\/label> <input id="confirm-new-password" type="password" autocomplete="new-password"/);
+    expect(form).toContain('At least 10 characters.');
+    expect(form).toMatch(/<p id="change-password-error"[^>]*role="alert"[^>]*><\/p>/);
+    expect(form).toMatch(/<button id="change-password" type="submit"[^>]*>(<!--[^>]*-->)*Change password<\/button>/);
+  });
+});
