@@ -167,13 +167,15 @@ impl Portal {
         };
         let providers =
             providers::Providers::new(&config.providers, url.clone(), Arc::clone(&clock))?;
+        let passwords = password::PasswordVerifier::for_this_machine();
+        passwords.prepare().await;
         let state = AppState {
             pool,
             sign_in_options: Arc::new(routes::sign_in_options::from_config(config)),
             providers: Arc::new(providers),
             clock,
             key,
-            passwords: password::PasswordVerifier::for_this_machine(),
+            passwords,
             issuer: url.to_string(),
             app_scheme: config.app_redirect_scheme.clone(),
         };

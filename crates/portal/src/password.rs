@@ -64,23 +64,30 @@ impl PasswordVerifier {
         tokio::task::spawn_blocking(work).await.ok()
     }
 
+    /// Makes the dummy hash now, so the first unknown username does not take longer than
+    /// a wrong password.
+    pub async fn prepare(&self) {
+        self.dummy_hash().await;
+    }
+
+    async fn dummy_hash(&self) -> String {
+        self.dummy
+            .get_or_init(|| async {
+                let secret = crate::tokens::new_token(crate::tokens::TokenKind::Nonce);
+                self.run(move || hash_password(&secret).unwrap_or_default())
+                    .await
+                    .unwrap_or_default()
+            })
+            .await
+            .clone()
+    }
+
     /// Whether `password` matches `stored`; with no stored hash (unknown user) it does the
     /// same work and answers `false`.
     pub async fn verify(&self, password: &str, stored: Option<&str>) -> bool {
         let (stored, known) = match stored {
             Some(stored) => (stored.to_owned(), true),
-            None => {
-                let dummy = self
-                    .dummy
-                    .get_or_init(|| async {
-                        let secret = crate::tokens::new_token(crate::tokens::TokenKind::Nonce);
-                        self.run(move || hash_password(&secret).unwrap_or_default())
-                            .await
-                            .unwrap_or_default()
-                    })
-                    .await;
-                (dummy.clone(), false)
-            }
+            None => (self.dummy_hash().await, false),
         };
         let password = password.to_owned();
         let matches = self
