@@ -311,6 +311,8 @@ pub async fn add_linked_provider(
     app: tauri::AppHandle,
     state: State<'_, AppState>,
     provider: String,
+    password: String,
+    code: Option<String>,
 ) -> Result<AppView, CommandError> {
     let (loopback, redirect_uri) = match redirect_for(&app, &state).await {
         Ok(redirect) => redirect,
@@ -318,7 +320,7 @@ pub async fn add_linked_provider(
     };
     let (start, provider_name) = match state
         .client
-        .begin_link_provider(&provider, &redirect_uri)
+        .begin_link_provider(&provider, &password, code.as_deref(), &redirect_uri)
         .await
     {
         Ok(started) => started,

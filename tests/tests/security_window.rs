@@ -25,8 +25,17 @@ async fn wait_for_count(session: &Session, css: &str, count: usize) {
     session.wait_for_count(css, count, WAIT).await.unwrap();
 }
 
-async fn add_google(app: &App, recorder: &RecordingBrowser, login_hint: &str) {
+async fn add_google(app: &App, recorder: &RecordingBrowser, login_hint: &str, code: &str) {
     let seen = recorder.opened().len();
+    // Adding a way to sign in: confirm it's you first.
+    app.session
+        .type_into("#link-provider-password", "alice-demo-pass")
+        .await
+        .unwrap();
+    app.session
+        .type_into("#link-provider-code", code)
+        .await
+        .unwrap();
     app.session
         .click_first("button[data-add-provider=\"google\"]")
         .await
@@ -122,7 +131,9 @@ async fn security_settings_in_the_window() {
 
     // A provider added through the browser, removed, and added again.
     wait_for_count(session, "button[data-remove-link]", 0).await;
-    add_google(&app, &recorder, "alice@acme.example").await;
+    world.clock.advance(30);
+    let code = authenticator::code(&secret, world.clock.now());
+    add_google(&app, &recorder, "alice@acme.example", &code).await;
     wait_for(session, "#security-screen").await;
     wait_for_count(session, "button[data-remove-link]", 1).await;
     app.save_screenshot("security-linked").await.unwrap();
@@ -131,7 +142,9 @@ async fn security_settings_in_the_window() {
         .await
         .unwrap();
     wait_for_count(session, "button[data-remove-link]", 0).await;
-    add_google(&app, &recorder, "alice@acme.example").await;
+    world.clock.advance(30);
+    let code = authenticator::code(&secret, world.clock.now());
+    add_google(&app, &recorder, "alice@acme.example", &code).await;
     wait_for(session, "#security-screen").await;
     wait_for_count(session, "button[data-remove-link]", 1).await;
 

@@ -18,7 +18,7 @@ pub struct AccountSummary {
 
 /// A signed-in session: a short-lived access token and a rotating refresh token. Also the
 /// answer of the `refresh_token` grant.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
 pub struct SessionTokens {
     pub access_token: String,
     /// Always "Bearer".
@@ -83,7 +83,7 @@ pub enum LoginStep {
 }
 
 /// `POST /v1/login/choose-account`: the account picked from a `ChooseAccount` step.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ChooseAccountRequest {
     pub ticket: String,
     /// One of the accounts the step listed.
@@ -99,7 +99,7 @@ pub struct ChooseAccountRequest {
 
 /// `POST /v1/login/link-account`: the account's own credentials, once, to link the
 /// identity of a `LinkAccount` step to it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct LinkAccountRequest {
     pub ticket: String,
     pub username: String,
@@ -144,4 +144,30 @@ pub struct SipProfile {
     pub voicemail_number: Option<String>,
     /// Changes whenever any setting changes.
     pub version: i64,
+}
+
+impl std::fmt::Debug for ChooseAccountRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChooseAccountRequest")
+            .field("account_id", &self.account_id)
+            .field("remember", &self.remember)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for LinkAccountRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LinkAccountRequest")
+            .field("username", &self.username)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for SessionTokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionTokens")
+            .field("expires_in", &self.expires_in)
+            .field("account", &self.account)
+            .finish_non_exhaustive()
+    }
 }

@@ -7,7 +7,7 @@ use ts_rs::TS;
 use utoipa::ToSchema;
 
 /// `POST /v1/login/password`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct PasswordSignInRequest {
     /// The account's username (or its login email).
     pub username: String,
@@ -18,7 +18,7 @@ pub struct PasswordSignInRequest {
 
 /// `POST /v1/login/mfa`: the authenticator code (6 digits) or a recovery code for an
 /// `MfaRequired` step.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct MfaRequest {
     pub ticket: String,
     pub code: String,
@@ -100,7 +100,7 @@ pub struct SecurityOverview {
 }
 
 /// `POST /v1/account/authenticator`: a new secret to confirm.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
 pub struct AuthenticatorSetup {
     /// RFC 4648 base32, for typing into an authenticator app by hand.
     pub secret: String,
@@ -112,26 +112,32 @@ pub struct AuthenticatorSetup {
 
 /// Confirming or disabling the authenticator, or new recovery codes: the password and a
 /// current code.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct PasswordAndCode {
     pub password: String,
     pub code: String,
 }
 
 /// Shown once; only their hashes are kept.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
 pub struct RecoveryCodes {
     pub codes: Vec<String>,
 }
 
 /// `POST /v1/account/linked-providers/start`: link another provider through the browser.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+/// A new way to sign in: the password, and a code when the account has an authenticator.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct StartLinkRequest {
     pub provider: String,
+    pub password: String,
+    #[serde(default)]
+    pub code: Option<String>,
+    /// The PKCE challenge of the `/v1/authorize` request that will carry the intent.
+    pub code_challenge: String,
 }
 
 /// Passed to `/v1/authorize` as `link_intent`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct LinkIntent {
     pub link_intent: String,
     pub expires_in: u64,
@@ -152,8 +158,78 @@ pub struct RevokeSessionRequest {
     pub session_id: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ChangePasswordRequest {
     pub current_password: String,
     pub new_password: String,
+}
+
+/// Secrets never print: these types say which fields they have, not what is in them.
+macro_rules! redacted_debug {
+    ($type:ident { $($shown:ident),* }) => {
+        impl std::fmt::Debug for $type {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($type))
+                    $(.field(stringify!($shown), &self.$shown))*
+                    .finish_non_exhaustive()
+            }
+        }
+    };
+}
+
+redacted_debug!(PasswordSignInRequest {
+    username,
+    device_name
+});
+redacted_debug!(MfaRequest { device_name });
+redacted_debug!(AuthenticatorSetup { expires_in });
+redacted_debug!(PasswordAndCode {});
+redacted_debug!(RecoveryCodes {});
+redacted_debug!(StartLinkRequest { provider });
+redacted_debug!(LinkIntent { expires_in });
+redacted_debug!(ChangePasswordRequest {});
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_do_not_debug_print() {
+        let printed = format!(
+            "{:?} {:?} {:?} {:?} {:?}",
+            PasswordSignInRequest {
+                username: "alice".into(),
+                password: "hunter22".into(),
+                device_name: None
+            },
+            MfaRequest {
+                ticket: "sbt_secret-ticket".into(),
+                code: "123456".into(),
+                device_name: None
+            },
+            PasswordAndCode {
+                password: "hunter22".into(),
+                code: "654321".into()
+            },
+            RecoveryCodes {
+                codes: vec!["abcde-fghij".into()]
+            },
+            AuthenticatorSetup {
+                secret: "JBSWY3DPEHPK3PXP".into(),
+                otpauth_uri: "otpauth://totp/x?secret=JBSWY3DPEHPK3PXP".into(),
+                expires_in: 600
+            },
+        );
+        for secret in [
+            "hunter22",
+            "sbt_secret-ticket",
+            "123456",
+            "654321",
+            "abcde-fghij",
+            "JBSWY3DPEHPK3PXP",
+        ] {
+            assert!(!printed.contains(secret), "{printed}");
+        }
+        assert!(printed.contains("alice"));
+    }
 }

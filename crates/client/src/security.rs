@@ -58,13 +58,21 @@ impl Switchboard {
         .await
     }
 
+    /// The set-up in progress, when it is the current account's.
     fn pending_setup(&self) -> Option<AuthenticatorSetupView> {
-        self.authenticator_setup.lock().ok().and_then(|s| s.clone())
+        let current = self.current().ok()?.account_id;
+        self.authenticator_setup
+            .lock()
+            .ok()?
+            .clone()
+            .filter(|(account, _)| *account == current)
+            .map(|(_, setup)| setup)
     }
 
     fn set_pending_setup(&self, setup: Option<AuthenticatorSetupView>) {
+        let current = self.current().ok().map(|account| account.account_id);
         if let Ok(mut pending) = self.authenticator_setup.lock() {
-            *pending = setup;
+            *pending = current.zip(setup);
         }
     }
 
@@ -218,10 +226,13 @@ impl Switchboard {
         }
     }
 
-    /// Starts linking another provider through the browser; the caller opens it.
+    /// Starts linking another provider through the browser (the password, and a code when
+    /// the account has an authenticator, confirm it is the user); the caller opens it.
     pub async fn begin_link_provider(
         &self,
         provider_id: &str,
+        password: &str,
+        code: Option<&str>,
         redirect_uri: &str,
     ) -> Result<(SignInStart, String), ClientError> {
         let options = self.portal.sign_in_options().await?;
@@ -230,17 +241,29 @@ impl Switchboard {
             .iter()
             .find(|p| p.id == provider_id)
             .ok_or_else(|| ClientError::UnknownProvider(provider_id.to_owned()))?;
+        let mut start = self.begin_pending(provider_id, &provider.display_name, redirect_uri)?;
         let request = StartLinkRequest {
             provider: provider_id.to_owned(),
+            password: password.to_owned(),
+            code: code
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .map(str::to_owned),
+            code_challenge: start.code_challenge.clone(),
         };
-        let intent: LinkIntent = self.post(paths::LINK_PROVIDER_START, &request).await?;
-        let start = self.begin_pending(
-            provider_id,
-            &provider.display_name,
-            redirect_uri,
-            Some(&intent.link_intent),
-        )?;
-        Ok((start, provider.display_name.clone()))
+        let intent: Result<LinkIntent, ClientError> =
+            self.post(paths::LINK_PROVIDER_START, &request).await;
+        match intent {
+            Ok(intent) => {
+                self.pending_sign_ins()
+                    .link_provider(&mut start, &intent.link_intent);
+                Ok((start, provider.display_name.clone()))
+            }
+            Err(error) => {
+                self.pending_sign_ins().cancel(&start.state);
+                Err(error)
+            }
+        }
     }
 
     pub async fn remove_linked_provider_view(&self, link_id: &str, provider_name: &str) -> AppView {

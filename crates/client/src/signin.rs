@@ -71,6 +71,8 @@ pub struct PendingSignIn {
 pub struct SignInStart {
     pub authorize_url: Url,
     pub state: String,
+    /// The PKCE S256 challenge in the URL.
+    pub code_challenge: String,
 }
 
 #[derive(Debug, Default)]
@@ -93,30 +95,6 @@ impl PendingSignIns {
         redirect_uri: &str,
         now: i64,
     ) -> Result<SignInStart, SignInError> {
-        self.begin_with(
-            portal,
-            provider_id,
-            provider_name,
-            login_hint,
-            redirect_uri,
-            None,
-            now,
-        )
-    }
-
-    /// As `begin`; with `link_intent` the sign-in links the provider to the signed-in
-    /// account (security settings) instead of signing in by the matching rules.
-    #[allow(clippy::too_many_arguments)]
-    pub fn begin_with(
-        &self,
-        portal: &Url,
-        provider_id: &str,
-        provider_name: &str,
-        login_hint: Option<&str>,
-        redirect_uri: &str,
-        link_intent: Option<&str>,
-        now: i64,
-    ) -> Result<SignInStart, SignInError> {
         let authorize = portal
             .join(switchboard_api::paths::AUTHORIZE.trim_start_matches('/'))
             .map_err(|_| SignInError::NotACallback)?;
@@ -127,6 +105,7 @@ impl PendingSignIns {
             );
         let verifier = PkceCodeVerifier::new(random_urlsafe());
         let challenge = PkceCodeChallenge::from_code_verifier_sha256(&verifier);
+        let code_challenge = challenge.as_str().to_owned();
         let state = random_urlsafe();
         let state_for_request = state.clone();
         let mut request = client
@@ -136,9 +115,6 @@ impl PendingSignIns {
         if let Some(hint) = login_hint {
             request = request.add_extra_param("login_hint", hint);
         }
-        if let Some(intent) = link_intent {
-            request = request.add_extra_param("link_intent", intent);
-        }
         let (authorize_url, _) = request.url();
         let pending = PendingSignIn {
             provider_id: provider_id.to_owned(),
@@ -146,7 +122,7 @@ impl PendingSignIns {
             verifier: Secret::new(verifier.secret().clone()),
             redirect_uri: redirect_uri.to_owned(),
             expires_at: now + PENDING_LIFETIME,
-            links_provider: link_intent.is_some(),
+            links_provider: false,
         };
         if let Ok(mut map) = self.by_state.lock() {
             map.retain(|_, p| p.expires_at >= now);
@@ -155,7 +131,29 @@ impl PendingSignIns {
         Ok(SignInStart {
             authorize_url,
             state,
+            code_challenge,
         })
+    }
+
+    /// Makes a started sign-in link its provider to the signed-in account: the portal's
+    /// `link_intent` goes into its authorize URL.
+    pub fn link_provider(&self, start: &mut SignInStart, link_intent: &str) {
+        start
+            .authorize_url
+            .query_pairs_mut()
+            .append_pair("link_intent", link_intent);
+        if let Ok(mut map) = self.by_state.lock() {
+            if let Some(pending) = map.get_mut(&start.state) {
+                pending.links_provider = true;
+            }
+        }
+    }
+
+    /// Forgets one started sign-in.
+    pub fn cancel(&self, state: &str) {
+        if let Ok(mut map) = self.by_state.lock() {
+            map.remove(state);
+        }
     }
 
     /// Forgets every pending sign-in (Cancel): their links are dropped if they still come.

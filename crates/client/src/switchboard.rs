@@ -152,7 +152,9 @@ pub struct Switchboard {
     pub(crate) clock: Clock,
     pub(crate) device_name: String,
     /// An authenticator app being set up in the security settings.
-    pub(crate) authenticator_setup: std::sync::Mutex<Option<crate::bridge::AuthenticatorSetupView>>,
+    /// An authenticator app being set up in the security settings, and for which account.
+    pub(crate) authenticator_setup:
+        std::sync::Mutex<Option<(String, crate::bridge::AuthenticatorSetupView)>>,
     /// Held for the whole of a refresh: refreshes are single-flight.
     access_tokens: Mutex<HashMap<String, AccessToken>>,
 }
@@ -228,23 +230,25 @@ impl Switchboard {
         Ok((start, provider.display_name.clone()))
     }
 
-    /// A pending browser sign-in that links the provider to the current account.
+    /// A pending browser sign-in (`begin_sign_in` without looking the provider up).
     pub(crate) fn begin_pending(
         &self,
         provider_id: &str,
         provider_name: &str,
         redirect_uri: &str,
-        link_intent: Option<&str>,
     ) -> Result<SignInStart, ClientError> {
-        Ok(self.pending.begin_with(
+        Ok(self.pending.begin(
             &self.portal_url,
             provider_id,
             provider_name,
             None,
             redirect_uri,
-            link_intent,
             (self.clock)(),
         )?)
+    }
+
+    pub(crate) fn pending_sign_ins(&self) -> &PendingSignIns {
+        &self.pending
     }
 
     /// Forgets the account's access token (the portal refused it early).
@@ -315,28 +319,32 @@ impl Switchboard {
     /// The refresh token goes to the keychain before anything uses the session; the
     /// access token stays in memory. A session this account already had here is ended.
     async fn keep_session(&self, session: SessionTokens) -> Result<(), ClientError> {
-        let keychain = self.keychain.clone();
+        // Held throughout, so a refresh of the old session cannot write over the new one.
+        let mut tokens = self.access_tokens.lock().await;
         let account_id = session.account.account_id.clone();
-        let previous =
-            blocking(move || keychain.load(&account_id, SecretKind::RefreshToken)).await?;
-        if let Some(previous) = previous {
-            if let Err(error) = self.portal.revoke(previous.expose()).await {
-                tracing::warn!(%error, "the replaced session could not be ended at the portal");
-            }
-        }
         let keychain = self.keychain.clone();
-        let account_id = session.account.account_id.clone();
+        let id = account_id.clone();
+        let previous = blocking(move || keychain.load(&id, SecretKind::RefreshToken)).await?;
+        let keychain = self.keychain.clone();
+        let id = account_id.clone();
         let refresh = Secret::new(session.refresh_token.clone());
-        blocking(move || keychain.store(&account_id, SecretKind::RefreshToken, &refresh)).await?;
+        blocking(move || keychain.store(&id, SecretKind::RefreshToken, &refresh)).await?;
         self.store.remember(&session.account)?;
         let expires_at = (self.clock)() + i64::try_from(session.expires_in).unwrap_or(0);
-        self.access_tokens.lock().await.insert(
-            session.account.account_id.clone(),
+        tokens.insert(
+            account_id,
             AccessToken {
                 token: Secret::new(session.access_token),
                 expires_at,
             },
         );
+        drop(tokens);
+        // The new session is stored: only now end the one it replaces.
+        if let Some(previous) = previous.filter(|p| p.expose() != session.refresh_token) {
+            if let Err(error) = self.portal.revoke(previous.expose()).await {
+                tracing::warn!(%error, "the replaced session could not be ended at the portal");
+            }
+        }
         Ok(())
     }
 

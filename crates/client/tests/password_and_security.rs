@@ -153,7 +153,7 @@ async fn a_provider_linked_from_the_settings_then_removed() {
     );
     let (start, name) = app
         .client
-        .begin_link_provider("google", &app_redirect_uri())
+        .begin_link_provider("google", "adam-demo-pass", None, &app_redirect_uri())
         .await
         .unwrap();
     assert_eq!(name, "Google");

@@ -26,6 +26,8 @@ CREATE TABLE link_intents (
     intent_hash TEXT PRIMARY KEY,
     account_id TEXT NOT NULL REFERENCES accounts (id),
     provider_id TEXT NOT NULL,
+    -- The app's PKCE challenge: only the sign-in it starts can use the intent.
+    code_challenge TEXT NOT NULL,
     expires_at BIGINT NOT NULL,
     used_at BIGINT NULL
 );

@@ -9,13 +9,13 @@
 use sqlx::SqlitePool;
 use switchboard_api::LoginStep;
 
-use crate::crypto::EncryptionKey;
 use crate::login::{self, LoginError, MatchedAccount};
-use crate::password::PasswordVerifier;
+use crate::password_sign_in::{
+    account_key, admit, check_second_factor, failure, CredentialContext,
+};
 use crate::sessions::{self, AuthenticatedSession};
 use crate::throttle::{self, LINK_PER_ACCOUNT, LINK_PER_IDENTITY};
 use crate::tickets::{claim_ticket, peek_ticket};
-use crate::totp;
 
 /// The account picked from a `ChooseAccount` step: it must be one the ticket listed and
 /// still reachable by the identity. `remember` keeps it as this identity's default (on
@@ -73,7 +73,7 @@ pub async fn choose_again(
         .ok_or(LoginError::NotFromProvider)?;
     let accounts: Vec<MatchedAccount> = login::linked_accounts(pool, identity).await?;
     if accounts.is_empty() {
-        return Err(LoginError::AccountNotOffered);
+        return Err(LoginError::NoLinkedAccount);
     }
     let remembered = login::remembered_choice(pool, identity, &accounts).await?;
     login::choose_step(pool, identity, accounts, remembered, now).await
@@ -83,16 +83,8 @@ pub async fn choose_again(
 struct Credentials {
     id: String,
     password_hash: String,
-    totp_secret_encrypted: Option<String>,
-    totp_last_step: Option<i64>,
+    has_totp: bool,
     sso_allowed: bool,
-}
-
-/// What linking needs besides the database.
-pub struct LinkContext<'a> {
-    pub pool: &'a SqlitePool,
-    pub passwords: &'a PasswordVerifier,
-    pub key: &'a EncryptionKey,
 }
 
 pub struct LinkAttempt<'a> {
@@ -104,41 +96,35 @@ pub struct LinkAttempt<'a> {
 }
 
 /// Links the identity of a `LinkAccount` step to the account whose username and password
-/// (and authenticator code, when it has one) are given, then signs in. Wrong credentials
-/// answer alike whichever part was wrong; too many lock linking for that identity and
-/// that account for a while.
+/// (and authenticator or recovery code, when it has an authenticator) are given, then
+/// signs in. Wrong credentials answer alike whichever part was wrong; too many lock
+/// linking for that identity and that account for a while.
 pub async fn link_account(
-    context: &LinkContext<'_>,
+    context: &CredentialContext<'_>,
     attempt: &LinkAttempt<'_>,
     now: i64,
 ) -> Result<LoginStep, LoginError> {
     let pool = context.pool;
     let ticket = peek_ticket(pool, attempt.ticket, "link_account", now).await?;
     let identity = ticket.identity.ok_or(LoginError::TicketInvalid)?;
-    let identity_key = format!("{}\n{}", identity.issuer, identity.subject);
-    let account_key = attempt.username.trim().to_lowercase();
-
-    let mut locked = None;
-    for (limit, key) in [
-        (&LINK_PER_IDENTITY, &identity_key),
-        (&LINK_PER_ACCOUNT, &account_key),
-    ] {
-        if let Some(until) = throttle::locked_until(pool, limit, key, now).await? {
-            locked = locked.max(Some(until));
-        }
-    }
-    if let Some(until) = locked {
-        return Err(LoginError::TooManyAttempts {
-            retry_after: until - now,
-        });
-    }
-
+    let typed = attempt.username.trim().to_lowercase();
     let account: Option<Credentials> = sqlx::query_as(
-        "SELECT id, password_hash, totp_secret_encrypted, totp_last_step, sso_allowed
+        "SELECT id, password_hash, totp_secret_encrypted IS NOT NULL AS has_totp, sso_allowed
          FROM accounts WHERE lower(username) = ?",
     )
-    .bind(&account_key)
+    .bind(&typed)
     .fetch_optional(pool)
+    .await?;
+    let identity_key = format!("{}\n{}", identity.issuer, identity.subject);
+    let account_key = account_key(account.as_ref().map(|a| a.id.as_str()), &typed);
+    let locks_out_at = admit(
+        pool,
+        &[
+            (&LINK_PER_IDENTITY, &identity_key),
+            (&LINK_PER_ACCOUNT, &account_key),
+        ],
+        now,
+    )
     .await?;
     let password_right = context
         .passwords
@@ -147,72 +133,28 @@ pub async fn link_account(
             account.as_ref().map(|a| a.password_hash.as_str()),
         )
         .await;
-    let accepted_step = match (&account, password_right) {
-        (Some(account), true) => match &account.totp_secret_encrypted {
-            None => Ok(None),
-            Some(encrypted) => {
-                let secret = context
-                    .key
-                    .decrypt(encrypted)
-                    .ok()
-                    .and_then(|text| totp::decode_base32(&String::from_utf8_lossy(&text)).ok());
-                match (secret, attempt.totp_code) {
-                    (Some(secret), Some(code)) => {
-                        match totp::accept(&secret, code, now, account.totp_last_step) {
-                            Some(step) => Ok(Some(step)),
-                            None => Err(()),
-                        }
-                    }
-                    (None, _) => {
-                        tracing::error!(account = %account.id, "authenticator secret cannot be read");
-                        Err(())
-                    }
-                    (_, None) => Err(()),
-                }
-            }
-        },
-        _ => Err(()),
-    };
-    let (Some(account), Ok(step)) = (account, accepted_step) else {
-        let mut locked = None;
-        for (limit, key) in [
-            (&LINK_PER_IDENTITY, &identity_key),
-            (&LINK_PER_ACCOUNT, &account_key),
-        ] {
-            if let Some(until) = throttle::record_failure(pool, limit, key, now).await? {
-                locked = locked.max(Some(until));
-            }
-        }
+    let wrong = || {
         tracing::info!(provider = %identity.provider_id, "link refused: wrong credentials");
-        return Err(match locked {
-            Some(until) => LoginError::TooManyAttempts {
-                retry_after: until - now,
-            },
-            None => LoginError::InvalidCredentials,
-        });
+        failure(locks_out_at, LoginError::InvalidCredentials, now)
     };
-
+    let Some(account) = account.filter(|_| password_right) else {
+        return Err(wrong());
+    };
+    if account.has_totp {
+        // Never says that the password was right: every wrong code is the same answer.
+        let code = attempt.totp_code.ok_or_else(wrong)?;
+        match check_second_factor(context, &account.id, code, now).await {
+            Ok(_) => {}
+            Err(LoginError::InvalidCode) => return Err(wrong()),
+            Err(other) => return Err(other),
+        }
+    }
     throttle::clear(pool, &LINK_PER_IDENTITY, &identity_key).await?;
     throttle::clear(pool, &LINK_PER_ACCOUNT, &account_key).await?;
     if !account.sso_allowed {
         return Err(LoginError::SsoNotAllowed);
     }
     claim_ticket(pool, attempt.ticket, "link_account", now).await?;
-    if let Some(step) = step {
-        // A code is accepted once, even by two requests racing.
-        let stored = sqlx::query(
-            "UPDATE accounts SET totp_last_step = ?
-             WHERE id = ? AND (totp_last_step IS NULL OR totp_last_step < ?)",
-        )
-        .bind(step)
-        .bind(&account.id)
-        .bind(step)
-        .execute(pool)
-        .await?;
-        if stored.rows_affected() != 1 {
-            return Err(LoginError::InvalidCredentials);
-        }
-    }
     login::record_link(pool, &identity, &account.id, now).await?;
     tracing::info!(provider = %identity.provider_id, account = %account.id, "identity linked by password");
     let method = format!("link:{}", identity.provider_id);

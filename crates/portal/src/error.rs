@@ -82,7 +82,9 @@ impl From<LoginError> for PortalError {
             LoginError::InvalidCredentials | LoginError::InvalidPassword => {
                 PortalError::bad_request(ErrorCode::InvalidCredentials, sentence(&error))
             }
-            LoginError::SsoNotAllowed | LoginError::NotFromProvider => {
+            LoginError::SsoNotAllowed
+            | LoginError::NotFromProvider
+            | LoginError::NoLinkedAccount => {
                 PortalError::bad_request(ErrorCode::NotAvailable, sentence(&error))
             }
             other => PortalError::bad_request(ErrorCode::InvalidGrant, sentence(&other)),
@@ -100,7 +102,20 @@ impl From<crate::security::SecurityError> for PortalError {
             | SecurityError::UnknownEmail(_) => {
                 PortalError::Client(StatusCode::NOT_FOUND, ErrorCode::NotFound, sentence(&error))
             }
+            SecurityError::WrongPassword => {
+                PortalError::bad_request(ErrorCode::InvalidCredentials, sentence(&error))
+            }
+            SecurityError::WrongSetupCode => {
+                PortalError::bad_request(ErrorCode::InvalidCode, sentence(&error))
+            }
+            SecurityError::AccountGone => PortalError::Client(
+                StatusCode::UNAUTHORIZED,
+                ErrorCode::InvalidToken,
+                sentence(&error),
+            ),
             SecurityError::BadEmail(_)
+            | SecurityError::EmailExists(_)
+            | SecurityError::CurrentSession
             | SecurityError::PasswordTooShort
             | SecurityError::PasswordTooObvious
             | SecurityError::UnknownProvider => {

@@ -40,6 +40,8 @@ pub enum LoginError {
     InvalidCredentials,
     #[error("the username or password is wrong")]
     InvalidPassword,
+    #[error("no account is linked to this sign-in any more: sign in again")]
+    NoLinkedAccount,
     #[error("that code is wrong or was already used: enter the current code from your authenticator app, or one of your recovery codes")]
     InvalidCode,
     #[error("{}", crate::throttle::retry_message(*retry_after))]

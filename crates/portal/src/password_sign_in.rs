@@ -14,7 +14,7 @@ use crate::crypto::EncryptionKey;
 use crate::login::{LoginError, TICKET_LIFETIME};
 use crate::password::PasswordVerifier;
 use crate::sessions;
-use crate::throttle::{self, Limit, CODE_PER_ACCOUNT, PASSWORD_PER_ACCOUNT};
+use crate::throttle::{self, Admission, Limit, CODE_PER_ACCOUNT, PASSWORD_PER_ACCOUNT};
 use crate::tickets::{claim_ticket, peek_ticket};
 use crate::{login, recovery, totp};
 
@@ -25,34 +25,37 @@ pub struct CredentialContext<'a> {
     pub key: &'a EncryptionKey,
 }
 
-async fn refuse_if_locked(
+/// Counts the attempt before its credential is checked (see `throttle::admit`): the
+/// lockout error while a key is locked, else when this attempt would lock out if it fails.
+pub(crate) async fn admit(
     pool: &SqlitePool,
-    limit: &Limit,
-    key: &str,
+    keys: &[(&Limit, &str)],
     now: i64,
-) -> Result<(), LoginError> {
-    match throttle::locked_until(pool, limit, key, now).await? {
-        Some(until) => Err(LoginError::TooManyAttempts {
+) -> Result<Option<i64>, LoginError> {
+    match throttle::admit(pool, keys, now).await? {
+        Admission::Refused { until } => Err(LoginError::TooManyAttempts {
             retry_after: until - now,
         }),
-        None => Ok(()),
+        Admission::Admitted { locks_out_at } => Ok(locks_out_at),
     }
 }
 
-/// Counts a failure and answers the error for it: `wrong`, or the lockout it caused.
-async fn failed(
-    pool: &SqlitePool,
-    limit: &Limit,
-    key: &str,
-    wrong: LoginError,
-    now: i64,
-) -> LoginError {
-    match throttle::record_failure(pool, limit, key, now).await {
-        Ok(Some(until)) => LoginError::TooManyAttempts {
+/// The error of an admitted attempt that failed: `wrong`, or the lockout it reached.
+pub(crate) fn failure(locks_out_at: Option<i64>, wrong: LoginError, now: i64) -> LoginError {
+    match locks_out_at {
+        Some(until) => LoginError::TooManyAttempts {
             retry_after: until - now,
         },
-        Ok(None) => wrong,
-        Err(error) => error.into(),
+        None => wrong,
+    }
+}
+
+/// The attempt-limit key of an account, or of a name that is no account (so unknown and
+/// known names are limited alike, and all the names of one account share its limit).
+pub(crate) fn account_key(account_id: Option<&str>, typed: &str) -> String {
+    match account_id {
+        Some(id) => format!("account:{id}"),
+        None => format!("name:{typed}"),
     }
 }
 
@@ -99,23 +102,17 @@ pub async fn sign_in(
     now: i64,
 ) -> Result<LoginStep, LoginError> {
     let pool = context.pool;
-    let key = username.trim().to_lowercase();
-    refuse_if_locked(pool, &PASSWORD_PER_ACCOUNT, &key, now).await?;
-    let account = find_account(pool, &key).await?;
+    let typed = username.trim().to_lowercase();
+    let account = find_account(pool, &typed).await?;
+    let key = account_key(account.as_ref().map(|a| a.id.as_str()), &typed);
+    let locks_out_at = admit(pool, &[(&PASSWORD_PER_ACCOUNT, &key)], now).await?;
     let right = context
         .passwords
         .verify(password, account.as_ref().map(|a| a.password_hash.as_str()))
         .await;
     let Some(account) = account.filter(|_| right) else {
         tracing::info!("password sign-in refused");
-        return Err(failed(
-            pool,
-            &PASSWORD_PER_ACCOUNT,
-            &key,
-            LoginError::InvalidPassword,
-            now,
-        )
-        .await);
+        return Err(failure(locks_out_at, LoginError::InvalidPassword, now));
     };
     throttle::clear(pool, &PASSWORD_PER_ACCOUNT, &key).await?;
     if account.has_totp {
@@ -147,7 +144,7 @@ pub async fn check_second_factor(
     now: i64,
 ) -> Result<SecondFactor, LoginError> {
     let pool = context.pool;
-    refuse_if_locked(pool, &CODE_PER_ACCOUNT, account_id, now).await?;
+    let locks_out_at = admit(pool, &[(&CODE_PER_ACCOUNT, account_id)], now).await?;
     let row: Option<(Option<String>, Option<i64>)> =
         sqlx::query_as("SELECT totp_secret_encrypted, totp_last_step FROM accounts WHERE id = ?")
             .bind(account_id)
@@ -184,14 +181,7 @@ pub async fn check_second_factor(
             throttle::clear(pool, &CODE_PER_ACCOUNT, account_id).await?;
             Ok(factor)
         }
-        None => Err(failed(
-            pool,
-            &CODE_PER_ACCOUNT,
-            account_id,
-            LoginError::InvalidCode,
-            now,
-        )
-        .await),
+        None => Err(failure(locks_out_at, LoginError::InvalidCode, now)),
     }
 }
 

@@ -9,10 +9,13 @@ use sqlx::SqlitePool;
 use switchboard_api::{
     AccountEmail, AuthenticatorSetup, AuthenticatorStatus, EmailPurpose, LinkIntent,
     LinkedProvider, RecoveryCodes, SecurityOverview, SecurityWarning, SessionInfo, SignInOptions,
+    StartLinkRequest,
 };
 
 use crate::login::LoginError;
-use crate::password_sign_in::{check_second_factor, CredentialContext};
+use crate::password_sign_in::{
+    account_key, admit, check_second_factor, failure, CredentialContext,
+};
 use crate::sessions::{self, AuthenticatedSession};
 use crate::throttle::{self, PASSWORD_PER_ACCOUNT};
 use crate::tokens::{new_token, token_hash, TokenKind};
@@ -25,6 +28,12 @@ pub const MIN_PASSWORD_LENGTH: usize = 10;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SecurityError {
+    #[error("your current password is wrong")]
+    WrongPassword,
+    #[error("that code does not match: enter the code your authenticator app shows now (check that this computer's clock is right)")]
+    WrongSetupCode,
+    #[error("this account no longer exists: sign in again")]
+    AccountGone,
     #[error("an authenticator app is already set up: turn it off first to set up another")]
     AlreadyEnabled,
     #[error("no authenticator app is set up for this account")]
@@ -87,8 +96,9 @@ pub async fn overview(
         "SELECT username, totp_secret_encrypted IS NOT NULL FROM accounts WHERE id = ?",
     )
     .bind(account)
-    .fetch_one(pool)
-    .await?;
+    .fetch_optional(pool)
+    .await?
+    .ok_or(SecurityError::AccountGone)?;
 
     let links: Vec<LinkRow> = sqlx::query_as(
         "SELECT issuer, subject, provider_id, email, created_at FROM identity_links
@@ -113,8 +123,10 @@ pub async fn overview(
 
     let emails: Vec<(String, String, i64)> = sqlx::query_as(
         "SELECT e.email, e.purpose,
-                (SELECT COUNT(*) FROM account_emails o
-                 WHERE o.email = e.email AND o.purpose = 'login' AND o.account_id <> e.account_id)
+                CASE WHEN e.purpose = 'login' THEN
+                    (SELECT COUNT(*) FROM account_emails o
+                     WHERE o.email = e.email AND o.purpose = 'login' AND o.account_id <> e.account_id)
+                ELSE 0 END
          FROM account_emails e WHERE e.account_id = ? ORDER BY e.purpose, e.email",
     )
     .bind(account)
@@ -189,39 +201,30 @@ pub async fn overview(
     })
 }
 
-/// The password, checked against the same limits as a sign-in with it.
+/// The account's current password, counted against the same limit as signing in with it.
 async fn check_password(
     context: &CredentialContext<'_>,
     account_id: &str,
     password: &str,
     now: i64,
 ) -> Result<(), SecurityError> {
-    let (username, hash): (String, String) =
-        sqlx::query_as("SELECT username, password_hash FROM accounts WHERE id = ?")
-            .bind(account_id)
-            .fetch_one(context.pool)
-            .await?;
-    let key = username.to_lowercase();
-    if let Some(until) =
-        throttle::locked_until(context.pool, &PASSWORD_PER_ACCOUNT, &key, now).await?
-    {
-        return Err(LoginError::TooManyAttempts {
-            retry_after: until - now,
-        }
-        .into());
-    }
+    let (hash,): (String,) = sqlx::query_as("SELECT password_hash FROM accounts WHERE id = ?")
+        .bind(account_id)
+        .fetch_optional(context.pool)
+        .await?
+        .ok_or(SecurityError::AccountGone)?;
+    let key = account_key(Some(account_id), "");
+    let locks_out_at = admit(context.pool, &[(&PASSWORD_PER_ACCOUNT, &key)], now).await?;
     if context.passwords.verify(password, Some(&hash)).await {
         throttle::clear(context.pool, &PASSWORD_PER_ACCOUNT, &key).await?;
         return Ok(());
     }
-    let locked = throttle::record_failure(context.pool, &PASSWORD_PER_ACCOUNT, &key, now).await?;
-    Err(match locked {
-        Some(until) => LoginError::TooManyAttempts {
-            retry_after: until - now,
+    Err(
+        match failure(locks_out_at, LoginError::InvalidPassword, now) {
+            LoginError::InvalidPassword => SecurityError::WrongPassword,
+            other => other.into(),
         },
-        None => LoginError::InvalidPassword,
-    }
-    .into())
+    )
 }
 
 fn otpauth_uri(issuer: &str, username: &str, secret: &str) -> String {
@@ -251,8 +254,9 @@ pub async fn start_authenticator_setup(
         "SELECT username, totp_secret_encrypted IS NOT NULL FROM accounts WHERE id = ?",
     )
     .bind(&session.account_id)
-    .fetch_one(context.pool)
-    .await?;
+    .fetch_optional(context.pool)
+    .await?
+    .ok_or(SecurityError::AccountGone)?;
     if has_totp {
         return Err(SecurityError::AlreadyEnabled);
     }
@@ -302,7 +306,7 @@ pub async fn confirm_authenticator(
         .ok()
         .and_then(|text| totp::decode_base32(&String::from_utf8_lossy(&text)).ok())
         .ok_or(SecurityError::NoPendingSetup)?;
-    let step = totp::accept(&secret, code, now, None).ok_or(LoginError::InvalidCode)?;
+    let step = totp::accept(&secret, code, now, None).ok_or(SecurityError::WrongSetupCode)?;
     let codes = new_recovery_codes();
     let mut tx = pool.begin().await?;
     let enabled = sqlx::query(
@@ -331,8 +335,9 @@ async fn require_enabled(pool: &SqlitePool, account_id: &str) -> Result<(), Secu
     let (has_totp,): (bool,) =
         sqlx::query_as("SELECT totp_secret_encrypted IS NOT NULL FROM accounts WHERE id = ?")
             .bind(account_id)
-            .fetch_one(pool)
-            .await?;
+            .fetch_optional(pool)
+            .await?
+            .ok_or(SecurityError::AccountGone)?;
     if has_totp {
         Ok(())
     } else {
@@ -383,24 +388,40 @@ pub async fn regenerate_recovery_codes(
 }
 
 /// A one-time intent the app passes to `/v1/authorize` as `link_intent`: the provider
-/// sign-in that follows links to this account.
+/// sign-in that follows links to this account. A new way to sign in is a credential, so
+/// it asks for the password (and a code when the account has an authenticator app), and
+/// the intent is bound to the app's PKCE challenge: only that sign-in can use it.
 pub async fn start_link(
-    pool: &SqlitePool,
+    context: &CredentialContext<'_>,
     options: &SignInOptions,
     session: &AuthenticatedSession,
-    provider_id: &str,
+    request: &StartLinkRequest,
     now: i64,
 ) -> Result<LinkIntent, SecurityError> {
+    let pool = context.pool;
+    let provider_id = request.provider.as_str();
     if !options.providers.iter().any(|p| p.id == provider_id) {
         return Err(SecurityError::UnknownProvider);
     }
+    check_password(context, &session.account_id, &request.password, now).await?;
+    let (has_totp,): (bool,) =
+        sqlx::query_as("SELECT totp_secret_encrypted IS NOT NULL FROM accounts WHERE id = ?")
+            .bind(&session.account_id)
+            .fetch_optional(pool)
+            .await?
+            .ok_or(SecurityError::AccountGone)?;
+    if has_totp {
+        let code = request.code.as_deref().unwrap_or_default();
+        check_second_factor(context, &session.account_id, code, now).await?;
+    }
     let intent = new_token(TokenKind::LinkIntent);
     sqlx::query(
-        "INSERT INTO link_intents (intent_hash, account_id, provider_id, expires_at) VALUES (?, ?, ?, ?)",
+        "INSERT INTO link_intents (intent_hash, account_id, provider_id, code_challenge, expires_at) VALUES (?, ?, ?, ?, ?)",
     )
     .bind(token_hash(&intent))
     .bind(&session.account_id)
     .bind(provider_id)
+    .bind(&request.code_challenge)
     .bind(now + SETUP_LIFETIME)
     .execute(pool)
     .await?;
@@ -410,21 +431,24 @@ pub async fn start_link(
     })
 }
 
-/// Uses up a link intent for `provider_id`; the account it links to.
+/// Uses up a link intent for `provider_id` and the PKCE challenge it was made for; the
+/// account it links to.
 pub async fn claim_link_intent(
     pool: &SqlitePool,
     intent: &str,
     provider_id: &str,
+    code_challenge: &str,
     now: i64,
 ) -> Result<Option<String>, sqlx::Error> {
     let row: Option<(String,)> = sqlx::query_as(
         "UPDATE link_intents SET used_at = ?
-         WHERE intent_hash = ? AND provider_id = ? AND used_at IS NULL AND expires_at >= ?
+         WHERE intent_hash = ? AND provider_id = ? AND code_challenge = ? AND used_at IS NULL AND expires_at >= ?
          RETURNING account_id",
     )
     .bind(now)
     .bind(token_hash(intent))
     .bind(provider_id)
+    .bind(code_challenge)
     .bind(now)
     .fetch_optional(pool)
     .await?;
@@ -563,8 +587,9 @@ pub async fn change_password(
     check_password(context, &session.account_id, current, now).await?;
     let (username,): (String,) = sqlx::query_as("SELECT username FROM accounts WHERE id = ?")
         .bind(&session.account_id)
-        .fetch_one(context.pool)
-        .await?;
+        .fetch_optional(context.pool)
+        .await?
+        .ok_or(SecurityError::AccountGone)?;
     if new.chars().count() < MIN_PASSWORD_LENGTH {
         return Err(SecurityError::PasswordTooShort);
     }

@@ -60,92 +60,118 @@ pub const CODE_PER_ACCOUNT: Limit = Limit {
     backoff_cap_seconds: 0,
 };
 
-/// When the key is locked now, the Unix time it unlocks.
-pub async fn locked_until(
-    pool: &SqlitePool,
-    limit: &Limit,
-    key: &str,
-    now: i64,
-) -> Result<Option<i64>, sqlx::Error> {
-    let row: Option<(Option<i64>,)> = sqlx::query_as(
-        "SELECT locked_until FROM attempt_limits WHERE scope = ? AND subject_key = ?",
-    )
-    .bind(limit.scope)
-    .bind(key)
-    .fetch_optional(pool)
-    .await?;
-    Ok(row.and_then(|(until,)| until).filter(|until| *until > now))
+/// What `admit` decided about an attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admission {
+    /// A key is locked until then: the credential is not even checked.
+    Refused { until: i64 },
+    /// Counted; `locks_out_at`: this attempt reached a key's lockout, reported if it fails.
+    Admitted { locks_out_at: Option<i64> },
 }
 
-/// Counts a failure; answers the unlock time when this failure locked the key out (a
-/// short backoff is kept but not reported: this attempt was simply wrong).
-pub async fn record_failure(
+/// Keys are what people type: bounded, so the table cannot be grown without limit.
+fn bounded(key: &str) -> &str {
+    match key.char_indices().nth(200) {
+        Some((end, _)) => &key[..end],
+        None => key,
+    }
+}
+
+/// Counts an attempt before its credential is checked, so attempts sent all at once
+/// cannot slip in under the limit together: refused while any key is locked, else counted
+/// as a failure on every key (a success then clears them).
+pub async fn admit(
     pool: &SqlitePool,
-    limit: &Limit,
-    key: &str,
+    keys: &[(&Limit, &str)],
     now: i64,
-) -> Result<Option<i64>, sqlx::Error> {
+) -> Result<Admission, sqlx::Error> {
     let mut tx = pool.begin().await?;
-    // Writing first takes SQLite's write lock, so concurrent failures all count.
+    // Writing first takes SQLite's write lock: concurrent attempts are counted one by one.
+    // (PostgreSQL needs `SELECT … FOR UPDATE` below for the same.)
     sqlx::query(
-        "INSERT INTO attempt_limits (scope, subject_key, failures, window_started_at, locked_until)
-         VALUES (?, ?, 0, ?, NULL) ON CONFLICT (scope, subject_key) DO NOTHING",
+        "DELETE FROM attempt_limits WHERE window_started_at < ? AND (locked_until IS NULL OR locked_until < ?)",
     )
-    .bind(limit.scope)
-    .bind(key)
+    .bind(now - 24 * 3600)
     .bind(now)
     .execute(&mut *tx)
     .await?;
-    let (failures, window_started_at, locked_until): (i64, i64, Option<i64>) = sqlx::query_as(
-        "SELECT failures, window_started_at, locked_until FROM attempt_limits
-         WHERE scope = ? AND subject_key = ?",
-    )
-    .bind(limit.scope)
-    .bind(key)
-    .fetch_one(&mut *tx)
-    .await?;
-    let window_over = now - window_started_at > limit.window_seconds;
-    // After a lockout has passed the key starts afresh; a backoff that passed does not.
-    let lock_over =
-        failures >= limit.max_failures && locked_until.is_some_and(|until| until <= now);
-    let (failures, window_started_at) = if window_over || lock_over {
-        (1, now)
-    } else {
-        (failures + 1, window_started_at)
-    };
-    let locked_out = failures >= limit.max_failures;
-    let lock = if locked_out {
-        Some(now + limit.lockout_seconds)
-    } else if failures >= limit.free_failures {
-        let doubling = u32::try_from(failures - limit.free_failures).unwrap_or(u32::MAX);
-        let wait = 2_i64
-            .checked_pow(doubling)
-            .unwrap_or(i64::MAX)
-            .min(limit.backoff_cap_seconds);
-        (wait > 0).then_some(now + wait)
-    } else {
-        None
-    };
-    sqlx::query(
-        "UPDATE attempt_limits SET failures = ?, window_started_at = ?, locked_until = ?
-         WHERE scope = ? AND subject_key = ?",
-    )
-    .bind(failures)
-    .bind(window_started_at)
-    .bind(lock)
-    .bind(limit.scope)
-    .bind(key)
-    .execute(&mut *tx)
-    .await?;
+    let mut rows = Vec::with_capacity(keys.len());
+    for (limit, key) in keys {
+        let key = bounded(key);
+        sqlx::query(
+            "INSERT INTO attempt_limits (scope, subject_key, failures, window_started_at, locked_until)
+             VALUES (?, ?, 0, ?, NULL) ON CONFLICT (scope, subject_key) DO NOTHING",
+        )
+        .bind(limit.scope)
+        .bind(key)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let row: (i64, i64, Option<i64>) = sqlx::query_as(
+            "SELECT failures, window_started_at, locked_until FROM attempt_limits
+             WHERE scope = ? AND subject_key = ?",
+        )
+        .bind(limit.scope)
+        .bind(key)
+        .fetch_one(&mut *tx)
+        .await?;
+        rows.push((*limit, key, row));
+    }
+    let locked = rows
+        .iter()
+        .filter_map(|(_, _, (_, _, until))| *until)
+        .filter(|until| *until > now)
+        .max();
+    if let Some(until) = locked {
+        tx.commit().await?;
+        return Ok(Admission::Refused { until });
+    }
+    let mut locks_out_at = None;
+    for (limit, key, (failures, window_started_at, locked_until)) in rows {
+        let window_over = now - window_started_at > limit.window_seconds;
+        // After a lockout has passed the key starts afresh; a backoff that passed does not.
+        let lock_over =
+            failures >= limit.max_failures && locked_until.is_some_and(|until| until <= now);
+        let (failures, window_started_at) = if window_over || lock_over {
+            (1, now)
+        } else {
+            (failures + 1, window_started_at)
+        };
+        let lock = if failures >= limit.max_failures {
+            let until = now + limit.lockout_seconds;
+            locks_out_at = locks_out_at.max(Some(until));
+            Some(until)
+        } else if failures >= limit.free_failures {
+            let doubling = u32::try_from(failures - limit.free_failures).unwrap_or(u32::MAX);
+            let wait = 2_i64
+                .checked_pow(doubling)
+                .unwrap_or(i64::MAX)
+                .min(limit.backoff_cap_seconds);
+            (wait > 0).then_some(now + wait)
+        } else {
+            None
+        };
+        sqlx::query(
+            "UPDATE attempt_limits SET failures = ?, window_started_at = ?, locked_until = ?
+             WHERE scope = ? AND subject_key = ?",
+        )
+        .bind(failures)
+        .bind(window_started_at)
+        .bind(lock)
+        .bind(limit.scope)
+        .bind(key)
+        .execute(&mut *tx)
+        .await?;
+    }
     tx.commit().await?;
-    Ok(lock.filter(|_| locked_out))
+    Ok(Admission::Admitted { locks_out_at })
 }
 
 /// After a success: the key starts from zero.
 pub async fn clear(pool: &SqlitePool, limit: &Limit, key: &str) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM attempt_limits WHERE scope = ? AND subject_key = ?")
         .bind(limit.scope)
-        .bind(key)
+        .bind(bounded(key))
         .execute(pool)
         .await?;
     Ok(())

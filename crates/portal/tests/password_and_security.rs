@@ -62,29 +62,21 @@ impl World {
         response.json().await.unwrap()
     }
 
-    /// "Add a provider" while signed in: the intent, the browser at the provider as
-    /// `login_hint`, the app redeeming the code.
+    /// "Add a provider" while signed in: the intent (with the password), the browser at the
+    /// provider as `login_hint`, the app redeeming the code.
     async fn link_provider(&self, token: &str, provider: &str, login_hint: &str) -> LoginStep {
-        let intent: LinkIntent = ok_json(
-            self.post(
-                "/v1/account/linked-providers/start",
-                Some(token),
-                json!({ "provider": provider }),
-            )
-            .await,
-        )
-        .await;
         let verifier = random_string();
-        let mut url = self.portal.endpoint("/v1/authorize");
-        url.query_pairs_mut()
-            .append_pair("provider", provider)
-            .append_pair("redirect_uri", APP_REDIRECT)
-            .append_pair("code_challenge", &pkce_challenge(&verifier))
-            .append_pair("code_challenge_method", "S256")
-            .append_pair("state", "s")
-            .append_pair("login_hint", login_hint)
-            .append_pair("link_intent", &intent.link_intent);
-        let response = self.browser.get(url).send().await.unwrap();
+        let intent = self
+            .link_intent(
+                token,
+                provider,
+                "alice-demo-pass",
+                &pkce_challenge(&verifier),
+            )
+            .await;
+        let response = self
+            .authorize_with_intent(provider, login_hint, &verifier, &intent)
+            .await;
         assert_eq!(response.status(), StatusCode::SEE_OTHER);
         let provider_url: Url = response.headers()[LOCATION]
             .to_str()
@@ -94,6 +86,44 @@ impl World {
         let link = World::app_link(self.browse_provider(provider_url).await).await;
         let code = query(&link, "code").unwrap_or_else(|| panic!("no code in {link}"));
         ok_json(self.redeem(&code, Some(&verifier), APP_REDIRECT).await).await
+    }
+
+    async fn link_intent(
+        &self,
+        token: &str,
+        provider: &str,
+        password: &str,
+        challenge: &str,
+    ) -> String {
+        let intent: LinkIntent = ok_json(
+            self.post(
+                "/v1/account/linked-providers/start",
+                Some(token),
+                json!({ "provider": provider, "password": password, "code_challenge": challenge }),
+            )
+            .await,
+        )
+        .await;
+        intent.link_intent
+    }
+
+    async fn authorize_with_intent(
+        &self,
+        provider: &str,
+        login_hint: &str,
+        verifier: &str,
+        intent: &str,
+    ) -> reqwest::Response {
+        let mut url = self.portal.endpoint("/v1/authorize");
+        url.query_pairs_mut()
+            .append_pair("provider", provider)
+            .append_pair("redirect_uri", APP_REDIRECT)
+            .append_pair("code_challenge", &pkce_challenge(verifier))
+            .append_pair("code_challenge_method", "S256")
+            .append_pair("state", "s")
+            .append_pair("login_hint", login_hint)
+            .append_pair("link_intent", intent);
+        self.browser.get(url).send().await.unwrap()
     }
 }
 
@@ -227,6 +257,42 @@ async fn repeated_failures_back_off_then_lock_for_a_while() {
     password_session(&world, "adam", "adam-demo-pass").await;
     world.clock.advance(15 * 60);
     password_session(&world, "maria", "maria-demo-pass").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn attempts_sent_all_at_once_cannot_slip_under_the_limit() {
+    let world = World::start().await;
+    let url = world.portal.endpoint("/v1/login/password");
+    let attempts: Vec<_> = (0..20)
+        .map(|_| {
+            let client = world.browser.clone();
+            let url = url.clone();
+            tokio::spawn(async move {
+                client
+                    .post(url)
+                    .json(&json!({ "username": "maria", "password": "guess" }))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+            })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for attempt in attempts {
+        statuses.push(attempt.await.unwrap());
+    }
+    let checked = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::BAD_REQUEST)
+        .count();
+    let held = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    // The third failure starts the backoff: the others are refused without being checked.
+    assert!(checked <= 3, "{checked} attempts were checked");
+    assert_eq!(checked + held, 20);
 }
 
 #[tokio::test]
@@ -701,43 +767,57 @@ async fn a_provider_removed_can_be_added_again_through_the_browser() {
         2
     );
 
-    // An intent is for a provider offered here, and for one use.
+    // An intent needs the password, is for a provider offered here, for the PKCE challenge
+    // it was made with, and for one use.
+    let token = again.access_token.as_str();
+    let wrong = refused(
+        world
+            .post(
+                "/v1/account/linked-providers/start",
+                Some(token),
+                json!({ "provider": "google", "password": "guess", "code_challenge": pkce_challenge("v") }),
+            )
+            .await,
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    assert_eq!(wrong.code, ErrorCode::InvalidCredentials);
+    assert_eq!(wrong.message, "Your current password is wrong.");
     let unknown = refused(
         world
             .post(
                 "/v1/account/linked-providers/start",
-                Some(&again.access_token),
-                json!({ "provider": "myspace" }),
+                Some(token),
+                json!({ "provider": "myspace", "password": "alice-demo-pass", "code_challenge": pkce_challenge("v") }),
             )
             .await,
         StatusCode::BAD_REQUEST,
     )
     .await;
     assert_eq!(unknown.code, ErrorCode::InvalidRequest);
-    let intent: LinkIntent = ok_json(
-        world
-            .post(
-                "/v1/account/linked-providers/start",
-                Some(&again.access_token),
-                json!({ "provider": "google" }),
-            )
-            .await,
-    )
-    .await;
-    let authorize = || {
-        let mut url = world.portal.endpoint("/v1/authorize");
-        url.query_pairs_mut()
-            .append_pair("provider", "google")
-            .append_pair("redirect_uri", APP_REDIRECT)
-            .append_pair("code_challenge", &pkce_challenge(&random_string()))
-            .append_pair("code_challenge_method", "S256")
-            .append_pair("state", "s")
-            .append_pair("link_intent", &intent.link_intent);
-        world.browser.get(url).send()
-    };
-    assert_eq!(authorize().await.unwrap().status(), StatusCode::SEE_OTHER);
-    let reused = authorize().await.unwrap();
+    let verifier = random_string();
+    let intent = world
+        .link_intent(
+            token,
+            "google",
+            "alice-demo-pass",
+            &pkce_challenge(&verifier),
+        )
+        .await;
+    // Somebody who copied the link but has their own PKCE pair: refused, nothing redirected
+    // to the provider.
+    let stolen = world
+        .authorize_with_intent("google", "newbie@gmail.com", &random_string(), &intent)
+        .await;
+    assert_eq!(stolen.status(), StatusCode::OK);
+    assert!(stolen.text().await.unwrap().contains("expired or was used"));
+    let used = world
+        .authorize_with_intent("google", "newbie@gmail.com", &verifier, &intent)
+        .await;
+    assert_eq!(used.status(), StatusCode::SEE_OTHER);
+    let reused = world
+        .authorize_with_intent("google", "newbie@gmail.com", &verifier, &intent)
+        .await;
     assert_eq!(reused.status(), StatusCode::OK);
-    let page = reused.text().await.unwrap();
-    assert!(page.contains("expired or was used"), "{page}");
+    assert!(reused.text().await.unwrap().contains("expired or was used"));
 }

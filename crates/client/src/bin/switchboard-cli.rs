@@ -55,9 +55,6 @@ enum Command {
         /// (or read from SWITCHBOARD_PASSWORD).
         #[arg(long)]
         username: Option<String>,
-        /// The account's authenticator code (or a recovery code), when it has one.
-        #[arg(long)]
-        code: Option<String>,
     },
     /// Restore the current account and show it.
     Status,
@@ -252,8 +249,16 @@ async fn finish_steps(
                     None => read_line("Username: ").await?,
                 };
                 let password = password_from_env_or_prompt()?;
+                let code = match &answers.code {
+                    Some(code) => code.clone(),
+                    None => {
+                        read_line("Authenticator code, if the account has one (else press Enter): ")
+                            .await?
+                    }
+                };
+                let code = Some(code.as_str()).filter(|c| !c.is_empty());
                 client
-                    .link_account(&username, &password, answers.code.as_deref())
+                    .link_account(&username, &password, code)
                     .await
                     .map_err(failure)?
             }
@@ -293,7 +298,6 @@ async fn run(cli: Cli) -> Result<(), String> {
             account,
             remember,
             username,
-            code,
         } => {
             let outcome = match (&provider, &username) {
                 (Some(provider), _) => {
@@ -312,7 +316,8 @@ async fn run(cli: Cli) -> Result<(), String> {
                 account,
                 remember,
                 username,
-                code,
+                // Not an option: a code on the command line ends up in `ps` and history.
+                code: std::env::var("SWITCHBOARD_CODE").ok(),
             };
             let outcome = finish_steps(&client, outcome, &answers).await?;
             print_outcome(&outcome);

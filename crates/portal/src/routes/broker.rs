@@ -118,8 +118,14 @@ pub async fn authorize(
     let link_account_id = match params.link_intent.as_deref() {
         None => None,
         Some(intent) => {
-            match crate::security::claim_link_intent(&state.pool, intent, &params.provider, now)
-                .await
+            match crate::security::claim_link_intent(
+                &state.pool,
+                intent,
+                &params.provider,
+                &challenge,
+                now,
+            )
+            .await
                 .map_err(crate::db::DbError::from)?
             {
                 Some(account) => Some(account),

@@ -11,7 +11,7 @@ use switchboard_api::{
 };
 
 use super::token::no_store;
-use crate::account_steps::{self, LinkAttempt, LinkContext};
+use crate::account_steps::{self, LinkAttempt};
 use crate::error::PortalError;
 use crate::password_sign_in::{self, CredentialContext};
 use crate::sessions::device_label;
@@ -61,11 +61,7 @@ pub async fn link_account(
     State(state): State<AppState>,
     Json(request): Json<LinkAccountRequest>,
 ) -> Result<Response, PortalError> {
-    let context = LinkContext {
-        pool: &state.pool,
-        passwords: &state.passwords,
-        key: &state.key,
-    };
+    let context = credential_context(&state);
     let device = device_label(request.device_name.as_deref());
     let attempt = LinkAttempt {
         ticket: &request.ticket,

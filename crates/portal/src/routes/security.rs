@@ -134,10 +134,10 @@ pub async fn start_link(
 ) -> Result<Response, PortalError> {
     let session = authenticated(&state, &headers).await?;
     let intent = security::start_link(
-        &state.pool,
+        &context(&state),
         &state.sign_in_options,
         &session,
-        &request.provider,
+        &request,
         state.clock.now(),
     )
     .await?;
