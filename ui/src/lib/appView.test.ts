@@ -743,7 +743,8 @@ describe('AppController: password sign-in, the authenticator step and the settin
     await controller.confirmAuthenticator('s3cret-pw', '246810');
     await controller.disableAuthenticator('s3cret-pw', 'abcde-fghjk');
     await controller.regenerateRecoveryCodes('s3cret-pw', '246810');
-    await controller.addLinkedProvider('microsoft');
+    await controller.addLinkedProvider('microsoft', 's3cret-pw', 'abcde-fghjk');
+    await controller.addLinkedProvider('google', 's3cret-pw', null);
     await controller.removeLinkedProvider('l2', 'Google');
     await controller.addNotificationEmail('vm@example.com');
     await controller.removeNotificationEmail('voicemail@example.com');
@@ -754,7 +755,8 @@ describe('AppController: password sign-in, the authenticator step and the settin
       ['confirmAuthenticator', ['s3cret-pw', '246810']],
       ['disableAuthenticator', ['s3cret-pw', 'abcde-fghjk']],
       ['regenerateRecoveryCodes', ['s3cret-pw', '246810']],
-      ['addLinkedProvider', ['microsoft']],
+      ['addLinkedProvider', ['microsoft', 's3cret-pw', 'abcde-fghjk']],
+      ['addLinkedProvider', ['google', 's3cret-pw', null]],
       ['removeLinkedProvider', ['l2', 'Google']],
       ['addNotificationEmail', ['vm@example.com']],
       ['removeNotificationEmail', ['voicemail@example.com']],
@@ -767,6 +769,7 @@ describe('AppController: password sign-in, the authenticator step and the settin
       { action: 'disable_authenticator' },
       { action: 'regenerate_recovery_codes' },
       { action: 'add_linked_provider', providerId: 'microsoft' },
+      { action: 'add_linked_provider', providerId: 'google' },
       { action: 'remove_linked_provider', linkId: 'l2' },
       { action: 'add_notification_email' },
       { action: 'remove_notification_email', email: 'voicemail@example.com' },
@@ -794,7 +797,7 @@ describe('AppController: password sign-in, the authenticator step and the settin
       addLinkedProvider: () => Promise.resolve(waiting),
     });
     await controller.start();
-    await controller.addLinkedProvider('microsoft');
+    await controller.addLinkedProvider('microsoft', 's3cret-pw', null);
     expect(controller.state).toEqual({ view: waiting, pending: null });
     emit(linked);
     expect(controller.state).toEqual({ view: linked, pending: null });

@@ -284,9 +284,14 @@ export class AppController {
     return this.#backend.saveRecoveryCodes(username, [...codes]);
   }
 
-  /** Normally answers `waiting_for_browser`; an `app-view` event brings the settings back. */
-  addLinkedProvider(providerId: string): Promise<void> {
-    return this.#run({ action: 'add_linked_provider', providerId }, () => this.#backend.addLinkedProvider(providerId));
+  /**
+   * Normally answers `waiting_for_browser`; an `app-view` event brings the settings back.
+   * `code` is `null` when the authenticator app is off. Only the provider is kept as pending.
+   */
+  addLinkedProvider(providerId: string, password: string, code: string | null): Promise<void> {
+    return this.#run({ action: 'add_linked_provider', providerId }, () =>
+      this.#backend.addLinkedProvider(providerId, password, code),
+    );
   }
 
   removeLinkedProvider(linkId: string, providerName: string): Promise<void> {

@@ -51,7 +51,8 @@ describe('tauriBackend', () => {
     await tauriBackend.disableAuthenticator('pw', 'abcde-fghij');
     await tauriBackend.regenerateRecoveryCodes('pw', '654321');
     await tauriBackend.saveRecoveryCodes('ann', ['aaaaa-bbbbb', 'ccccc-ddddd']);
-    await tauriBackend.addLinkedProvider('google');
+    await tauriBackend.addLinkedProvider('google', 'pw', null);
+    await tauriBackend.addLinkedProvider('microsoft', 'pw', '135790');
     await tauriBackend.removeLinkedProvider('l1', 'Google');
     await tauriBackend.addNotificationEmail('vm@example.com');
     await tauriBackend.removeNotificationEmail('vm@example.com');
@@ -64,7 +65,8 @@ describe('tauriBackend', () => {
       ['disable_authenticator', { password: 'pw', code: 'abcde-fghij' }],
       ['regenerate_recovery_codes', { password: 'pw', code: '654321' }],
       ['save_recovery_codes', { username: 'ann', codes: ['aaaaa-bbbbb', 'ccccc-ddddd'] }],
-      ['add_linked_provider', { provider: 'google' }],
+      ['add_linked_provider', { provider: 'google', password: 'pw', code: null }],
+      ['add_linked_provider', { provider: 'microsoft', password: 'pw', code: '135790' }],
       ['remove_linked_provider', { linkId: 'l1', providerName: 'Google' }],
       ['add_notification_email', { email: 'vm@example.com' }],
       ['remove_notification_email', { email: 'vm@example.com' }],

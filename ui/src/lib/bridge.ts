@@ -55,8 +55,12 @@ export interface Backend {
   regenerateRecoveryCodes(password: string, code: string): Promise<AppView>;
   /** Writes the codes to a private text file; resolves to its path. */
   saveRecoveryCodes(username: string, codes: string[]): Promise<string>;
-  /** Links another identity through the browser: normally `waiting_for_browser`. */
-  addLinkedProvider(provider: string): Promise<AppView>;
+  /**
+   * Links another identity through the browser: normally `waiting_for_browser`. The user confirms
+   * it's them first: their current password, plus an authenticator or recovery code when the
+   * authenticator app is on (`null` otherwise).
+   */
+  addLinkedProvider(provider: string, password: string, code: string | null): Promise<AppView>;
   removeLinkedProvider(linkId: string, providerName: string): Promise<AppView>;
   addNotificationEmail(email: string): Promise<AppView>;
   removeNotificationEmail(email: string): Promise<AppView>;
@@ -91,7 +95,8 @@ export const tauriBackend: Backend = {
   disableAuthenticator: (password, code) => invoke<AppView>('disable_authenticator', { password, code }),
   regenerateRecoveryCodes: (password, code) => invoke<AppView>('regenerate_recovery_codes', { password, code }),
   saveRecoveryCodes: (username, codes) => invoke<string>('save_recovery_codes', { username, codes }),
-  addLinkedProvider: (provider) => invoke<AppView>('add_linked_provider', { provider }),
+  addLinkedProvider: (provider, password, code) =>
+    invoke<AppView>('add_linked_provider', { provider, password, code }),
   removeLinkedProvider: (linkId, providerName) => invoke<AppView>('remove_linked_provider', { linkId, providerName }),
   addNotificationEmail: (email) => invoke<AppView>('add_notification_email', { email }),
   removeNotificationEmail: (email) => invoke<AppView>('remove_notification_email', { email }),

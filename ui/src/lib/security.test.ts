@@ -11,6 +11,7 @@ import {
   emailListed,
   groupSecret,
   lastUsedText,
+  linkProviderArgs,
   linkedProviderItems,
   methodLabel,
   qrModel,
@@ -136,6 +137,29 @@ describe('linked providers', () => {
       ['acme-sso', 'Add Acme SSO'],
     ]);
     expect(addProviderButtons([{ id: 'okta', kind: 'oidc', display_name: '' }])[0]?.label).toBe('Add okta');
+  });
+
+  it('asks for the password before adding a sign-in', () => {
+    expect(linkProviderArgs({ password: '', code: '123456' }, true)).toEqual({
+      problem: 'Enter your password to add a sign-in.',
+    });
+    expect(linkProviderArgs({ password: '', code: '' }, false)).toEqual({
+      problem: 'Enter your password to add a sign-in.',
+    });
+  });
+
+  it('sends the code without spaces only when the authenticator is on, null otherwise', () => {
+    expect(linkProviderArgs({ password: 'pw', code: ' 123 456 ' }, true)).toEqual({
+      args: { password: 'pw', code: '123456' },
+    });
+    expect(linkProviderArgs({ password: 'pw', code: 'abcde-fghjk' }, true)).toEqual({
+      args: { password: 'pw', code: 'abcde-fghjk' },
+    });
+    expect(linkProviderArgs({ password: 'pw', code: '  ' }, true)).toEqual({ args: { password: 'pw', code: null } });
+    // A code left over from when the app was on is not sent.
+    expect(linkProviderArgs({ password: 'pw', code: '123456' }, false)).toEqual({ args: { password: 'pw', code: null } });
+    // The password is sent as typed.
+    expect(linkProviderArgs({ password: ' pw ', code: '' }, false)).toEqual({ args: { password: ' pw ', code: null } });
   });
 });
 

@@ -168,6 +168,36 @@ export function addProviderButtons(providers: readonly ProviderOption[]): AddPro
   return buttons;
 }
 
+/** Adding a sign-in asks the user to confirm it's them (the fields above the Add buttons). */
+export const LINK_PROVIDER_CONFIRM_TITLE = "Confirm it's you to add a sign-in";
+export const LINK_PROVIDER_PASSWORD_LABEL = 'Current password';
+export const LINK_PROVIDER_CODE_LABEL = 'Authenticator code or recovery code';
+export const LINK_PROVIDER_NO_PASSWORD = 'Enter your password to add a sign-in.';
+
+export interface LinkProviderForm {
+  password: string;
+  code: string;
+}
+
+export interface LinkProviderArgs {
+  password: string;
+  /** `null` when the authenticator app is off (no code field) or nothing was typed. */
+  code: string | null;
+}
+
+/**
+ * What adding a sign-in sends, or the message to show when the password is missing. The code is
+ * sent without spaces, and only when the authenticator app is on.
+ */
+export function linkProviderArgs(
+  form: LinkProviderForm,
+  authenticatorOn: boolean,
+): { args: LinkProviderArgs } | { problem: string } {
+  if (!form.password) return { problem: LINK_PROVIDER_NO_PASSWORD };
+  const code = authenticatorOn ? codeArg(form.code) : '';
+  return { args: { password: form.password, code: code || null } };
+}
+
 export const LINKED_PROVIDERS_NOTE =
   'Removing a sign-in only unlinks it from this account. You can add it again at any time.';
 
@@ -374,7 +404,8 @@ export interface SecurityActions {
   onRegenerateRecoveryCodes: (password: string, code: string) => Promise<void> | void;
   /** Resolves to the saved file's path. */
   onSaveRecoveryCodes: (codes: readonly string[]) => Promise<string>;
-  onAddProvider: (providerId: string) => Promise<void> | void;
+  /** `code` is `null` when the authenticator app is off. */
+  onAddProvider: (providerId: string, password: string, code: string | null) => Promise<void> | void;
   onRemoveProvider: (linkId: string, providerName: string) => Promise<void> | void;
   onAddEmail: (email: string) => Promise<void> | void;
   onRemoveEmail: (email: string) => Promise<void> | void;

@@ -263,6 +263,40 @@ describe('SecurityScreen linked providers', () => {
     expect(html).toContain('You can add it again at any time.');
   });
 
+  it('asks for the current password above the Add buttons, in a labelled group', () => {
+    const html = security(securityView);
+    const group = element(html, 'div', 'link-provider-confirm');
+    expect(group).toMatch(/role="group"[^>]*aria-labelledby="link-provider-confirm-title"/);
+    expect(group).toMatch(/<p id="link-provider-confirm-title"[^>]*>Confirm it's you to add a sign-in<\/p>/);
+    expect(group).toMatch(
+      /<label for="link-provider-password">Current password<\/label> <input id="link-provider-password" type="password" autocomplete="current-password"/,
+    );
+    expect(group).toMatch(/<p id="providers-error" class="settings-error" role="alert"><\/p>/);
+    expect(html.indexOf('id="link-provider-password"')).toBeLessThan(html.indexOf('data-add-provider="google"'));
+    expect(html.indexOf('id="providers-error"')).toBeLessThan(html.indexOf('data-add-provider="google"'));
+  });
+
+  it('asks for an authenticator or recovery code only when the authenticator is on', () => {
+    const off = security(securityView);
+    expect(off).not.toContain('id="link-provider-code"');
+    expect(off).not.toContain('for="link-provider-code"');
+
+    const on = security(authenticatorOn);
+    const group = element(on, 'div', 'link-provider-confirm');
+    expect(group).toMatch(
+      /<label for="link-provider-code">Authenticator code or recovery code<\/label> <input id="link-provider-code" type="text" autocomplete="one-time-code"/,
+    );
+    expect(group).toContain('id="link-provider-password"');
+    expect(on.indexOf('id="link-provider-code"')).toBeLessThan(on.indexOf('data-add-provider="google"'));
+  });
+
+  it('shows progress on the provider being added, only there', () => {
+    const html = security(authenticatorOn, { action: 'add_linked_provider', providerId: 'microsoft' });
+    const add = (id: string) => new RegExp(`<button[^>]*data-add-provider="${id}"[\\s\\S]*?</button>`).exec(html)?.[0];
+    expect(add('microsoft')).toMatch(/aria-disabled="true"[\s\S]*class="spinner/);
+    expect(add('google')).not.toContain('class="spinner');
+  });
+
   it('says when nothing is linked', () => {
     const html = security({ ...securityView, overview: { ...securityView.overview, linked_providers: [] } });
     expect(items(html, 'linked-providers')).toEqual([]);
