@@ -172,10 +172,14 @@ async fn link_and_sign_in(
     device_name: &str,
     now: i64,
 ) -> Result<(LoginStep, Option<String>), LoginError> {
-    let (sso_allowed,): (bool,) = sqlx::query_as("SELECT sso_allowed FROM accounts WHERE id = ?")
-        .bind(account_id)
-        .fetch_one(pool)
-        .await?;
+    let sso_allowed: Option<(bool,)> =
+        sqlx::query_as("SELECT sso_allowed FROM accounts WHERE id = ?")
+            .bind(account_id)
+            .fetch_optional(pool)
+            .await?;
+    let Some((sso_allowed,)) = sso_allowed else {
+        return Err(LoginError::Session(SessionError::Invalid));
+    };
     if !sso_allowed {
         return Err(LoginError::SsoNotAllowed);
     }
