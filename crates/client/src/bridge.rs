@@ -121,7 +121,7 @@ pub struct QrCode {
 }
 
 /// An authenticator app being set up.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Clone, PartialEq, Eq, Serialize, TS)]
 pub struct AuthenticatorSetupView {
     /// Base32, for typing in by hand.
     pub secret: String,
@@ -172,6 +172,15 @@ pub struct PhoneSummary {
     pub transport: SipTransport,
 }
 
+/// The secret (also inside the URI and the QR code) never prints.
+impl std::fmt::Debug for AuthenticatorSetupView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthenticatorSetupView")
+            .field("qr_size", &self.qr.size)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Every type of the bridge with its TypeScript declaration, for the generated bindings.
 pub fn typescript_declarations() -> Vec<(String, String)> {
     fn entry<T: TS + 'static>() -> (String, String) {
@@ -206,4 +215,23 @@ pub fn typescript_declarations() -> Vec<(String, String)> {
         entry::<switchboard_api::SessionInfo>(),
         entry::<SipTransport>(),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_authenticator_set_up_does_not_debug_print_its_secret() {
+        let setup = AuthenticatorSetupView {
+            secret: "JBSWY3DPEHPK3PXP".into(),
+            otpauth_uri: "otpauth://totp/x?secret=JBSWY3DPEHPK3PXP".into(),
+            qr: QrCode {
+                size: 21,
+                rows: vec![],
+            },
+        };
+        let printed = format!("{setup:?}");
+        assert!(!printed.contains("JBSWY3DPEHPK3PXP"), "{printed}");
+    }
 }

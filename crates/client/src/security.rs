@@ -235,13 +235,8 @@ impl Switchboard {
         code: Option<&str>,
         redirect_uri: &str,
     ) -> Result<(SignInStart, String), ClientError> {
-        let options = self.portal.sign_in_options().await?;
-        let provider = options
-            .providers
-            .iter()
-            .find(|p| p.id == provider_id)
-            .ok_or_else(|| ClientError::UnknownProvider(provider_id.to_owned()))?;
-        let mut start = self.begin_pending(provider_id, &provider.display_name, redirect_uri)?;
+        let (mut start, provider_name) =
+            self.begin_sign_in(provider_id, None, redirect_uri).await?;
         let request = StartLinkRequest {
             provider: provider_id.to_owned(),
             password: password.to_owned(),
@@ -257,7 +252,7 @@ impl Switchboard {
             Ok(intent) => {
                 self.pending_sign_ins()
                     .link_provider(&mut start, &intent.link_intent);
-                Ok((start, provider.display_name.clone()))
+                Ok((start, provider_name))
             }
             Err(error) => {
                 self.pending_sign_ins().cancel(&start.state);

@@ -206,7 +206,8 @@ impl Switchboard {
         &self.portal_url
     }
 
-    /// Starts a provider sign-in; the caller opens the browser at the URL.
+    /// Starts a provider sign-in; the caller opens the browser at the URL. Answers the
+    /// provider's display name too.
     pub async fn begin_sign_in(
         &self,
         provider_id: &str,
@@ -216,7 +217,7 @@ impl Switchboard {
         let options = self.portal.sign_in_options().await?;
         let provider = options
             .providers
-            .iter()
+            .into_iter()
             .find(|p| p.id == provider_id)
             .ok_or_else(|| ClientError::UnknownProvider(provider_id.to_owned()))?;
         let start = self.pending.begin(
@@ -227,24 +228,7 @@ impl Switchboard {
             redirect_uri,
             (self.clock)(),
         )?;
-        Ok((start, provider.display_name.clone()))
-    }
-
-    /// A pending browser sign-in (`begin_sign_in` without looking the provider up).
-    pub(crate) fn begin_pending(
-        &self,
-        provider_id: &str,
-        provider_name: &str,
-        redirect_uri: &str,
-    ) -> Result<SignInStart, ClientError> {
-        Ok(self.pending.begin(
-            &self.portal_url,
-            provider_id,
-            provider_name,
-            None,
-            redirect_uri,
-            (self.clock)(),
-        )?)
+        Ok((start, provider.display_name))
     }
 
     pub(crate) fn pending_sign_ins(&self) -> &PendingSignIns {

@@ -51,6 +51,17 @@ pub struct AppState {
     pub app_scheme: String,
 }
 
+impl AppState {
+    /// What password and code checks need.
+    pub fn credentials(&self) -> password_sign_in::CredentialContext<'_> {
+        password_sign_in::CredentialContext {
+            pool: &self.pool,
+            passwords: &self.passwords,
+            key: &self.key,
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error(transparent)]

@@ -290,15 +290,9 @@ pub async fn account_for_access_token(
     access_token: &str,
     now: i64,
 ) -> Result<Option<String>, SessionError> {
-    let row: Option<(String,)> = sqlx::query_as(
-        "SELECT s.account_id FROM access_tokens t JOIN sessions s ON s.id = t.session_id
-         WHERE t.token_hash = ? AND t.expires_at > ? AND s.revoked_at IS NULL",
-    )
-    .bind(token_hash(access_token))
-    .bind(now)
-    .fetch_optional(pool)
-    .await?;
-    Ok(row.map(|(account_id,)| account_id))
+    Ok(session_for_access_token(pool, access_token, now)
+        .await?
+        .map(|session| session.account_id))
 }
 
 /// The session behind a valid access token.

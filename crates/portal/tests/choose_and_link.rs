@@ -13,18 +13,10 @@ use switchboard_portal::clock::Clock;
 use switchboard_portal::seed::DEMO_TOTP_SECRET;
 
 impl World {
-    async fn post_json(&self, path: &str, body: serde_json::Value) -> reqwest::Response {
-        self.browser
-            .post(self.portal.endpoint(path))
-            .json(&body)
-            .send()
-            .await
-            .unwrap()
-    }
-
     async fn choose(&self, ticket: &str, account_id: &str, remember: bool) -> reqwest::Response {
-        self.post_json(
+        self.post(
             "/v1/login/choose-account",
+            None,
             serde_json::json!({ "ticket": ticket, "account_id": account_id, "remember": remember }),
         )
         .await
@@ -37,8 +29,9 @@ impl World {
         password: &str,
         code: Option<&str>,
     ) -> reqwest::Response {
-        self.post_json(
+        self.post(
             "/v1/login/link-account",
+            None,
             serde_json::json!({
                 "ticket": ticket, "username": username, "password": password,
                 "totp_code": code, "device_name": "Test laptop",
@@ -48,13 +41,12 @@ impl World {
     }
 
     async fn choose_again(&self, access_token: &str) -> reqwest::Response {
-        self.browser
-            .post(self.portal.endpoint("/v1/login/choose-again"))
-            .bearer_auth(access_token)
-            .json(&serde_json::json!({}))
-            .send()
-            .await
-            .unwrap()
+        self.post(
+            "/v1/login/choose-again",
+            Some(access_token),
+            serde_json::json!({}),
+        )
+        .await
     }
 }
 

@@ -19,19 +19,6 @@ use switchboard_portal::clock::Clock;
 use url::Url;
 
 impl World {
-    async fn post(
-        &self,
-        path: &str,
-        token: Option<&str>,
-        body: serde_json::Value,
-    ) -> reqwest::Response {
-        let mut request = self.browser.post(self.portal.endpoint(path)).json(&body);
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        request.send().await.unwrap()
-    }
-
     async fn password(&self, username: &str, password: &str) -> reqwest::Response {
         self.post(
             "/v1/login/password",

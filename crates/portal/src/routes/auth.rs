@@ -1,5 +1,7 @@
 //! The signed-in session behind a request's `Authorization: Bearer` access token.
 
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
 use switchboard_api::ErrorCode;
 
@@ -23,12 +25,20 @@ fn invalid_token() -> PortalError {
     )
 }
 
-pub async fn authenticated(
-    state: &AppState,
-    headers: &HeaderMap,
-) -> Result<AuthenticatedSession, PortalError> {
-    let token = bearer(headers).ok_or_else(invalid_token)?;
-    sessions::session_for_access_token(&state.pool, token, state.clock.now())
-        .await?
-        .ok_or_else(invalid_token)
+/// An extractor: the handler runs only for a valid access token, with its session.
+pub struct Authenticated(pub AuthenticatedSession);
+
+impl FromRequestParts<AppState> for Authenticated {
+    type Rejection = PortalError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = bearer(&parts.headers).ok_or_else(invalid_token)?;
+        sessions::session_for_access_token(&state.pool, token, state.clock.now())
+            .await?
+            .map(Authenticated)
+            .ok_or_else(invalid_token)
+    }
 }

@@ -2,7 +2,6 @@
 //! linking an identity with the account's password, and choosing again later.
 
 use axum::extract::State;
-use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::Json;
 use switchboard_api::{
@@ -10,10 +9,11 @@ use switchboard_api::{
     MfaRequest, PasswordSignInRequest,
 };
 
+use super::auth::Authenticated;
 use super::token::no_store;
 use crate::account_steps::{self, LinkAttempt};
 use crate::error::PortalError;
-use crate::password_sign_in::{self, CredentialContext};
+use crate::password_sign_in;
 use crate::sessions::device_label;
 use crate::AppState;
 
@@ -61,7 +61,7 @@ pub async fn link_account(
     State(state): State<AppState>,
     Json(request): Json<LinkAccountRequest>,
 ) -> Result<Response, PortalError> {
-    let context = credential_context(&state);
+    let context = state.credentials();
     let device = device_label(request.device_name.as_deref());
     let attempt = LinkAttempt {
         ticket: &request.ticket,
@@ -90,20 +90,11 @@ pub async fn link_account(
 )]
 pub async fn choose_again(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Authenticated(session): Authenticated,
     Json(_request): Json<ChooseAgainRequest>,
 ) -> Result<Response, PortalError> {
-    let session = super::auth::authenticated(&state, &headers).await?;
     let step = account_steps::choose_again(&state.pool, &session, state.clock.now()).await?;
     Ok(no_store(Json(step)))
-}
-
-fn credential_context(state: &AppState) -> CredentialContext<'_> {
-    CredentialContext {
-        pool: &state.pool,
-        passwords: &state.passwords,
-        key: &state.key,
-    }
 }
 
 /// Sign in with username (or the account's only-account login email) and password.
@@ -129,7 +120,7 @@ pub async fn password(
         ));
     }
     let step = password_sign_in::sign_in(
-        &credential_context(&state),
+        &state.credentials(),
         &request.username,
         &request.password,
         &device_label(request.device_name.as_deref()),
@@ -156,7 +147,7 @@ pub async fn mfa(
     Json(request): Json<MfaRequest>,
 ) -> Result<Response, PortalError> {
     let step = password_sign_in::submit_code(
-        &credential_context(&state),
+        &state.credentials(),
         &request.ticket,
         &request.code,
         &device_label(request.device_name.as_deref()),

@@ -1,7 +1,6 @@
 //! The signed-in account's security settings (Bearer access token).
 
 use axum::extract::State;
-use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::Json;
 use switchboard_api::{
@@ -9,20 +8,11 @@ use switchboard_api::{
     RecoveryCodes, RemoveLinkRequest, RevokeSessionRequest, SecurityOverview, StartLinkRequest,
 };
 
-use super::auth::authenticated;
+use super::auth::Authenticated;
 use super::token::no_store;
 use crate::error::PortalError;
-use crate::password_sign_in::CredentialContext;
 use crate::security;
 use crate::AppState;
-
-fn context(state: &AppState) -> CredentialContext<'_> {
-    CredentialContext {
-        pool: &state.pool,
-        passwords: &state.passwords,
-        key: &state.key,
-    }
-}
 
 fn done() -> Response {
     no_store(Json(serde_json::json!({ "ok": true })))
@@ -33,9 +23,8 @@ fn done() -> Response {
     responses((status = 200, body = SecurityOverview), (status = 401, body = ApiError)))]
 pub async fn overview(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Authenticated(session): Authenticated,
 ) -> Result<Response, PortalError> {
-    let session = authenticated(&state, &headers).await?;
     let overview = security::overview(&state.pool, &state.sign_in_options, &session).await?;
     Ok(no_store(Json(overview)))
 }
@@ -46,11 +35,10 @@ pub async fn overview(
     responses((status = 200, body = AuthenticatorSetup), (status = 400, description = "not_available: already set up", body = ApiError)))]
 pub async fn start_authenticator(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Authenticated(session): Authenticated,
 ) -> Result<Response, PortalError> {
-    let session = authenticated(&state, &headers).await?;
     let setup = security::start_authenticator_setup(
-        &context(&state),
+        &state.credentials(),
         &session,
         &state.sign_in_options.portal_name,
         state.clock.now(),
@@ -66,12 +54,11 @@ pub async fn start_authenticator(
     responses((status = 200, body = RecoveryCodes), (status = 400, description = "invalid_credentials, invalid_code or not_available", body = ApiError)))]
 pub async fn confirm_authenticator(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Authenticated(session): Authenticated,
     Json(request): Json<PasswordAndCode>,
 ) -> Result<Response, PortalError> {
-    let session = authenticated(&state, &headers).await?;
     let codes = security::confirm_authenticator(
-        &context(&state),
+        &state.credentials(),
         &session,
         &request.password,
         &request.code,
@@ -87,12 +74,11 @@ pub async fn confirm_authenticator(
     responses((status = 200, description = "Turned off"), (status = 400, body = ApiError)))]
 pub async fn disable_authenticator(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Authenticated(session): Authenticated,
     Json(request): Json<PasswordAndCode>,
 ) -> Result<Response, PortalError> {
-    let session = authenticated(&state, &headers).await?;
     security::disable_authenticator(
-        &context(&state),
+        &state.credentials(),
         &session,
         &request.password,
         &request.code,
@@ -108,12 +94,11 @@ pub async fn disable_authenticator(
     responses((status = 200, body = RecoveryCodes), (status = 400, body = ApiError)))]
 pub async fn recovery_codes(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Authenticated(session): Authenticated,
     Json(request): Json<PasswordAndCode>,
 ) -> Result<Response, PortalError> {
-    let session = authenticated(&state, &headers).await?;
     let codes = security::regenerate_recovery_codes(
-        &context(&state),
+        &state.credentials(),
         &session,
         &request.password,
         &request.code,
@@ -129,12 +114,11 @@ pub async fn recovery_codes(
     responses((status = 200, body = LinkIntent), (status = 400, body = ApiError)))]
 pub async fn start_link(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Authenticated(session): Authenticated,
     Json(request): Json<StartLinkRequest>,
 ) -> Result<Response, PortalError> {
-    let session = authenticated(&state, &headers).await?;
     let intent = security::start_link(
-        &context(&state),
+        &state.credentials(),
         &state.sign_in_options,
         &session,
         &request,
@@ -149,10 +133,9 @@ pub async fn start_link(
     responses((status = 200, description = "Removed"), (status = 404, body = ApiError)))]
 pub async fn remove_link(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Authenticated(session): Authenticated,
     Json(request): Json<RemoveLinkRequest>,
 ) -> Result<Response, PortalError> {
-    let session = authenticated(&state, &headers).await?;
     security::remove_link(&state.pool, &session, &request.link_id).await?;
     Ok(done())
 }
@@ -163,10 +146,9 @@ pub async fn remove_link(
     responses((status = 200, description = "Added"), (status = 400, body = ApiError)))]
 pub async fn add_email(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Authenticated(session): Authenticated,
     Json(request): Json<EmailRequest>,
 ) -> Result<Response, PortalError> {
-    let session = authenticated(&state, &headers).await?;
     security::add_notification_email(&state.pool, &session, &request.email).await?;
     Ok(done())
 }
@@ -176,10 +158,9 @@ pub async fn add_email(
     responses((status = 200, description = "Removed"), (status = 400, body = ApiError), (status = 404, body = ApiError)))]
 pub async fn remove_email(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Authenticated(session): Authenticated,
     Json(request): Json<EmailRequest>,
 ) -> Result<Response, PortalError> {
-    let session = authenticated(&state, &headers).await?;
     security::remove_notification_email(&state.pool, &session, &request.email).await?;
     Ok(done())
 }
@@ -190,10 +171,9 @@ pub async fn remove_email(
     responses((status = 200, description = "Signed out"), (status = 400, body = ApiError), (status = 404, body = ApiError)))]
 pub async fn revoke_session(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Authenticated(session): Authenticated,
     Json(request): Json<RevokeSessionRequest>,
 ) -> Result<Response, PortalError> {
-    let session = authenticated(&state, &headers).await?;
     security::revoke_other_session(
         &state.pool,
         &session,
@@ -210,12 +190,11 @@ pub async fn revoke_session(
     responses((status = 200, description = "Changed"), (status = 400, body = ApiError), (status = 429, body = ApiError)))]
 pub async fn change_password(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Authenticated(session): Authenticated,
     Json(request): Json<ChangePasswordRequest>,
 ) -> Result<Response, PortalError> {
-    let session = authenticated(&state, &headers).await?;
     security::change_password(
-        &context(&state),
+        &state.credentials(),
         &session,
         &request.current_password,
         &request.new_password,

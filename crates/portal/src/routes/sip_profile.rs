@@ -6,6 +6,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use switchboard_api::{ApiError, ErrorCode, SipProfile, SipTransport};
 
+use super::auth::Authenticated;
 use crate::error::PortalError;
 use crate::AppState;
 
@@ -41,11 +42,10 @@ struct SipRow {
 )]
 pub async fn sip_profile(
     State(state): State<AppState>,
+    Authenticated(session): Authenticated,
     headers: HeaderMap,
 ) -> Result<Response, PortalError> {
-    let account_id = super::auth::authenticated(&state, &headers)
-        .await?
-        .account_id;
+    let account_id = session.account_id;
     let row: Option<SipRow> = sqlx::query_as(
         "SELECT a.extension, a.display_name, p.sip_user, p.auth_user, p.password_encrypted, p.sip_domain,
                 p.registrar, p.outbound_proxy, p.transport, p.stun_server, p.turn_server, p.voicemail_number, p.version

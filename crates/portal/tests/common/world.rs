@@ -175,6 +175,20 @@ impl World {
         }
     }
 
+    /// `POST`s JSON to the portal, with an access token when given.
+    pub async fn post(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        body: serde_json::Value,
+    ) -> reqwest::Response {
+        let mut request = self.browser.post(self.portal.endpoint(path)).json(&body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.unwrap()
+    }
+
     /// The app opens the browser at the portal's authorize URL.
     pub async fn authorize(
         &self,
