@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 
+use crate::postgres::{self, TempCluster};
 use crate::setup;
 use crate::shell::{cargo, cmd, describe, on_path, run as run_command};
 use crate::{target_dir, workspace_root};
@@ -26,7 +27,14 @@ pub struct DemoArgs {
     pub portal_port: u16,
     #[arg(long, default_value_t = 8781)]
     pub idp_port: u16,
+    /// Run the portal on PostgreSQL instead of SQLite: a cluster kept with the demo's data
+    /// (`<data-dir>/postgres`), started on a free port for each run and stopped with it.
+    #[arg(long)]
+    pub postgres: bool,
 }
+
+/// The portal's database in the demo's PostgreSQL cluster.
+const DEMO_DATABASE: &str = "switchboard";
 
 /// The providers of the demo portal: one per dev-idp profile.
 const DEMO_PROVIDERS: &[(&str, &str, &str, &str)] = &[
@@ -52,6 +60,9 @@ pub fn run(args: DemoArgs) -> Result<()> {
     }
     if args.no_app {
         packages.retain(|p| matches!(*p, "build-essential" | "pkg-config"));
+    }
+    if args.postgres {
+        packages.push(postgres::PACKAGE);
     }
     setup::ensure_system_packages(&packages)?;
 
@@ -92,17 +103,78 @@ pub fn run(args: DemoArgs) -> Result<()> {
         ctrlc::set_handler(move || stop.store(true, Ordering::SeqCst))
             .context("cannot catch Ctrl-C")?;
     }
+    let (cluster, database_url) = if args.postgres {
+        let cluster = start_demo_postgres(&data_dir)?;
+        cluster.ensure_database(DEMO_DATABASE)?;
+        let url = cluster.database_url(DEMO_DATABASE);
+        eprintln!("xtask: the portal's database is {url}");
+        (Some(cluster), url)
+    } else {
+        let db = data_dir.join("portal").join("portal.db");
+        (None, format!("sqlite://{}?mode=rwc", db.display()))
+    };
     let bin = target_dir().join("debug");
     let mut services = Services::default();
-    let result = start_and_wait(&args, &data_dir, &bin, &stop, &mut services);
+    let result = start_and_wait(&args, &data_dir, &bin, &database_url, &stop, &mut services);
     services.stop_all();
+    // The database goes last, once the portal has stopped.
+    drop(cluster);
     result
+}
+
+/// The demo's PostgreSQL cluster, kept in `<data-dir>/postgres`. As root its server runs as
+/// the `postgres` user, which cannot enter a data folder under /root (where checkouts often
+/// are); the cluster then lives in /var/tmp, in a folder named after the data folder, and
+/// is made anew when the data folder was (so deleting it still starts the demo over).
+fn start_demo_postgres(data_dir: &Path) -> Result<TempCluster> {
+    if postgres::server_can_reach(data_dir) {
+        return TempCluster::start_in(data_dir.join("postgres"), true);
+    }
+    let outside = Path::new("/var/tmp").join(format!(
+        "switchboard-demo-postgres-{:016x}",
+        fnv1a(data_dir.to_string_lossy().as_bytes())
+    ));
+    eprintln!(
+        "xtask: the `postgres` user cannot enter {}, so the demo's PostgreSQL cluster lives in {}",
+        data_dir.display(),
+        outside.display()
+    );
+    let id_file = data_dir.join("postgres-cluster-id");
+    let id = match std::fs::read_to_string(&id_file) {
+        Ok(id) => id,
+        Err(_) => {
+            let id = format!("{:016x}\n", rand::random::<u64>());
+            std::fs::write(&id_file, &id)
+                .with_context(|| format!("cannot write {}", id_file.display()))?;
+            id
+        }
+    };
+    let owner_file = outside.join("data-dir-id");
+    let owner = std::fs::read_to_string(&owner_file).ok();
+    if outside.exists() && owner.as_deref() != Some(id.as_str()) {
+        eprintln!("xtask: deleting the cluster of an earlier demo data folder");
+        std::fs::remove_dir_all(&outside)
+            .with_context(|| format!("cannot delete {}", outside.display()))?;
+    }
+    std::fs::create_dir_all(&outside)
+        .with_context(|| format!("cannot create {}", outside.display()))?;
+    std::fs::write(&owner_file, &id)
+        .with_context(|| format!("cannot write {}", owner_file.display()))?;
+    TempCluster::start_in(outside, true)
+}
+
+/// A hash that stays the same from one build to the next (unlike std's), for folder names.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 fn start_and_wait(
     args: &DemoArgs,
     data_dir: &Path,
     bin: &Path,
+    database_url: &str,
     stop: &AtomicBool,
     services: &mut Services,
 ) -> Result<()> {
@@ -116,7 +188,7 @@ fn start_and_wait(
         .arg(apple_public_key);
     let idp_url = services.start("dev-idp", idp, "dev-idp=")?;
 
-    let config = write_portal_config(data_dir, args.portal_port, &idp_url)?;
+    let config = write_portal_config(data_dir, args.portal_port, &idp_url, database_url)?;
     let mut portal = cmd(bin.join("switchboard-portal"));
     portal
         .arg("serve")
@@ -155,7 +227,12 @@ fn start_and_wait(
     Ok(())
 }
 
-fn write_portal_config(data_dir: &Path, port: u16, idp_url: &str) -> Result<PathBuf> {
+fn write_portal_config(
+    data_dir: &Path,
+    port: u16,
+    idp_url: &str,
+    database_url: &str,
+) -> Result<PathBuf> {
     let portal_dir = data_dir.join("portal");
     std::fs::create_dir_all(&portal_dir)?;
     let key_file = portal_dir.join("encryption.key");
@@ -178,9 +255,8 @@ fn write_portal_config(data_dir: &Path, port: u16, idp_url: &str) -> Result<Path
         "# Written by `cargo xtask demo`; rewritten on every run.\n\
          name = \"Switchboard Demo\"\n\
          listen = \"127.0.0.1:{port}\"\n\
-         database_url = \"sqlite://{db}?mode=rwc\"\n\
+         database_url = \"{database_url}\"\n\
          encryption_key_file = \"encryption.key\"\n",
-        db = portal_dir.join("portal.db").display(),
     );
     for (id, kind, display_name, issuer_path) in DEMO_PROVIDERS {
         // Apple's client secret is an ES256 JWT the portal signs with the team's key.

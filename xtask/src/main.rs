@@ -1,6 +1,7 @@
 //! `cargo xtask demo | test`: everything a newcomer needs, installed and run in one command.
 
 mod demo;
+mod postgres;
 mod setup;
 mod shell;
 mod test;
@@ -19,11 +20,13 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Install what is missing, build, start dev-idp and the portal with demo data, and
-    /// launch the app pointed at them. Ctrl-C stops everything.
+    /// Install what is missing, build, start dev-idp and the portal with demo data (on
+    /// SQLite, or PostgreSQL with --postgres), and launch the app pointed at them. Ctrl-C
+    /// stops everything.
     Demo(demo::DemoArgs),
     /// Every check and test: fmt, clippy, the front end's type check, lint and unit tests,
-    /// the Rust tests with the keychain and the end-to-end tests in a real window.
+    /// the Rust tests with the keychain and the end-to-end tests in a real window, then the
+    /// portal's and client's tests again on a throwaway PostgreSQL cluster.
     Test(test::TestArgs),
 }
 

@@ -23,7 +23,8 @@ pub const APP_PACKAGES: &[&str] = &[
     "desktop-file-utils",
 ];
 
-/// Testing: a headless display, D-Bus sessions, a Secret Service, the WebKit WebDriver.
+/// Testing: a headless display, D-Bus sessions, a Secret Service, the WebKit WebDriver,
+/// PostgreSQL (the portal's tests run on it too).
 pub const TEST_PACKAGES: &[&str] = &[
     "xvfb",
     "xauth",
@@ -32,6 +33,7 @@ pub const TEST_PACKAGES: &[&str] = &[
     "dbus-x11",
     "gnome-keyring",
     "webkit2gtk-driver",
+    crate::postgres::PACKAGE,
 ];
 
 fn is_installed(package: &str) -> bool {

@@ -2,7 +2,7 @@
 
 use std::ffi::OsStr;
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 use anyhow::{bail, Context, Result};
 
@@ -30,6 +30,23 @@ pub fn run(command: &mut Command) -> Result<()> {
         bail!("`{line}` failed ({status})");
     }
     Ok(())
+}
+
+/// Runs to completion and returns its standard output, keeping what it prints out of the
+/// way unless it fails: then the error names the command and includes its output.
+pub fn output(command: &mut Command) -> Result<String> {
+    let line = describe(command);
+    eprintln!("$ {line}");
+    let output = command
+        .stdin(Stdio::null())
+        .output()
+        .with_context(|| format!("cannot start `{line}`"))?;
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        bail!("`{line}` failed ({}):\n{}{}", output.status, stdout, stderr);
+    }
+    Ok(stdout)
 }
 
 /// Whether a program is on PATH (or is an existing path).

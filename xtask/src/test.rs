@@ -1,11 +1,13 @@
 //! `cargo xtask test`: fmt, clippy, the front end's checks and unit tests, then every Rust
 //! test (keychain and real-window tests included) under Xvfb in a private D-Bus session
-//! with an unlocked gnome-keyring. Ends with one `summary: N passed, N failed` line.
+//! with an unlocked gnome-keyring; then the portal's and client's tests once more on a
+//! throwaway PostgreSQL cluster. Ends with one `summary: N passed, N failed` line.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Result};
 
+use crate::postgres::TempCluster;
 use crate::setup;
 use crate::shell::{cargo, cmd, run as run_command};
 use crate::{target_dir, workspace_root};
@@ -15,6 +17,26 @@ pub struct TestArgs {
     /// Skip the end-to-end tests that drive the app window.
     #[arg(long)]
     pub no_e2e: bool,
+    /// Skip the second run of the portal's and client's tests on PostgreSQL (they then run
+    /// on SQLite only).
+    #[arg(long)]
+    pub no_postgres: bool,
+}
+
+/// Set to the admin URL of a PostgreSQL cluster for the second run: the tests that read it
+/// make their databases there instead of in SQLite files.
+pub const POSTGRES_ENV: &str = "SWITCHBOARD_TEST_POSTGRES";
+
+/// What runs again on PostgreSQL: the portal's and client's tests, and the end-to-end
+/// `two_instances` tests when they exist (nextest refuses a filter naming a missing binary).
+fn postgres_filter(root: &Path) -> String {
+    let mut filter = String::from("package(switchboard-portal) | package(switchboard-client)");
+    let e2e = root.join("tests").join("tests");
+    if e2e.join("two_instances.rs").is_file() || e2e.join("two_instances").join("main.rs").is_file()
+    {
+        filter.push_str(" | binary_id(switchboard-e2e::two_instances)");
+    }
+    filter
 }
 
 #[derive(Default)]
@@ -23,6 +45,8 @@ struct Tally {
     checks_failed: Vec<&'static str>,
     tests_passed: u64,
     tests_failed: u64,
+    /// One `rust tests on <backend>: N passed, M failed` line per run of nextest.
+    backends: Vec<String>,
 }
 
 impl Tally {
@@ -40,13 +64,41 @@ impl Tally {
         }
     }
 
-    fn add_junit(&mut self, path: &Path) {
+    /// Adds a JUnit report's counts; returns them as (passed, failed).
+    fn add_junit(&mut self, path: &Path) -> Option<(u64, u64)> {
         match junit_counts(path) {
             Some((tests, failed)) => {
-                self.tests_passed += tests.saturating_sub(failed);
+                let passed = tests.saturating_sub(failed);
+                self.tests_passed += passed;
                 self.tests_failed += failed;
+                Some((passed, failed))
             }
-            None => eprintln!("xtask: no test report at {}", path.display()),
+            None => {
+                eprintln!("xtask: no test report at {}", path.display());
+                None
+            }
+        }
+    }
+
+    /// A run of nextest on one database: its report's counts, or, when it made no report
+    /// (it did not build, the cluster did not start), its error as a failed check.
+    fn rust_tests(
+        &mut self,
+        backend: &'static str,
+        check: &'static str,
+        report: &Path,
+        result: Result<()>,
+    ) {
+        match self.add_junit(report) {
+            Some((passed, failed)) => self.backends.push(format!(
+                "rust tests on {backend}: {passed} passed, {failed} failed"
+            )),
+            None => {
+                let result = result.and_then(|()| bail!("nextest made no report"));
+                self.check(check, result);
+                self.backends
+                    .push(format!("rust tests on {backend}: did not run"));
+            }
         }
     }
 }
@@ -157,24 +209,36 @@ pub fn run(args: TestArgs) -> Result<()> {
             None
         };
         if app_built {
-            // nextest keeps its reports under the workspace's own target/, whatever
-            // CARGO_TARGET_DIR says.
-            let report = root
-                .join("target")
-                .join("nextest")
-                .join("default")
-                .join("junit.xml");
+            let tests = RustTests {
+                root: &root,
+                target: &target,
+                tauri_driver: tauri_driver.as_deref(),
+                deb: deb.as_deref(),
+                no_e2e: args.no_e2e,
+            };
+            let report = nextest_report(&root, "default");
             let _ = std::fs::remove_file(&report);
-            let result = run_rust_tests(
-                &root,
-                &target,
-                tauri_driver.as_deref(),
-                deb.as_deref(),
-                args.no_e2e,
-            );
-            tally.add_junit(&report);
-            if result.is_err() && junit_counts(&report).is_none() {
-                tally.check("rust tests", result);
+            let result = tests.run(&[], None);
+            tally.rust_tests("SQLite", "rust tests", &report, result);
+
+            if !args.no_postgres {
+                // Its own nextest profile, so its report does not replace the first one.
+                let report = nextest_report(&root, "postgres");
+                let _ = std::fs::remove_file(&report);
+                let filter = postgres_filter(&root);
+                // From here on Ctrl-C stops nextest (it gets the signal too) but not xtask,
+                // which then stops and deletes the cluster (its server is not in our process
+                // group, so nothing else would) and prints the summary.
+                let _ = ctrlc::set_handler(|| eprintln!("xtask: interrupted"));
+                // The cluster lives only for this run; dropping it stops it, also on errors.
+                let result = TempCluster::start().and_then(|cluster| {
+                    eprintln!("xtask: the portal's and client's tests again, on PostgreSQL");
+                    tests.run(
+                        &["--profile", "postgres", "-E", &filter],
+                        Some(&cluster.url()),
+                    )
+                });
+                tally.rust_tests("PostgreSQL", "rust tests on PostgreSQL", &report, result);
             }
         }
     }
@@ -183,6 +247,9 @@ pub fn run(args: TestArgs) -> Result<()> {
     eprintln!("checks passed: {}", tally.checks_passed.join(", "));
     if !tally.checks_failed.is_empty() {
         eprintln!("checks FAILED: {}", tally.checks_failed.join(", "));
+    }
+    for line in &tally.backends {
+        println!("{line}");
     }
     let passed = tally.tests_passed + tally.checks_passed.len() as u64;
     let failed = tally.tests_failed + tally.checks_failed.len() as u64;
@@ -193,54 +260,78 @@ pub fn run(args: TestArgs) -> Result<()> {
     Ok(())
 }
 
-/// nextest inside Xvfb and a private D-Bus session whose gnome-keyring is unlocked. HOME is
-/// a fresh folder (a stale, locked login keyring would refuse every test); cargo's and
-/// rustup's homes are pinned first so the toolchain is still found.
-fn run_rust_tests(
-    root: &Path,
-    target: &Path,
-    tauri_driver: Option<&Path>,
-    deb: Option<&Path>,
+/// nextest's JUnit report of a profile: under the workspace's own target/, whatever
+/// CARGO_TARGET_DIR says.
+fn nextest_report(root: &Path, profile: &str) -> PathBuf {
+    root.join("target")
+        .join("nextest")
+        .join(profile)
+        .join("junit.xml")
+}
+
+/// What every run of the Rust tests shares.
+struct RustTests<'a> {
+    root: &'a Path,
+    target: &'a Path,
+    tauri_driver: Option<&'a Path>,
+    deb: Option<&'a Path>,
     no_e2e: bool,
-) -> Result<()> {
-    let home = std::env::var_os("HOME")
-        .map(PathBuf::from)
-        .unwrap_or_default();
-    let cargo_home = std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| home.join(".cargo"));
-    let rustup_home = std::env::var_os("RUSTUP_HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| home.join(".rustup"));
-    let mut nextest = String::from(
-        "cargo nextest run --workspace --features switchboard-app/custom-protocol --no-tests=fail",
-    );
-    if no_e2e {
-        nextest.push_str(" --exclude switchboard-e2e");
+}
+
+impl RustTests<'_> {
+    /// nextest inside Xvfb and a private D-Bus session whose gnome-keyring is unlocked. HOME
+    /// is a fresh folder (a stale, locked login keyring would refuse every test); cargo's
+    /// and rustup's homes are pinned first so the toolchain is still found. `extra` goes to
+    /// nextest; `postgres`, an admin URL, is handed to the tests in SWITCHBOARD_TEST_POSTGRES
+    /// (never inherited, so the first run is on SQLite whatever the caller's environment).
+    /// Every run builds the same workspace with the same features, so nothing recompiles.
+    fn run(&self, extra: &[&str], postgres: Option<&str>) -> Result<()> {
+        let home = std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .unwrap_or_default();
+        let cargo_home = std::env::var_os("CARGO_HOME")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| home.join(".cargo"));
+        let rustup_home = std::env::var_os("RUSTUP_HOME")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| home.join(".rustup"));
+        let script = "set -e; export HOME=\"$(mktemp -d)\"; \
+             eval \"$(printf 'switchboard' | gnome-keyring-daemon --unlock --components=secrets)\"; \
+             export GNOME_KEYRING_CONTROL; \
+             exec \"$@\"";
+        let mut command = cmd("xvfb-run");
+        command
+            .args(["--auto-servernum", "--server-args=-screen 0 1280x1024x24"])
+            .args(["dbus-run-session", "--", "sh", "-c", script, "sh"])
+            .args(["cargo", "nextest", "run", "--workspace"])
+            .args([
+                "--features",
+                "switchboard-app/custom-protocol",
+                "--no-tests=fail",
+            ]);
+        if self.no_e2e {
+            command.args(["--exclude", "switchboard-e2e"]);
+        }
+        command
+            .args(extra)
+            .current_dir(self.root)
+            .env("CARGO_HOME", cargo_home)
+            .env("RUSTUP_HOME", rustup_home)
+            .env("CARGO_TARGET_DIR", self.target)
+            .env(
+                "SWITCHBOARD_APP_BIN",
+                self.target.join("debug").join("switchboard"),
+            )
+            .env_remove(POSTGRES_ENV);
+        if let Some(url) = postgres {
+            command.env(POSTGRES_ENV, url);
+        }
+        if let Some(driver) = self.tauri_driver {
+            command.env("TAURI_DRIVER", driver);
+        }
+        if let Some(deb) = self.deb {
+            command.env("SWITCHBOARD_DEB", deb);
+        }
+        run_command(&mut command)
     }
-    let script = format!(
-        "set -e; export HOME=\"$(mktemp -d)\"; \
-         eval \"$(printf 'switchboard' | gnome-keyring-daemon --unlock --components=secrets)\"; \
-         export GNOME_KEYRING_CONTROL; \
-         exec {nextest}"
-    );
-    let mut command = cmd("xvfb-run");
-    command
-        .args(["--auto-servernum", "--server-args=-screen 0 1280x1024x24"])
-        .args(["dbus-run-session", "--", "sh", "-c", &script])
-        .current_dir(root)
-        .env("CARGO_HOME", cargo_home)
-        .env("RUSTUP_HOME", rustup_home)
-        .env("CARGO_TARGET_DIR", target)
-        .env(
-            "SWITCHBOARD_APP_BIN",
-            target.join("debug").join("switchboard"),
-        );
-    if let Some(driver) = tauri_driver {
-        command.env("TAURI_DRIVER", driver);
-    }
-    if let Some(deb) = deb {
-        command.env("SWITCHBOARD_DEB", deb);
-    }
-    run_command(&mut command)
 }
