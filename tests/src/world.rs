@@ -12,6 +12,8 @@ use switchboard_portal::clock::{Clock, ManualClock, SystemClock};
 use switchboard_portal::config::{PortalConfig, ProviderConfig, DEFAULT_APP_SCHEME};
 use switchboard_portal::crypto::EncryptionKey;
 use switchboard_portal::seed::seed_demo;
+use switchboard_portal::store::testing::test_database_url;
+use switchboard_portal::store::{PoolSettings, Store};
 use switchboard_portal::Portal;
 use tokio::sync::oneshot;
 use url::Url;
@@ -87,7 +89,7 @@ impl World {
             name: "Test Phones".into(),
             listen: listen.parse()?,
             public_url: None,
-            database_url: format!("sqlite://{}", dir.path().join("portal.db").display()),
+            database_url: test_database_url(dir.path())?,
             status_page_url: None,
             encryption_key_file: Some(key),
             providers: vec![
@@ -116,6 +118,7 @@ impl World {
             ],
             password_sign_in: true,
             app_redirect_scheme: DEFAULT_APP_SCHEME.into(),
+            database: Default::default(),
         };
         let clock = ManualClock::new(SystemClock.now());
         let mut world = World {
@@ -135,7 +138,7 @@ impl World {
         let portal = Portal::bind_with_clock(&self.config, Arc::new(self.clock.clone())).await?;
         if seed {
             seed_demo(
-                portal.pool(),
+                portal.store(),
                 &self.config.encryption_key()?,
                 self.clock.now(),
             )
@@ -175,8 +178,8 @@ impl World {
     }
 
     /// A connection to the portal's database, to change what an administrator would.
-    pub async fn database(&self) -> Result<sqlx::SqlitePool> {
-        Ok(sqlx::SqlitePool::connect(&self.config.database_url).await?)
+    pub async fn database(&self) -> Result<Store> {
+        Ok(Store::connect(&self.config.database_url, &PoolSettings::default()).await?)
     }
 
     /// A folder that lives as long as the world.

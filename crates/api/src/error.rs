@@ -30,6 +30,9 @@ pub enum ErrorCode {
     TooManyAttempts,
     /// The signed-in session cannot do this (e.g. it did not come through a provider).
     NotAvailable,
+    /// The portal cannot serve this now (its database is unreachable): `retry_after_seconds`
+    /// says when to try again.
+    TemporarilyUnavailable,
 }
 
 /// Every error the portal answers with: a stable code and a message a user can act on.

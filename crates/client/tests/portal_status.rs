@@ -14,12 +14,13 @@ fn config(dir: &std::path::Path) -> PortalConfig {
         name: "Status Test Phones".into(),
         listen: "127.0.0.1:0".parse().unwrap(),
         public_url: None,
-        database_url: format!("sqlite://{}", dir.join("portal.db").display()),
+        database_url: switchboard_portal::store::testing::test_database_url(dir).unwrap(),
         status_page_url: None,
         encryption_key_file: Some(key),
         providers: vec![],
         password_sign_in: true,
         app_redirect_scheme: switchboard_portal::config::DEFAULT_APP_SCHEME.into(),
+        database: Default::default(),
     }
 }
 

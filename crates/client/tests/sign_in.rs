@@ -291,9 +291,7 @@ async fn a_changed_phone_profile_is_fetched_again_on_start() {
 
     // The administrator moves Alice to another registrar: the next start picks it up.
     let db = world.database().await.unwrap();
-    sqlx::query("UPDATE sip_profiles SET registrar = 'sip:edge2.acme.example:5061', version = version + 1 WHERE account_id = ?")
-        .bind(&account.account_id)
-        .execute(&db)
+    db.set_sip_registrar(&account.account_id, "sip:edge2.acme.example:5061")
         .await
         .unwrap();
     let (_, moved) = ready(app.restart().client.restore().await.unwrap().unwrap());

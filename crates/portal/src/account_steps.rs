@@ -6,7 +6,6 @@
 //! Tickets are single-use, expire, and end only in the accounts they listed. Linking is
 //! rate-limited per identity and per account, and says "try again in N minutes" when locked.
 
-use sqlx::SqlitePool;
 use switchboard_api::LoginStep;
 
 use crate::login::{self, LoginError, MatchedAccount};
@@ -14,6 +13,7 @@ use crate::password_sign_in::{
     account_key, admit, check_second_factor, failure, CredentialContext,
 };
 use crate::sessions::{self, AuthenticatedSession};
+use crate::store::Store;
 use crate::throttle::{self, LINK_PER_ACCOUNT, LINK_PER_IDENTITY};
 use crate::tickets::{claim_ticket, peek_ticket};
 
@@ -21,49 +21,41 @@ use crate::tickets::{claim_ticket, peek_ticket};
 /// still reachable by the identity. `remember` keeps it as this identity's default (on
 /// every computer); not ticking it forgets an earlier choice.
 pub async fn choose_account(
-    pool: &SqlitePool,
+    store: &Store,
     ticket: &str,
     account_id: &str,
     remember: bool,
     device_name: &str,
     now: i64,
 ) -> Result<LoginStep, LoginError> {
-    let ticket = claim_ticket(pool, ticket, "choose_account", now).await?;
+    let ticket = claim_ticket(store, ticket, "choose_account", now).await?;
     if !ticket.account_ids.iter().any(|id| id == account_id) {
         return Err(LoginError::AccountNotOffered);
     }
     let identity = ticket.identity.ok_or(LoginError::TicketInvalid)?;
     // Reachable now, not only when the ticket was made (a link may have been removed).
-    let accounts = login::linked_accounts(pool, &identity).await?;
+    let accounts = login::linked_accounts(store, &identity).await?;
     let account = accounts
         .iter()
         .find(|account| account.id == account_id)
         .ok_or(LoginError::AccountNotOffered)?;
     if remember {
-        sqlx::query(
-            "INSERT INTO remembered_choices (issuer, subject, account_id) VALUES (?, ?, ?)
-             ON CONFLICT (issuer, subject) DO UPDATE SET account_id = excluded.account_id",
-        )
-        .bind(&identity.issuer)
-        .bind(&identity.subject)
-        .bind(account_id)
-        .execute(pool)
-        .await?;
+        store
+            .remember_choice(&identity.issuer, &identity.subject, account_id)
+            .await?;
     } else {
-        sqlx::query("DELETE FROM remembered_choices WHERE issuer = ? AND subject = ?")
-            .bind(&identity.issuer)
-            .bind(&identity.subject)
-            .execute(pool)
+        store
+            .forget_choice(&identity.issuer, &identity.subject)
             .await?;
     }
-    let (step, _) = login::finish_for_account(pool, &identity, account, device_name, now).await?;
+    let (step, _) = login::finish_for_account(store, &identity, account, device_name, now).await?;
     Ok(step)
 }
 
 /// "Use a different account" from a signed-in session: the chooser again, over every
 /// account the session's provider identity reaches, with the remembered one preselected.
 pub async fn choose_again(
-    pool: &SqlitePool,
+    store: &Store,
     session: &AuthenticatedSession,
     now: i64,
 ) -> Result<LoginStep, LoginError> {
@@ -71,20 +63,12 @@ pub async fn choose_again(
         .identity
         .as_ref()
         .ok_or(LoginError::NotFromProvider)?;
-    let accounts: Vec<MatchedAccount> = login::linked_accounts(pool, identity).await?;
+    let accounts: Vec<MatchedAccount> = login::linked_accounts(store, identity).await?;
     if accounts.is_empty() {
         return Err(LoginError::NoLinkedAccount);
     }
-    let remembered = login::remembered_choice(pool, identity, &accounts).await?;
-    login::choose_step(pool, identity, accounts, remembered, now).await
-}
-
-#[derive(sqlx::FromRow)]
-struct Credentials {
-    id: String,
-    password_hash: String,
-    has_totp: bool,
-    sso_allowed: bool,
+    let remembered = login::remembered_choice(store, identity, &accounts).await?;
+    login::choose_step(store, identity, accounts, remembered, now).await
 }
 
 pub struct LinkAttempt<'a> {
@@ -104,21 +88,15 @@ pub async fn link_account(
     attempt: &LinkAttempt<'_>,
     now: i64,
 ) -> Result<LoginStep, LoginError> {
-    let pool = context.pool;
-    let ticket = peek_ticket(pool, attempt.ticket, "link_account", now).await?;
+    let store = context.store;
+    let ticket = peek_ticket(store, attempt.ticket, "link_account", now).await?;
     let identity = ticket.identity.ok_or(LoginError::TicketInvalid)?;
     let typed = attempt.username.trim().to_lowercase();
-    let account: Option<Credentials> = sqlx::query_as(
-        "SELECT id, password_hash, totp_secret_encrypted IS NOT NULL AS has_totp, sso_allowed
-         FROM accounts WHERE lower(username) = ?",
-    )
-    .bind(&typed)
-    .fetch_optional(pool)
-    .await?;
+    let account = store.credentials_by_username(&typed).await?;
     let identity_key = format!("{}\n{}", identity.issuer, identity.subject);
     let account_key = account_key(account.as_ref().map(|a| a.id.as_str()), &typed);
     let locks_out_at = admit(
-        pool,
+        store,
         &[
             (&LINK_PER_IDENTITY, &identity_key),
             (&LINK_PER_ACCOUNT, &account_key),
@@ -149,17 +127,17 @@ pub async fn link_account(
             Err(other) => return Err(other),
         }
     }
-    throttle::clear(pool, &LINK_PER_IDENTITY, &identity_key).await?;
-    throttle::clear(pool, &LINK_PER_ACCOUNT, &account_key).await?;
+    throttle::clear(store, &LINK_PER_IDENTITY, &identity_key).await?;
+    throttle::clear(store, &LINK_PER_ACCOUNT, &account_key).await?;
     if !account.sso_allowed {
         return Err(LoginError::SsoNotAllowed);
     }
-    claim_ticket(pool, attempt.ticket, "link_account", now).await?;
-    login::record_link(pool, &identity, &account.id, now).await?;
+    claim_ticket(store, attempt.ticket, "link_account", now).await?;
+    login::record_links(store, &identity, &[account.id.as_str()], now).await?;
     tracing::info!(provider = %identity.provider_id, account = %account.id, "identity linked by password");
     let method = format!("link:{}", identity.provider_id);
     let (_, session) = sessions::start_session_from(
-        pool,
+        store,
         &account.id,
         &method,
         attempt.device_name,

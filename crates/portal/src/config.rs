@@ -3,12 +3,14 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde::Deserialize;
 use switchboard_api::ProviderKind;
 use url::Url;
 
 use crate::crypto::EncryptionKey;
+use crate::store::PoolSettings;
 
 /// Environment variable that may hold the at-rest encryption key (base64, 32 bytes).
 pub const ENCRYPTION_KEY_ENV: &str = "SWITCHBOARD_PORTAL_ENCRYPTION_KEY";
@@ -46,8 +48,12 @@ pub struct PortalConfig {
     pub listen: SocketAddr,
     /// The URL users and providers reach the portal at; defaults to http://<listen>/.
     pub public_url: Option<Url>,
-    /// sqlx database URL, e.g. `sqlite://data/portal.db?mode=rwc`.
+    /// `sqlite://data/portal.db?mode=rwc` (the default engine) or
+    /// `postgres://user@host:5432/switchboard` (several instances on one database).
     pub database_url: String,
+    /// Connection pool and housekeeping (`[database]`); every setting has a default.
+    #[serde(default)]
+    pub database: DatabaseSettings,
     /// Where users can check whether the service is down.
     pub status_page_url: Option<Url>,
     /// File holding the base64 at-rest encryption key; or set the environment variable.
@@ -72,6 +78,21 @@ fn default_true() -> bool {
     true
 }
 
+/// The `[database]` table.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// Connections each instance keeps open at most (default 8).
+    pub max_connections: Option<u32>,
+    /// Seconds a request waits for a free connection, or the start for the database to
+    /// answer, before giving up (default 5).
+    pub timeout_seconds: Option<u64>,
+    /// PostgreSQL: seconds one statement may run (default 10).
+    pub statement_timeout_seconds: Option<u64>,
+    /// Seconds between two purges of expired rows (default 300).
+    pub purge_interval_seconds: Option<u64>,
+}
+
 /// One identity provider the portal is a client of.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -94,6 +115,29 @@ pub struct ProviderConfig {
 }
 
 impl PortalConfig {
+    pub fn pool_settings(&self) -> PoolSettings {
+        let defaults = PoolSettings::default();
+        PoolSettings {
+            max_connections: self
+                .database
+                .max_connections
+                .unwrap_or(defaults.max_connections)
+                .max(1),
+            acquire_timeout: self
+                .database
+                .timeout_seconds
+                .map_or(defaults.acquire_timeout, Duration::from_secs),
+            statement_timeout: self
+                .database
+                .statement_timeout_seconds
+                .map_or(defaults.statement_timeout, Duration::from_secs),
+        }
+    }
+
+    pub fn purge_interval(&self) -> Duration {
+        Duration::from_secs(self.database.purge_interval_seconds.unwrap_or(300).max(1))
+    }
+
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
             path: path.to_owned(),

@@ -8,6 +8,10 @@ use switchboard_api::{ApiError, ErrorCode};
 
 use crate::login::LoginError;
 use crate::sessions::SessionError;
+use crate::store::StoreError;
+
+/// Seconds a client is asked to wait when the database is unavailable.
+pub const UNAVAILABLE_RETRY_AFTER_SECONDS: u64 = 5;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PortalError {
@@ -16,7 +20,7 @@ pub enum PortalError {
     #[error("{2}")]
     Client(StatusCode, ErrorCode, String),
     #[error("database: {0}")]
-    Database(#[from] crate::db::DbError),
+    Database(#[from] crate::store::StoreError),
     /// Too many attempts: 429 with Retry-After.
     #[error("{message}")]
     Throttled { retry_after: u64, message: String },
@@ -47,11 +51,19 @@ impl PortalError {
                     retry_after_seconds: Some(*retry_after),
                 },
             ),
-            PortalError::Database(_) => (
+            PortalError::Database(StoreError::Unavailable(_)) => (
                 StatusCode::SERVICE_UNAVAILABLE,
+                ApiError {
+                    code: ErrorCode::TemporarilyUnavailable,
+                    message: "The portal cannot reach its database right now. Try again in a few seconds.".into(),
+                    retry_after_seconds: Some(UNAVAILABLE_RETRY_AFTER_SECONDS),
+                },
+            ),
+            PortalError::Database(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
                 ApiError::new(
                     ErrorCode::Internal,
-                    "The portal cannot reach its database. Try again in a minute.",
+                    "The portal could not finish this request. Try again; if it keeps happening, tell your administrator.",
                 ),
             ),
         }
@@ -147,7 +159,14 @@ impl IntoResponse for PortalError {
         if status.is_server_error() {
             tracing::error!(error = %self, "request failed");
         }
-        if let PortalError::Throttled { retry_after, .. } = &self {
+        let retry_after = match &self {
+            PortalError::Throttled { retry_after, .. } => Some(*retry_after),
+            PortalError::Database(StoreError::Unavailable(_)) => {
+                Some(UNAVAILABLE_RETRY_AFTER_SECONDS)
+            }
+            _ => None,
+        };
+        if let Some(retry_after) = retry_after {
             let retry_after = retry_after.to_string();
             return (
                 status,

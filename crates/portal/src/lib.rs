@@ -5,7 +5,6 @@ pub mod account_steps;
 pub mod clock;
 pub mod config;
 pub mod crypto;
-pub mod db;
 mod error;
 pub mod login;
 pub mod openapi;
@@ -17,6 +16,7 @@ mod routes;
 pub mod security;
 pub mod seed;
 pub mod sessions;
+pub mod store;
 pub mod throttle;
 pub mod tickets;
 pub mod tokens;
@@ -25,11 +25,11 @@ pub mod totp;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use sqlx::SqlitePool;
 use switchboard_api::{paths, SignInOptions};
 use tokio::net::TcpListener;
 use url::Url;
@@ -39,7 +39,7 @@ pub use error::PortalError;
 
 #[derive(Clone)]
 pub struct AppState {
-    pub pool: SqlitePool,
+    pub store: store::Store,
     pub sign_in_options: Arc<SignInOptions>,
     pub providers: Arc<providers::Providers>,
     pub clock: clock::SharedClock,
@@ -55,7 +55,7 @@ impl AppState {
     /// What password and code checks need.
     pub fn credentials(&self) -> password_sign_in::CredentialContext<'_> {
         password_sign_in::CredentialContext {
-            pool: &self.pool,
+            store: &self.store,
             passwords: &self.passwords,
             key: &self.key,
         }
@@ -67,7 +67,7 @@ pub enum StartError {
     #[error(transparent)]
     Config(#[from] config::ConfigError),
     #[error(transparent)]
-    Db(#[from] db::DbError),
+    Db(#[from] store::StoreError),
     #[error("cannot listen on {addr}: {source} (is another portal already running?)")]
     Bind {
         addr: SocketAddr,
@@ -146,6 +146,7 @@ pub struct Portal {
     listener: TcpListener,
     url: Url,
     state: AppState,
+    purge_interval: Duration,
 }
 
 impl Portal {
@@ -160,7 +161,7 @@ impl Portal {
         clock: clock::SharedClock,
     ) -> Result<Self, StartError> {
         let key = config.encryption_key()?;
-        let pool = db::connect(&config.database_url).await?;
+        let store = store::Store::connect(&config.database_url, &config.pool_settings()).await?;
         let listener =
             TcpListener::bind(config.listen)
                 .await
@@ -181,7 +182,7 @@ impl Portal {
         let passwords = password::PasswordVerifier::for_this_machine();
         passwords.prepare().await;
         let state = AppState {
-            pool,
+            store,
             sign_in_options: Arc::new(routes::sign_in_options::from_config(config)),
             providers: Arc::new(providers),
             clock,
@@ -194,6 +195,7 @@ impl Portal {
             listener,
             url,
             state,
+            purge_interval: config.purge_interval(),
         })
     }
 
@@ -201,21 +203,47 @@ impl Portal {
         &self.url
     }
 
-    pub fn pool(&self) -> &SqlitePool {
-        &self.state.pool
+    pub fn store(&self) -> &store::Store {
+        &self.state.store
     }
 
     pub fn encryption_key(&self) -> &crypto::EncryptionKey {
         &self.state.key
     }
 
+    /// Serves until `shutdown` completes; meanwhile purges expired rows every
+    /// `purge_interval_seconds`.
     pub async fn serve(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), StartError> {
-        axum::serve(self.listener, router(self.state))
+        let purge = tokio::spawn(purge_periodically(
+            self.state.store.clone(),
+            Arc::clone(&self.state.clock),
+            self.purge_interval,
+        ));
+        let served = axum::serve(self.listener, router(self.state))
             .with_graceful_shutdown(shutdown)
             .await
-            .map_err(StartError::Serve)
+            .map_err(StartError::Serve);
+        purge.abort();
+        served
+    }
+}
+
+/// Deletes expired rows now and then. Instances need not agree on who does it: purging
+/// twice is harmless. A database outage is logged and the next round tries again.
+async fn purge_periodically(store: store::Store, clock: clock::SharedClock, every: Duration) {
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        match store.purge_expired(clock.now()).await {
+            Ok(report) if report.total() > 0 => {
+                tracing::info!(?report, "purged expired rows");
+            }
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "purging expired rows failed; trying again later"),
+        }
     }
 }

@@ -64,7 +64,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 let now = std::time::SystemTime::now()
                     .duration_since(std::time::UNIX_EPOCH)?
                     .as_secs();
-                if seed::seed_demo(portal.pool(), portal.encryption_key(), i64::try_from(now)?)
+                if seed::seed_demo(portal.store(), portal.encryption_key(), i64::try_from(now)?)
                     .await?
                 {
                     tracing::info!("added the demo organization and accounts");

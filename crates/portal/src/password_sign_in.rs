@@ -7,20 +7,20 @@
 //! twice) or a recovery code (once) then signs in. Wrong codes lock the account's code
 //! step for a while.
 
-use sqlx::SqlitePool;
 use switchboard_api::LoginStep;
 
 use crate::crypto::EncryptionKey;
 use crate::login::{LoginError, TICKET_LIFETIME};
 use crate::password::PasswordVerifier;
 use crate::sessions;
+use crate::store::{AccountCredentials, Store};
 use crate::throttle::{self, Admission, Limit, CODE_PER_ACCOUNT, PASSWORD_PER_ACCOUNT};
 use crate::tickets::{claim_ticket, peek_ticket};
 use crate::{login, recovery, totp};
 
 /// What password and code checks need besides the request.
 pub struct CredentialContext<'a> {
-    pub pool: &'a SqlitePool,
+    pub store: &'a Store,
     pub passwords: &'a PasswordVerifier,
     pub key: &'a EncryptionKey,
 }
@@ -28,11 +28,11 @@ pub struct CredentialContext<'a> {
 /// Counts the attempt before its credential is checked (see `throttle::admit`): the
 /// lockout error while a key is locked, else when this attempt would lock out if it fails.
 pub(crate) async fn admit(
-    pool: &SqlitePool,
+    store: &Store,
     keys: &[(&Limit, &str)],
     now: i64,
 ) -> Result<Option<i64>, LoginError> {
-    match throttle::admit(pool, keys, now).await? {
+    match throttle::admit(store, keys, now).await? {
         Admission::Refused { until } => Err(LoginError::TooManyAttempts {
             retry_after: until - now,
         }),
@@ -59,35 +59,14 @@ pub(crate) fn account_key(account_id: Option<&str>, typed: &str) -> String {
     }
 }
 
-#[derive(sqlx::FromRow)]
-struct PasswordRow {
-    id: String,
-    password_hash: String,
-    has_totp: bool,
-}
-
 /// The account `name` names: its username, or a login email that reaches exactly one
 /// account.
-async fn find_account(pool: &SqlitePool, name: &str) -> Result<Option<PasswordRow>, LoginError> {
-    let by_username: Option<PasswordRow> = sqlx::query_as(
-        "SELECT id, password_hash, totp_secret_encrypted IS NOT NULL AS has_totp
-         FROM accounts WHERE lower(username) = ?",
-    )
-    .bind(name)
-    .fetch_optional(pool)
-    .await?;
-    if by_username.is_some() {
-        return Ok(by_username);
+async fn find_account(store: &Store, name: &str) -> Result<Option<AccountCredentials>, LoginError> {
+    if let Some(account) = store.credentials_by_username(name).await? {
+        return Ok(Some(account));
     }
-    let by_email: Vec<PasswordRow> = sqlx::query_as(
-        "SELECT a.id, a.password_hash, a.totp_secret_encrypted IS NOT NULL AS has_totp
-         FROM account_emails e JOIN accounts a ON a.id = e.account_id
-         WHERE e.email = ? AND e.purpose = 'login'",
-    )
-    .bind(name)
-    .fetch_all(pool)
-    .await?;
-    Ok(match <[PasswordRow; 1]>::try_from(by_email) {
+    let by_email = store.credentials_by_login_email(name).await?;
+    Ok(match <[AccountCredentials; 1]>::try_from(by_email) {
         Ok([only]) => Some(only),
         Err(_) => None,
     })
@@ -101,11 +80,11 @@ pub async fn sign_in(
     device_name: &str,
     now: i64,
 ) -> Result<LoginStep, LoginError> {
-    let pool = context.pool;
+    let store = context.store;
     let typed = username.trim().to_lowercase();
-    let account = find_account(pool, &typed).await?;
+    let account = find_account(store, &typed).await?;
     let key = account_key(account.as_ref().map(|a| a.id.as_str()), &typed);
-    let locks_out_at = admit(pool, &[(&PASSWORD_PER_ACCOUNT, &key)], now).await?;
+    let locks_out_at = admit(store, &[(&PASSWORD_PER_ACCOUNT, &key)], now).await?;
     let right = context
         .passwords
         .verify(password, account.as_ref().map(|a| a.password_hash.as_str()))
@@ -114,17 +93,17 @@ pub async fn sign_in(
         tracing::info!("password sign-in refused");
         return Err(failure(locks_out_at, LoginError::InvalidPassword, now));
     };
-    throttle::clear(pool, &PASSWORD_PER_ACCOUNT, &key).await?;
+    throttle::clear(store, &PASSWORD_PER_ACCOUNT, &key).await?;
     if account.has_totp {
         let ticket =
-            login::new_ticket(pool, "mfa", None, std::slice::from_ref(&account.id), now).await?;
+            login::new_ticket(store, "mfa", None, std::slice::from_ref(&account.id), now).await?;
         return Ok(LoginStep::MfaRequired {
             ticket,
             expires_in: TICKET_LIFETIME as u64,
         });
     }
     let (_, session) =
-        sessions::start_session(pool, &account.id, "password", device_name, now).await?;
+        sessions::start_session(store, &account.id, "password", device_name, now).await?;
     Ok(LoginStep::SignedIn { session })
 }
 
@@ -143,16 +122,15 @@ pub async fn check_second_factor(
     code: &str,
     now: i64,
 ) -> Result<SecondFactor, LoginError> {
-    let pool = context.pool;
-    let locks_out_at = admit(pool, &[(&CODE_PER_ACCOUNT, account_id)], now).await?;
-    let row: Option<(Option<String>, Option<i64>)> =
-        sqlx::query_as("SELECT totp_secret_encrypted, totp_last_step FROM accounts WHERE id = ?")
-            .bind(account_id)
-            .fetch_optional(pool)
-            .await?;
-    let (secret, last_step) = row.ok_or(LoginError::TicketInvalid)?;
+    let store = context.store;
+    let locks_out_at = admit(store, &[(&CODE_PER_ACCOUNT, account_id)], now).await?;
+    let state = store
+        .totp_state(account_id)
+        .await?
+        .ok_or(LoginError::TicketInvalid)?;
+    let (secret, last_step) = (state.totp_secret_encrypted, state.totp_last_step);
     let accepted = if recovery::looks_like_recovery_code(code) {
-        recovery::consume(pool, account_id, code, now)
+        recovery::consume(store, account_id, code, now)
             .await?
             .then_some(SecondFactor::RecoveryCode)
     } else {
@@ -161,24 +139,16 @@ pub async fn check_second_factor(
             .and_then(|text| totp::decode_base32(&String::from_utf8_lossy(&text)).ok());
         match secret.and_then(|secret| totp::accept(&secret, code, now, last_step)) {
             // Stored only if no other request stored this step or a later one first.
-            Some(step) => {
-                let stored = sqlx::query(
-                    "UPDATE accounts SET totp_last_step = ?
-                     WHERE id = ? AND (totp_last_step IS NULL OR totp_last_step < ?)",
-                )
-                .bind(step)
-                .bind(account_id)
-                .bind(step)
-                .execute(pool)
-                .await?;
-                (stored.rows_affected() == 1).then_some(SecondFactor::Authenticator)
-            }
+            Some(step) => store
+                .record_totp_step(account_id, step)
+                .await?
+                .then_some(SecondFactor::Authenticator),
             None => None,
         }
     };
     match accepted {
         Some(factor) => {
-            throttle::clear(pool, &CODE_PER_ACCOUNT, account_id).await?;
+            throttle::clear(store, &CODE_PER_ACCOUNT, account_id).await?;
             Ok(factor)
         }
         None => Err(failure(locks_out_at, LoginError::InvalidCode, now)),
@@ -194,12 +164,12 @@ pub async fn submit_code(
     device_name: &str,
     now: i64,
 ) -> Result<LoginStep, LoginError> {
-    let pool = context.pool;
-    let step = peek_ticket(pool, ticket, "mfa", now).await?;
+    let store = context.store;
+    let step = peek_ticket(store, ticket, "mfa", now).await?;
     let [account_id] =
         <[String; 1]>::try_from(step.account_ids).map_err(|_| LoginError::TicketInvalid)?;
     let factor = check_second_factor(context, &account_id, code, now).await?;
-    claim_ticket(pool, ticket, "mfa", now).await?;
+    claim_ticket(store, ticket, "mfa", now).await?;
     let first = match &step.identity {
         Some(identity) => format!("sso:{}", identity.provider_id),
         None => "password".to_owned(),
@@ -209,7 +179,7 @@ pub async fn submit_code(
         SecondFactor::RecoveryCode => format!("{first}+recovery_code"),
     };
     let (_, session) = sessions::start_session_from(
-        pool,
+        store,
         &account_id,
         &method,
         device_name,

@@ -2,8 +2,8 @@
 //! hashes. Ten characters from a 32-letter alphabet (50 bits) each, behind the code
 //! attempt limit.
 
+use crate::store::{Store, StoreError};
 use rand::Rng;
-use sqlx::SqlitePool;
 
 use crate::tokens::token_hash;
 
@@ -37,56 +37,40 @@ pub fn looks_like_recovery_code(code: &str) -> bool {
     normalized.len() == 10 && normalized.bytes().all(|b| ALPHABET.contains(&b))
 }
 
+/// What is stored of a code: the hash of its normalized form.
+pub fn stored_hashes(codes: &[String]) -> Vec<String> {
+    codes
+        .iter()
+        .map(|code| token_hash(&normalize(code)))
+        .collect()
+}
+
 /// Replaces the account's codes with `codes`.
-pub async fn replace<'c>(
-    tx: &mut sqlx::Transaction<'c, sqlx::Sqlite>,
+pub async fn replace(
+    store: &Store,
     account_id: &str,
     codes: &[String],
     now: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM recovery_codes WHERE account_id = ?")
-        .bind(account_id)
-        .execute(&mut **tx)
-        .await?;
-    for code in codes {
-        sqlx::query(
-            "INSERT INTO recovery_codes (account_id, code_hash, created_at) VALUES (?, ?, ?)",
-        )
-        .bind(account_id)
-        .bind(token_hash(&normalize(code)))
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
-    }
-    Ok(())
+) -> Result<(), StoreError> {
+    store
+        .replace_recovery_codes(account_id, &stored_hashes(codes), now)
+        .await
 }
 
 /// Uses the code up; `false` when it is not one of the account's unused codes.
 pub async fn consume(
-    pool: &SqlitePool,
+    store: &Store,
     account_id: &str,
     code: &str,
     now: i64,
-) -> Result<bool, sqlx::Error> {
-    let used = sqlx::query(
-        "UPDATE recovery_codes SET used_at = ?
-         WHERE account_id = ? AND code_hash = ? AND used_at IS NULL",
-    )
-    .bind(now)
-    .bind(account_id)
-    .bind(token_hash(&normalize(code)))
-    .execute(pool)
-    .await?;
-    Ok(used.rows_affected() == 1)
+) -> Result<bool, StoreError> {
+    store
+        .consume_recovery_code(account_id, &token_hash(&normalize(code)), now)
+        .await
 }
 
-pub async fn remaining(pool: &SqlitePool, account_id: &str) -> Result<u32, sqlx::Error> {
-    let (count,): (i64,) = sqlx::query_as(
-        "SELECT COUNT(*) FROM recovery_codes WHERE account_id = ? AND used_at IS NULL",
-    )
-    .bind(account_id)
-    .fetch_one(pool)
-    .await?;
+pub async fn remaining(store: &Store, account_id: &str) -> Result<u32, StoreError> {
+    let count = store.remaining_recovery_codes(account_id).await?;
     Ok(u32::try_from(count).unwrap_or(0))
 }
 

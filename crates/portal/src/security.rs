@@ -5,7 +5,6 @@
 //! Changes that weaken or replace a credential ask for the password and a current code;
 //! wrong ones count towards the same limits as signing in.
 
-use sqlx::SqlitePool;
 use switchboard_api::{
     AccountEmail, AuthenticatorSetup, AuthenticatorStatus, EmailPurpose, LinkIntent,
     LinkedProvider, RecoveryCodes, SecurityOverview, SecurityWarning, SessionInfo, SignInOptions,
@@ -17,6 +16,7 @@ use crate::password_sign_in::{
     account_key, admit, check_second_factor, failure, CredentialContext,
 };
 use crate::sessions::{self, AuthenticatedSession};
+use crate::store::{Store, StoreError};
 use crate::throttle::{self, PASSWORD_PER_ACCOUNT};
 use crate::tokens::{new_token, token_hash, TokenKind};
 use crate::{recovery, totp};
@@ -64,8 +64,14 @@ pub enum SecurityError {
     Login(#[from] LoginError),
 }
 
-impl From<sqlx::Error> for SecurityError {
-    fn from(error: sqlx::Error) -> Self {
+impl From<StoreError> for SecurityError {
+    fn from(error: StoreError) -> Self {
+        Self::Login(LoginError::from(error))
+    }
+}
+
+impl From<sessions::SessionError> for SecurityError {
+    fn from(error: sessions::SessionError) -> Self {
         Self::Login(LoginError::from(error))
     }
 }
@@ -84,64 +90,50 @@ fn provider_name(options: &SignInOptions, provider_id: &str) -> String {
         .unwrap_or_else(|| provider_id.to_owned())
 }
 
-type LinkRow = (String, String, Option<String>, Option<String>, i64);
-
 pub async fn overview(
-    pool: &SqlitePool,
+    store: &Store,
     options: &SignInOptions,
     session: &AuthenticatedSession,
 ) -> Result<SecurityOverview, SecurityError> {
     let account = &session.account_id;
-    let (username, has_totp): (String, bool) = sqlx::query_as(
-        "SELECT username, totp_secret_encrypted IS NOT NULL FROM accounts WHERE id = ?",
-    )
-    .bind(account)
-    .fetch_optional(pool)
-    .await?
-    .ok_or(SecurityError::AccountGone)?;
+    let account_row = store
+        .credentials_by_id(account)
+        .await?
+        .ok_or(SecurityError::AccountGone)?;
+    let has_totp = account_row.has_totp;
+    let username = store
+        .username(account)
+        .await?
+        .ok_or(SecurityError::AccountGone)?;
 
-    let links: Vec<LinkRow> = sqlx::query_as(
-        "SELECT issuer, subject, provider_id, email, created_at FROM identity_links
-         WHERE account_id = ? ORDER BY created_at, issuer",
-    )
-    .bind(account)
-    .fetch_all(pool)
-    .await?;
-    let linked_providers = links
+    let linked_providers = store
+        .links_of_account(account)
+        .await?
         .into_iter()
-        .map(|(issuer, subject, provider_id, email, linked_at)| {
-            let provider_id = provider_id.unwrap_or_else(|| issuer.clone());
+        .map(|link| {
+            let provider_id = link.provider_id.unwrap_or_else(|| link.issuer.clone());
             LinkedProvider {
-                link_id: link_id(&issuer, &subject),
+                link_id: link_id(&link.issuer, &link.subject),
                 provider_name: provider_name(options, &provider_id),
                 provider_id,
-                email,
-                linked_at,
+                email: link.email,
+                linked_at: link.created_at,
             }
         })
         .collect();
 
-    let emails: Vec<(String, String, i64)> = sqlx::query_as(
-        "SELECT e.email, e.purpose,
-                CASE WHEN e.purpose = 'login' THEN
-                    (SELECT COUNT(*) FROM account_emails o
-                     WHERE o.email = e.email AND o.purpose = 'login' AND o.account_id <> e.account_id)
-                ELSE 0 END
-         FROM account_emails e WHERE e.account_id = ? ORDER BY e.purpose, e.email",
-    )
-    .bind(account)
-    .fetch_all(pool)
-    .await?;
-    let emails: Vec<AccountEmail> = emails
+    let emails: Vec<AccountEmail> = store
+        .emails_of_account(account)
+        .await?
         .into_iter()
-        .map(|(email, purpose, others)| AccountEmail {
-            email,
-            purpose: if purpose == "login" {
+        .map(|row| AccountEmail {
+            email: row.email,
+            purpose: if row.purpose == "login" {
                 EmailPurpose::Login
             } else {
                 EmailPurpose::Notification
             },
-            also_login_email_of: u32::try_from(others).unwrap_or(0),
+            also_login_email_of: u32::try_from(row.other_login_accounts).unwrap_or(0),
         })
         .collect();
     let login_emails: Vec<&AccountEmail> = emails
@@ -163,25 +155,18 @@ pub async fn overview(
         }
     }
 
-    let rows: Vec<(String, String, String, i64, i64)> = sqlx::query_as(
-        "SELECT id, device_name, auth_method, created_at, last_used_at FROM sessions
-         WHERE account_id = ? AND revoked_at IS NULL ORDER BY last_used_at DESC",
-    )
-    .bind(account)
-    .fetch_all(pool)
-    .await?;
-    let sessions = rows
+    let sessions = store
+        .live_sessions_of_account(account)
+        .await?
         .into_iter()
-        .map(
-            |(session_id, device_name, auth_method, created_at, last_used_at)| SessionInfo {
-                current: session_id == session.session_id,
-                session_id,
-                device_name,
-                auth_method,
-                created_at,
-                last_used_at,
-            },
-        )
+        .map(|row| SessionInfo {
+            current: row.id == session.session_id,
+            session_id: row.id,
+            device_name: row.device_name,
+            auth_method: row.auth_method,
+            created_at: row.created_at,
+            last_used_at: row.last_used_at,
+        })
         .collect();
 
     Ok(SecurityOverview {
@@ -189,7 +174,7 @@ pub async fn overview(
         authenticator: AuthenticatorStatus {
             enabled: has_totp,
             recovery_codes_left: if has_totp {
-                recovery::remaining(pool, account).await?
+                recovery::remaining(store, account).await?
             } else {
                 0
             },
@@ -208,15 +193,16 @@ async fn check_password(
     password: &str,
     now: i64,
 ) -> Result<(), SecurityError> {
-    let (hash,): (String,) = sqlx::query_as("SELECT password_hash FROM accounts WHERE id = ?")
-        .bind(account_id)
-        .fetch_optional(context.pool)
+    let hash = context
+        .store
+        .credentials_by_id(account_id)
         .await?
-        .ok_or(SecurityError::AccountGone)?;
+        .ok_or(SecurityError::AccountGone)?
+        .password_hash;
     let key = account_key(Some(account_id), "");
-    let locks_out_at = admit(context.pool, &[(&PASSWORD_PER_ACCOUNT, &key)], now).await?;
+    let locks_out_at = admit(context.store, &[(&PASSWORD_PER_ACCOUNT, &key)], now).await?;
     if context.passwords.verify(password, Some(&hash)).await {
-        throttle::clear(context.pool, &PASSWORD_PER_ACCOUNT, &key).await?;
+        throttle::clear(context.store, &PASSWORD_PER_ACCOUNT, &key).await?;
         return Ok(());
     }
     Err(
@@ -250,26 +236,22 @@ pub async fn start_authenticator_setup(
     issuer: &str,
     now: i64,
 ) -> Result<AuthenticatorSetup, SecurityError> {
-    let (username, has_totp): (String, bool) = sqlx::query_as(
-        "SELECT username, totp_secret_encrypted IS NOT NULL FROM accounts WHERE id = ?",
-    )
-    .bind(&session.account_id)
-    .fetch_optional(context.pool)
-    .await?
-    .ok_or(SecurityError::AccountGone)?;
-    if has_totp {
+    let store = context.store;
+    if has_authenticator(store, &session.account_id).await? {
         return Err(SecurityError::AlreadyEnabled);
     }
+    let username = store
+        .username(&session.account_id)
+        .await?
+        .ok_or(SecurityError::AccountGone)?;
     let secret = totp::new_secret_base32();
-    sqlx::query(
-        "INSERT INTO pending_authenticators (account_id, secret_encrypted, expires_at) VALUES (?, ?, ?)
-         ON CONFLICT (account_id) DO UPDATE SET secret_encrypted = excluded.secret_encrypted, expires_at = excluded.expires_at",
-    )
-    .bind(&session.account_id)
-    .bind(context.key.encrypt(secret.as_bytes()))
-    .bind(now + SETUP_LIFETIME)
-    .execute(context.pool)
-    .await?;
+    store
+        .save_pending_authenticator(
+            &session.account_id,
+            &context.key.encrypt(secret.as_bytes()),
+            now + SETUP_LIFETIME,
+        )
+        .await?;
     Ok(AuthenticatorSetup {
         otpauth_uri: otpauth_uri(issuer, &username, &secret),
         secret,
@@ -290,15 +272,11 @@ pub async fn confirm_authenticator(
     code: &str,
     now: i64,
 ) -> Result<RecoveryCodes, SecurityError> {
-    let pool = context.pool;
-    let pending: Option<(String,)> = sqlx::query_as(
-        "SELECT secret_encrypted FROM pending_authenticators WHERE account_id = ? AND expires_at >= ?",
-    )
-    .bind(&session.account_id)
-    .bind(now)
-    .fetch_optional(pool)
-    .await?;
-    let (encrypted,) = pending.ok_or(SecurityError::NoPendingSetup)?;
+    let store = context.store;
+    let encrypted = store
+        .pending_authenticator(&session.account_id, now)
+        .await?
+        .ok_or(SecurityError::NoPendingSetup)?;
     check_password(context, &session.account_id, password, now).await?;
     let secret = context
         .key
@@ -308,37 +286,32 @@ pub async fn confirm_authenticator(
         .ok_or(SecurityError::NoPendingSetup)?;
     let step = totp::accept(&secret, code, now, None).ok_or(SecurityError::WrongSetupCode)?;
     let codes = new_recovery_codes();
-    let mut tx = pool.begin().await?;
-    let enabled = sqlx::query(
-        "UPDATE accounts SET totp_secret_encrypted = ?, totp_last_step = ?
-         WHERE id = ? AND totp_secret_encrypted IS NULL",
-    )
-    .bind(&encrypted)
-    .bind(step)
-    .bind(&session.account_id)
-    .execute(&mut *tx)
-    .await?;
-    if enabled.rows_affected() != 1 {
+    let enabled = store
+        .enable_authenticator(
+            &session.account_id,
+            &encrypted,
+            step,
+            &recovery::stored_hashes(&codes),
+            now,
+        )
+        .await?;
+    if !enabled {
         return Err(SecurityError::AlreadyEnabled);
     }
-    sqlx::query("DELETE FROM pending_authenticators WHERE account_id = ?")
-        .bind(&session.account_id)
-        .execute(&mut *tx)
-        .await?;
-    recovery::replace(&mut tx, &session.account_id, &codes, now).await?;
-    tx.commit().await?;
     tracing::info!(account = %session.account_id, "authenticator app set up");
     Ok(RecoveryCodes { codes })
 }
 
-async fn require_enabled(pool: &SqlitePool, account_id: &str) -> Result<(), SecurityError> {
-    let (has_totp,): (bool,) =
-        sqlx::query_as("SELECT totp_secret_encrypted IS NOT NULL FROM accounts WHERE id = ?")
-            .bind(account_id)
-            .fetch_optional(pool)
-            .await?
-            .ok_or(SecurityError::AccountGone)?;
-    if has_totp {
+async fn has_authenticator(store: &Store, account_id: &str) -> Result<bool, SecurityError> {
+    Ok(store
+        .credentials_by_id(account_id)
+        .await?
+        .ok_or(SecurityError::AccountGone)?
+        .has_totp)
+}
+
+async fn require_enabled(store: &Store, account_id: &str) -> Result<(), SecurityError> {
+    if has_authenticator(store, account_id).await? {
         Ok(())
     } else {
         Err(SecurityError::NotEnabled)
@@ -353,18 +326,13 @@ pub async fn disable_authenticator(
     code: &str,
     now: i64,
 ) -> Result<(), SecurityError> {
-    require_enabled(context.pool, &session.account_id).await?;
+    require_enabled(context.store, &session.account_id).await?;
     check_password(context, &session.account_id, password, now).await?;
     check_second_factor(context, &session.account_id, code, now).await?;
-    let mut tx = context.pool.begin().await?;
-    sqlx::query(
-        "UPDATE accounts SET totp_secret_encrypted = NULL, totp_last_step = NULL WHERE id = ?",
-    )
-    .bind(&session.account_id)
-    .execute(&mut *tx)
-    .await?;
-    recovery::replace(&mut tx, &session.account_id, &[], now).await?;
-    tx.commit().await?;
+    context
+        .store
+        .disable_authenticator(&session.account_id)
+        .await?;
     tracing::info!(account = %session.account_id, "authenticator app turned off");
     Ok(())
 }
@@ -377,13 +345,11 @@ pub async fn regenerate_recovery_codes(
     code: &str,
     now: i64,
 ) -> Result<RecoveryCodes, SecurityError> {
-    require_enabled(context.pool, &session.account_id).await?;
+    require_enabled(context.store, &session.account_id).await?;
     check_password(context, &session.account_id, password, now).await?;
     check_second_factor(context, &session.account_id, code, now).await?;
     let codes = new_recovery_codes();
-    let mut tx = context.pool.begin().await?;
-    recovery::replace(&mut tx, &session.account_id, &codes, now).await?;
-    tx.commit().await?;
+    recovery::replace(context.store, &session.account_id, &codes, now).await?;
     Ok(RecoveryCodes { codes })
 }
 
@@ -398,33 +364,26 @@ pub async fn start_link(
     request: &StartLinkRequest,
     now: i64,
 ) -> Result<LinkIntent, SecurityError> {
-    let pool = context.pool;
+    let store = context.store;
     let provider_id = request.provider.as_str();
     if !options.providers.iter().any(|p| p.id == provider_id) {
         return Err(SecurityError::UnknownProvider);
     }
     check_password(context, &session.account_id, &request.password, now).await?;
-    let (has_totp,): (bool,) =
-        sqlx::query_as("SELECT totp_secret_encrypted IS NOT NULL FROM accounts WHERE id = ?")
-            .bind(&session.account_id)
-            .fetch_optional(pool)
-            .await?
-            .ok_or(SecurityError::AccountGone)?;
-    if has_totp {
+    if has_authenticator(store, &session.account_id).await? {
         let code = request.code.as_deref().unwrap_or_default();
         check_second_factor(context, &session.account_id, code, now).await?;
     }
     let intent = new_token(TokenKind::LinkIntent);
-    sqlx::query(
-        "INSERT INTO link_intents (intent_hash, account_id, provider_id, code_challenge, expires_at) VALUES (?, ?, ?, ?, ?)",
-    )
-    .bind(token_hash(&intent))
-    .bind(&session.account_id)
-    .bind(provider_id)
-    .bind(&request.code_challenge)
-    .bind(now + SETUP_LIFETIME)
-    .execute(pool)
-    .await?;
+    store
+        .insert_link_intent(
+            &token_hash(&intent),
+            &session.account_id,
+            provider_id,
+            &request.code_challenge,
+            now + SETUP_LIFETIME,
+        )
+        .await?;
     Ok(LinkIntent {
         link_intent: intent,
         expires_in: SETUP_LIFETIME as u64,
@@ -434,58 +393,35 @@ pub async fn start_link(
 /// Uses up a link intent for `provider_id` and the PKCE challenge it was made for; the
 /// account it links to.
 pub async fn claim_link_intent(
-    pool: &SqlitePool,
+    store: &Store,
     intent: &str,
     provider_id: &str,
     code_challenge: &str,
     now: i64,
-) -> Result<Option<String>, sqlx::Error> {
-    let row: Option<(String,)> = sqlx::query_as(
-        "UPDATE link_intents SET used_at = ?
-         WHERE intent_hash = ? AND provider_id = ? AND code_challenge = ? AND used_at IS NULL AND expires_at >= ?
-         RETURNING account_id",
-    )
-    .bind(now)
-    .bind(token_hash(intent))
-    .bind(provider_id)
-    .bind(code_challenge)
-    .bind(now)
-    .fetch_optional(pool)
-    .await?;
-    Ok(row.map(|(account,)| account))
+) -> Result<Option<String>, StoreError> {
+    store
+        .claim_link_intent(&token_hash(intent), provider_id, code_challenge, now)
+        .await
 }
 
 /// Removes a linked provider. Adding it again later works like the first time.
 pub async fn remove_link(
-    pool: &SqlitePool,
+    store: &Store,
     session: &AuthenticatedSession,
     wanted: &str,
 ) -> Result<(), SecurityError> {
-    let links: Vec<(String, String)> =
-        sqlx::query_as("SELECT issuer, subject FROM identity_links WHERE account_id = ?")
-            .bind(&session.account_id)
-            .fetch_all(pool)
-            .await?;
-    let (issuer, subject) = links
+    let link = store
+        .links_of_account(&session.account_id)
+        .await?
         .into_iter()
-        .find(|(issuer, subject)| link_id(issuer, subject) == wanted)
+        .find(|link| link_id(&link.issuer, &link.subject) == wanted)
         .ok_or(SecurityError::UnknownLink)?;
-    let mut tx = pool.begin().await?;
-    sqlx::query("DELETE FROM identity_links WHERE issuer = ? AND subject = ? AND account_id = ?")
-        .bind(&issuer)
-        .bind(&subject)
-        .bind(&session.account_id)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query(
-        "DELETE FROM remembered_choices WHERE issuer = ? AND subject = ? AND account_id = ?",
-    )
-    .bind(&issuer)
-    .bind(&subject)
-    .bind(&session.account_id)
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
+    if !store
+        .remove_link(&link.issuer, &link.subject, &session.account_id)
+        .await?
+    {
+        return Err(SecurityError::UnknownLink);
+    }
     tracing::info!(account = %session.account_id, "linked provider removed");
     Ok(())
 }
@@ -505,54 +441,39 @@ fn normalized_email(email: &str) -> Result<String, SecurityError> {
 
 /// Adds a notification-only email (voicemail copies). It never signs in.
 pub async fn add_notification_email(
-    pool: &SqlitePool,
+    store: &Store,
     session: &AuthenticatedSession,
     email: &str,
 ) -> Result<(), SecurityError> {
     let email = normalized_email(email)?;
-    let added = sqlx::query(
-        "INSERT INTO account_emails (account_id, email, purpose) VALUES (?, ?, 'notification')
-         ON CONFLICT (account_id, email) DO NOTHING",
-    )
-    .bind(&session.account_id)
-    .bind(&email)
-    .execute(pool)
-    .await?;
-    if added.rows_affected() == 0 {
+    if !store
+        .add_notification_email(&session.account_id, &email)
+        .await?
+    {
         return Err(SecurityError::EmailExists(email));
     }
     Ok(())
 }
 
 pub async fn remove_notification_email(
-    pool: &SqlitePool,
+    store: &Store,
     session: &AuthenticatedSession,
     email: &str,
 ) -> Result<(), SecurityError> {
     let email = email.trim().to_lowercase();
-    let purpose: Option<(String,)> =
-        sqlx::query_as("SELECT purpose FROM account_emails WHERE account_id = ? AND email = ?")
-            .bind(&session.account_id)
-            .bind(&email)
-            .fetch_optional(pool)
-            .await?;
-    match purpose {
+    match store
+        .remove_notification_email(&session.account_id, &email)
+        .await?
+    {
         None => Err(SecurityError::UnknownEmail(email)),
-        Some((purpose,)) if purpose == "login" => Err(SecurityError::LoginEmailManaged),
-        Some(_) => {
-            sqlx::query("DELETE FROM account_emails WHERE account_id = ? AND email = ?")
-                .bind(&session.account_id)
-                .bind(&email)
-                .execute(pool)
-                .await?;
-            Ok(())
-        }
+        Some(purpose) if purpose == "login" => Err(SecurityError::LoginEmailManaged),
+        Some(_) => Ok(()),
     }
 }
 
 /// Signs out another session of the same account.
 pub async fn revoke_other_session(
-    pool: &SqlitePool,
+    store: &Store,
     session: &AuthenticatedSession,
     target: &str,
     now: i64,
@@ -560,19 +481,15 @@ pub async fn revoke_other_session(
     if target == session.session_id {
         return Err(SecurityError::CurrentSession);
     }
-    let owned: Option<(String,)> = sqlx::query_as(
-        "SELECT id FROM sessions WHERE id = ? AND account_id = ? AND revoked_at IS NULL",
-    )
-    .bind(target)
-    .bind(&session.account_id)
-    .fetch_optional(pool)
-    .await?;
-    if owned.is_none() {
+    let owned = store
+        .live_sessions_of_account(&session.account_id)
+        .await?
+        .iter()
+        .any(|live| live.id == target);
+    if !owned {
         return Err(SecurityError::UnknownSession);
     }
-    sessions::revoke_session(pool, target, "signed_out_by_user", now)
-        .await
-        .map_err(LoginError::from)?;
+    sessions::revoke_session(store, target, "signed_out_by_user", now).await?;
     Ok(())
 }
 
@@ -585,9 +502,9 @@ pub async fn change_password(
     now: i64,
 ) -> Result<(), SecurityError> {
     check_password(context, &session.account_id, current, now).await?;
-    let (username,): (String,) = sqlx::query_as("SELECT username FROM accounts WHERE id = ?")
-        .bind(&session.account_id)
-        .fetch_optional(context.pool)
+    let store = context.store;
+    let username = store
+        .username(&session.account_id)
         .await?
         .ok_or(SecurityError::AccountGone)?;
     if new.chars().count() < MIN_PASSWORD_LENGTH {
@@ -600,24 +517,16 @@ pub async fn change_password(
         .passwords
         .hash(new)
         .await
-        .map_err(|error| LoginError::Db(crate::db::DbError::Encode(error.to_string())))?;
-    sqlx::query("UPDATE accounts SET password_hash = ? WHERE id = ?")
-        .bind(hash)
-        .bind(&session.account_id)
-        .execute(context.pool)
+        .map_err(|error| LoginError::Db(StoreError::encode(error)))?;
+    store.set_password_hash(&session.account_id, &hash).await?;
+    store
+        .revoke_sessions_of_account(
+            &session.account_id,
+            Some(&session.session_id),
+            "password_changed",
+            now,
+        )
         .await?;
-    let others: Vec<(String,)> = sqlx::query_as(
-        "SELECT id FROM sessions WHERE account_id = ? AND id <> ? AND revoked_at IS NULL",
-    )
-    .bind(&session.account_id)
-    .bind(&session.session_id)
-    .fetch_all(context.pool)
-    .await?;
-    for (other,) in others {
-        sessions::revoke_session(context.pool, &other, "password_changed", now)
-            .await
-            .map_err(LoginError::from)?;
-    }
     tracing::info!(account = %session.account_id, "password changed");
     Ok(())
 }

@@ -3,11 +3,9 @@
 //!
 //! Matches the identities served by `switchboard-dev-idp` (see README.md's table).
 
-use sqlx::SqlitePool;
-
 use crate::crypto::EncryptionKey;
-use crate::db::DbError;
 use crate::password::{hash_password, HashError};
+use crate::store::{NewAccount, NewOrganization, NewSipProfile, Store, StoreError};
 
 pub const DEMO_ORGANIZATION_ID: &str = "acme";
 /// The Acme tenant of the development provider's Entra-like profile.
@@ -19,15 +17,9 @@ pub const DEMO_TOTP_SECRET: &str = "JBSWY3DPEHPK3PXP";
 #[derive(Debug, thiserror::Error)]
 pub enum SeedError {
     #[error(transparent)]
-    Db(#[from] DbError),
+    Db(#[from] StoreError),
     #[error(transparent)]
     Hash(#[from] HashError),
-}
-
-impl From<sqlx::Error> for SeedError {
-    fn from(error: sqlx::Error) -> Self {
-        Self::Db(DbError::Query(error))
-    }
 }
 
 pub struct DemoAccount {
@@ -97,94 +89,62 @@ const DEMO_ORGANIZATION_PROVIDERS: &[(&str, &str)] = &[
 ];
 
 /// Writes the demo organization unless it is already there; returns whether it wrote.
-pub async fn seed_demo(
-    pool: &SqlitePool,
-    key: &EncryptionKey,
-    now: i64,
-) -> Result<bool, SeedError> {
-    let existing: Option<(String,)> = sqlx::query_as("SELECT id FROM organizations WHERE id = ?")
-        .bind(DEMO_ORGANIZATION_ID)
-        .fetch_optional(pool)
-        .await?;
-    if existing.is_some() {
+pub async fn seed_demo(store: &Store, key: &EncryptionKey, now: i64) -> Result<bool, SeedError> {
+    if store.organization_exists(DEMO_ORGANIZATION_ID).await? {
         return Ok(false);
     }
-
     // Hash before the transaction: Argon2 is slow on purpose.
     let mut hashes = Vec::with_capacity(DEMO_ACCOUNTS.len());
     for account in DEMO_ACCOUNTS {
         hashes.push(hash_password(account.password)?);
     }
-
-    let mut tx = pool.begin().await?;
-    sqlx::query(
-        "INSERT INTO organizations (id, name, require_totp_for_sso, session_idle_seconds, session_absolute_seconds)
-         VALUES (?, ?, FALSE, ?, ?)",
-    )
-    .bind(DEMO_ORGANIZATION_ID)
-    .bind("Acme Corp")
-    .bind(14 * 24 * 3600_i64)
-    .bind(90 * 24 * 3600_i64)
-    .execute(&mut *tx)
-    .await?;
-    for (provider_id, domain_or_tenant) in DEMO_ORGANIZATION_PROVIDERS {
-        sqlx::query(
-            "INSERT INTO organization_providers (organization_id, provider_id, domain_or_tenant) VALUES (?, ?, ?)",
-        )
-        .bind(DEMO_ORGANIZATION_ID)
-        .bind(provider_id)
-        .bind(domain_or_tenant)
-        .execute(&mut *tx)
-        .await?;
-    }
-    for (account, password_hash) in DEMO_ACCOUNTS.iter().zip(hashes) {
-        let totp = account
-            .has_totp
-            .then(|| key.encrypt(DEMO_TOTP_SECRET.as_bytes()));
-        sqlx::query(
-            "INSERT INTO accounts (id, organization_id, username, display_name, extension, password_hash, sso_allowed, totp_secret_encrypted, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, TRUE, ?, ?)",
-        )
-        .bind(account.id)
-        .bind(DEMO_ORGANIZATION_ID)
-        .bind(account.username)
-        .bind(account.display_name)
-        .bind(account.extension)
-        .bind(password_hash)
-        .bind(totp)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        let emails = account
-            .login_emails
-            .iter()
-            .map(|email| (email, "login"))
-            .chain(
-                account
-                    .notification_emails
-                    .iter()
-                    .map(|email| (email, "notification")),
-            );
-        for (email, purpose) in emails {
-            sqlx::query("INSERT INTO account_emails (account_id, email, purpose) VALUES (?, ?, ?)")
-                .bind(account.id)
-                .bind(email)
-                .bind(purpose)
-                .execute(&mut *tx)
-                .await?;
-        }
-        let sip_password = format!("demo-sip-{}-{}", account.username, account.extension);
-        sqlx::query(
-            "INSERT INTO sip_profiles (account_id, sip_user, auth_user, password_encrypted, sip_domain, registrar, outbound_proxy, transport, stun_server, turn_server, voicemail_number, version)
-             VALUES (?, ?, ?, ?, 'sip.acme.example', 'sip:sip.acme.example:5061;transport=tls', NULL, 'tls', 'stun:stun.acme.example:3478', NULL, '*97', 1)",
-        )
-        .bind(account.id)
-        .bind(account.extension)
-        .bind(format!("{}-auth", account.extension))
-        .bind(key.encrypt(sip_password.as_bytes()))
-        .execute(&mut *tx)
-        .await?;
-    }
-    tx.commit().await?;
-    Ok(true)
+    let totp_secret = key.encrypt(DEMO_TOTP_SECRET.as_bytes());
+    let sip_passwords: Vec<String> = DEMO_ACCOUNTS
+        .iter()
+        .map(|account| {
+            key.encrypt(format!("demo-sip-{}-{}", account.username, account.extension).as_bytes())
+        })
+        .collect();
+    let auth_users: Vec<String> = DEMO_ACCOUNTS
+        .iter()
+        .map(|account| format!("{}-auth", account.extension))
+        .collect();
+    let accounts: Vec<NewAccount<'_>> = DEMO_ACCOUNTS
+        .iter()
+        .zip(&hashes)
+        .zip(sip_passwords.iter().zip(&auth_users))
+        .map(|((account, hash), (sip_password, auth_user))| NewAccount {
+            id: account.id,
+            username: account.username,
+            display_name: account.display_name,
+            extension: account.extension,
+            password_hash: hash,
+            totp_secret_encrypted: account.has_totp.then_some(totp_secret.as_str()),
+            login_emails: account.login_emails,
+            notification_emails: account.notification_emails,
+            sip: NewSipProfile {
+                sip_user: account.extension,
+                auth_user,
+                password_encrypted: sip_password,
+                sip_domain: "sip.acme.example",
+                registrar: "sip:sip.acme.example:5061;transport=tls",
+                outbound_proxy: None,
+                transport: "tls",
+                stun_server: Some("stun:stun.acme.example:3478"),
+                turn_server: None,
+                voicemail_number: Some("*97"),
+            },
+        })
+        .collect();
+    let organization = NewOrganization {
+        id: DEMO_ORGANIZATION_ID,
+        name: "Acme Corp",
+        require_totp_for_sso: false,
+        session_idle_seconds: 14 * 24 * 3600,
+        session_absolute_seconds: 90 * 24 * 3600,
+        providers: DEMO_ORGANIZATION_PROVIDERS,
+    };
+    Ok(store
+        .insert_organization_with_accounts(&organization, &accounts, now)
+        .await?)
 }

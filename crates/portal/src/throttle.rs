@@ -1,7 +1,7 @@
 //! Attempt limits: too many failures for one key within a window lock it for a while.
 //! Kept in the database so every portal instance sees the same counts.
 
-use sqlx::SqlitePool;
+use crate::store::{AttemptCount, AttemptKey, Store, StoreError};
 
 /// How many failures a scope allows, within what window, and for how long it then locks.
 /// From `free_failures` on, each failure also makes the key wait (1 s, 2 s, 4 s, … up to
@@ -77,104 +77,85 @@ fn bounded(key: &str) -> &str {
     }
 }
 
-/// Counts an attempt before its credential is checked, so attempts sent all at once
-/// cannot slip in under the limit together: refused while any key is locked, else counted
-/// as a failure on every key (a success then clears them).
+/// Counts an attempt before its credential is checked, so attempts sent all at once (to
+/// any instances) cannot slip in under the limit together: refused while any key is
+/// locked, else counted as a failure on every key (a success then clears them).
 pub async fn admit(
-    pool: &SqlitePool,
+    store: &Store,
     keys: &[(&Limit, &str)],
     now: i64,
-) -> Result<Admission, sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    // Writing first takes SQLite's write lock: concurrent attempts are counted one by one.
-    // (PostgreSQL needs `SELECT … FOR UPDATE` below for the same.)
-    sqlx::query(
-        "DELETE FROM attempt_limits WHERE window_started_at < ? AND (locked_until IS NULL OR locked_until < ?)",
-    )
-    .bind(now - 24 * 3600)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
-    let mut rows = Vec::with_capacity(keys.len());
-    for (limit, key) in keys {
-        let key = bounded(key);
-        sqlx::query(
-            "INSERT INTO attempt_limits (scope, subject_key, failures, window_started_at, locked_until)
-             VALUES (?, ?, 0, ?, NULL) ON CONFLICT (scope, subject_key) DO NOTHING",
-        )
-        .bind(limit.scope)
-        .bind(key)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        let row: (i64, i64, Option<i64>) = sqlx::query_as(
-            "SELECT failures, window_started_at, locked_until FROM attempt_limits
-             WHERE scope = ? AND subject_key = ?",
-        )
-        .bind(limit.scope)
-        .bind(key)
-        .fetch_one(&mut *tx)
-        .await?;
-        rows.push((*limit, key, row));
-    }
-    let locked = rows
+) -> Result<Admission, StoreError> {
+    let attempt_keys: Vec<AttemptKey<'_>> = keys
         .iter()
-        .filter_map(|(_, _, (_, _, until))| *until)
+        .map(|(limit, key)| AttemptKey {
+            scope: limit.scope,
+            key: bounded(key),
+        })
+        .collect();
+    store
+        .count_attempts(&attempt_keys, now, |counts| {
+            let limits: Vec<&Limit> = keys.iter().map(|(limit, _)| *limit).collect();
+            decide(&limits, counts, now)
+        })
+        .await
+}
+
+/// The counters after one more attempt, and what to answer it.
+fn decide(limits: &[&Limit], counts: &[AttemptCount], now: i64) -> (Vec<AttemptCount>, Admission) {
+    let locked = counts
+        .iter()
+        .filter_map(|count| count.locked_until)
         .filter(|until| *until > now)
         .max();
     if let Some(until) = locked {
-        tx.commit().await?;
-        return Ok(Admission::Refused { until });
+        return (counts.to_vec(), Admission::Refused { until });
     }
     let mut locks_out_at = None;
-    for (limit, key, (failures, window_started_at, locked_until)) in rows {
-        let window_over = now - window_started_at > limit.window_seconds;
-        // After a lockout has passed the key starts afresh; a backoff that passed does not.
-        let lock_over =
-            failures >= limit.max_failures && locked_until.is_some_and(|until| until <= now);
-        let (failures, window_started_at) = if window_over || lock_over {
-            (1, now)
-        } else {
-            (failures + 1, window_started_at)
-        };
-        let lock = if failures >= limit.max_failures {
-            let until = now + limit.lockout_seconds;
-            locks_out_at = locks_out_at.max(Some(until));
-            Some(until)
-        } else if failures >= limit.free_failures {
-            let doubling = u32::try_from(failures - limit.free_failures).unwrap_or(u32::MAX);
-            let wait = 2_i64
-                .checked_pow(doubling)
-                .unwrap_or(i64::MAX)
-                .min(limit.backoff_cap_seconds);
-            (wait > 0).then_some(now + wait)
-        } else {
-            None
-        };
-        sqlx::query(
-            "UPDATE attempt_limits SET failures = ?, window_started_at = ?, locked_until = ?
-             WHERE scope = ? AND subject_key = ?",
-        )
-        .bind(failures)
-        .bind(window_started_at)
-        .bind(lock)
-        .bind(limit.scope)
-        .bind(key)
-        .execute(&mut *tx)
-        .await?;
-    }
-    tx.commit().await?;
-    Ok(Admission::Admitted { locks_out_at })
+    let updated = limits
+        .iter()
+        .zip(counts)
+        .map(|(limit, count)| {
+            let window_over = now - count.window_started_at > limit.window_seconds;
+            // After a lockout has passed the key starts afresh; a backoff that passed does not.
+            let lock_over = count.failures >= limit.max_failures
+                && count.locked_until.is_some_and(|until| until <= now);
+            let (failures, window_started_at) = if window_over || lock_over {
+                (1, now)
+            } else {
+                (count.failures + 1, count.window_started_at)
+            };
+            let locked_until = if failures >= limit.max_failures {
+                let until = now + limit.lockout_seconds;
+                locks_out_at = locks_out_at.max(Some(until));
+                Some(until)
+            } else if failures >= limit.free_failures {
+                let doubling = u32::try_from(failures - limit.free_failures).unwrap_or(u32::MAX);
+                let wait = 2_i64
+                    .checked_pow(doubling)
+                    .unwrap_or(i64::MAX)
+                    .min(limit.backoff_cap_seconds);
+                (wait > 0).then_some(now + wait)
+            } else {
+                None
+            };
+            AttemptCount {
+                failures,
+                window_started_at,
+                locked_until,
+            }
+        })
+        .collect();
+    (updated, Admission::Admitted { locks_out_at })
 }
 
 /// After a success: the key starts from zero.
-pub async fn clear(pool: &SqlitePool, limit: &Limit, key: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM attempt_limits WHERE scope = ? AND subject_key = ?")
-        .bind(limit.scope)
-        .bind(bounded(key))
-        .execute(pool)
-        .await?;
-    Ok(())
+pub async fn clear(store: &Store, limit: &Limit, key: &str) -> Result<(), StoreError> {
+    store
+        .clear_attempts(AttemptKey {
+            scope: limit.scope,
+            key: bounded(key),
+        })
+        .await
 }
 
 /// "Try again in N minutes" (or seconds), rounded up.

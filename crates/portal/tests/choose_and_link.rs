@@ -351,11 +351,9 @@ async fn linking_an_account_with_an_authenticator_needs_its_code_once() {
 #[tokio::test]
 async fn choosing_again_is_only_for_provider_sign_ins() {
     let world = World::start().await;
-    let pool = sqlx::SqlitePool::connect(&world.config.database_url)
-        .await
-        .unwrap();
+    let store = world.store().await;
     let (_, password_session) = switchboard_portal::sessions::start_session(
-        &pool,
+        &store,
         "acct-alice",
         "password",
         "laptop",

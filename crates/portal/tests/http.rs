@@ -96,40 +96,58 @@ async fn demo_data_is_seeded_once_and_survives_a_restart() {
     let key = config.encryption_key().unwrap();
 
     let (_, portal) = common::start(&config).await;
-    assert!(seed_demo(portal.pool(), &key, 1_700_000_000).await.unwrap());
-    assert!(!seed_demo(portal.pool(), &key, 1_700_000_000).await.unwrap());
+    assert!(seed_demo(portal.store(), &key, 1_700_000_000)
+        .await
+        .unwrap());
+    assert!(!seed_demo(portal.store(), &key, 1_700_000_000)
+        .await
+        .unwrap());
     let running = common::serve(portal).await;
     running.stop().await;
 
     let (_, portal) = common::start(&config).await;
-    let (accounts,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM accounts")
-        .fetch_one(portal.pool())
-        .await
-        .unwrap();
+    let accounts = portal.store().account_count().await.unwrap();
     assert_eq!(accounts, DEMO_ACCOUNTS.len() as i64);
 
     // Secrets are encrypted at rest and readable with the configured key only.
-    let (totp,): (String,) =
-        sqlx::query_as("SELECT totp_secret_encrypted FROM accounts WHERE username = 'tom'")
-            .fetch_one(portal.pool())
-            .await
-            .unwrap();
+    let totp = portal
+        .store()
+        .totp_state("acct-tom")
+        .await
+        .unwrap()
+        .unwrap()
+        .totp_secret_encrypted
+        .unwrap();
     assert!(!totp.contains(switchboard_portal::seed::DEMO_TOTP_SECRET));
     assert_eq!(
         key.decrypt(&totp).unwrap(),
         switchboard_portal::seed::DEMO_TOTP_SECRET.as_bytes()
     );
-    let (hash,): (String,) =
-        sqlx::query_as("SELECT password_hash FROM accounts WHERE username = 'alice'")
-            .fetch_one(portal.pool())
-            .await
-            .unwrap();
+    let hash = portal
+        .store()
+        .credentials_by_username("alice")
+        .await
+        .unwrap()
+        .unwrap()
+        .password_hash;
     assert!(switchboard_portal::password::verify_password(
         "alice-demo-pass",
         &hash
     ));
-    let raw_db = std::fs::read(dir.path().join("portal.db")).unwrap();
-    let raw_db = String::from_utf8_lossy(&raw_db);
-    assert!(!raw_db.contains("alice-demo-pass"));
-    assert!(!raw_db.contains("demo-sip-"));
+    let sip = portal
+        .store()
+        .sip_profile("acct-alice")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!sip.password_encrypted.contains("demo-sip-"));
+    assert!(String::from_utf8(key.decrypt(&sip.password_encrypted).unwrap())
+        .unwrap()
+        .starts_with("demo-sip-"));
+    if portal.store().engine() == switchboard_portal::store::Engine::Sqlite {
+        let raw_db = std::fs::read(dir.path().join("portal.db")).unwrap();
+        let raw_db = String::from_utf8_lossy(&raw_db);
+        assert!(!raw_db.contains("alice-demo-pass"));
+        assert!(!raw_db.contains("demo-sip-"));
+    }
 }

@@ -9,6 +9,7 @@ use switchboard_api::{LinkReason, LoginStep, ProviderKind};
 use switchboard_portal::login::step_for_identity;
 use switchboard_portal::providers::ProviderIdentity;
 use switchboard_portal::seed::{seed_demo, ACME_ENTRA_TENANT};
+use switchboard_portal::store::Store;
 
 const NOW: i64 = 1_800_000_000;
 
@@ -42,30 +43,28 @@ fn entra(tenant: &str, oid: &str, email: &str, domain_verified: bool) -> Provide
     }
 }
 
-async fn seeded_pool(dir: &std::path::Path) -> sqlx::SqlitePool {
+async fn seeded_pool(dir: &std::path::Path) -> Store {
     let config = common::test_config(dir);
     let (_, portal) = common::start(&config).await;
-    seed_demo(portal.pool(), &config.encryption_key().unwrap(), NOW)
+    seed_demo(portal.store(), &config.encryption_key().unwrap(), NOW)
         .await
         .unwrap();
-    portal.pool().clone()
+    portal.store().clone()
 }
 
-async fn links_of(pool: &sqlx::SqlitePool, identity: &ProviderIdentity) -> Vec<String> {
-    sqlx::query_as::<_, (String,)>(
-        "SELECT account_id FROM identity_links WHERE issuer = ? AND subject = ? ORDER BY account_id",
-    )
-    .bind(&identity.issuer)
-    .bind(&identity.subject)
-    .fetch_all(pool)
-    .await
-    .unwrap()
-    .into_iter()
-    .map(|(id,)| id)
-    .collect()
+async fn links_of(pool: &Store, identity: &ProviderIdentity) -> Vec<String> {
+    let mut ids: Vec<String> = pool
+        .linked_accounts(&identity.issuer, &identity.subject)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|account| account.id)
+        .collect();
+    ids.sort();
+    ids
 }
 
-async fn step(pool: &sqlx::SqlitePool, identity: &ProviderIdentity) -> LoginStep {
+async fn step(pool: &Store, identity: &ProviderIdentity) -> LoginStep {
     step_for_identity(pool, identity, "test device", NOW)
         .await
         .unwrap()
@@ -207,10 +206,7 @@ async fn entra_email_counts_only_from_an_enabled_tenant_with_a_verified_domain()
 async fn sso_is_refused_for_users_an_admin_denied_it() {
     let dir = tempfile::tempdir().unwrap();
     let pool = seeded_pool(dir.path()).await;
-    sqlx::query("UPDATE accounts SET sso_allowed = FALSE WHERE id = 'acct-alice'")
-        .execute(&pool)
-        .await
-        .unwrap();
+    pool.set_sso_allowed("acct-alice", false).await.unwrap();
     let alice = google("g-alice", "alice@acme.example", Some("acme.example"), true);
     assert_eq!(
         link_reason(&step(&pool, &alice).await),
@@ -228,8 +224,7 @@ async fn organization_policy_makes_sso_ask_for_the_authenticator_code() {
         LoginStep::SignedIn { .. }
     ));
 
-    sqlx::query("UPDATE organizations SET require_totp_for_sso = TRUE")
-        .execute(&pool)
+    pool.set_organization_policy("acme", Some(true), None, None)
         .await
         .unwrap();
     assert!(matches!(
@@ -253,14 +248,9 @@ async fn a_remembered_choice_signs_straight_in() {
         step(&pool, &adam).await,
         LoginStep::ChooseAccount { .. }
     ));
-    sqlx::query(
-        "INSERT INTO remembered_choices (issuer, subject, account_id) VALUES (?, ?, 'acct-maria')",
-    )
-    .bind(&adam.issuer)
-    .bind(&adam.subject)
-    .execute(&pool)
-    .await
-    .unwrap();
+    pool.remember_choice(&adam.issuer, &adam.subject, "acct-maria")
+        .await
+        .unwrap();
     match step(&pool, &adam).await {
         LoginStep::SignedIn { session } => assert_eq!(session.account.username, "maria"),
         other => panic!("expected SignedIn, got {other:?}"),

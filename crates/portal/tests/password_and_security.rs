@@ -465,11 +465,10 @@ async fn sso_skips_the_code_unless_the_organization_asks_for_it() {
     let tom = signed_in(world.sign_in("acme-sso", "tom@acme.example").await);
     assert_eq!(tom.account.username, "tom");
 
-    let pool = sqlx::SqlitePool::connect(&world.config.database_url)
+    world
+        .store()
         .await
-        .unwrap();
-    sqlx::query("UPDATE organizations SET require_totp_for_sso = TRUE WHERE id = 'acme'")
-        .execute(&pool)
+        .set_organization_policy("acme", Some(true), None, None)
         .await
         .unwrap();
     let ticket = mfa_ticket(world.sign_in("acme-sso", "tom@acme.example").await);

@@ -10,18 +10,19 @@ use switchboard_portal::sessions::{
     account_for_access_token, refresh, revoke_token, start_session, SessionError,
     REFRESH_GRACE_SECONDS,
 };
+use switchboard_portal::store::{Engine, Store};
 
 const T0: i64 = 1_800_000_000;
 const IDLE: i64 = 14 * 24 * 3600;
 const ABSOLUTE: i64 = 90 * 24 * 3600;
 
-async fn seeded_pool(dir: &std::path::Path) -> sqlx::SqlitePool {
+async fn seeded_pool(dir: &std::path::Path) -> Store {
     let config = common::test_config(dir);
     let (_, portal) = common::start(&config).await;
-    seed_demo(portal.pool(), &config.encryption_key().unwrap(), T0)
+    seed_demo(portal.store(), &config.encryption_key().unwrap(), T0)
         .await
         .unwrap();
-    portal.pool().clone()
+    portal.store().clone()
 }
 
 #[tokio::test]
@@ -156,8 +157,7 @@ async fn policy_changes_apply_to_existing_sessions() {
     let (_, tokens) = start_session(&pool, "acct-alice", "password", "laptop", T0)
         .await
         .unwrap();
-    sqlx::query("UPDATE organizations SET session_idle_seconds = 3600")
-        .execute(&pool)
+    pool.set_organization_policy("acme", None, Some(3600), None)
         .await
         .unwrap();
     assert!(matches!(
@@ -199,7 +199,7 @@ async fn revoking_a_refresh_token_ends_the_session_and_unknown_tokens_are_fine()
 async fn access_tokens_expire_and_refresh_tokens_are_stored_only_hashed() {
     let dir = tempfile::tempdir().unwrap();
     let pool = seeded_pool(dir.path()).await;
-    let (_, tokens) = start_session(&pool, "acct-alice", "password", "laptop", T0)
+    let (session_id, tokens) = start_session(&pool, "acct-alice", "password", "laptop", T0)
         .await
         .unwrap();
     assert!(
@@ -215,14 +215,15 @@ async fn access_tokens_expire_and_refresh_tokens_are_stored_only_hashed() {
             .is_none()
     );
 
-    let stored: Vec<(String,)> = sqlx::query_as("SELECT token_hash FROM refresh_tokens")
-        .fetch_all(&pool)
-        .await
-        .unwrap();
+    let stored = pool.refresh_token_hashes(&session_id).await.unwrap();
+    assert_eq!(stored.len(), 1);
     assert!(stored
         .iter()
-        .all(|(hash,)| hash.len() == 64 && !hash.starts_with("sbr_")));
-    drop(pool);
+        .all(|hash| hash.len() == 64 && !hash.starts_with("sbr_")));
+    if pool.engine() != Engine::Sqlite {
+        return;
+    }
+    pool.close().await;
     let raw = std::fs::read(dir.path().join("portal.db")).unwrap();
     let wal = std::fs::read(dir.path().join("portal.db-wal")).unwrap_or_default();
     for bytes in [raw, wal] {

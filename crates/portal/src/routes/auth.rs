@@ -36,7 +36,7 @@ impl FromRequestParts<AppState> for Authenticated {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let token = bearer(&parts.headers).ok_or_else(invalid_token)?;
-        sessions::session_for_access_token(&state.pool, token, state.clock.now())
+        sessions::session_for_access_token(&state.store, token, state.clock.now())
             .await?
             .map(Authenticated)
             .ok_or_else(invalid_token)

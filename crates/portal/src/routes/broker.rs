@@ -14,6 +14,7 @@ use utoipa::IntoParams;
 
 use crate::error::PortalError;
 use crate::login;
+use crate::store::{NewPendingAuthorization, PendingAuthorization};
 use crate::tokens::{new_token, token_hash, TokenKind};
 use crate::AppState;
 
@@ -119,14 +120,13 @@ pub async fn authorize(
         None => None,
         Some(intent) => {
             match crate::security::claim_link_intent(
-                &state.pool,
+                &state.store,
                 intent,
                 &params.provider,
                 &challenge,
                 now,
             )
-            .await
-                .map_err(crate::db::DbError::from)?
+            .await?
             {
                 Some(account) => Some(account),
                 None => {
@@ -161,23 +161,21 @@ pub async fn authorize(
             ));
         }
     };
-    sqlx::query(
-        "INSERT INTO pending_authorizations (portal_state_hash, provider_id, app_redirect_uri, app_state, app_code_challenge, nonce_encrypted, pkce_verifier_encrypted, created_at, expires_at, link_account_id)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(token_hash(&portal_state))
-    .bind(&params.provider)
-    .bind(&params.redirect_uri)
-    .bind(&app_state)
-    .bind(&challenge)
-    .bind(state.key.encrypt(nonce.as_bytes()))
-    .bind(state.key.encrypt(pkce_verifier.as_bytes()))
-    .bind(now)
-    .bind(now + PENDING_LIFETIME)
-    .bind(link_account_id)
-    .execute(&state.pool)
-    .await
-    .map_err(crate::db::DbError::from)?;
+    state
+        .store
+        .insert_pending_authorization(&NewPendingAuthorization {
+            portal_state_hash: &token_hash(&portal_state),
+            provider_id: &params.provider,
+            app_redirect_uri: &params.redirect_uri,
+            app_state: &app_state,
+            app_code_challenge: &challenge,
+            nonce_encrypted: &state.key.encrypt(nonce.as_bytes()),
+            pkce_verifier_encrypted: &state.key.encrypt(pkce_verifier.as_bytes()),
+            link_account_id: link_account_id.as_deref(),
+            created_at: now,
+            expires_at: now + PENDING_LIFETIME,
+        })
+        .await?;
     Ok(Redirect::to(url.as_str()).into_response())
 }
 
@@ -244,18 +242,19 @@ async fn callback(
             None,
         ));
     };
-    type Pending = (String, String, String, String, String, i64, Option<String>);
-    let pending: Option<Pending> = sqlx::query_as(
-        "DELETE FROM pending_authorizations WHERE portal_state_hash = ? AND provider_id = ?
-         RETURNING app_redirect_uri, app_state, app_code_challenge, nonce_encrypted, pkce_verifier_encrypted, expires_at, link_account_id",
-    )
-    .bind(token_hash(&portal_state))
-    .bind(&provider)
-    .fetch_optional(&state.pool)
-    .await
-    .map_err(crate::db::DbError::from)?;
-    let Some((redirect_uri, app_state, challenge, nonce, verifier, expires_at, link_account_id)) =
-        pending
+    let pending = state
+        .store
+        .take_pending_authorization(&token_hash(&portal_state), &provider)
+        .await?;
+    let Some(PendingAuthorization {
+        app_redirect_uri: redirect_uri,
+        app_state,
+        app_code_challenge: challenge,
+        nonce_encrypted: nonce,
+        pkce_verifier_encrypted: verifier,
+        expires_at,
+        link_account_id,
+    }) = pending
     else {
         return Ok(browser_page(
             StatusCode::BAD_REQUEST,
@@ -318,7 +317,7 @@ async fn callback(
         }
     };
     let one_time_code = login::issue_code(
-        &state.pool,
+        &state.store,
         &identity,
         &app.redirect_uri,
         &challenge,

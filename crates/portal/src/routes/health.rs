@@ -16,7 +16,7 @@ use crate::AppState;
     )
 )]
 pub async fn health(State(state): State<AppState>) -> Result<Json<Health>, PortalError> {
-    crate::db::ping(&state.pool).await?;
+    state.store.ping().await?;
     Ok(Json(Health {
         status: HealthStatus::Ok,
         version: env!("CARGO_PKG_VERSION").to_owned(),

@@ -33,7 +33,7 @@ pub async fn choose_account(
     Json(request): Json<ChooseAccountRequest>,
 ) -> Result<Response, PortalError> {
     let step = account_steps::choose_account(
-        &state.pool,
+        &state.store,
         &request.ticket,
         &request.account_id,
         request.remember,
@@ -93,7 +93,7 @@ pub async fn choose_again(
     Authenticated(session): Authenticated,
     Json(_request): Json<ChooseAgainRequest>,
 ) -> Result<Response, PortalError> {
-    let step = account_steps::choose_again(&state.pool, &session, state.clock.now()).await?;
+    let step = account_steps::choose_again(&state.store, &session, state.clock.now()).await?;
     Ok(no_store(Json(step)))
 }
 

@@ -25,7 +25,7 @@ pub async fn overview(
     State(state): State<AppState>,
     Authenticated(session): Authenticated,
 ) -> Result<Response, PortalError> {
-    let overview = security::overview(&state.pool, &state.sign_in_options, &session).await?;
+    let overview = security::overview(&state.store, &state.sign_in_options, &session).await?;
     Ok(no_store(Json(overview)))
 }
 
@@ -136,7 +136,7 @@ pub async fn remove_link(
     Authenticated(session): Authenticated,
     Json(request): Json<RemoveLinkRequest>,
 ) -> Result<Response, PortalError> {
-    security::remove_link(&state.pool, &session, &request.link_id).await?;
+    security::remove_link(&state.store, &session, &request.link_id).await?;
     Ok(done())
 }
 
@@ -149,7 +149,7 @@ pub async fn add_email(
     Authenticated(session): Authenticated,
     Json(request): Json<EmailRequest>,
 ) -> Result<Response, PortalError> {
-    security::add_notification_email(&state.pool, &session, &request.email).await?;
+    security::add_notification_email(&state.store, &session, &request.email).await?;
     Ok(done())
 }
 
@@ -161,7 +161,7 @@ pub async fn remove_email(
     Authenticated(session): Authenticated,
     Json(request): Json<EmailRequest>,
 ) -> Result<Response, PortalError> {
-    security::remove_notification_email(&state.pool, &session, &request.email).await?;
+    security::remove_notification_email(&state.store, &session, &request.email).await?;
     Ok(done())
 }
 
@@ -175,7 +175,7 @@ pub async fn revoke_session(
     Json(request): Json<RevokeSessionRequest>,
 ) -> Result<Response, PortalError> {
     security::revoke_other_session(
-        &state.pool,
+        &state.store,
         &session,
         &request.session_id,
         state.clock.now(),

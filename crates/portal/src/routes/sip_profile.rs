@@ -10,23 +10,6 @@ use super::auth::Authenticated;
 use crate::error::PortalError;
 use crate::AppState;
 
-#[derive(sqlx::FromRow)]
-struct SipRow {
-    extension: String,
-    display_name: String,
-    sip_user: String,
-    auth_user: String,
-    password_encrypted: String,
-    sip_domain: String,
-    registrar: String,
-    outbound_proxy: Option<String>,
-    transport: String,
-    stun_server: Option<String>,
-    turn_server: Option<String>,
-    voicemail_number: Option<String>,
-    version: i64,
-}
-
 /// The account's SIP settings. Send `If-None-Match` with the last ETag to get 304 when
 /// nothing changed.
 #[utoipa::path(
@@ -46,15 +29,7 @@ pub async fn sip_profile(
     headers: HeaderMap,
 ) -> Result<Response, PortalError> {
     let account_id = session.account_id;
-    let row: Option<SipRow> = sqlx::query_as(
-        "SELECT a.extension, a.display_name, p.sip_user, p.auth_user, p.password_encrypted, p.sip_domain,
-                p.registrar, p.outbound_proxy, p.transport, p.stun_server, p.turn_server, p.voicemail_number, p.version
-         FROM sip_profiles p JOIN accounts a ON a.id = p.account_id WHERE p.account_id = ?",
-    )
-    .bind(&account_id)
-    .fetch_optional(&state.pool)
-    .await
-    .map_err(crate::db::DbError::from)?;
+    let row = state.store.sip_profile(&account_id).await?;
     let Some(row) = row else {
         return Err(PortalError::Client(
             StatusCode::NOT_FOUND,
@@ -80,7 +55,7 @@ pub async fn sip_profile(
         .ok()
         .and_then(|bytes| String::from_utf8(bytes).ok())
         .ok_or_else(|| {
-            PortalError::Database(crate::db::DbError::Encode(
+            PortalError::Database(crate::store::StoreError::Encode(
                 "a SIP password cannot be decrypted with the configured key".into(),
             ))
         })?;

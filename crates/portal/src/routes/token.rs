@@ -64,7 +64,7 @@ pub async fn token(
             let redirect_uri = required(&request.redirect_uri, "redirect_uri")?;
             let device = sessions::device_label(request.device_name.as_deref());
             let step = login::redeem_code(
-                &state.pool,
+                &state.store,
                 code,
                 request.code_verifier.as_deref(),
                 redirect_uri,
@@ -76,7 +76,7 @@ pub async fn token(
         }
         "refresh_token" => {
             let refresh_token = required(&request.refresh_token, "refresh_token")?;
-            let tokens = sessions::refresh(&state.pool, refresh_token, now).await?;
+            let tokens = sessions::refresh(&state.store, refresh_token, now).await?;
             Ok(no_store(Json(tokens)))
         }
         _ => Err(PortalError::bad_request(
@@ -107,6 +107,6 @@ pub async fn revoke(
     State(state): State<AppState>,
     Form(request): Form<RevokeRequest>,
 ) -> Result<Response, PortalError> {
-    sessions::revoke_token(&state.pool, &request.token, state.clock.now()).await?;
+    sessions::revoke_token(&state.store, &request.token, state.clock.now()).await?;
     Ok(no_store(()))
 }

@@ -1,4 +1,5 @@
-//! Starts a real portal in-process on a loopback port, with its own SQLite file.
+//! Starts a real portal in-process on a loopback port, with its own database: a SQLite
+//! file, or a new PostgreSQL database when `SWITCHBOARD_TEST_POSTGRES` names a cluster.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 #![allow(dead_code)]
@@ -37,6 +38,18 @@ impl RunningPortal {
     }
 }
 
+/// The test's database, made once per data folder (a config made again for a restart
+/// keeps it).
+pub fn test_database_url(data_dir: &Path) -> String {
+    let remembered = data_dir.join("database-url");
+    if let Ok(url) = std::fs::read_to_string(&remembered) {
+        return url;
+    }
+    let url = switchboard_portal::store::testing::test_database_url(data_dir).unwrap();
+    std::fs::write(&remembered, &url).unwrap();
+    url
+}
+
 pub fn test_config(data_dir: &Path) -> PortalConfig {
     let key_file = data_dir.join("encryption.key");
     if !key_file.exists() {
@@ -46,7 +59,7 @@ pub fn test_config(data_dir: &Path) -> PortalConfig {
         name: "Test Phones".into(),
         listen: "127.0.0.1:0".parse().unwrap(),
         public_url: None,
-        database_url: format!("sqlite://{}", data_dir.join("portal.db").display()),
+        database_url: test_database_url(data_dir),
         status_page_url: Some("https://status.example.test/".parse().unwrap()),
         encryption_key_file: Some(key_file),
         providers: vec![ProviderConfig {
@@ -61,6 +74,7 @@ pub fn test_config(data_dir: &Path) -> PortalConfig {
         }],
         password_sign_in: true,
         app_redirect_scheme: switchboard_portal::config::DEFAULT_APP_SCHEME.into(),
+        database: Default::default(),
     }
 }
 

@@ -12,6 +12,7 @@ use switchboard_dev_idp::{DevIdpConfig, ACME_TENANT_ID, CONTOSO_TENANT_ID};
 use switchboard_portal::clock::{Clock, ManualClock, SystemClock};
 use switchboard_portal::config::{PortalConfig, ProviderConfig};
 use switchboard_portal::seed::seed_demo;
+use switchboard_portal::store::{PoolSettings, Store};
 use switchboard_portal::Portal;
 use tokio::sync::oneshot;
 use url::Url;
@@ -154,7 +155,7 @@ impl World {
             .await
             .unwrap();
         seed_demo(
-            portal.pool(),
+            portal.store(),
             &config.encryption_key().unwrap(),
             clock.now(),
         )
@@ -173,6 +174,13 @@ impl World {
             _idp_stop: idp_stop,
             _dir: dir,
         }
+    }
+
+    /// A second connection to the portal's database, to change what an administrator would.
+    pub async fn store(&self) -> Store {
+        Store::connect(&self.config.database_url, &PoolSettings::default())
+            .await
+            .unwrap()
     }
 
     /// `POST`s JSON to the portal, with an access token when given.

@@ -1,0 +1,113 @@
+//! Identity links: a provider identity (issuer + subject) linked to an account.
+
+use super::accounts::{MatchedAccountRow, MATCHED_ACCOUNT_COLUMNS};
+use super::{on_backend, Store, StoreError};
+
+/// A link as the security settings show it.
+#[derive(sqlx::FromRow)]
+pub struct LinkRow {
+    pub issuer: String,
+    pub subject: String,
+    pub provider_id: Option<String>,
+    pub email: Option<String>,
+    pub created_at: i64,
+}
+
+/// What a new link records about the identity.
+pub struct NewLink<'a> {
+    pub issuer: &'a str,
+    pub subject: &'a str,
+    pub provider_id: &'a str,
+    pub email: Option<&'a str>,
+}
+
+impl Store {
+    /// The accounts linked to this identity that may use SSO, by display name.
+    pub async fn linked_accounts(
+        &self,
+        issuer: &str,
+        subject: &str,
+    ) -> Result<Vec<MatchedAccountRow>, StoreError> {
+        let sql = format!(
+            "SELECT {MATCHED_ACCOUNT_COLUMNS} FROM identity_links l
+             JOIN accounts a ON a.id = l.account_id
+             JOIN organizations o ON o.id = a.organization_id
+             WHERE l.issuer = $1 AND l.subject = $2 AND a.sso_allowed
+             ORDER BY a.display_name, a.id"
+        );
+        Ok(on_backend!(self, pool => sqlx::query_as(&sql)
+            .bind(issuer)
+            .bind(subject)
+            .fetch_all(pool)
+            .await?))
+    }
+
+    /// Links the identity to each account (once), all or none.
+    pub async fn record_links(
+        &self,
+        link: &NewLink<'_>,
+        account_ids: &[&str],
+        now: i64,
+    ) -> Result<(), StoreError> {
+        on_backend!(self, pool => {
+            let mut tx = pool.begin().await?;
+            for account_id in account_ids {
+                sqlx::query(
+                    "INSERT INTO identity_links (issuer, subject, account_id, created_at, provider_id, email)
+                     VALUES ($1, $2, $3, $4, $5, $6)
+                     ON CONFLICT (issuer, subject, account_id) DO NOTHING",
+                )
+                .bind(link.issuer)
+                .bind(link.subject)
+                .bind(*account_id)
+                .bind(now)
+                .bind(link.provider_id)
+                .bind(link.email)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    pub async fn links_of_account(&self, account_id: &str) -> Result<Vec<LinkRow>, StoreError> {
+        Ok(on_backend!(self, pool => sqlx::query_as(
+            "SELECT issuer, subject, provider_id, email, created_at FROM identity_links
+             WHERE account_id = $1 ORDER BY created_at, issuer, subject",
+        )
+        .bind(account_id)
+        .fetch_all(pool)
+        .await?))
+    }
+
+    /// Removes the link and the account choice remembered through it; whether it existed.
+    pub async fn remove_link(
+        &self,
+        issuer: &str,
+        subject: &str,
+        account_id: &str,
+    ) -> Result<bool, StoreError> {
+        Ok(on_backend!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let removed = sqlx::query(
+                "DELETE FROM identity_links WHERE issuer = $1 AND subject = $2 AND account_id = $3",
+            )
+            .bind(issuer)
+            .bind(subject)
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "DELETE FROM remembered_choices WHERE issuer = $1 AND subject = $2 AND account_id = $3",
+            )
+            .bind(issuer)
+            .bind(subject)
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            removed.rows_affected() > 0
+        }))
+    }
+}

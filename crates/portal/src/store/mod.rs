@@ -1,0 +1,303 @@
+//! The data layer: every query the portal runs lives under this module, grouped by what
+//! the data is. Route handlers and the sign-in logic call it and hold no SQL.
+//!
+//! Two backends, chosen by `database_url`: SQLite (`sqlite://…`, the embedded default for
+//! the demo and small offices) and PostgreSQL (`postgres://…`, production, where several
+//! portal instances share one database). Each query is written once, in SQL both engines
+//! run (numbered `$1` parameters, `ON CONFLICT`, `RETURNING`), and compiled against each
+//! engine's own driver by [`on_backend!`], so types are checked per engine and neither pays
+//! for a translation layer. Where the engines differ (row locks), the query says so.
+//!
+//! Everything single-use or counted is one atomic statement (`UPDATE … WHERE used_at IS
+//! NULL RETURNING …`) or a row lock, never a read followed by a write, so it holds with
+//! many instances on one database.
+
+mod accounts;
+mod authenticator;
+mod broker;
+mod links;
+mod purge;
+mod sessions;
+pub mod testing;
+mod throttles;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
+
+pub use accounts::{
+    AccountCredentials, AccountEmailRow, MatchedAccountRow, NewAccount, NewOrganization,
+    NewSipProfile, SipProfileRow,
+};
+pub use authenticator::TotpState;
+pub use broker::{ClaimedCode, NewPendingAuthorization, PendingAuthorization, TicketRow};
+pub use links::{LinkRow, NewLink};
+pub use purge::PurgeReport;
+pub use sessions::{NewSession, PresentedRefreshToken, SessionRow};
+pub use throttles::{AttemptCount, AttemptKey};
+
+/// Runs `$body` once per backend with `$pool` bound to that backend's pool: the SQL is
+/// written once and type-checked against both drivers.
+macro_rules! on_backend {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.backend {
+            $crate::store::Backend::Sqlite($pool) => $body,
+            $crate::store::Backend::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use on_backend;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the database URL must start with sqlite:// or postgres:// (it starts with {0:?})")]
+    UnsupportedUrl(String),
+    #[error("the database URL is not valid: {0}")]
+    BadUrl(sqlx::Error),
+    #[error("cannot open the database {url}: {source}. Check `database_url` in the configuration and that the database server is running and reachable")]
+    Unreachable { url: String, source: sqlx::Error },
+    #[error("the database schema is at version {version}, newer than this portal understands: run the portal release that upgraded it (or a newer one)")]
+    SchemaTooNew { version: i64 },
+    #[error("cannot bring the database schema up to date: {0}")]
+    Migrate(sqlx::migrate::MigrateError),
+    /// The database went away while serving: answered with 503 and Retry-After; the pool
+    /// reconnects by itself when it returns.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(sqlx::Error),
+    #[error("database query failed: {0}")]
+    Query(sqlx::Error),
+    #[error("cannot encode or decode a stored value: {0}")]
+    Encode(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(error: sqlx::Error) -> Self {
+        if is_unavailable(&error) {
+            Self::Unavailable(error)
+        } else {
+            Self::Query(error)
+        }
+    }
+}
+
+impl StoreError {
+    pub(crate) fn encode(error: impl std::fmt::Display) -> Self {
+        Self::Encode(error.to_string())
+    }
+}
+
+/// Errors that mean "the database cannot be reached now", as opposed to a bad query.
+fn is_unavailable(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(database) => {
+            let code = database.code().unwrap_or_default();
+            // PostgreSQL: connection exceptions (08…), shutting down or starting up (57P…),
+            // too many connections (53300), serialization and deadlock retries (40…).
+            // SQLite: busy or locked (primary codes 5 and 6) after the busy timeout.
+            let sqlite_primary = code.parse::<i32>().ok().map(|code| code & 0xff);
+            code.starts_with("08")
+                || code.starts_with("57P")
+                || code.starts_with("40")
+                || code == "53300"
+                || matches!(sqlite_primary, Some(5 | 6))
+        }
+        _ => false,
+    }
+}
+
+/// How many connections an instance keeps and how long a request waits for one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolSettings {
+    pub max_connections: u32,
+    /// Waiting for a free connection (and for the database to answer at start).
+    pub acquire_timeout: Duration,
+    /// PostgreSQL: the longest one statement may run.
+    pub statement_timeout: Duration,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        Self {
+            max_connections: 8,
+            acquire_timeout: Duration::from_secs(5),
+            statement_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub(crate) enum Backend {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// The portal's database. Cheap to clone (the pools are shared).
+#[derive(Clone)]
+pub struct Store {
+    backend: Backend,
+}
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Which engine a `database_url` names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+impl Engine {
+    pub fn of_url(url: &str) -> Result<Self, StoreError> {
+        let scheme = url.split(':').next().unwrap_or_default();
+        match scheme {
+            "sqlite" => Ok(Self::Sqlite),
+            "postgres" | "postgresql" => Ok(Self::Postgres),
+            other => Err(StoreError::UnsupportedUrl(other.to_owned())),
+        }
+    }
+}
+
+/// The URL without its password, for messages and logs.
+pub fn redacted_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        Ok(parsed) => parsed.to_string(),
+        Err(_) => url.split('?').next().unwrap_or_default().to_owned(),
+    }
+}
+
+impl Store {
+    /// Opens the database named by `database_url` and brings its schema up to date. Several
+    /// instances may start at once: PostgreSQL migrations run under an advisory lock.
+    pub async fn connect(database_url: &str, settings: &PoolSettings) -> Result<Self, StoreError> {
+        let unreachable = |source| StoreError::Unreachable {
+            url: redacted_url(database_url),
+            source,
+        };
+        let (backend, migrator) = match Engine::of_url(database_url)? {
+            Engine::Sqlite => {
+                let options = SqliteConnectOptions::from_str(database_url)
+                    .map_err(StoreError::BadUrl)?
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .foreign_keys(true)
+                    .busy_timeout(settings.acquire_timeout);
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(settings.max_connections)
+                    .acquire_timeout(settings.acquire_timeout)
+                    .connect_with(options)
+                    .await
+                    .map_err(unreachable)?;
+                (Backend::Sqlite(pool), &SQLITE_MIGRATIONS)
+            }
+            Engine::Postgres => {
+                let statement_timeout = format!("{}ms", settings.statement_timeout.as_millis());
+                let options = PgConnectOptions::from_str(database_url)
+                    .map_err(StoreError::BadUrl)?
+                    .options([("statement_timeout", statement_timeout.as_str())]);
+                let pool = PgPoolOptions::new()
+                    .max_connections(settings.max_connections)
+                    .acquire_timeout(settings.acquire_timeout)
+                    .connect_with(options)
+                    .await
+                    .map_err(unreachable)?;
+                (Backend::Postgres(pool), &POSTGRES_MIGRATIONS)
+            }
+        };
+        let store = Self { backend };
+        store.migrate(migrator).await?;
+        Ok(store)
+    }
+
+    async fn migrate(&self, migrator: &sqlx::migrate::Migrator) -> Result<(), StoreError> {
+        let result = on_backend!(self, pool => migrator.run(pool).await);
+        result.map_err(|error| match error {
+            // A version applied to the database that this binary does not have.
+            sqlx::migrate::MigrateError::VersionMissing(version) => {
+                StoreError::SchemaTooNew { version }
+            }
+            other => StoreError::Migrate(other),
+        })
+    }
+
+    pub fn engine(&self) -> Engine {
+        match self.backend {
+            Backend::Sqlite(_) => Engine::Sqlite,
+            Backend::Postgres(_) => Engine::Postgres,
+        }
+    }
+
+    /// `FOR UPDATE` where the engine has row locks; SQLite's single writer (taken by the
+    /// transaction's first write) serializes instead.
+    fn for_update(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite(_) => "",
+            Backend::Postgres(_) => " FOR UPDATE",
+        }
+    }
+
+    /// The database answers: used by the health check.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        on_backend!(self, pool => {
+            sqlx::query("SELECT 1").execute(pool).await?;
+        });
+        Ok(())
+    }
+
+    /// Closes every connection (tests and shutdown).
+    pub async fn close(&self) {
+        on_backend!(self, pool => pool.close().await);
+    }
+}
+
+/// Identity JSON as stored in the broker's and sessions' tables.
+pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(StoreError::encode)
+}
+
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(json: &str) -> Result<T, StoreError> {
+    serde_json::from_str(json).map_err(StoreError::encode)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn engines_by_url() {
+        assert_eq!(
+            Engine::of_url("sqlite://x.db?mode=rwc").unwrap(),
+            Engine::Sqlite
+        );
+        assert_eq!(
+            Engine::of_url("postgres://u@h/db").unwrap(),
+            Engine::Postgres
+        );
+        assert_eq!(
+            Engine::of_url("postgresql://u@h/db").unwrap(),
+            Engine::Postgres
+        );
+        let error = Engine::of_url("mysql://u@h/db").unwrap_err();
+        assert!(error.to_string().contains("\"mysql\""), "{error}");
+    }
+
+    #[test]
+    fn passwords_never_reach_messages() {
+        let shown = redacted_url("postgres://portal:s3cret@db.example:5432/switchboard");
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(shown.contains("db.example:5432/switchboard"), "{shown}");
+    }
+}

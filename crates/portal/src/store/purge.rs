@@ -1,0 +1,141 @@
+//! Deleting what has expired. Every statement deletes only rows no request can use any
+//! more, and deleting a row twice is harmless, so any number of instances may purge at
+//! the same time.
+
+use super::{on_backend, Store, StoreError};
+
+/// Seconds a used or expired one-time code is kept after it expires, so that a replay
+/// within that time still revokes the session the code made.
+pub const CODE_RETENTION_SECONDS: i64 = 3600;
+/// Seconds an idle attempt counter (no lock in force) is kept after its window started.
+pub const ATTEMPT_RETENTION_SECONDS: i64 = 24 * 3600;
+/// Seconds an ended session's row is kept (it shows how the session ended).
+pub const ENDED_SESSION_RETENTION_SECONDS: i64 = 30 * 24 * 3600;
+
+/// Rows deleted per table (and sessions ended because their lifetime ran out).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct PurgeReport {
+    pub pending_authorizations: u64,
+    pub authorization_codes: u64,
+    pub login_tickets: u64,
+    pub link_intents: u64,
+    pub pending_authenticators: u64,
+    pub expired_sessions_ended: u64,
+    pub access_tokens: u64,
+    pub refresh_tokens: u64,
+    pub sessions: u64,
+    pub attempt_limits: u64,
+}
+
+impl PurgeReport {
+    pub fn total(&self) -> u64 {
+        self.pending_authorizations
+            + self.authorization_codes
+            + self.login_tickets
+            + self.link_intents
+            + self.pending_authenticators
+            + self.expired_sessions_ended
+            + self.access_tokens
+            + self.refresh_tokens
+            + self.sessions
+            + self.attempt_limits
+    }
+}
+
+impl Store {
+    /// Deletes everything expired at `now`.
+    pub async fn purge_expired(&self, now: i64) -> Result<PurgeReport, StoreError> {
+        // (statement, the values bound as $1, $2)
+        let statements: [(&str, &[i64]); 10] = [
+            ("DELETE FROM pending_authorizations WHERE expires_at < $1", &[now]),
+            (
+                "DELETE FROM authorization_codes WHERE expires_at < $1",
+                &[now - CODE_RETENTION_SECONDS],
+            ),
+            ("DELETE FROM login_tickets WHERE expires_at < $1", &[now]),
+            ("DELETE FROM link_intents WHERE expires_at < $1", &[now]),
+            ("DELETE FROM pending_authenticators WHERE expires_at < $1", &[now]),
+            // Sessions past their organization's idle or absolute lifetime end as a refresh
+            // would end them, so their tokens go below.
+            (
+                "UPDATE sessions SET revoked_at = $1, revoked_reason = 'expired'
+                 WHERE revoked_at IS NULL AND id IN (
+                     SELECT s.id FROM sessions s
+                     JOIN accounts a ON a.id = s.account_id
+                     JOIN organizations o ON o.id = a.organization_id
+                     WHERE $1 - s.last_used_at > o.session_idle_seconds
+                        OR $1 - s.created_at > o.session_absolute_seconds)",
+                &[now],
+            ),
+            (
+                "DELETE FROM access_tokens WHERE expires_at < $1
+                    OR session_id IN (SELECT id FROM sessions WHERE revoked_at IS NOT NULL)",
+                &[now],
+            ),
+            (
+                "DELETE FROM refresh_tokens
+                 WHERE session_id IN (SELECT id FROM sessions WHERE revoked_at IS NOT NULL AND revoked_at <= $1)",
+                &[now],
+            ),
+            (
+                "DELETE FROM sessions WHERE revoked_at < $1
+                   AND id NOT IN (SELECT session_id FROM refresh_tokens)
+                   AND id NOT IN (SELECT session_id FROM access_tokens)",
+                &[now - ENDED_SESSION_RETENTION_SECONDS],
+            ),
+            (
+                "DELETE FROM attempt_limits WHERE window_started_at < $1
+                   AND (locked_until IS NULL OR locked_until < $2)",
+                &[now - ATTEMPT_RETENTION_SECONDS, now],
+            ),
+        ];
+        let mut counts = [0_u64; 10];
+        for ((sql, values), count) in statements.iter().zip(counts.iter_mut()) {
+            *count = on_backend!(self, pool => {
+                let mut query = sqlx::query(sql);
+                for value in *values {
+                    query = query.bind(*value);
+                }
+                query.execute(pool).await?.rows_affected()
+            });
+        }
+        let [pending_authorizations, authorization_codes, login_tickets, link_intents, pending_authenticators, expired_sessions_ended, access_tokens, refresh_tokens, sessions, attempt_limits] =
+            counts;
+        Ok(PurgeReport {
+            pending_authorizations,
+            authorization_codes,
+            login_tickets,
+            link_intents,
+            pending_authenticators,
+            expired_sessions_ended,
+            access_tokens,
+            refresh_tokens,
+            sessions,
+            attempt_limits,
+        })
+    }
+
+    /// Rows per table, for the purge test and operators.
+    pub async fn table_sizes(&self) -> Result<Vec<(&'static str, i64)>, StoreError> {
+        const TABLES: [&str; 10] = [
+            "pending_authorizations",
+            "authorization_codes",
+            "login_tickets",
+            "link_intents",
+            "pending_authenticators",
+            "sessions",
+            "access_tokens",
+            "refresh_tokens",
+            "attempt_limits",
+            "identity_links",
+        ];
+        let mut sizes = Vec::with_capacity(TABLES.len());
+        for table in TABLES {
+            let sql = format!("SELECT COUNT(*) FROM {table}");
+            let (count,): (i64,) =
+                on_backend!(self, pool => sqlx::query_as(&sql).fetch_one(pool).await?);
+            sizes.push((table, count));
+        }
+        Ok(sizes)
+    }
+}

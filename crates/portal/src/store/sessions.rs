@@ -1,0 +1,285 @@
+//! Sessions (one refresh-token family per signed-in device) and their tokens, stored as
+//! hashes.
+
+use super::{on_backend, Store, StoreError};
+
+pub struct NewSession<'a> {
+    pub id: &'a str,
+    pub account_id: &'a str,
+    pub auth_method: &'a str,
+    pub device_name: &'a str,
+    pub identity_json: Option<&'a str>,
+    pub refresh_token_hash: &'a str,
+    pub access_token_hash: &'a str,
+    pub access_expires_at: i64,
+    pub now: i64,
+}
+
+/// A refresh token as presented, with its session and the organization's lifetimes.
+#[derive(sqlx::FromRow)]
+pub struct PresentedRefreshToken {
+    pub session_id: String,
+    pub rotated_at: Option<i64>,
+    pub successor_hash: Option<String>,
+    pub account_id: String,
+    pub created_at: i64,
+    pub last_used_at: i64,
+    pub revoked_at: Option<i64>,
+    pub session_idle_seconds: i64,
+    pub session_absolute_seconds: i64,
+}
+
+/// A session as the security settings show it, or as an access token finds it.
+#[derive(sqlx::FromRow)]
+pub struct SessionRow {
+    pub id: String,
+    pub account_id: String,
+    pub device_name: String,
+    pub auth_method: String,
+    pub created_at: i64,
+    pub last_used_at: i64,
+    pub identity: Option<String>,
+}
+
+impl Store {
+    /// A new session with its first refresh and access tokens, all or nothing.
+    pub async fn insert_session(&self, session: &NewSession<'_>) -> Result<(), StoreError> {
+        on_backend!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query(
+                "INSERT INTO sessions (id, account_id, auth_method, device_name, created_at, last_used_at, identity)
+                 VALUES ($1, $2, $3, $4, $5, $5, $6)",
+            )
+            .bind(session.id)
+            .bind(session.account_id)
+            .bind(session.auth_method)
+            .bind(session.device_name)
+            .bind(session.now)
+            .bind(session.identity_json)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("INSERT INTO refresh_tokens (token_hash, session_id, issued_at) VALUES ($1, $2, $3)")
+                .bind(session.refresh_token_hash)
+                .bind(session.id)
+                .bind(session.now)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("INSERT INTO access_tokens (token_hash, session_id, expires_at) VALUES ($1, $2, $3)")
+                .bind(session.access_token_hash)
+                .bind(session.id)
+                .bind(session.access_expires_at)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    pub async fn presented_refresh_token(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<PresentedRefreshToken>, StoreError> {
+        Ok(on_backend!(self, pool => sqlx::query_as(
+            "SELECT r.session_id, r.rotated_at, r.successor_hash, s.account_id, s.created_at,
+                    s.last_used_at, s.revoked_at, o.session_idle_seconds, o.session_absolute_seconds
+             FROM refresh_tokens r
+             JOIN sessions s ON s.id = r.session_id
+             JOIN accounts a ON a.id = s.account_id
+             JOIN organizations o ON o.id = a.organization_id
+             WHERE r.token_hash = $1",
+        )
+        .bind(token_hash)
+        .fetch_optional(pool)
+        .await?))
+    }
+
+    /// Whether this refresh token is still its family's current one (not rotated).
+    pub async fn refresh_token_is_current(&self, token_hash: &str) -> Result<bool, StoreError> {
+        let row: Option<(Option<i64>,)> = on_backend!(self, pool => sqlx::query_as(
+            "SELECT rotated_at FROM refresh_tokens WHERE token_hash = $1",
+        )
+        .bind(token_hash)
+        .fetch_optional(pool)
+        .await?);
+        Ok(matches!(row, Some((None,))))
+    }
+
+    /// Rotates `from` to a new refresh token and issues an access token, in one
+    /// transaction. `false` (and nothing written) when `from` was rotated already, by this
+    /// instance or another: the conditional update lets exactly one rotation win.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn rotate_refresh_token(
+        &self,
+        session_id: &str,
+        from_hash: &str,
+        new_refresh_hash: &str,
+        new_access_hash: &str,
+        access_expires_at: i64,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        Ok(on_backend!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let rotated = sqlx::query(
+                "UPDATE refresh_tokens SET rotated_at = $1, successor_hash = $2
+                 WHERE token_hash = $3 AND session_id = $4 AND rotated_at IS NULL",
+            )
+            .bind(now)
+            .bind(new_refresh_hash)
+            .bind(from_hash)
+            .bind(session_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if rotated == 1 {
+                sqlx::query("INSERT INTO refresh_tokens (token_hash, session_id, issued_at) VALUES ($1, $2, $3)")
+                    .bind(new_refresh_hash)
+                    .bind(session_id)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("INSERT INTO access_tokens (token_hash, session_id, expires_at) VALUES ($1, $2, $3)")
+                    .bind(new_access_hash)
+                    .bind(session_id)
+                    .bind(access_expires_at)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("UPDATE sessions SET last_used_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+                    .bind(now)
+                    .bind(session_id)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+            } else {
+                tx.rollback().await?;
+            }
+            rotated == 1
+        }))
+    }
+
+    /// Ends the session: refresh tokens stop working and its access tokens are deleted.
+    pub async fn revoke_session(
+        &self,
+        session_id: &str,
+        reason: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        on_backend!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query(
+                "UPDATE sessions SET revoked_at = $1, revoked_reason = $2 WHERE id = $3 AND revoked_at IS NULL",
+            )
+            .bind(now)
+            .bind(reason)
+            .bind(session_id)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("DELETE FROM access_tokens WHERE session_id = $1")
+                .bind(session_id)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Ends every live session of the account except `keep`; the ids ended.
+    pub async fn revoke_sessions_of_account(
+        &self,
+        account_id: &str,
+        keep: Option<&str>,
+        reason: &str,
+        now: i64,
+    ) -> Result<Vec<String>, StoreError> {
+        Ok(on_backend!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let ended: Vec<(String,)> = sqlx::query_as(
+                "UPDATE sessions SET revoked_at = $1, revoked_reason = $2
+                 WHERE account_id = $3 AND revoked_at IS NULL AND id <> COALESCE($4, '')
+                 RETURNING id",
+            )
+            .bind(now)
+            .bind(reason)
+            .bind(account_id)
+            .bind(keep)
+            .fetch_all(&mut *tx)
+            .await?;
+            sqlx::query(
+                "DELETE FROM access_tokens WHERE session_id IN
+                 (SELECT id FROM sessions WHERE account_id = $1 AND revoked_at IS NOT NULL)",
+            )
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            ended.into_iter().map(|(id,)| id).collect()
+        }))
+    }
+
+    /// The session a refresh token belongs to.
+    pub async fn session_of_refresh_token(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let row: Option<(String,)> = on_backend!(self, pool => sqlx::query_as(
+            "SELECT session_id FROM refresh_tokens WHERE token_hash = $1",
+        )
+        .bind(token_hash)
+        .fetch_optional(pool)
+        .await?);
+        Ok(row.map(|(id,)| id))
+    }
+
+    pub async fn delete_access_token(&self, token_hash: &str) -> Result<(), StoreError> {
+        on_backend!(self, pool => {
+            sqlx::query("DELETE FROM access_tokens WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// The live session behind an access token valid at `now`.
+    pub async fn session_for_access_token(
+        &self,
+        token_hash: &str,
+        now: i64,
+    ) -> Result<Option<SessionRow>, StoreError> {
+        Ok(on_backend!(self, pool => sqlx::query_as(
+            "SELECT s.id, s.account_id, s.device_name, s.auth_method, s.created_at, s.last_used_at, s.identity
+             FROM access_tokens t JOIN sessions s ON s.id = t.session_id
+             WHERE t.token_hash = $1 AND t.expires_at > $2 AND s.revoked_at IS NULL",
+        )
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(pool)
+        .await?))
+    }
+
+    /// The account's live sessions, most recently used first.
+    pub async fn live_sessions_of_account(
+        &self,
+        account_id: &str,
+    ) -> Result<Vec<SessionRow>, StoreError> {
+        Ok(on_backend!(self, pool => sqlx::query_as(
+            "SELECT id, account_id, device_name, auth_method, created_at, last_used_at, identity
+             FROM sessions WHERE account_id = $1 AND revoked_at IS NULL
+             ORDER BY last_used_at DESC, id",
+        )
+        .bind(account_id)
+        .fetch_all(pool)
+        .await?))
+    }
+
+    /// The stored form of a session's refresh tokens (hashes): for checking nothing is
+    /// stored in the clear.
+    pub async fn refresh_token_hashes(&self, session_id: &str) -> Result<Vec<String>, StoreError> {
+        let rows: Vec<(String,)> = on_backend!(self, pool => sqlx::query_as(
+            "SELECT token_hash FROM refresh_tokens WHERE session_id = $1 ORDER BY issued_at, token_hash",
+        )
+        .bind(session_id)
+        .fetch_all(pool)
+        .await?);
+        Ok(rows.into_iter().map(|(hash,)| hash).collect())
+    }
+}

@@ -1,0 +1,95 @@
+//! Attempt counters (failures per scope and key, and the lock they lead to), shared by
+//! every instance. Counting reads and writes the counters under a row lock (PostgreSQL) or
+//! the database's single writer (SQLite), so attempts sent at once to several instances
+//! are counted one after another.
+
+use super::{on_backend, Store, StoreError};
+
+/// One counter: a scope (what is limited) and a key (whose attempts).
+#[derive(Debug, Clone, Copy)]
+pub struct AttemptKey<'a> {
+    pub scope: &'a str,
+    pub key: &'a str,
+}
+
+/// A counter's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
+pub struct AttemptCount {
+    pub failures: i64,
+    pub window_started_at: i64,
+    pub locked_until: Option<i64>,
+}
+
+impl Store {
+    /// Reads the counters of `keys` (a new counter starts at zero failures), lets `decide`
+    /// turn them into their new states, and writes those, all under one lock: no other
+    /// attempt on these keys reads them in between.
+    pub async fn count_attempts<T>(
+        &self,
+        keys: &[AttemptKey<'_>],
+        now: i64,
+        decide: impl FnOnce(&[AttemptCount]) -> (Vec<AttemptCount>, T),
+    ) -> Result<T, StoreError> {
+        let select = format!(
+            "SELECT failures, window_started_at, locked_until FROM attempt_limits
+             WHERE scope = $1 AND subject_key = $2{}",
+            self.for_update()
+        );
+        Ok(on_backend!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let mut counts = Vec::with_capacity(keys.len());
+            for key in keys {
+                // The insert is the transaction's first write: on SQLite it takes the
+                // write lock, on PostgreSQL it makes the row that `FOR UPDATE` locks.
+                sqlx::query(
+                    "INSERT INTO attempt_limits (scope, subject_key, failures, window_started_at, locked_until)
+                     VALUES ($1, $2, 0, $3, NULL) ON CONFLICT (scope, subject_key) DO NOTHING",
+                )
+                .bind(key.scope)
+                .bind(key.key)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                let count: AttemptCount = sqlx::query_as(&select)
+                    .bind(key.scope)
+                    .bind(key.key)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                counts.push(count);
+            }
+            let (updated, answer) = decide(&counts);
+            for (key, (old, new)) in keys.iter().zip(counts.iter().zip(&updated)) {
+                if old == new {
+                    continue;
+                }
+                sqlx::query(
+                    "UPDATE attempt_limits SET failures = $1, window_started_at = $2, locked_until = $3
+                     WHERE scope = $4 AND subject_key = $5",
+                )
+                .bind(new.failures)
+                .bind(new.window_started_at)
+                .bind(new.locked_until)
+                .bind(key.scope)
+                .bind(key.key)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            answer
+        }))
+    }
+
+    /// After a success: the counter starts from zero.
+    pub async fn clear_attempts(&self, key: AttemptKey<'_>) -> Result<(), StoreError> {
+        on_backend!(self, pool => {
+            sqlx::query(
+            "DELETE FROM attempt_limits WHERE scope = $1 AND subject_key = $2",
+        )
+        .bind(key.scope)
+        .bind(key.key)
+        .execute(pool)
+        .await?;
+        });
+        Ok(())
+    }
+}
