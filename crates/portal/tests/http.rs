@@ -141,9 +141,11 @@ async fn demo_data_is_seeded_once_and_survives_a_restart() {
         .unwrap()
         .unwrap();
     assert!(!sip.password_encrypted.contains("demo-sip-"));
-    assert!(String::from_utf8(key.decrypt(&sip.password_encrypted).unwrap())
-        .unwrap()
-        .starts_with("demo-sip-"));
+    assert!(
+        String::from_utf8(key.decrypt(&sip.password_encrypted).unwrap())
+            .unwrap()
+            .starts_with("demo-sip-")
+    );
     if portal.store().engine() == switchboard_portal::store::Engine::Sqlite {
         let raw_db = std::fs::read(dir.path().join("portal.db")).unwrap();
         let raw_db = String::from_utf8_lossy(&raw_db);

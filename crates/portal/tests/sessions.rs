@@ -219,7 +219,7 @@ async fn access_tokens_expire_and_refresh_tokens_are_stored_only_hashed() {
     assert_eq!(stored.len(), 1);
     assert!(stored
         .iter()
-        .all(|hash| hash.len() == 64 && !hash.starts_with("sbr_")));
+        .all(|(hash, _)| hash.len() == 64 && !hash.starts_with("sbr_")));
     if pool.engine() != Engine::Sqlite {
         return;
     }

@@ -271,15 +271,19 @@ impl Store {
         .await?))
     }
 
-    /// The stored form of a session's refresh tokens (hashes): for checking nothing is
-    /// stored in the clear.
-    pub async fn refresh_token_hashes(&self, session_id: &str) -> Result<Vec<String>, StoreError> {
-        let rows: Vec<(String,)> = on_backend!(self, pool => sqlx::query_as(
-            "SELECT token_hash FROM refresh_tokens WHERE session_id = $1 ORDER BY issued_at, token_hash",
+    /// The stored form of a session's refresh tokens (their hashes), each with whether it
+    /// is the family's current one: for checking that nothing is stored in the clear and
+    /// that a family never forks.
+    pub async fn refresh_token_hashes(
+        &self,
+        session_id: &str,
+    ) -> Result<Vec<(String, bool)>, StoreError> {
+        Ok(on_backend!(self, pool => sqlx::query_as(
+            "SELECT token_hash, rotated_at IS NULL FROM refresh_tokens
+             WHERE session_id = $1 ORDER BY issued_at, token_hash",
         )
         .bind(session_id)
         .fetch_all(pool)
-        .await?);
-        Ok(rows.into_iter().map(|(hash,)| hash).collect())
+        .await?))
     }
 }
