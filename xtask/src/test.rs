@@ -27,17 +27,9 @@ pub struct TestArgs {
 /// make their databases there instead of in SQLite files.
 pub const POSTGRES_ENV: &str = "SWITCHBOARD_TEST_POSTGRES";
 
-/// What runs again on PostgreSQL: the portal's and client's tests, and the end-to-end
-/// `two_instances` tests when they exist (nextest refuses a filter naming a missing binary).
-fn postgres_filter(root: &Path) -> String {
-    let mut filter = String::from("package(switchboard-portal) | package(switchboard-client)");
-    let e2e = root.join("tests").join("tests");
-    if e2e.join("two_instances.rs").is_file() || e2e.join("two_instances").join("main.rs").is_file()
-    {
-        filter.push_str(" | binary_id(switchboard-e2e::two_instances)");
-    }
-    filter
-}
+/// What runs again on PostgreSQL: the portal's tests (the two-instance tests among them)
+/// and the client's tests over HTTP.
+const POSTGRES_FILTER: &str = "package(switchboard-portal) | package(switchboard-client)";
 
 #[derive(Default)]
 struct Tally {
@@ -225,7 +217,6 @@ pub fn run(args: TestArgs) -> Result<()> {
                 // Its own nextest profile, so its report does not replace the first one.
                 let report = nextest_report(&root, "postgres");
                 let _ = std::fs::remove_file(&report);
-                let filter = postgres_filter(&root);
                 // From here on Ctrl-C stops nextest (it gets the signal too) but not xtask,
                 // which then stops and deletes the cluster (its server is not in our process
                 // group, so nothing else would) and prints the summary.
@@ -234,7 +225,7 @@ pub fn run(args: TestArgs) -> Result<()> {
                 let result = TempCluster::start().and_then(|cluster| {
                     eprintln!("xtask: the portal's and client's tests again, on PostgreSQL");
                     tests.run(
-                        &["--profile", "postgres", "-E", &filter],
+                        &["--profile", "postgres", "-E", POSTGRES_FILTER],
                         Some(&cluster.url()),
                     )
                 });
