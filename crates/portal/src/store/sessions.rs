@@ -106,7 +106,8 @@ impl Store {
 
     /// Rotates `from` to a new refresh token and issues an access token, in one
     /// transaction. `false` (and nothing written) when `from` was rotated already, by this
-    /// instance or another: the conditional update lets exactly one rotation win.
+    /// instance or another, or the session was revoked meanwhile: the conditional update
+    /// lets exactly one rotation of a live session win.
     #[allow(clippy::too_many_arguments)]
     pub async fn rotate_refresh_token(
         &self,
@@ -121,7 +122,8 @@ impl Store {
             let mut tx = pool.begin().await?;
             let rotated = sqlx::query(
                 "UPDATE refresh_tokens SET rotated_at = $1, successor_hash = $2
-                 WHERE token_hash = $3 AND session_id = $4 AND rotated_at IS NULL",
+                 WHERE token_hash = $3 AND session_id = $4 AND rotated_at IS NULL
+                   AND EXISTS (SELECT 1 FROM sessions WHERE id = $4 AND revoked_at IS NULL)",
             )
             .bind(now)
             .bind(new_refresh_hash)
