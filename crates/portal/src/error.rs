@@ -59,6 +59,13 @@ impl PortalError {
                     retry_after_seconds: Some(UNAVAILABLE_RETRY_AFTER_SECONDS),
                 },
             ),
+            PortalError::Database(StoreError::UnstorableText) => (
+                StatusCode::BAD_REQUEST,
+                ApiError::new(
+                    ErrorCode::InvalidRequest,
+                    "The request holds a character that is not allowed (such as a NUL byte).",
+                ),
+            ),
             PortalError::Database(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 ApiError::new(

@@ -199,8 +199,14 @@ impl Portal {
         })
     }
 
+    /// The URL users and providers reach it at (`public_url`, else the listen address).
     pub fn url(&self) -> &Url {
         &self.url
+    }
+
+    /// The address this instance listens on (behind a load balancer, not `url`).
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
     }
 
     pub fn store(&self) -> &store::Store {
@@ -234,7 +240,8 @@ impl Portal {
 /// Deletes expired rows now and then. Instances need not agree on who does it: purging
 /// twice is harmless. A database outage is logged and the next round tries again.
 async fn purge_periodically(store: store::Store, clock: clock::SharedClock, every: Duration) {
-    let mut ticks = tokio::time::interval(every);
+    // The first purge one period after start: a portal that just started has little to do.
+    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticks.tick().await;

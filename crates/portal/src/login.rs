@@ -92,7 +92,7 @@ pub async fn redeem_code(
 ) -> Result<LoginStep, LoginError> {
     let hash = token_hash(code);
     let Some(claimed) = store.claim_code(&hash, now).await? else {
-        return match store.used_code_session(&hash).await? {
+        return match store.mark_code_replayed(&hash, now).await? {
             Some(session) => {
                 if let Some(session_id) = session {
                     sessions::revoke_session(store, &session_id, "code_replayed", now).await?;
@@ -121,7 +121,11 @@ pub async fn redeem_code(
         None => step_for_identity(store, &identity, device_name, now).await?,
     };
     if let Some(session_id) = session_id {
-        store.set_code_session(&hash, &session_id).await?;
+        // A replay that came in while this session was being made could not revoke it.
+        if store.set_code_session(&hash, &session_id).await? {
+            sessions::revoke_session(store, &session_id, "code_replayed", now).await?;
+            return Err(LoginError::CodeReplayed);
+        }
     }
     Ok(step)
 }

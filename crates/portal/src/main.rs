@@ -18,7 +18,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the portal. Prints `portal=<url>` on standard output once it listens.
+    /// Run the portal. Prints `portal=<public url>` and `listen=<address>` on standard
+    /// output once it listens.
     Serve {
         /// The configuration file (TOML).
         #[arg(long, env = "SWITCHBOARD_PORTAL_CONFIG")]
@@ -71,6 +72,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
             }
             println!("portal={}", portal.url());
+            println!("listen={}", portal.local_addr()?);
             tracing::info!(url = %portal.url(), "portal listening");
             portal.serve(shutdown_signal()).await?;
         }

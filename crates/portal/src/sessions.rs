@@ -108,7 +108,10 @@ pub async fn refresh(
         .ok_or(SessionError::Invalid)?;
 
     if presented.revoked_at.is_some() {
-        return Err(SessionError::Invalid);
+        return Err(match presented.revoked_reason.as_deref() {
+            Some("expired") => SessionError::Expired,
+            _ => SessionError::Invalid,
+        });
     }
     let idle = now - presented.last_used_at > presented.session_idle_seconds;
     let too_old = now - presented.created_at > presented.session_absolute_seconds;

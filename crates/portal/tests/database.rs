@@ -75,12 +75,7 @@ async fn a_schema_newer_than_this_portal_is_refused_at_start() {
     // A newer portal migrated the database further.
     let newer = dir.path().join("newer-migrations");
     std::fs::create_dir(&newer).unwrap();
-    let ours = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("migrations")
-        .join(match engine {
-            Engine::Sqlite => "sqlite",
-            Engine::Postgres => "postgres",
-        });
+    let ours = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
     for entry in std::fs::read_dir(ours).unwrap() {
         let path = entry.unwrap().path();
         std::fs::copy(&path, newer.join(path.file_name().unwrap())).unwrap();
@@ -113,6 +108,32 @@ async fn a_schema_newer_than_this_portal_is_refused_at_start() {
         error.to_string().contains("newer than this portal"),
         "{error}"
     );
+}
+
+#[tokio::test]
+async fn text_the_database_cannot_store_is_a_bad_request_on_either_engine() {
+    let world = common::world::World::start().await;
+    for (path, body) in [
+        (
+            "/v1/login/password",
+            json!({"username": "alice\u{0}", "password": "alice-demo-pass"}),
+        ),
+        (
+            "/v1/login/mfa",
+            json!({"ticket": "sbt_\u{0}", "code": "123456"}),
+        ),
+    ] {
+        let response = world.post(path, None, body).await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{path}");
+        let error: ApiError = response.json().await.unwrap();
+        assert!(
+            matches!(
+                error.code,
+                ErrorCode::InvalidCredentials | ErrorCode::InvalidRequest | ErrorCode::InvalidGrant
+            ),
+            "{path}: {error:?}"
+        );
+    }
 }
 
 /// A TCP proxy in front of the database that can be cut like a server going down (its

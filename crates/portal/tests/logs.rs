@@ -27,17 +27,11 @@ fn query(url: &url::Url, key: &str) -> String {
 #[tokio::test(flavor = "multi_thread")]
 async fn trace_logs_of_a_whole_sign_in_hold_no_secrets() {
     let dir = tempfile::tempdir().unwrap();
-    let idp = switchboard_dev_idp::bind(DevIdpConfig {
+    let (idp_url, _stop) = common::start_dev_idp(DevIdpConfig {
         data_dir: dir.path().join("idp"),
         ..DevIdpConfig::default()
     })
-    .await
-    .unwrap();
-    let idp_url = idp.url();
-    let (_stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(idp.serve(async {
-        let _ = stopped.await;
-    }));
+    .await;
 
     std::fs::write(dir.path().join("key"), EncryptionKey::generate_base64()).unwrap();
     std::fs::write(

@@ -53,15 +53,9 @@ async fn seeded_pool(dir: &std::path::Path) -> Store {
 }
 
 async fn links_of(pool: &Store, identity: &ProviderIdentity) -> Vec<String> {
-    let mut ids: Vec<String> = pool
-        .linked_accounts(&identity.issuer, &identity.subject)
+    pool.accounts_linked_to(&identity.issuer, &identity.subject)
         .await
         .unwrap()
-        .into_iter()
-        .map(|account| account.id)
-        .collect();
-    ids.sort();
-    ids
 }
 
 async fn step(pool: &Store, identity: &ProviderIdentity) -> LoginStep {

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 
 use common::world::{signed_in, World, APP_REDIRECT};
 use reqwest::StatusCode;
+use switchboard_api::ApiError;
 use switchboard_portal::store::Store;
 
 async fn sizes(store: &Store) -> HashMap<&'static str, i64> {
@@ -49,8 +50,8 @@ async fn ten_thousand_abandoned_sign_ins_are_purged_and_live_rows_stay() {
         before["pending_authorizations"] + 10_000
     );
 
-    // Two hours later every abandoned sign-in, the used code and the expired access
-    // token are gone; a sign-in started now and Alice's session stay.
+    // Two hours later every abandoned sign-in and the expired access token are gone; a
+    // sign-in started now, Alice's session and the code that made it stay.
     world.clock.advance(2 * 3600);
     let (_, live) = world
         .authorize("google", Some("alice@acme.example"), APP_REDIRECT)
@@ -66,7 +67,8 @@ async fn ten_thousand_abandoned_sign_ins_are_purged_and_live_rows_stay() {
     );
     let after = sizes(&store).await;
     assert_eq!(after["pending_authorizations"], 1);
-    assert_eq!(after["authorization_codes"], 0);
+    // Alice's code stays while her session lives: replaying it must still end the session.
+    assert_eq!(after["authorization_codes"], 1);
     assert_eq!(after["login_tickets"], 0);
     assert_eq!(after["access_tokens"], 0);
     assert_eq!(after["sessions"], 1);
@@ -80,7 +82,7 @@ async fn ten_thousand_abandoned_sign_ins_are_purged_and_live_rows_stay() {
 }
 
 #[tokio::test]
-async fn sessions_past_their_lifetime_are_ended_and_their_tokens_purged() {
+async fn sessions_past_their_lifetime_are_ended_and_their_tokens_purged_a_week_later() {
     let world = World::start().await;
     let store = world.store().await;
     let alice = signed_in(world.sign_in("google", "alice@acme.example").await);
@@ -89,11 +91,21 @@ async fn sessions_past_their_lifetime_are_ended_and_their_tokens_purged() {
     let now = switchboard_portal::clock::Clock::now(&world.clock);
     let report = store.purge_expired(now).await.unwrap();
     assert_eq!(report.expired_sessions_ended, 1);
+    assert_eq!(report.refresh_tokens, 0);
+    assert_eq!(sizes(&store).await["access_tokens"], 0);
+    // The device that comes back hears why it was signed out.
+    let late = world.refresh(&alice.refresh_token).await;
+    assert_eq!(late.status(), StatusCode::BAD_REQUEST);
+    let error: ApiError = late.json().await.unwrap();
+    assert!(error.message.contains("expired"), "{}", error.message);
+
+    // A week later its tokens are gone; the session's row stays a while longer.
+    world.clock.advance(8 * 24 * 3600);
+    let now = switchboard_portal::clock::Clock::now(&world.clock);
+    let report = store.purge_expired(now).await.unwrap();
     assert_eq!(report.refresh_tokens, 1);
     let after = sizes(&store).await;
     assert_eq!(after["refresh_tokens"], 0);
-    assert_eq!(after["access_tokens"], 0);
-    // The ended session's row stays a while (it says how it ended); its token is unknown.
     assert_eq!(after["sessions"], 1);
     assert_eq!(
         world.refresh(&alice.refresh_token).await.status(),

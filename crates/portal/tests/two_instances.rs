@@ -36,7 +36,7 @@ struct Instance {
 struct Pair {
     a: Instance,
     b: Instance,
-    /// The address users and providers know: A's (the "load balancer").
+    /// The address users and providers know (the "load balancer"'s).
     public_url: Url,
     idp: Url,
     database_url: String,
@@ -45,17 +45,8 @@ struct Pair {
     _dir: tempfile::TempDir,
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Starts `switchboard-portal serve` with the configuration (its listen port is `port`)
-/// and waits until it listens.
-async fn spawn_portal(config: &std::path::Path, port: u16, seed: bool) -> Instance {
+/// Starts `switchboard-portal serve` with the configuration and waits until it listens.
+async fn spawn_portal(config: &std::path::Path, seed: bool) -> Instance {
     let mut command = Command::new(env!("CARGO_BIN_EXE_switchboard-portal"));
     command
         .arg("serve")
@@ -70,10 +61,11 @@ async fn spawn_portal(config: &std::path::Path, port: u16, seed: bool) -> Instan
     }
     let mut child = command.spawn().unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    tokio::time::timeout(Duration::from_secs(60), async {
+    // Its own address, not the public one: requests sent there reach this instance.
+    let listen = tokio::time::timeout(Duration::from_secs(60), async {
         while let Some(line) = lines.next_line().await.unwrap() {
-            if line.starts_with("portal=") {
-                return;
+            if let Some(address) = line.strip_prefix("listen=") {
+                return address.to_owned();
             }
         }
         panic!("the portal exited before it listened");
@@ -81,8 +73,7 @@ async fn spawn_portal(config: &std::path::Path, port: u16, seed: bool) -> Instan
     .await
     .expect("the portal did not start within 60 s");
     Instance {
-        // Its own address, not the public one: requests sent here reach this instance.
-        url: format!("http://127.0.0.1:{port}/").parse().unwrap(),
+        url: format!("http://{listen}/").parse().unwrap(),
         child,
     }
 }
@@ -90,17 +81,11 @@ async fn spawn_portal(config: &std::path::Path, port: u16, seed: bool) -> Instan
 impl Pair {
     async fn start() -> Pair {
         let dir = tempfile::tempdir().unwrap();
-        let idp = switchboard_dev_idp::bind(DevIdpConfig {
+        let (idp_url, idp_stop) = common::start_dev_idp(DevIdpConfig {
             data_dir: dir.path().join("idp"),
             ..DevIdpConfig::default()
         })
-        .await
-        .unwrap();
-        let idp_url = idp.url();
-        let (idp_stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(idp.serve(async {
-            let _ = stopped.await;
-        }));
+        .await;
         std::fs::write(
             dir.path().join("client-secret"),
             switchboard_dev_idp::DEFAULT_CLIENT_SECRET,
@@ -112,16 +97,17 @@ impl Pair {
         )
         .unwrap();
         let database_url = common::test_database_url(dir.path());
-        let (port_a, port_b) = (free_port(), free_port());
-        let public_url: Url = format!("http://127.0.0.1:{port_a}/").parse().unwrap();
-        // The same configuration but for the listen address: what instances must share.
-        let config = |port: u16, name: &str| {
-            let path = dir.path().join(name);
+        // The load balancer's address: providers send the browser there, and the test
+        // hands each such request to the instance it chooses.
+        let public_url: Url = "http://127.0.0.1:9/".parse().unwrap();
+        // One configuration for both: what instances share (each listens on a free port).
+        let config = {
+            let path = dir.path().join("portal.toml");
             std::fs::write(
                 &path,
                 format!(
                     "name = \"Test Phones\"\n\
-                     listen = \"127.0.0.1:{port}\"\n\
+                     listen = \"127.0.0.1:0\"\n\
                      public_url = \"{public_url}\"\n\
                      database_url = \"{database_url}\"\n\
                      encryption_key_file = \"encryption.key\"\n\
@@ -135,8 +121,8 @@ impl Pair {
             .unwrap();
             path
         };
-        let a = spawn_portal(&config(port_a, "a.toml"), port_a, true).await;
-        let b = spawn_portal(&config(port_b, "b.toml"), port_b, false).await;
+        let a = spawn_portal(&config, true).await;
+        let b = spawn_portal(&config, false).await;
         Pair {
             a,
             b,
@@ -401,7 +387,8 @@ async fn parallel_requests_across_instances_use_each_single_use_thing_once() {
         .await
         .unwrap();
 
-    // One code, redeemed six times at once on both instances: one session.
+    // One code, redeemed six times at once on both instances: at most one session, and
+    // since the code was replayed, that session ends whichever request came first.
     let (state, verifier, provider) = pair.authorize(&pair.a, "alice@acme.example").await;
     let code = pair.provider_returns_to(&pair.b, provider, &state).await;
     let redemptions = send_all(
@@ -410,7 +397,19 @@ async fn parallel_requests_across_instances_use_each_single_use_thing_once() {
             .collect(),
     )
     .await;
-    assert_eq!(count(&redemptions, StatusCode::OK), 1, "{redemptions:?}");
+    assert!(count(&redemptions, StatusCode::OK) <= 1, "{redemptions:?}");
+    assert_eq!(
+        count(&redemptions, StatusCode::OK) + count(&redemptions, StatusCode::BAD_REQUEST),
+        6,
+        "{redemptions:?}"
+    );
+    for (_, body) in redemptions.iter().filter(|(status, _)| *status == StatusCode::OK) {
+        let LoginStep::SignedIn { session } = serde_json::from_str(body).unwrap() else {
+            panic!("expected SignedIn: {body}");
+        };
+        let refused = send(pair.refresh(&pair.a, &session.refresh_token)).await;
+        assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    }
 
     // One refresh token rotated six times at once: concurrent refreshes within the grace
     // window may each succeed, but every success adds exactly one token and the family
@@ -429,12 +428,13 @@ async fn parallel_requests_across_instances_use_each_single_use_thing_once() {
         6,
         "{refreshes:?}"
     );
+    // (A refresh that arrives after two rotations is a replay and ends the session: the
+    // family may end, but it never forks.)
     let session_id = store
-        .session_for_access_token(&token_hash(&session.access_token), unix_now())
+        .session_of_refresh_token(&token_hash(&session.refresh_token))
         .await
         .unwrap()
-        .expect("the first access token is still valid")
-        .id;
+        .expect("the first refresh token is stored");
     let family = store.refresh_token_hashes(&session_id).await.unwrap();
     assert_eq!(family.len(), 1 + rotated, "one new token per rotation");
     assert_eq!(

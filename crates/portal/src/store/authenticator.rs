@@ -3,6 +3,28 @@
 
 use super::{on_backend, Store, StoreError};
 
+/// Replaces the account's recovery codes inside the transaction `$tx` (either engine's),
+/// which must hold the account's row lock (two replacements at once would otherwise leave
+/// both sets).
+macro_rules! replace_recovery_codes {
+    ($tx:ident, $account_id:expr, $code_hashes:expr, $now:expr) => {
+        sqlx::query("DELETE FROM recovery_codes WHERE account_id = $1")
+            .bind($account_id)
+            .execute(&mut *$tx)
+            .await?;
+        for hash in $code_hashes {
+            sqlx::query(
+                "INSERT INTO recovery_codes (account_id, code_hash, created_at) VALUES ($1, $2, $3)",
+            )
+            .bind($account_id)
+            .bind(hash)
+            .bind($now)
+            .execute(&mut *$tx)
+            .await?;
+        }
+    };
+}
+
 #[derive(sqlx::FromRow)]
 pub struct TotpState {
     pub totp_secret_encrypted: Option<String>,
@@ -96,18 +118,7 @@ impl Store {
                     .bind(account_id)
                     .execute(&mut *tx)
                     .await?;
-                sqlx::query("DELETE FROM recovery_codes WHERE account_id = $1")
-                    .bind(account_id)
-                    .execute(&mut *tx)
-                    .await?;
-                for hash in recovery_code_hashes {
-                    sqlx::query("INSERT INTO recovery_codes (account_id, code_hash, created_at) VALUES ($1, $2, $3)")
-                        .bind(account_id)
-                        .bind(hash)
-                        .bind(now)
-                        .execute(&mut *tx)
-                        .await?;
-                }
+                replace_recovery_codes!(tx, account_id, recovery_code_hashes, now);
                 tx.commit().await?;
             } else {
                 tx.rollback().await?;
@@ -144,18 +155,12 @@ impl Store {
     ) -> Result<(), StoreError> {
         on_backend!(self, pool => {
             let mut tx = pool.begin().await?;
-            sqlx::query("DELETE FROM recovery_codes WHERE account_id = $1")
+            // Locks the account's row: replacements of its codes happen one at a time.
+            sqlx::query("UPDATE accounts SET totp_last_step = totp_last_step WHERE id = $1")
                 .bind(account_id)
                 .execute(&mut *tx)
                 .await?;
-            for hash in code_hashes {
-                sqlx::query("INSERT INTO recovery_codes (account_id, code_hash, created_at) VALUES ($1, $2, $3)")
-                    .bind(account_id)
-                    .bind(hash)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-            }
+            replace_recovery_codes!(tx, account_id, code_hashes, now);
             tx.commit().await?;
         });
         Ok(())

@@ -135,36 +135,40 @@ impl Store {
         .await?))
     }
 
-    /// For a code that could not be claimed: `None` when it never existed, else the session
-    /// it produced (if any).
-    pub async fn used_code_session(
+    /// For a code that could not be claimed: marks it replayed and answers the session it
+    /// produced so far (`Some(None)`: none yet), or `None` when it never existed.
+    pub async fn mark_code_replayed(
         &self,
         code_hash: &str,
+        now: i64,
     ) -> Result<Option<Option<String>>, StoreError> {
         let row: Option<(Option<String>,)> = on_backend!(self, pool => sqlx::query_as(
-            "SELECT session_id FROM authorization_codes WHERE code_hash = $1",
+            "UPDATE authorization_codes SET replayed_at = COALESCE(replayed_at, $1)
+             WHERE code_hash = $2 RETURNING session_id",
         )
+        .bind(now)
         .bind(code_hash)
         .fetch_optional(pool)
         .await?);
         Ok(row.map(|(session,)| session))
     }
 
+    /// Records the session the code produced; `true` when the code was replayed meanwhile
+    /// (the replay found no session to revoke, so the caller must).
     pub async fn set_code_session(
         &self,
         code_hash: &str,
         session_id: &str,
-    ) -> Result<(), StoreError> {
-        on_backend!(self, pool => {
-            sqlx::query(
-            "UPDATE authorization_codes SET session_id = $1 WHERE code_hash = $2",
+    ) -> Result<bool, StoreError> {
+        let row: Option<(bool,)> = on_backend!(self, pool => sqlx::query_as(
+            "UPDATE authorization_codes SET session_id = $1 WHERE code_hash = $2
+             RETURNING replayed_at IS NOT NULL",
         )
         .bind(session_id)
         .bind(code_hash)
-        .execute(pool)
-        .await?;
-        });
-        Ok(())
+        .fetch_optional(pool)
+        .await?);
+        Ok(row.is_some_and(|(replayed,)| replayed))
     }
 
     pub async fn insert_ticket(

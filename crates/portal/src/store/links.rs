@@ -42,6 +42,22 @@ impl Store {
             .await?))
     }
 
+    /// Every account the identity is linked to, SSO allowed or not, by id.
+    pub async fn accounts_linked_to(
+        &self,
+        issuer: &str,
+        subject: &str,
+    ) -> Result<Vec<String>, StoreError> {
+        let rows: Vec<(String,)> = on_backend!(self, pool => sqlx::query_as(
+            "SELECT account_id FROM identity_links WHERE issuer = $1 AND subject = $2 ORDER BY account_id",
+        )
+        .bind(issuer)
+        .bind(subject)
+        .fetch_all(pool)
+        .await?);
+        Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+
     /// Links the identity to each account (once), all or none.
     pub async fn record_links(
         &self,

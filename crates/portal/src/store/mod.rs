@@ -3,14 +3,15 @@
 //!
 //! Two backends, chosen by `database_url`: SQLite (`sqlite://…`, the embedded default for
 //! the demo and small offices) and PostgreSQL (`postgres://…`, production, where several
-//! portal instances share one database). Each query is written once, in SQL both engines
-//! run (numbered `$1` parameters, `ON CONFLICT`, `RETURNING`), and compiled against each
-//! engine's own driver by [`on_backend!`], so types are checked per engine and neither pays
-//! for a translation layer. Where the engines differ (row locks), the query says so.
+//! portal instances share one database). Each query and each migration is written once, in
+//! SQL both engines run (numbered `$1` parameters, `ON CONFLICT`, `RETURNING`, `BIGINT`
+//! times), and compiled against each engine's own driver by [`on_backend!`], so types are
+//! checked per engine and neither pays for a translation layer.
 //!
 //! Everything single-use or counted is one atomic statement (`UPDATE … WHERE used_at IS
-//! NULL RETURNING …`) or a row lock, never a read followed by a write, so it holds with
-//! many instances on one database.
+//! NULL RETURNING …`) or done under a row lock that the transaction's first statement takes
+//! (an `UPDATE` or an upsert: on SQLite that first write takes the database's write lock),
+//! never a read followed by a write, so it holds with many instances on one database.
 
 mod accounts;
 mod authenticator;
@@ -67,6 +68,10 @@ pub enum StoreError {
     /// reconnects by itself when it returns.
     #[error("the database is unavailable: {0}")]
     Unavailable(sqlx::Error),
+    /// Text the database cannot store (PostgreSQL refuses a NUL byte): bad input, not an
+    /// outage.
+    #[error("the request holds a character that cannot be stored")]
+    UnstorableText,
     #[error("database query failed: {0}")]
     Query(sqlx::Error),
     #[error("cannot encode or decode a stored value: {0}")]
@@ -77,6 +82,8 @@ impl From<sqlx::Error> for StoreError {
     fn from(error: sqlx::Error) -> Self {
         if is_unavailable(&error) {
             Self::Unavailable(error)
+        } else if is_unstorable_text(&error) {
+            Self::UnstorableText
         } else {
             Self::Query(error)
         }
@@ -89,6 +96,11 @@ impl StoreError {
     }
 }
 
+/// PostgreSQL's "character not in repertoire" (22021): a NUL byte in a text parameter.
+fn is_unstorable_text(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(database) if database.code().as_deref() == Some("22021"))
+}
+
 /// Errors that mean "the database cannot be reached now", as opposed to a bad query.
 fn is_unavailable(error: &sqlx::Error) -> bool {
     match error {
@@ -99,15 +111,22 @@ fn is_unavailable(error: &sqlx::Error) -> bool {
         | sqlx::Error::WorkerCrashed => true,
         sqlx::Error::Database(database) => {
             let code = database.code().unwrap_or_default();
+            if database
+                .try_downcast_ref::<sqlx::sqlite::SqliteError>()
+                .is_some()
+            {
+                // SQLite: busy or locked (primary codes 5 and 6) after the busy timeout.
+                let primary = code.parse::<i32>().ok().map(|code| code & 0xff);
+                return matches!(primary, Some(5 | 6));
+            }
             // PostgreSQL: connection exceptions (08…), shutting down or starting up (57P…),
-            // too many connections (53300), serialization and deadlock retries (40…).
-            // SQLite: busy or locked (primary codes 5 and 6) after the busy timeout.
-            let sqlite_primary = code.parse::<i32>().ok().map(|code| code & 0xff);
+            // a statement over its timeout (57014), too many connections (53300),
+            // serialization and deadlock retries (40…).
             code.starts_with("08")
                 || code.starts_with("57P")
+                || code == "57014"
                 || code.starts_with("40")
                 || code == "53300"
-                || matches!(sqlite_primary, Some(5 | 6))
         }
         _ => false,
     }
@@ -145,8 +164,9 @@ pub struct Store {
     backend: Backend,
 }
 
-static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
-static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+/// One set of migrations in portable SQL, run on either engine (each keeps its own record of
+/// what it applied).
+static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// Which engine a `database_url` names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -166,14 +186,17 @@ impl Engine {
     }
 }
 
-/// The URL without its password, for messages and logs.
+/// The URL without its password and without its parameters (which may hold one, as
+/// `?password=`), for messages and logs.
 pub fn redacted_url(url: &str) -> String {
     match url::Url::parse(url) {
-        Ok(mut parsed) if parsed.password().is_some() => {
-            let _ = parsed.set_password(Some("***"));
+        Ok(mut parsed) => {
+            if parsed.password().is_some() {
+                let _ = parsed.set_password(Some("***"));
+            }
+            parsed.set_query(None);
             parsed.to_string()
         }
-        Ok(parsed) => parsed.to_string(),
         Err(_) => url.split('?').next().unwrap_or_default().to_owned(),
     }
 }
@@ -186,7 +209,7 @@ impl Store {
             url: redacted_url(database_url),
             source,
         };
-        let (backend, migrator) = match Engine::of_url(database_url)? {
+        let backend = match Engine::of_url(database_url)? {
             Engine::Sqlite => {
                 let options = SqliteConnectOptions::from_str(database_url)
                     .map_err(StoreError::BadUrl)?
@@ -201,7 +224,7 @@ impl Store {
                     .connect_with(options)
                     .await
                     .map_err(unreachable)?;
-                (Backend::Sqlite(pool), &SQLITE_MIGRATIONS)
+                Backend::Sqlite(pool)
             }
             Engine::Postgres => {
                 let statement_timeout = format!("{}ms", settings.statement_timeout.as_millis());
@@ -214,16 +237,16 @@ impl Store {
                     .connect_with(options)
                     .await
                     .map_err(unreachable)?;
-                (Backend::Postgres(pool), &POSTGRES_MIGRATIONS)
+                Backend::Postgres(pool)
             }
         };
         let store = Self { backend };
-        store.migrate(migrator).await?;
+        store.migrate().await?;
         Ok(store)
     }
 
-    async fn migrate(&self, migrator: &sqlx::migrate::Migrator) -> Result<(), StoreError> {
-        let result = on_backend!(self, pool => migrator.run(pool).await);
+    async fn migrate(&self) -> Result<(), StoreError> {
+        let result = on_backend!(self, pool => MIGRATIONS.run(pool).await);
         result.map_err(|error| match error {
             // A version applied to the database that this binary does not have.
             sqlx::migrate::MigrateError::VersionMissing(version) => {
@@ -237,15 +260,6 @@ impl Store {
         match self.backend {
             Backend::Sqlite(_) => Engine::Sqlite,
             Backend::Postgres(_) => Engine::Postgres,
-        }
-    }
-
-    /// `FOR UPDATE` where the engine has row locks; SQLite's single writer (taken by the
-    /// transaction's first write) serializes instead.
-    fn for_update(&self) -> &'static str {
-        match self.backend {
-            Backend::Sqlite(_) => "",
-            Backend::Postgres(_) => " FOR UPDATE",
         }
     }
 
@@ -299,5 +313,8 @@ mod tests {
         let shown = redacted_url("postgres://portal:s3cret@db.example:5432/switchboard");
         assert!(!shown.contains("s3cret"), "{shown}");
         assert!(shown.contains("db.example:5432/switchboard"), "{shown}");
+        let shown = redacted_url("postgres://portal@db.example/switchboard?password=s3cret");
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(shown.contains("db.example/switchboard"), "{shown}");
     }
 }

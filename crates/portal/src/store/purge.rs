@@ -4,9 +4,13 @@
 
 use super::{on_backend, Store, StoreError};
 
-/// Seconds a used or expired one-time code is kept after it expires, so that a replay
-/// within that time still revokes the session the code made.
+/// Seconds an expired one-time code is kept (a code whose session is still live is kept as
+/// long as the session, so that a replay always revokes it).
 pub const CODE_RETENTION_SECONDS: i64 = 3600;
+/// Seconds the refresh tokens of an ended session are kept, so that the device still
+/// hears why it was signed out ("expired under your organization's policy") when it comes
+/// back within a week.
+pub const ENDED_SESSION_TOKEN_RETENTION_SECONDS: i64 = 7 * 24 * 3600;
 /// Seconds an idle attempt counter (no lock in force) is kept after its window started.
 pub const ATTEMPT_RETENTION_SECONDS: i64 = 24 * 3600;
 /// Seconds an ended session's row is kept (it shows how the session ended).
@@ -49,7 +53,9 @@ impl Store {
         let statements: [(&str, &[i64]); 10] = [
             ("DELETE FROM pending_authorizations WHERE expires_at < $1", &[now]),
             (
-                "DELETE FROM authorization_codes WHERE expires_at < $1",
+                "DELETE FROM authorization_codes WHERE expires_at < $1
+                   AND (session_id IS NULL
+                        OR session_id NOT IN (SELECT id FROM sessions WHERE revoked_at IS NULL))",
                 &[now - CODE_RETENTION_SECONDS],
             ),
             ("DELETE FROM login_tickets WHERE expires_at < $1", &[now]),
@@ -75,7 +81,7 @@ impl Store {
             (
                 "DELETE FROM refresh_tokens
                  WHERE session_id IN (SELECT id FROM sessions WHERE revoked_at IS NOT NULL AND revoked_at <= $1)",
-                &[now],
+                &[now - ENDED_SESSION_TOKEN_RETENTION_SECONDS],
             ),
             (
                 "DELETE FROM sessions WHERE revoked_at < $1

@@ -25,6 +25,7 @@ pub struct PresentedRefreshToken {
     pub created_at: i64,
     pub last_used_at: i64,
     pub revoked_at: Option<i64>,
+    pub revoked_reason: Option<String>,
     pub session_idle_seconds: i64,
     pub session_absolute_seconds: i64,
 }
@@ -81,7 +82,7 @@ impl Store {
     ) -> Result<Option<PresentedRefreshToken>, StoreError> {
         Ok(on_backend!(self, pool => sqlx::query_as(
             "SELECT r.session_id, r.rotated_at, r.successor_hash, s.account_id, s.created_at,
-                    s.last_used_at, s.revoked_at, o.session_idle_seconds, o.session_absolute_seconds
+                    s.last_used_at, s.revoked_at, s.revoked_reason, o.session_idle_seconds, o.session_absolute_seconds
              FROM refresh_tokens r
              JOIN sessions s ON s.id = r.session_id
              JOIN accounts a ON a.id = s.account_id
@@ -120,18 +121,31 @@ impl Store {
     ) -> Result<bool, StoreError> {
         Ok(on_backend!(self, pool => {
             let mut tx = pool.begin().await?;
-            let rotated = sqlx::query(
-                "UPDATE refresh_tokens SET rotated_at = $1, successor_hash = $2
-                 WHERE token_hash = $3 AND session_id = $4 AND rotated_at IS NULL
-                   AND EXISTS (SELECT 1 FROM sessions WHERE id = $4 AND revoked_at IS NULL)",
+            // The session first: this locks its row, so a revocation either comes before
+            // (and nothing rotates) or waits until this rotation is done.
+            let live = sqlx::query(
+                "UPDATE sessions SET last_used_at = $1 WHERE id = $2 AND revoked_at IS NULL",
             )
             .bind(now)
-            .bind(new_refresh_hash)
-            .bind(from_hash)
             .bind(session_id)
             .execute(&mut *tx)
             .await?
             .rows_affected();
+            let rotated = if live == 1 {
+                sqlx::query(
+                    "UPDATE refresh_tokens SET rotated_at = $1, successor_hash = $2
+                     WHERE token_hash = $3 AND session_id = $4 AND rotated_at IS NULL",
+                )
+                .bind(now)
+                .bind(new_refresh_hash)
+                .bind(from_hash)
+                .bind(session_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+            } else {
+                0
+            };
             if rotated == 1 {
                 sqlx::query("INSERT INTO refresh_tokens (token_hash, session_id, issued_at) VALUES ($1, $2, $3)")
                     .bind(new_refresh_hash)
@@ -143,11 +157,6 @@ impl Store {
                     .bind(new_access_hash)
                     .bind(session_id)
                     .bind(access_expires_at)
-                    .execute(&mut *tx)
-                    .await?;
-                sqlx::query("UPDATE sessions SET last_used_at = $1 WHERE id = $2 AND revoked_at IS NULL")
-                    .bind(now)
-                    .bind(session_id)
                     .execute(&mut *tx)
                     .await?;
                 tx.commit().await?;

@@ -1,7 +1,7 @@
 //! Attempt counters (failures per scope and key, and the lock they lead to), shared by
-//! every instance. Counting reads and writes the counters under a row lock (PostgreSQL) or
-//! the database's single writer (SQLite), so attempts sent at once to several instances
-//! are counted one after another.
+//! every instance. Counting reads and writes the counters under a row lock (taken by the
+//! upsert that reads them, on PostgreSQL; SQLite's single writer on SQLite), so attempts
+//! sent at once to several instances are counted one after another.
 
 use super::{on_backend, Store, StoreError};
 
@@ -30,31 +30,24 @@ impl Store {
         now: i64,
         decide: impl FnOnce(&[AttemptCount]) -> (Vec<AttemptCount>, T),
     ) -> Result<T, StoreError> {
-        let select = format!(
-            "SELECT failures, window_started_at, locked_until FROM attempt_limits
-             WHERE scope = $1 AND subject_key = $2{}",
-            self.for_update()
-        );
         Ok(on_backend!(self, pool => {
             let mut tx = pool.begin().await?;
             let mut counts = Vec::with_capacity(keys.len());
             for key in keys {
-                // The insert is the transaction's first write: on SQLite it takes the
-                // write lock, on PostgreSQL it makes the row that `FOR UPDATE` locks.
-                sqlx::query(
+                // One statement makes the counter if it is new and reads it, locking its
+                // row until the end of the transaction (on SQLite, as the transaction's
+                // first write, it takes the database's write lock).
+                let count: AttemptCount = sqlx::query_as(
                     "INSERT INTO attempt_limits (scope, subject_key, failures, window_started_at, locked_until)
-                     VALUES ($1, $2, 0, $3, NULL) ON CONFLICT (scope, subject_key) DO NOTHING",
+                     VALUES ($1, $2, 0, $3, NULL)
+                     ON CONFLICT (scope, subject_key) DO UPDATE SET failures = attempt_limits.failures
+                     RETURNING failures, window_started_at, locked_until",
                 )
                 .bind(key.scope)
                 .bind(key.key)
                 .bind(now)
-                .execute(&mut *tx)
+                .fetch_one(&mut *tx)
                 .await?;
-                let count: AttemptCount = sqlx::query_as(&select)
-                    .bind(key.scope)
-                    .bind(key.key)
-                    .fetch_one(&mut *tx)
-                    .await?;
                 counts.push(count);
             }
             let (updated, answer) = decide(&counts);

@@ -50,6 +50,19 @@ pub fn test_database_url(data_dir: &Path) -> String {
     url
 }
 
+/// dev-idp, serving until the sender is dropped or used.
+pub async fn start_dev_idp(
+    config: switchboard_dev_idp::DevIdpConfig,
+) -> (Url, oneshot::Sender<()>) {
+    let idp = switchboard_dev_idp::bind(config).await.unwrap();
+    let url = idp.url();
+    let (stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(idp.serve(async {
+        let _ = stopped.await;
+    }));
+    (url, stop)
+}
+
 pub fn test_config(data_dir: &Path) -> PortalConfig {
     let key_file = data_dir.join("encryption.key");
     if !key_file.exists() {

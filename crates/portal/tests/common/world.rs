@@ -98,18 +98,12 @@ impl World {
             .to_public_key_pem(LineEnding::LF)
             .unwrap();
 
-        let idp = switchboard_dev_idp::bind(DevIdpConfig {
+        let (idp_url, idp_stop) = super::start_dev_idp(DevIdpConfig {
             data_dir: dir.path().join("idp"),
             apple_client_public_key_pem: Some(apple_public),
             ..DevIdpConfig::default()
         })
-        .await
-        .unwrap();
-        let idp_url = idp.url();
-        let (idp_stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(idp.serve(async {
-            let _ = stopped.await;
-        }));
+        .await;
 
         let secret = dir.path().join("client-secret");
         std::fs::write(&secret, switchboard_dev_idp::DEFAULT_CLIENT_SECRET).unwrap();
