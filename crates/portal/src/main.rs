@@ -1,3 +1,4 @@
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -71,8 +72,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     tracing::info!("added the demo organization and accounts");
                 }
             }
-            println!("portal={}", portal.url());
-            println!("listen={}", portal.local_addr()?);
+            // One write, and no panic when whoever started us stopped reading.
+            let announce = format!("portal={}\nlisten={}\n", portal.url(), portal.local_addr()?);
+            let mut stdout = std::io::stdout().lock();
+            let _ = stdout
+                .write_all(announce.as_bytes())
+                .and_then(|()| stdout.flush());
+            drop(stdout);
             tracing::info!(url = %portal.url(), "portal listening");
             portal.serve(shutdown_signal()).await?;
         }

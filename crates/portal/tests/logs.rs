@@ -5,8 +5,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "../../../tests/src/authenticator.rs"]
-mod authenticator;
+mod common;
+
+use common::authenticator;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -15,7 +16,6 @@ use reqwest::header::LOCATION;
 use switchboard_api::{LoginStep, SipProfile};
 use switchboard_dev_idp::DevIdpConfig;
 use switchboard_portal::crypto::EncryptionKey;
-use tokio::sync::oneshot;
 
 fn query(url: &url::Url, key: &str) -> String {
     url.query_pairs()

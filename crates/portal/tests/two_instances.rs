@@ -403,7 +403,10 @@ async fn parallel_requests_across_instances_use_each_single_use_thing_once() {
         6,
         "{redemptions:?}"
     );
-    for (_, body) in redemptions.iter().filter(|(status, _)| *status == StatusCode::OK) {
+    for (_, body) in redemptions
+        .iter()
+        .filter(|(status, _)| *status == StatusCode::OK)
+    {
         let LoginStep::SignedIn { session } = serde_json::from_str(body).unwrap() else {
             panic!("expected SignedIn: {body}");
         };
