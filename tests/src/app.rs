@@ -160,6 +160,9 @@ impl App {
         })?;
         let server = format!("http://127.0.0.1:{port}");
         wait_for_port(port, &mut driver).await?;
+        // tauri-driver forwards the new session to WebKitWebDriver, which it starts itself
+        // and which may still be starting on a busy machine: wait for it too.
+        wait_for_port(native_port, &mut driver).await?;
         let session = Session::start(&server, capabilities(&binary)).await;
         let session = match session {
             Ok(session) => session,
@@ -316,10 +319,10 @@ async fn wait_for_port(port: u16, driver: &mut Child) -> Result<()> {
             return Ok(());
         }
         if let Ok(Some(status)) = driver.try_wait() {
-            bail!("tauri-driver exited ({status}) before listening");
+            bail!("tauri-driver exited ({status}) before port {port} listened");
         }
         if Instant::now() > deadline {
-            bail!("tauri-driver did not listen on port {port} within 20 s");
+            bail!("nothing listened on port {port} (tauri-driver or its WebKitWebDriver) within 20 s");
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
