@@ -102,8 +102,7 @@ pub async fn redeem_code(
             None => Err(LoginError::UnknownCode),
         };
     };
-    let expires_at = claimed.expires_at;
-    if now > expires_at {
+    if now > claimed.expires_at {
         return Err(LoginError::CodeExpired);
     }
     if claimed.app_redirect_uri != redirect_uri {
