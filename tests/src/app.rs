@@ -322,7 +322,9 @@ async fn wait_for_port(port: u16, driver: &mut Child) -> Result<()> {
             bail!("tauri-driver exited ({status}) before port {port} listened");
         }
         if Instant::now() > deadline {
-            bail!("nothing listened on port {port} (tauri-driver or its WebKitWebDriver) within 20 s");
+            bail!(
+                "nothing listened on port {port} (tauri-driver or its WebKitWebDriver) within 20 s"
+            );
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
