@@ -16,6 +16,8 @@ pub const DEMO_TOTP_SECRET: &str = "JBSWY3DPEHPK3PXP";
 
 #[derive(Debug, thiserror::Error)]
 pub enum SeedError {
+    #[error("this database holds {others} other organization(s): the demo accounts (with published passwords) are only added to a database of their own. Point `database_url` at an empty database for the demo")]
+    NotADemoDatabase { others: i64 },
     #[error(transparent)]
     Db(#[from] StoreError),
     #[error(transparent)]
@@ -90,6 +92,11 @@ const DEMO_ORGANIZATION_PROVIDERS: &[(&str, &str)] = &[
 
 /// Writes the demo organization unless it is already there; returns whether it wrote.
 pub async fn seed_demo(store: &Store, key: &EncryptionKey, now: i64) -> Result<bool, SeedError> {
+    // Demo accounts have published passwords: never next to real organizations.
+    let others = store.other_organization_count(DEMO_ORGANIZATION_ID).await?;
+    if others > 0 {
+        return Err(SeedError::NotADemoDatabase { others });
+    }
     if store.organization_exists(DEMO_ORGANIZATION_ID).await? {
         return Ok(false);
     }

@@ -13,8 +13,9 @@ use reqwest::header::RETRY_AFTER;
 use reqwest::StatusCode;
 use serde_json::json;
 use switchboard_api::{ApiError, ErrorCode, LoginStep, SessionTokens};
-use switchboard_portal::seed::seed_demo;
-use switchboard_portal::store::{Engine, PoolSettings, Store, StoreError};
+use switchboard_portal::crypto::EncryptionKey;
+use switchboard_portal::seed::{seed_demo, SeedError};
+use switchboard_portal::store::{Engine, NewOrganization, PoolSettings, Store, StoreError};
 use switchboard_portal::Portal;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
@@ -286,4 +287,67 @@ async fn a_database_outage_answers_503_with_retry_after_and_the_portal_recovers(
     assert_eq!(refreshed.status(), StatusCode::OK);
     let _: SessionTokens = refreshed.json().await.unwrap();
     portal.stop().await;
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_sqlite_database_is_readable_by_this_user_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("portal.db");
+    let url = format!("sqlite://{}?mode=rwc", path.display());
+    let store = Store::connect(&url, &quick()).await.unwrap();
+    seed_demo(
+        &store,
+        &EncryptionKey::from_base64(&EncryptionKey::generate_base64()).unwrap(),
+        1_800_000_000,
+    )
+    .await
+    .unwrap();
+    for file in ["portal.db", "portal.db-wal", "portal.db-shm"] {
+        let mode = std::fs::metadata(dir.path().join(file))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{file}: {mode:o}");
+    }
+    store.close().await;
+
+    // A file someone made readable by others is made private again at start.
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    Store::connect(&url, &quick()).await.unwrap().close().await;
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+}
+
+#[tokio::test]
+async fn demo_accounts_are_never_added_next_to_real_organizations() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::connect(&common::test_database_url(dir.path()), &quick())
+        .await
+        .unwrap();
+    let inserted = store
+        .insert_organization_with_accounts(
+            &NewOrganization {
+                id: "globex",
+                name: "Globex",
+                require_totp_for_sso: false,
+                session_idle_seconds: 3600,
+                session_absolute_seconds: 86400,
+                providers: &[],
+            },
+            &[],
+            1_800_000_000,
+        )
+        .await
+        .unwrap();
+    assert!(inserted);
+    let key = EncryptionKey::from_base64(&EncryptionKey::generate_base64()).unwrap();
+    let error = seed_demo(&store, &key, 1_800_000_000).await.err().unwrap();
+    assert!(
+        matches!(error, SeedError::NotADemoDatabase { others: 1 }),
+        "{error}"
+    );
+    assert!(error.to_string().contains("empty database"), "{error}");
+    assert_eq!(store.account_count().await.unwrap(), 0);
 }

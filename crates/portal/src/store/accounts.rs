@@ -362,6 +362,17 @@ impl Store {
         Ok(())
     }
 
+    /// How many organizations there are besides `organization_id`.
+    pub async fn other_organization_count(&self, organization_id: &str) -> Result<i64, StoreError> {
+        let (count,): (i64,) = on_backend!(self, pool => sqlx::query_as(
+            "SELECT COUNT(*) FROM organizations WHERE id <> $1",
+        )
+        .bind(organization_id)
+        .fetch_one(pool)
+        .await?);
+        Ok(count)
+    }
+
     pub async fn organization_exists(&self, organization_id: &str) -> Result<bool, StoreError> {
         let row: Option<(String,)> = on_backend!(self, pool => sqlx::query_as(
             "SELECT id FROM organizations WHERE id = $1",

@@ -60,6 +60,11 @@ pub enum StoreError {
     BadUrl(sqlx::Error),
     #[error("cannot open the database {url}: {source}. Check `database_url` in the configuration and that the database server is running and reachable")]
     Unreachable { url: String, source: sqlx::Error },
+    #[error("cannot make the database file {path} private to this user: {source}")]
+    FilePermissions {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
     #[error("the database schema is at version {version}, newer than this portal understands: run the portal release that upgraded it (or a newer one)")]
     SchemaTooNew { version: i64 },
     #[error("cannot bring the database schema up to date: {0}")]
@@ -218,6 +223,7 @@ impl Store {
                     .synchronous(SqliteSynchronous::Normal)
                     .foreign_keys(true)
                     .busy_timeout(settings.acquire_timeout);
+                make_private(options.get_filename())?;
                 let pool = SqlitePoolOptions::new()
                     .max_connections(settings.max_connections)
                     .acquire_timeout(settings.acquire_timeout)
@@ -275,6 +281,50 @@ impl Store {
     pub async fn close(&self) {
         on_backend!(self, pool => pool.close().await);
     }
+}
+
+/// The SQLite file holds hashed tokens and encrypted secrets: it is created readable by
+/// this user only (SQLite gives its -wal and -shm files the same mode), and an existing
+/// file readable by others is made private.
+fn make_private(path: &std::path::Path) -> Result<(), StoreError> {
+    let in_memory = path.as_os_str().is_empty() || path.as_os_str() == ":memory:";
+    if in_memory {
+        return Ok(());
+    }
+    let error = |source| StoreError::FilePermissions {
+        path: path.to_owned(),
+        source,
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        match std::fs::metadata(path) {
+            Ok(metadata) if metadata.permissions().mode() & 0o077 != 0 => {
+                tracing::warn!(path = %path.display(), "the database file was readable by others: made it private");
+                std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+                    .map_err(error)?;
+            }
+            Ok(_) => {}
+            Err(missing) if missing.kind() == std::io::ErrorKind::NotFound => {
+                let created = std::fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .mode(0o600)
+                    .open(path);
+                match created {
+                    // No such folder: opening the database says so.
+                    Err(no_folder) if no_folder.kind() == std::io::ErrorKind::NotFound => {}
+                    other => {
+                        other.map_err(error)?;
+                    }
+                }
+            }
+            Err(other) => return Err(error(other)),
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = error;
+    Ok(())
 }
 
 /// Identity JSON as stored in the broker's and sessions' tables.
