@@ -75,7 +75,10 @@ impl World {
         let secret = dir.path().join("client-secret");
         std::fs::write(&secret, switchboard_dev_idp::DEFAULT_CLIENT_SECRET)?;
         let key = dir.path().join("encryption.key");
-        std::fs::write(&key, EncryptionKey::generate_base64())?;
+        switchboard_portal::config::write_private_file(
+            &key,
+            EncryptionKey::generate_base64().as_bytes(),
+        )?;
         let mut apple = provider(
             "apple",
             ProviderKind::Apple,

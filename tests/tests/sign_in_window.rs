@@ -14,7 +14,11 @@ const WAIT: Duration = Duration::from_secs(30);
 
 fn portal_config(dir: &std::path::Path, listen: &str) -> PortalConfig {
     let key = dir.join("key");
-    std::fs::write(&key, EncryptionKey::generate_base64()).unwrap();
+    switchboard_portal::config::write_private_file(
+        &key,
+        EncryptionKey::generate_base64().as_bytes(),
+    )
+    .unwrap();
     PortalConfig {
         name: "E2E Phones".into(),
         listen: listen.parse().unwrap(),

@@ -9,7 +9,11 @@ use switchboard_portal::Portal;
 
 fn config(dir: &std::path::Path) -> PortalConfig {
     let key = dir.join("key");
-    std::fs::write(&key, EncryptionKey::generate_base64()).unwrap();
+    switchboard_portal::config::write_private_file(
+        &key,
+        EncryptionKey::generate_base64().as_bytes(),
+    )
+    .unwrap();
     PortalConfig {
         name: "Status Test Phones".into(),
         listen: "127.0.0.1:0".parse().unwrap(),

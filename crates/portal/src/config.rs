@@ -34,6 +34,8 @@ pub enum ConfigError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("the encryption key file {path} can be read by other users (mode {mode:o}): make it private with `chmod 600 {path}`")]
+    KeyFileTooOpen { path: PathBuf, mode: u32 },
     #[error("the encryption key is not valid: {0}")]
     InvalidKey(#[from] crate::crypto::CryptoError),
 }
@@ -160,10 +162,13 @@ impl PortalConfig {
     /// The at-rest encryption key, from the named file or else the environment.
     pub fn encryption_key(&self) -> Result<EncryptionKey, ConfigError> {
         let encoded = match &self.encryption_key_file {
-            Some(path) => std::fs::read_to_string(path).map_err(|source| ConfigError::ReadKey {
-                path: path.clone(),
-                source,
-            })?,
+            Some(path) => {
+                refuse_if_readable_by_others(path)?;
+                std::fs::read_to_string(path).map_err(|source| ConfigError::ReadKey {
+                    path: path.clone(),
+                    source,
+                })?
+            }
             None => {
                 std::env::var(ENCRYPTION_KEY_ENV).map_err(|_| ConfigError::MissingEncryptionKey)?
             }
@@ -172,9 +177,66 @@ impl PortalConfig {
     }
 }
 
+/// A key file others can read is refused: whoever reads it can decrypt every SIP password
+/// and authenticator secret in the database.
+fn refuse_if_readable_by_others(path: &Path) -> Result<(), ConfigError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path)
+            .map_err(|source| ConfigError::ReadKey {
+                path: path.to_owned(),
+                source,
+            })?
+            .permissions()
+            .mode();
+        if mode & 0o077 != 0 {
+            return Err(ConfigError::KeyFileTooOpen {
+                path: path.to_owned(),
+                mode: mode & 0o777,
+            });
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
+/// Writes a file only this user can read (a key, a secret): created with mode 0600.
+pub fn write_private_file(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)?.write_all(contents)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_key_file_others_can_read_is_refused_with_what_to_do() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let key = dir.path().join("key");
+        write_private_file(&key, EncryptionKey::generate_base64().as_bytes()).unwrap();
+        let config: PortalConfig = toml::from_str(&format!(
+            "name='x'\nlisten='127.0.0.1:0'\ndatabase_url='sqlite::memory:'\nencryption_key_file='{}'",
+            key.display()
+        ))
+        .unwrap();
+        assert!(config.encryption_key().is_ok());
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let error = config.encryption_key().err().unwrap().to_string();
+        assert!(error.contains("chmod 600"), "{error}");
+        assert!(error.contains("644"), "{error}");
+    }
 
     #[test]
     fn unknown_fields_are_refused() {

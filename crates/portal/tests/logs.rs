@@ -33,7 +33,11 @@ async fn trace_logs_of_a_whole_sign_in_hold_no_secrets() {
     })
     .await;
 
-    std::fs::write(dir.path().join("key"), EncryptionKey::generate_base64()).unwrap();
+    switchboard_portal::config::write_private_file(
+        &dir.path().join("key"),
+        EncryptionKey::generate_base64().as_bytes(),
+    )
+    .unwrap();
     std::fs::write(
         dir.path().join("secret"),
         switchboard_dev_idp::DEFAULT_CLIENT_SECRET,

@@ -91,9 +91,9 @@ impl Pair {
             switchboard_dev_idp::DEFAULT_CLIENT_SECRET,
         )
         .unwrap();
-        std::fs::write(
-            dir.path().join("encryption.key"),
-            EncryptionKey::generate_base64(),
+        switchboard_portal::config::write_private_file(
+            &dir.path().join("encryption.key"),
+            EncryptionKey::generate_base64().as_bytes(),
         )
         .unwrap();
         let database_url = common::test_database_url(dir.path());
