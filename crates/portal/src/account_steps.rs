@@ -8,6 +8,7 @@
 
 use switchboard_api::LoginStep;
 
+use crate::audit::{self, AuditEvent, AuditKind};
 use crate::login::{self, LoginError, MatchedAccount};
 use crate::password_sign_in::{
     account_key, admit, check_second_factor, failure, CredentialContext,
@@ -88,6 +89,26 @@ pub async fn link_account(
     attempt: &LinkAttempt<'_>,
     now: i64,
 ) -> Result<LoginStep, LoginError> {
+    let result = link_account_checked(context, attempt, now).await;
+    if let Err(error) = &result {
+        let store = context.store;
+        let typed = attempt.username.trim().to_lowercase();
+        let account_id = store.credentials_by_username(&typed).await.ok().flatten();
+        let event = AuditEvent::new(AuditKind::SignInFailed)
+            .method("link_with_password")
+            .maybe_account(account_id.as_ref().map(|account| account.id.as_str()))
+            .device(attempt.device_name)
+            .detail("username", typed);
+        audit::record_login_failure(store, event, error, now).await;
+    }
+    result
+}
+
+async fn link_account_checked(
+    context: &CredentialContext<'_>,
+    attempt: &LinkAttempt<'_>,
+    now: i64,
+) -> Result<LoginStep, LoginError> {
     let store = context.store;
     let ticket = peek_ticket(store, attempt.ticket, "link_account", now).await?;
     let identity = ticket.identity.ok_or(LoginError::TicketInvalid)?;
@@ -133,7 +154,14 @@ pub async fn link_account(
         return Err(LoginError::SsoNotAllowed);
     }
     claim_ticket(store, attempt.ticket, "link_account", now).await?;
-    login::record_links(store, &identity, &[account.id.as_str()], now).await?;
+    login::record_links(
+        store,
+        &identity,
+        &[account.id.as_str()],
+        crate::store::LinkOrigin::Password,
+        now,
+    )
+    .await?;
     tracing::info!(provider = %identity.provider_id, account = %account.id, "identity linked by password");
     let method = format!("link:{}", identity.provider_id);
     let (_, session) = sessions::start_session_from(

@@ -56,6 +56,9 @@ pub struct PortalConfig {
     /// Connection pool and housekeeping (`[database]`); every setting has a default.
     #[serde(default)]
     pub database: DatabaseSettings,
+    /// The audit log (`[audit]`).
+    #[serde(default)]
+    pub audit: AuditSettings,
     /// Where users can check whether the service is down.
     pub status_page_url: Option<Url>,
     /// File holding the base64 at-rest encryption key; or set the environment variable.
@@ -94,6 +97,17 @@ pub struct DatabaseSettings {
     /// Seconds between two purges of expired rows (default 300).
     pub purge_interval_seconds: Option<u64>,
 }
+
+/// The `[audit]` table.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditSettings {
+    /// Days an audit event is kept (default 365).
+    pub retention_days: Option<u32>,
+}
+
+/// Days audit events are kept unless `[audit] retention_days` says otherwise.
+pub const DEFAULT_AUDIT_RETENTION_DAYS: u32 = 365;
 
 /// One identity provider the portal is a client of.
 #[derive(Debug, Clone, Deserialize)]
@@ -138,6 +152,17 @@ impl PortalConfig {
 
     pub fn purge_interval(&self) -> Duration {
         Duration::from_secs(self.database.purge_interval_seconds.unwrap_or(300).max(1))
+    }
+
+    /// Seconds an audit event is kept.
+    pub fn audit_retention_seconds(&self) -> i64 {
+        i64::from(
+            self.audit
+                .retention_days
+                .unwrap_or(DEFAULT_AUDIT_RETENTION_DAYS)
+                .max(1),
+        ) * 24
+            * 3600
     }
 
     pub fn load(path: &Path) -> Result<Self, ConfigError> {

@@ -2,6 +2,8 @@
 //! the source of each account's softphone settings.
 
 pub mod account_steps;
+pub mod admin;
+pub mod audit;
 pub mod clock;
 pub mod config;
 pub mod crypto;
@@ -126,6 +128,7 @@ pub fn router(state: AppState) -> Router {
         .route(paths::SESSIONS_REVOKE, post(routes::security::revoke_session))
         .route(paths::PASSWORD, post(routes::security::change_password))
         .fallback(|| async { PortalError::NotFound })
+        .layer(axum::middleware::from_fn(request_context))
         .layer(
             tower_http::trace::TraceLayer::new_for_http().make_span_with(
                 // Path only: query strings carry codes and states, never logged.
@@ -135,6 +138,18 @@ pub fn router(state: AppState) -> Router {
             ),
         )
         .with_state(state)
+}
+
+/// Gives the audit log the request's address (when the server passes it on).
+async fn request_context(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let ip = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<SocketAddr>>()
+        .map(|info| info.0.ip().to_string());
+    audit::in_request(audit::RequestContext { ip }, next.run(request)).await
 }
 
 async fn openapi_json(State(_): State<AppState>) -> Json<utoipa::openapi::OpenApi> {
@@ -147,6 +162,7 @@ pub struct Portal {
     url: Url,
     state: AppState,
     purge_interval: Duration,
+    audit_retention_seconds: i64,
 }
 
 impl Portal {
@@ -196,6 +212,7 @@ impl Portal {
             url,
             state,
             purge_interval: config.purge_interval(),
+            audit_retention_seconds: config.audit_retention_seconds(),
         })
     }
 
@@ -227,8 +244,10 @@ impl Portal {
             self.state.store.clone(),
             Arc::clone(&self.state.clock),
             self.purge_interval,
+            self.audit_retention_seconds,
         ));
-        let served = axum::serve(self.listener, router(self.state))
+        let app = router(self.state).into_make_service_with_connect_info::<SocketAddr>();
+        let served = axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown)
             .await
             .map_err(StartError::Serve);
@@ -239,7 +258,12 @@ impl Portal {
 
 /// Deletes expired rows now and then. Instances need not agree on who does it: purging
 /// twice is harmless. A database outage is logged and the next round tries again.
-async fn purge_periodically(store: store::Store, clock: clock::SharedClock, every: Duration) {
+async fn purge_periodically(
+    store: store::Store,
+    clock: clock::SharedClock,
+    every: Duration,
+    audit_retention_seconds: i64,
+) {
     // The first purge one period after start: a portal that just started has little to do.
     let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -251,6 +275,16 @@ async fn purge_periodically(store: store::Store, clock: clock::SharedClock, ever
             }
             Ok(_) => {}
             Err(error) => tracing::warn!(%error, "purging expired rows failed; trying again later"),
+        }
+        match store
+            .purge_audit(clock.now() - audit_retention_seconds)
+            .await
+        {
+            Ok(0) => {}
+            Ok(deleted) => tracing::info!(deleted, "deleted audit events past their retention"),
+            Err(error) => {
+                tracing::warn!(%error, "deleting old audit events failed; trying again later")
+            }
         }
     }
 }

@@ -9,9 +9,10 @@
 
 use switchboard_api::{AccountChoice, LinkReason, LoginStep};
 
+use crate::audit::{self, AuditEvent, AuditKind};
 use crate::providers::ProviderIdentity;
 use crate::sessions::{self, SessionError};
-use crate::store::{from_json, to_json, MatchedAccountRow, NewLink, Store, StoreError};
+use crate::store::{from_json, to_json, LinkOrigin, MatchedAccountRow, NewLink, Store, StoreError};
 use crate::tokens::{constant_time_eq, new_token, pkce_s256, token_hash, TokenKind};
 
 /// Seconds a one-time code handed to the app lives.
@@ -90,6 +91,38 @@ pub async fn redeem_code(
     device_name: &str,
     now: i64,
 ) -> Result<LoginStep, LoginError> {
+    let mut provider_id = None;
+    let result = redeem_code_checked(
+        store,
+        code,
+        code_verifier,
+        redirect_uri,
+        device_name,
+        &mut provider_id,
+        now,
+    )
+    .await;
+    if let Err(error) = &result {
+        let mut event = AuditEvent::new(AuditKind::SignInFailed)
+            .method("authorization_code")
+            .device(device_name);
+        if let Some(provider_id) = provider_id {
+            event = event.provider(provider_id);
+        }
+        audit::record_login_failure(store, event, error, now).await;
+    }
+    result
+}
+
+async fn redeem_code_checked(
+    store: &Store,
+    code: &str,
+    code_verifier: Option<&str>,
+    redirect_uri: &str,
+    device_name: &str,
+    provider_id: &mut Option<String>,
+    now: i64,
+) -> Result<LoginStep, LoginError> {
     let hash = token_hash(code);
     let Some(claimed) = store.claim_code(&hash, now).await? else {
         return match store.mark_code_replayed(&hash, now).await? {
@@ -113,6 +146,7 @@ pub async fn redeem_code(
         _ => return Err(LoginError::VerifierMismatch),
     }
     let identity: ProviderIdentity = from_json(&claimed.identity)?;
+    *provider_id = Some(identity.provider_id.clone());
     let (step, session_id) = match claimed.link_account_id {
         Some(account_id) => {
             link_and_sign_in(store, &identity, &account_id, device_name, now).await?
@@ -154,7 +188,7 @@ async fn link_and_sign_in(
     if !account.sso_allowed {
         return Err(LoginError::SsoNotAllowed);
     }
-    record_links(store, identity, &[account_id], now).await?;
+    record_links(store, identity, &[account_id], LinkOrigin::Settings, now).await?;
     tracing::info!(provider = %identity.provider_id, account = %account_id, "provider linked from the security settings");
     let method = format!("sso:{}", identity.provider_id);
     let (session_id, session) =
@@ -172,10 +206,18 @@ pub async fn step_for_identity(
 ) -> Result<(LoginStep, Option<String>), LoginError> {
     let mut accounts = linked_accounts(store, identity).await?;
     if accounts.is_empty() {
+        // Linked, but only to accounts whose administrator denied them SSO.
+        if !store
+            .accounts_linked_to(&identity.issuer, &identity.subject)
+            .await?
+            .is_empty()
+        {
+            return Err(LoginError::SsoNotAllowed);
+        }
         match accounts_by_email(store, identity).await? {
             Ok(matched) => {
                 let ids: Vec<&str> = matched.iter().map(|account| account.id.as_str()).collect();
-                record_links(store, identity, &ids, now).await?;
+                record_links(store, identity, &ids, LinkOrigin::Email, now).await?;
                 accounts = matched;
             }
             Err(reason) => {
@@ -314,37 +356,60 @@ async fn accounts_by_email(
             &email.to_ascii_lowercase(),
             &identity.provider_id,
             &organization_key,
+            &identity.issuer,
+            &identity.subject,
         )
         .await?;
     if rows.is_empty() {
         return Ok(Err(LinkReason::NoAccountForEmail));
     }
-    let enabled: Vec<MatchedAccount> = rows
+    let (allowed, denied): (Vec<_>, Vec<_>) = rows
         .into_iter()
-        .filter(|(_, enabled)| *enabled && !organization_key.is_empty())
-        .map(|(row, _)| to_matched(row))
-        .collect();
-    if enabled.is_empty() {
+        .filter(|row| row.provider_enabled && !organization_key.is_empty())
+        .partition(|row| row.sso_allowed);
+    if allowed.is_empty() && !denied.is_empty() {
+        // Every account this email reaches is denied SSO by its administrator.
+        return Err(LoginError::SsoNotAllowed);
+    }
+    if allowed.is_empty() {
         return Ok(Err(LinkReason::ProviderNotEnabled));
     }
-    Ok(Ok(enabled))
+    Ok(Ok(allowed
+        .into_iter()
+        .map(|row| to_matched(row.account))
+        .collect()))
 }
 
 /// Links the identity to the accounts (once each), with what the security settings show
-/// of it.
+/// of it and how it was made.
 pub(crate) async fn record_links(
     store: &Store,
     identity: &ProviderIdentity,
     account_ids: &[&str],
+    origin: LinkOrigin,
     now: i64,
 ) -> Result<(), LoginError> {
+    let organization_key = identity.organization_key();
     let link = NewLink {
         issuer: &identity.issuer,
         subject: &identity.subject,
         provider_id: &identity.provider_id,
         email: identity.email.as_deref(),
+        organization_key: organization_key.as_deref(),
+        origin,
     };
-    Ok(store.record_links(&link, account_ids, now).await?)
+    store.record_links(&link, account_ids, now).await?;
+    for account_id in account_ids {
+        let mut event = AuditEvent::new(AuditKind::Link)
+            .account(*account_id)
+            .provider(identity.provider_id.as_str())
+            .detail("made_by", origin.as_str());
+        if let Some(email) = &identity.email {
+            event = event.detail("email", email.as_str());
+        }
+        audit::record(store, event, now).await;
+    }
+    Ok(())
 }
 
 pub(crate) async fn new_ticket(

@@ -29,6 +29,9 @@ enum Command {
         #[arg(long)]
         seed_demo: bool,
     },
+    /// Operate the portal: organizations, providers per domain or tenant, accounts, CSV
+    /// import, re-linking, the risky-email report and the audit log.
+    Admin(switchboard_portal::admin::cli::AdminArgs),
     /// Print the OpenAPI document.
     Openapi,
     /// Print a new random at-rest encryption key (base64).
@@ -54,6 +57,7 @@ async fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
+        Command::Admin(args) => switchboard_portal::admin::cli::run(args).await?,
         Command::Openapi => print!("{}", openapi::document_json()),
         Command::GenerateKey => println!(
             "{}",

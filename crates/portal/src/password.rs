@@ -17,6 +17,10 @@ fn argon2() -> Result<Argon2<'static>, HashError> {
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
+/// The stored "hash" of an account that has no password yet (imported for single sign-on):
+/// no password matches it until an administrator sets one.
+pub const NO_PASSWORD: &str = "!no-password";
+
 pub fn hash_password(password: &str) -> Result<String, HashError> {
     let salt = SaltString::generate(&mut OsRng);
     Ok(argon2()?
@@ -85,7 +89,8 @@ impl PasswordVerifier {
     /// Whether `password` matches `stored`; with no stored hash (unknown user) it does the
     /// same work and answers `false`.
     pub async fn verify(&self, password: &str, stored: Option<&str>) -> bool {
-        let (stored, known) = match stored {
+        // An account without a password takes as long as an unknown user, and never matches.
+        let (stored, known) = match stored.filter(|stored| *stored != NO_PASSWORD) {
             Some(stored) => (stored.to_owned(), true),
             None => (self.dummy_hash().await, false),
         };
@@ -128,5 +133,7 @@ mod tests {
         assert!(verifier.verify("correct horse", Some(&stored)).await);
         assert!(!verifier.verify("wrong", Some(&stored)).await);
         assert!(!verifier.verify("correct horse", None).await);
+        assert!(!verifier.verify(NO_PASSWORD, Some(NO_PASSWORD)).await);
+        assert!(!verifier.verify("", Some(NO_PASSWORD)).await);
     }
 }

@@ -9,6 +9,7 @@
 
 use switchboard_api::LoginStep;
 
+use crate::audit::{self, AuditEvent, AuditKind};
 use crate::crypto::EncryptionKey;
 use crate::login::{LoginError, TICKET_LIFETIME};
 use crate::password::PasswordVerifier;
@@ -83,15 +84,30 @@ pub async fn sign_in(
     let store = context.store;
     let typed = username.trim().to_lowercase();
     let account = find_account(store, &typed).await?;
-    let key = account_key(account.as_ref().map(|a| a.id.as_str()), &typed);
-    let locks_out_at = admit(store, &[(&PASSWORD_PER_ACCOUNT, &key)], now).await?;
+    let account_id = account.as_ref().map(|a| a.id.clone());
+    let key = account_key(account_id.as_deref(), &typed);
+    let refused = |error: LoginError| {
+        let event = AuditEvent::new(AuditKind::SignInFailed)
+            .method("password")
+            .maybe_account(account_id.as_deref())
+            .device(device_name)
+            .detail("username", typed.as_str());
+        async move {
+            audit::record_login_failure(store, event, &error, now).await;
+            error
+        }
+    };
+    let locks_out_at = match admit(store, &[(&PASSWORD_PER_ACCOUNT, &key)], now).await {
+        Ok(locks_out_at) => locks_out_at,
+        Err(error) => return Err(refused(error).await),
+    };
     let right = context
         .passwords
         .verify(password, account.as_ref().map(|a| a.password_hash.as_str()))
         .await;
     let Some(account) = account.filter(|_| right) else {
         tracing::info!("password sign-in refused");
-        return Err(failure(locks_out_at, LoginError::InvalidPassword, now));
+        return Err(refused(failure(locks_out_at, LoginError::InvalidPassword, now)).await);
     };
     throttle::clear(store, &PASSWORD_PER_ACCOUNT, &key).await?;
     if account.has_totp {
@@ -168,7 +184,17 @@ pub async fn submit_code(
     let step = peek_ticket(store, ticket, "mfa", now).await?;
     let [account_id] =
         <[String; 1]>::try_from(step.account_ids).map_err(|_| LoginError::TicketInvalid)?;
-    let factor = check_second_factor(context, &account_id, code, now).await?;
+    let factor = match check_second_factor(context, &account_id, code, now).await {
+        Ok(factor) => factor,
+        Err(error) => {
+            let event = AuditEvent::new(AuditKind::SignInFailed)
+                .method("authenticator_code")
+                .account(account_id.as_str())
+                .device(device_name);
+            audit::record_login_failure(store, event, &error, now).await;
+            return Err(error);
+        }
+    };
     claim_ticket(store, ticket, "mfa", now).await?;
     let first = match &step.identity {
         Some(identity) => format!("sso:{}", identity.provider_id),

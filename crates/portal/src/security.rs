@@ -11,6 +11,7 @@ use switchboard_api::{
     StartLinkRequest,
 };
 
+use crate::audit::{self, AuditEvent, AuditKind};
 use crate::login::LoginError;
 use crate::password_sign_in::{
     account_key, admit, check_second_factor, failure, CredentialContext,
@@ -299,6 +300,7 @@ pub async fn confirm_authenticator(
         return Err(SecurityError::AlreadyEnabled);
     }
     tracing::info!(account = %session.account_id, "authenticator app set up");
+    audit_change(store, session, "authenticator_on", now).await;
     Ok(RecoveryCodes { codes })
 }
 
@@ -334,6 +336,7 @@ pub async fn disable_authenticator(
         .disable_authenticator(&session.account_id)
         .await?;
     tracing::info!(account = %session.account_id, "authenticator app turned off");
+    audit_change(context.store, session, "authenticator_off", now).await;
     Ok(())
 }
 
@@ -350,6 +353,7 @@ pub async fn regenerate_recovery_codes(
     check_second_factor(context, &session.account_id, code, now).await?;
     let codes = new_recovery_codes();
     recovery::replace(context.store, &session.account_id, &codes, now).await?;
+    audit_change(context.store, session, "recovery_codes_replaced", now).await;
     Ok(RecoveryCodes { codes })
 }
 
@@ -409,6 +413,7 @@ pub async fn remove_link(
     store: &Store,
     session: &AuthenticatedSession,
     wanted: &str,
+    now: i64,
 ) -> Result<(), SecurityError> {
     let link = store
         .links_of_account(&session.account_id)
@@ -417,16 +422,23 @@ pub async fn remove_link(
         .find(|link| link_id(&link.issuer, &link.subject) == wanted)
         .ok_or(SecurityError::UnknownLink)?;
     if !store
-        .remove_link(&link.issuer, &link.subject, &session.account_id)
+        .remove_link(&link.issuer, &link.subject, &session.account_id, now)
         .await?
     {
         return Err(SecurityError::UnknownLink);
     }
     tracing::info!(account = %session.account_id, "linked provider removed");
+    let mut event = AuditEvent::new(AuditKind::Unlink)
+        .account(session.account_id.as_str())
+        .detail("reason", "removed_by_user");
+    if let Some(provider_id) = &link.provider_id {
+        event = event.provider(provider_id.as_str());
+    }
+    audit::record(store, event, now).await;
     Ok(())
 }
 
-fn normalized_email(email: &str) -> Result<String, SecurityError> {
+pub(crate) fn normalized_email(email: &str) -> Result<String, SecurityError> {
     let email = email.trim().to_lowercase();
     let valid = email.len() <= 254
         && !email.chars().any(|c| c.is_whitespace() || c.is_control())
@@ -444,6 +456,7 @@ pub async fn add_notification_email(
     store: &Store,
     session: &AuthenticatedSession,
     email: &str,
+    now: i64,
 ) -> Result<(), SecurityError> {
     let email = normalized_email(email)?;
     if !store
@@ -452,6 +465,8 @@ pub async fn add_notification_email(
     {
         return Err(SecurityError::EmailExists(email));
     }
+    let event = change_event(session, "notification_email_added").detail("email", email);
+    audit::record(store, event, now).await;
     Ok(())
 }
 
@@ -459,6 +474,7 @@ pub async fn remove_notification_email(
     store: &Store,
     session: &AuthenticatedSession,
     email: &str,
+    now: i64,
 ) -> Result<(), SecurityError> {
     let email = email.trim().to_lowercase();
     match store
@@ -467,8 +483,23 @@ pub async fn remove_notification_email(
     {
         None => Err(SecurityError::UnknownEmail(email)),
         Some(purpose) if purpose == "login" => Err(SecurityError::LoginEmailManaged),
-        Some(_) => Ok(()),
+        Some(_) => {
+            let event = change_event(session, "notification_email_removed").detail("email", email);
+            audit::record(store, event, now).await;
+            Ok(())
+        }
     }
+}
+
+/// A change the signed-in user made in the security settings.
+fn change_event(session: &AuthenticatedSession, action: &str) -> AuditEvent {
+    AuditEvent::new(AuditKind::Security)
+        .account(session.account_id.as_str())
+        .detail("action", action)
+}
+
+async fn audit_change(store: &Store, session: &AuthenticatedSession, action: &str, now: i64) {
+    audit::record(store, change_event(session, action), now).await;
 }
 
 /// Signs out another session of the same account.
@@ -528,5 +559,6 @@ pub async fn change_password(
         )
         .await?;
     tracing::info!(account = %session.account_id, "password changed");
+    audit_change(store, session, "password_changed", now).await;
     Ok(())
 }

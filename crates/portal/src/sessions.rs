@@ -6,8 +6,9 @@
 
 use switchboard_api::{AccountSummary, SessionTokens};
 
+use crate::audit::{self, AuditEvent, AuditKind};
 use crate::providers::ProviderIdentity;
-use crate::store::{from_json, to_json, NewSession, Store, StoreError};
+use crate::store::{from_json, to_json, NewSession, SessionLink, Store, StoreError};
 use crate::tokens::{new_token, token_hash, TokenKind};
 
 /// Seconds an access token lives.
@@ -65,7 +66,14 @@ pub async fn start_session_from(
     identity: Option<&ProviderIdentity>,
     now: i64,
 ) -> Result<(String, SessionTokens), SessionError> {
-    let identity = identity.map(to_json).transpose()?;
+    let identity_json = identity.map(to_json).transpose()?;
+    let organization_key = identity.and_then(ProviderIdentity::organization_key);
+    let link = identity.map(|identity| SessionLink {
+        issuer: &identity.issuer,
+        subject: &identity.subject,
+        provider_id: &identity.provider_id,
+        organization_key: organization_key.as_deref(),
+    });
     let account = account_summary(store, account_id).await?;
     let session_id = new_token(TokenKind::SessionId);
     let refresh_token = new_token(TokenKind::RefreshToken);
@@ -76,13 +84,22 @@ pub async fn start_session_from(
             account_id,
             auth_method,
             device_name,
-            identity_json: identity.as_deref(),
+            identity_json: identity_json.as_deref(),
+            link,
             refresh_token_hash: &token_hash(&refresh_token),
             access_token_hash: &token_hash(&access_token),
             access_expires_at: now + ACCESS_TOKEN_LIFETIME,
             now,
         })
         .await?;
+    let mut event = AuditEvent::new(AuditKind::SignIn)
+        .account(account_id)
+        .method(auth_method)
+        .device(device_name);
+    if let Some(identity) = identity {
+        event = event.provider(identity.provider_id.as_str());
+    }
+    audit::record(store, event, now).await;
     Ok((
         session_id,
         SessionTokens {
@@ -169,7 +186,20 @@ pub async fn revoke_session(
     reason: &str,
     now: i64,
 ) -> Result<(), SessionError> {
-    Ok(store.revoke_session(session_id, reason, now).await?)
+    if let Some(account_id) = store.revoke_session(session_id, reason, now).await? {
+        let event = AuditEvent::new(AuditKind::SessionEnded)
+            .actor(
+                if reason == "signed_out" || reason == "signed_out_by_user" {
+                    "user"
+                } else {
+                    "system"
+                },
+            )
+            .account(account_id)
+            .detail("reason", reason);
+        audit::record(store, event, now).await;
+    }
+    Ok(())
 }
 
 /// RFC 7009: a refresh token ends its whole session; an access token just itself. Unknown

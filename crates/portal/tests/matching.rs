@@ -6,7 +6,7 @@
 mod common;
 
 use switchboard_api::{LinkReason, LoginStep, ProviderKind};
-use switchboard_portal::login::step_for_identity;
+use switchboard_portal::login::{step_for_identity, LoginError};
 use switchboard_portal::providers::ProviderIdentity;
 use switchboard_portal::seed::{seed_demo, ACME_ENTRA_TENANT};
 use switchboard_portal::store::Store;
@@ -201,11 +201,29 @@ async fn sso_is_refused_for_users_an_admin_denied_it() {
     let dir = tempfile::tempdir().unwrap();
     let pool = seeded_pool(dir.path()).await;
     pool.set_sso_allowed("acct-alice", false).await.unwrap();
+    // Matched by email: refused with words that say why and what to do.
     let alice = google("g-alice", "alice@acme.example", Some("acme.example"), true);
-    assert_eq!(
-        link_reason(&step(&pool, &alice).await),
-        LinkReason::NoAccountForEmail
+    let refused = step_for_identity(&pool, &alice, "test device", NOW)
+        .await
+        .expect_err("refused");
+    assert!(matches!(refused, LoginError::SsoNotAllowed), "{refused}");
+    assert!(
+        refused.to_string().contains("username and password"),
+        "{refused}"
     );
+    assert!(links_of(&pool, &alice).await.is_empty());
+
+    // Linked before the administrator denied it: refused as well.
+    pool.set_sso_allowed("acct-alice", true).await.unwrap();
+    assert!(matches!(
+        step(&pool, &alice).await,
+        LoginStep::SignedIn { .. }
+    ));
+    pool.set_sso_allowed("acct-alice", false).await.unwrap();
+    let refused = step_for_identity(&pool, &alice, "test device", NOW)
+        .await
+        .expect_err("refused");
+    assert!(matches!(refused, LoginError::SsoNotAllowed), "{refused}");
 }
 
 #[tokio::test]

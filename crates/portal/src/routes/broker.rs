@@ -12,6 +12,7 @@ use switchboard_api::{ApiError, ErrorCode};
 use url::Url;
 use utoipa::IntoParams;
 
+use crate::audit::{self, AuditEvent, AuditKind};
 use crate::error::PortalError;
 use crate::login;
 use crate::store::{NewPendingAuthorization, PendingAuthorization};
@@ -310,6 +311,12 @@ async fn callback(
         Ok(identity) => identity,
         Err(error) => {
             tracing::warn!(%provider, %error, "provider sign-in refused");
+            let event = AuditEvent::new(AuditKind::SignInFailed)
+                .method("provider")
+                .provider(provider.as_str())
+                .result("refused")
+                .detail("reason", error.to_string());
+            audit::record(&state.store, event, now).await;
             return Ok(app.error(
                 error.code(),
                 "The sign-in provider's answer could not be verified, so you were not signed in. Try again.",

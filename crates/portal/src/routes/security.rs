@@ -136,7 +136,7 @@ pub async fn remove_link(
     Authenticated(session): Authenticated,
     Json(request): Json<RemoveLinkRequest>,
 ) -> Result<Response, PortalError> {
-    security::remove_link(&state.store, &session, &request.link_id).await?;
+    security::remove_link(&state.store, &session, &request.link_id, state.clock.now()).await?;
     Ok(done())
 }
 
@@ -149,7 +149,8 @@ pub async fn add_email(
     Authenticated(session): Authenticated,
     Json(request): Json<EmailRequest>,
 ) -> Result<Response, PortalError> {
-    security::add_notification_email(&state.store, &session, &request.email).await?;
+    security::add_notification_email(&state.store, &session, &request.email, state.clock.now())
+        .await?;
     Ok(done())
 }
 
@@ -161,7 +162,8 @@ pub async fn remove_email(
     Authenticated(session): Authenticated,
     Json(request): Json<EmailRequest>,
 ) -> Result<Response, PortalError> {
-    security::remove_notification_email(&state.store, &session, &request.email).await?;
+    security::remove_notification_email(&state.store, &session, &request.email, state.clock.now())
+        .await?;
     Ok(done())
 }
 

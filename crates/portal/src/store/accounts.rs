@@ -16,6 +16,15 @@ pub struct MatchedAccountRow {
     pub has_totp: bool,
 }
 
+/// An account a login email reaches, for email matching.
+#[derive(sqlx::FromRow)]
+pub struct EmailMatchRow {
+    #[sqlx(flatten)]
+    pub account: MatchedAccountRow,
+    pub sso_allowed: bool,
+    pub provider_enabled: bool,
+}
+
 /// What checking an account's password needs.
 #[derive(sqlx::FromRow)]
 pub struct AccountCredentials {
@@ -85,6 +94,64 @@ pub struct NewSipProfile<'a> {
     pub voicemail_number: Option<&'a str>,
 }
 
+/// Inserts an account with its emails and SIP profile with `$tx` (inside `on_backend!`);
+/// evaluates to `Result<(), sqlx::Error>`.
+macro_rules! insert_account {
+    ($tx:expr, $organization_id:expr, $account:expr, $now:expr) => {{
+        let account: &$crate::store::NewAccount<'_> = $account;
+        async {
+            sqlx::query(
+                "INSERT INTO accounts (id, organization_id, username, display_name, extension, password_hash, sso_allowed, totp_secret_encrypted, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7, $8)",
+            )
+            .bind(account.id)
+            .bind($organization_id)
+            .bind(account.username)
+            .bind(account.display_name)
+            .bind(account.extension)
+            .bind(account.password_hash)
+            .bind(account.totp_secret_encrypted)
+            .bind($now)
+            .execute(&mut *$tx)
+            .await?;
+            let emails = account
+                .login_emails
+                .iter()
+                .map(|email| (*email, "login"))
+                .chain(account.notification_emails.iter().map(|email| (*email, "notification")));
+            for (email, purpose) in emails {
+                sqlx::query("INSERT INTO account_emails (account_id, email, purpose) VALUES ($1, $2, $3)")
+                    .bind(account.id)
+                    .bind(email)
+                    .bind(purpose)
+                    .execute(&mut *$tx)
+                    .await?;
+            }
+            let sip = &account.sip;
+            sqlx::query(
+                "INSERT INTO sip_profiles (account_id, sip_user, auth_user, password_encrypted, sip_domain, registrar, outbound_proxy, transport, stun_server, turn_server, voicemail_number, version)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1)",
+            )
+            .bind(account.id)
+            .bind(sip.sip_user)
+            .bind(sip.auth_user)
+            .bind(sip.password_encrypted)
+            .bind(sip.sip_domain)
+            .bind(sip.registrar)
+            .bind(sip.outbound_proxy)
+            .bind(sip.transport)
+            .bind(sip.stun_server)
+            .bind(sip.turn_server)
+            .bind(sip.voicemail_number)
+            .execute(&mut *$tx)
+            .await?;
+            Ok::<(), sqlx::Error>(())
+        }
+        .await
+    }};
+}
+pub(crate) use insert_account;
+
 impl Store {
     /// (id, username, display name, extension, organization name).
     pub async fn account_summary(
@@ -100,41 +167,38 @@ impl Store {
         .await?))
     }
 
-    /// Accounts that may use SSO whose *login* emails equal `email`, each with whether its
-    /// organization enabled `provider_id` for `organization_key` (a domain or tenant).
+    /// Accounts whose *login* emails equal `email`, each with whether its organization
+    /// enabled `provider_id` for `organization_key` (a domain or tenant) and whether it may
+    /// use SSO. Accounts from which the user removed this identity's link are left out.
     pub async fn accounts_by_login_email(
         &self,
         email: &str,
         provider_id: &str,
         organization_key: &str,
-    ) -> Result<Vec<(MatchedAccountRow, bool)>, StoreError> {
-        #[derive(sqlx::FromRow)]
-        struct Row {
-            #[sqlx(flatten)]
-            account: MatchedAccountRow,
-            provider_enabled: bool,
-        }
+        issuer: &str,
+        subject: &str,
+    ) -> Result<Vec<EmailMatchRow>, StoreError> {
         let sql = format!(
-            "SELECT {MATCHED_ACCOUNT_COLUMNS},
+            "SELECT {MATCHED_ACCOUNT_COLUMNS}, a.sso_allowed,
                     EXISTS (SELECT 1 FROM organization_providers p
                             WHERE p.organization_id = a.organization_id
                               AND p.provider_id = $1 AND p.domain_or_tenant = $2) AS provider_enabled
              FROM account_emails e
              JOIN accounts a ON a.id = e.account_id
              JOIN organizations o ON o.id = a.organization_id
-             WHERE e.email = $3 AND e.purpose = 'login' AND a.sso_allowed
+             WHERE e.email = $3 AND e.purpose = 'login'
+               AND NOT EXISTS (SELECT 1 FROM removed_links r
+                               WHERE r.issuer = $4 AND r.subject = $5 AND r.account_id = a.id)
              ORDER BY a.display_name, a.id"
         );
-        let rows: Vec<Row> = on_backend!(self, pool => sqlx::query_as(&sql)
+        Ok(on_backend!(self, pool => sqlx::query_as(&sql)
             .bind(provider_id)
             .bind(organization_key)
             .bind(email)
+            .bind(issuer)
+            .bind(subject)
             .fetch_all(pool)
-            .await?);
-        Ok(rows
-            .into_iter()
-            .map(|row| (row.account, row.provider_enabled))
-            .collect())
+            .await?))
     }
 
     /// How many accounts sign in with this login email.
@@ -417,51 +481,7 @@ impl Store {
                     .await?;
                 }
                 for account in accounts {
-                    sqlx::query(
-                        "INSERT INTO accounts (id, organization_id, username, display_name, extension, password_hash, sso_allowed, totp_secret_encrypted, created_at)
-                         VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7, $8)",
-                    )
-                    .bind(account.id)
-                    .bind(organization.id)
-                    .bind(account.username)
-                    .bind(account.display_name)
-                    .bind(account.extension)
-                    .bind(account.password_hash)
-                    .bind(account.totp_secret_encrypted)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-                    let emails = account
-                        .login_emails
-                        .iter()
-                        .map(|email| (*email, "login"))
-                        .chain(account.notification_emails.iter().map(|email| (*email, "notification")));
-                    for (email, purpose) in emails {
-                        sqlx::query("INSERT INTO account_emails (account_id, email, purpose) VALUES ($1, $2, $3)")
-                            .bind(account.id)
-                            .bind(email)
-                            .bind(purpose)
-                            .execute(&mut *tx)
-                            .await?;
-                    }
-                    let sip = &account.sip;
-                    sqlx::query(
-                        "INSERT INTO sip_profiles (account_id, sip_user, auth_user, password_encrypted, sip_domain, registrar, outbound_proxy, transport, stun_server, turn_server, voicemail_number, version)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1)",
-                    )
-                    .bind(account.id)
-                    .bind(sip.sip_user)
-                    .bind(sip.auth_user)
-                    .bind(sip.password_encrypted)
-                    .bind(sip.sip_domain)
-                    .bind(sip.registrar)
-                    .bind(sip.outbound_proxy)
-                    .bind(sip.transport)
-                    .bind(sip.stun_server)
-                    .bind(sip.turn_server)
-                    .bind(sip.voicemail_number)
-                    .execute(&mut *tx)
-                    .await?;
+                    insert_account!(tx, organization.id, account, now)?;
                 }
             }
             tx.commit().await?;

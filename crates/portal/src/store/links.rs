@@ -11,6 +11,36 @@ pub struct LinkRow {
     pub provider_id: Option<String>,
     pub email: Option<String>,
     pub created_at: i64,
+    /// How it was made (`email`, `password`, `settings`, `admin`, `import`).
+    pub made_by: Option<String>,
+}
+
+/// How a link was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkOrigin {
+    /// The identity's verified email matched a login email of the account: the link ends
+    /// when that email stops being the account's login email.
+    Email,
+    /// The user linked it with the account's password at sign-in.
+    Password,
+    /// The user added the provider in the security settings.
+    Settings,
+    /// An administrator linked it.
+    Admin,
+    /// A CSV import pre-linked it.
+    Import,
+}
+
+impl LinkOrigin {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinkOrigin::Email => "email",
+            LinkOrigin::Password => "password",
+            LinkOrigin::Settings => "settings",
+            LinkOrigin::Admin => "admin",
+            LinkOrigin::Import => "import",
+        }
+    }
 }
 
 /// What a new link records about the identity.
@@ -19,7 +49,53 @@ pub struct NewLink<'a> {
     pub subject: &'a str,
     pub provider_id: &'a str,
     pub email: Option<&'a str>,
+    /// The domain or tenant the provider vouched for.
+    pub organization_key: Option<&'a str>,
+    pub origin: LinkOrigin,
 }
+
+/// Inserts a link with `$executor` (inside `on_backend!`). A link that exists keeps how it
+/// was made, unless it was made from an email and is now made deliberately (then it no
+/// longer follows the email). A deliberate link forgets that the user removed it once.
+macro_rules! insert_link {
+    ($executor:expr, $link:expr, $account_id:expr, $now:expr) => {{
+        let link: &$crate::store::NewLink<'_> = $link;
+        let matched_email = (link.origin == $crate::store::LinkOrigin::Email)
+            .then_some(link.email)
+            .flatten();
+        let inserted = sqlx::query(
+            "INSERT INTO identity_links (issuer, subject, account_id, created_at, provider_id, email, made_by, matched_email, organization_key)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+             ON CONFLICT (issuer, subject, account_id) DO UPDATE SET
+                 made_by = CASE WHEN excluded.made_by = 'email' THEN identity_links.made_by ELSE excluded.made_by END,
+                 matched_email = CASE WHEN excluded.made_by = 'email' THEN identity_links.matched_email ELSE NULL END",
+        )
+        .bind(link.issuer)
+        .bind(link.subject)
+        .bind($account_id)
+        .bind($now)
+        .bind(link.provider_id)
+        .bind(link.email)
+        .bind(link.origin.as_str())
+        .bind(matched_email)
+        .bind(link.organization_key)
+        .execute(&mut *$executor)
+        .await;
+        match inserted {
+            Ok(_) if link.origin != $crate::store::LinkOrigin::Email => {
+                sqlx::query("DELETE FROM removed_links WHERE issuer = $1 AND subject = $2 AND account_id = $3")
+                    .bind(link.issuer)
+                    .bind(link.subject)
+                    .bind($account_id)
+                    .execute(&mut *$executor)
+                    .await
+                    .map(|_| ())
+            }
+            other => other.map(|_| ()),
+        }
+    }};
+}
+pub(crate) use insert_link;
 
 impl Store {
     /// The accounts linked to this identity that may use SSO, by display name.
@@ -68,19 +144,7 @@ impl Store {
         on_backend!(self, pool => {
             let mut tx = pool.begin().await?;
             for account_id in account_ids {
-                sqlx::query(
-                    "INSERT INTO identity_links (issuer, subject, account_id, created_at, provider_id, email)
-                     VALUES ($1, $2, $3, $4, $5, $6)
-                     ON CONFLICT (issuer, subject, account_id) DO NOTHING",
-                )
-                .bind(link.issuer)
-                .bind(link.subject)
-                .bind(*account_id)
-                .bind(now)
-                .bind(link.provider_id)
-                .bind(link.email)
-                .execute(&mut *tx)
-                .await?;
+                insert_link!(tx, link, *account_id, now)?;
             }
             tx.commit().await?;
         });
@@ -89,7 +153,7 @@ impl Store {
 
     pub async fn links_of_account(&self, account_id: &str) -> Result<Vec<LinkRow>, StoreError> {
         Ok(on_backend!(self, pool => sqlx::query_as(
-            "SELECT issuer, subject, provider_id, email, created_at FROM identity_links
+            "SELECT issuer, subject, provider_id, email, created_at, made_by FROM identity_links
              WHERE account_id = $1 ORDER BY created_at, issuer, subject",
         )
         .bind(account_id)
@@ -98,14 +162,26 @@ impl Store {
     }
 
     /// Removes the link and the account choice remembered through it; whether it existed.
+    /// The removal is remembered: email matching does not make the link again.
     pub async fn remove_link(
         &self,
         issuer: &str,
         subject: &str,
         account_id: &str,
+        now: i64,
     ) -> Result<bool, StoreError> {
         Ok(on_backend!(self, pool => {
             let mut tx = pool.begin().await?;
+            sqlx::query(
+                "INSERT INTO removed_links (issuer, subject, account_id, removed_at) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (issuer, subject, account_id) DO UPDATE SET removed_at = excluded.removed_at",
+            )
+            .bind(issuer)
+            .bind(subject)
+            .bind(account_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
             let removed = sqlx::query(
                 "DELETE FROM identity_links WHERE issuer = $1 AND subject = $2 AND account_id = $3",
             )

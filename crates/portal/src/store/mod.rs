@@ -14,6 +14,8 @@
 //! never a read followed by a write, so it holds with many instances on one database.
 
 mod accounts;
+mod admin;
+mod audit;
 mod authenticator;
 mod broker;
 mod links;
@@ -30,14 +32,19 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{PgPool, SqlitePool};
 
 pub use accounts::{
-    AccountCredentials, AccountEmailRow, MatchedAccountRow, NewAccount, NewOrganization,
-    NewSipProfile, SipProfileRow,
+    AccountCredentials, AccountEmailRow, EmailMatchRow, MatchedAccountRow, NewAccount,
+    NewOrganization, NewSipProfile, SipProfileRow,
 };
+pub use admin::{
+    AccountChange, AccountRow, EmailPairRow, EnabledProviderRow, Ended, ImportAccount,
+    ImportIdentity, ImportPlan, ImportUpdate, OrganizationRow, PolicyChange,
+};
+pub use audit::{AuditFilter, AuditRow};
 pub use authenticator::TotpState;
 pub use broker::{ClaimedCode, NewPendingAuthorization, PendingAuthorization, TicketRow};
-pub use links::{LinkRow, NewLink};
+pub use links::{LinkOrigin, LinkRow, NewLink};
 pub use purge::PurgeReport;
-pub use sessions::{NewSession, PresentedRefreshToken, SessionRow};
+pub use sessions::{NewSession, PresentedRefreshToken, SessionLink, SessionRow};
 pub use throttles::{AttemptCount, AttemptKey};
 
 /// Runs `$body` once per backend with `$pool` bound to that backend's pool: the SQL is

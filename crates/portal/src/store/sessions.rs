@@ -9,10 +9,21 @@ pub struct NewSession<'a> {
     pub auth_method: &'a str,
     pub device_name: &'a str,
     pub identity_json: Option<&'a str>,
+    /// The provider identity it came through: (issuer, subject, provider id, domain or
+    /// tenant).
+    pub link: Option<SessionLink<'a>>,
     pub refresh_token_hash: &'a str,
     pub access_token_hash: &'a str,
     pub access_expires_at: i64,
     pub now: i64,
+}
+
+/// Which provider identity a session signed in through.
+pub struct SessionLink<'a> {
+    pub issuer: &'a str,
+    pub subject: &'a str,
+    pub provider_id: &'a str,
+    pub organization_key: Option<&'a str>,
 }
 
 /// A refresh token as presented, with its session and the organization's lifetimes.
@@ -48,8 +59,9 @@ impl Store {
         on_backend!(self, pool => {
             let mut tx = pool.begin().await?;
             sqlx::query(
-                "INSERT INTO sessions (id, account_id, auth_method, device_name, created_at, last_used_at, identity)
-                 VALUES ($1, $2, $3, $4, $5, $5, $6)",
+                "INSERT INTO sessions (id, account_id, auth_method, device_name, created_at, last_used_at, identity,
+                                       link_issuer, link_subject, provider_id, organization_key)
+                 VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9, $10)",
             )
             .bind(session.id)
             .bind(session.account_id)
@@ -57,6 +69,10 @@ impl Store {
             .bind(session.device_name)
             .bind(session.now)
             .bind(session.identity_json)
+            .bind(session.link.as_ref().map(|link| link.issuer))
+            .bind(session.link.as_ref().map(|link| link.subject))
+            .bind(session.link.as_ref().map(|link| link.provider_id))
+            .bind(session.link.as_ref().and_then(|link| link.organization_key))
             .execute(&mut *tx)
             .await?;
             sqlx::query("INSERT INTO refresh_tokens (token_hash, session_id, issued_at) VALUES ($1, $2, $3)")
@@ -168,29 +184,31 @@ impl Store {
     }
 
     /// Ends the session: refresh tokens stop working and its access tokens are deleted.
+    /// The account whose live session it was (`None`: unknown or ended already).
     pub async fn revoke_session(
         &self,
         session_id: &str,
         reason: &str,
         now: i64,
-    ) -> Result<(), StoreError> {
-        on_backend!(self, pool => {
+    ) -> Result<Option<String>, StoreError> {
+        Ok(on_backend!(self, pool => {
             let mut tx = pool.begin().await?;
-            sqlx::query(
-                "UPDATE sessions SET revoked_at = $1, revoked_reason = $2 WHERE id = $3 AND revoked_at IS NULL",
+            let ended: Option<(String,)> = sqlx::query_as(
+                "UPDATE sessions SET revoked_at = $1, revoked_reason = $2 WHERE id = $3 AND revoked_at IS NULL
+                 RETURNING account_id",
             )
             .bind(now)
             .bind(reason)
             .bind(session_id)
-            .execute(&mut *tx)
+            .fetch_optional(&mut *tx)
             .await?;
             sqlx::query("DELETE FROM access_tokens WHERE session_id = $1")
                 .bind(session_id)
                 .execute(&mut *tx)
                 .await?;
             tx.commit().await?;
-        });
-        Ok(())
+            ended.map(|(account_id,)| account_id)
+        }))
     }
 
     /// Ends every live session of the account except `keep`; the ids ended.

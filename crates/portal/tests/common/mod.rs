@@ -92,6 +92,7 @@ pub fn test_config(data_dir: &Path) -> PortalConfig {
         password_sign_in: true,
         app_redirect_scheme: switchboard_portal::config::DEFAULT_APP_SCHEME.into(),
         database: Default::default(),
+        audit: Default::default(),
     }
 }
 

@@ -85,7 +85,17 @@ pub fn attribute(tag: &str, name: &str) -> Option<String> {
 }
 
 impl World {
+    /// dev-idp and a portal seeded with the demo organization.
     pub async fn start() -> World {
+        Self::start_with(true).await
+    }
+
+    /// dev-idp and a portal with an empty database (an operator sets it up).
+    pub async fn start_empty() -> World {
+        Self::start_with(false).await
+    }
+
+    async fn start_with(seed: bool) -> World {
         let dir = tempfile::tempdir().unwrap();
         let apple_key = p256::ecdsa::SigningKey::random(&mut rand::rngs::OsRng);
         let apple_key_file = dir.path().join("apple.p8");
@@ -148,13 +158,15 @@ impl World {
         let portal = Portal::bind_with_clock(&config, Arc::new(clock.clone()))
             .await
             .unwrap();
-        seed_demo(
-            portal.store(),
-            &config.encryption_key().unwrap(),
-            clock.now(),
-        )
-        .await
-        .unwrap();
+        if seed {
+            seed_demo(
+                portal.store(),
+                &config.encryption_key().unwrap(),
+                clock.now(),
+            )
+            .await
+            .unwrap();
+        }
         let portal = super::serve(portal).await;
         World {
             idp: idp_url,
@@ -167,6 +179,48 @@ impl World {
                 .unwrap(),
             _idp_stop: idp_stop,
             _dir: dir,
+        }
+    }
+
+    /// The configuration as a file, for the `switchboard-portal` command (`admin …`).
+    pub fn config_file(&self) -> std::path::PathBuf {
+        let path = self._dir.path().join("portal.toml");
+        let text = toml_of(&self.config);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    /// Runs `switchboard-portal admin --config … ARGS` against this world's database.
+    pub fn admin(&self, args: &[&str]) -> AdminRun {
+        self.admin_with_stdin(args, "")
+    }
+
+    pub fn admin_with_stdin(&self, args: &[&str], stdin: &str) -> AdminRun {
+        use std::io::Write;
+        let config = self.config_file();
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_switchboard-portal"))
+            .arg("admin")
+            .arg("--config")
+            .arg(&config)
+            .args(["--actor", "test-operator"])
+            .args(args)
+            .env("RUST_LOG", "warn")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        let output = child.wait_with_output().unwrap();
+        AdminRun {
+            success: output.status.success(),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
         }
     }
 
@@ -354,6 +408,73 @@ impl World {
         }
         request.send().await.unwrap()
     }
+}
+
+/// What an `admin` command printed.
+#[derive(Debug)]
+pub struct AdminRun {
+    pub success: bool,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl AdminRun {
+    /// The JSON it printed (run with `--json`), after checking it succeeded.
+    pub fn json(&self) -> serde_json::Value {
+        assert!(self.success, "admin failed: {}", self.stderr);
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|error| panic!("{error}: {}", self.stdout))
+    }
+
+    /// The error it printed, after checking it failed.
+    pub fn error(&self) -> &str {
+        assert!(!self.success, "admin should have failed: {}", self.stdout);
+        &self.stderr
+    }
+}
+
+fn toml_string(text: &str) -> String {
+    serde_json::to_string(text).unwrap()
+}
+
+/// The configuration file `config` was read from, more or less.
+pub fn toml_of(config: &PortalConfig) -> String {
+    let mut text = format!(
+        "name = {}\nlisten = {}\ndatabase_url = {}\n",
+        toml_string(&config.name),
+        toml_string(&config.listen.to_string()),
+        toml_string(&config.database_url),
+    );
+    if let Some(key) = &config.encryption_key_file {
+        text.push_str(&format!(
+            "encryption_key_file = {}\n",
+            toml_string(&key.display().to_string())
+        ));
+    }
+    for provider in &config.providers {
+        text.push_str(&format!(
+            "\n[[providers]]\nid = {}\nkind = {}\ndisplay_name = {}\nissuer = {}\nclient_id = {}\n",
+            toml_string(&provider.id),
+            serde_json::to_string(&provider.kind).unwrap(),
+            toml_string(&provider.display_name),
+            toml_string(provider.issuer.as_str()),
+            toml_string(&provider.client_id),
+        ));
+        if let Some(secret) = &provider.client_secret_file {
+            text.push_str(&format!(
+                "client_secret_file = {}\n",
+                toml_string(&secret.display().to_string())
+            ));
+        }
+        if let (Some(team), Some(key)) = (&provider.apple_team_id, &provider.apple_key_id) {
+            text.push_str(&format!(
+                "apple_team_id = {}\napple_key_id = {}\n",
+                toml_string(team),
+                toml_string(key)
+            ));
+        }
+    }
+    text
 }
 
 pub fn signed_in(step: LoginStep) -> SessionTokens {
