@@ -122,6 +122,7 @@ impl World {
             password_sign_in: true,
             app_redirect_scheme: DEFAULT_APP_SCHEME.into(),
             database: Default::default(),
+            audit: Default::default(),
         };
         let clock = ManualClock::new(SystemClock.now());
         let mut world = World {

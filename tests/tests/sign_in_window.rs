@@ -39,6 +39,7 @@ fn portal_config(dir: &std::path::Path, listen: &str) -> PortalConfig {
         password_sign_in: true,
         app_redirect_scheme: switchboard_portal::config::DEFAULT_APP_SCHEME.into(),
         database: Default::default(),
+        audit: Default::default(),
     }
 }
 

@@ -25,6 +25,7 @@ fn config(dir: &std::path::Path) -> PortalConfig {
         password_sign_in: true,
         app_redirect_scheme: switchboard_portal::config::DEFAULT_APP_SCHEME.into(),
         database: Default::default(),
+        audit: Default::default(),
     }
 }
 
