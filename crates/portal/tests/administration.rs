@@ -415,6 +415,21 @@ async fn a_login_email_made_notification_only_no_longer_signs_in_through_its_lin
         "--notification",
     ]);
     signed_in(world.sign_in("google", "alice@acme.example").await);
+
+    // Each link that ended is in the audit log, with who ended it and why.
+    let unlinks = world.audit(&["--kind", "unlink", "--account", "alice"]);
+    assert_eq!(unlinks.len(), 2, "{unlinks:#?}");
+    assert!(unlinks
+        .iter()
+        .all(|event| event["actor"] == "admin:test-operator"
+            && event["provider_id"] == "google"
+            && event["detail"]["reason"] == "login_email_removed"));
+    let links = world.audit(&["--kind", "link", "--account", "alice"]);
+    let made_by: Vec<&str> = links
+        .iter()
+        .map(|event| event["detail"]["made_by"].as_str().unwrap())
+        .collect();
+    assert_eq!(made_by, ["email", "email", "password"]);
 }
 
 #[tokio::test]

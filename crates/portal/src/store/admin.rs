@@ -94,16 +94,25 @@ impl std::ops::AddAssign for Ended {
 }
 
 /// Deletes the links `$select` returns (issuer, subject, account_id), with the choices
-/// remembered through them, and ends the sessions that came through them. Evaluates to
-/// `Result<Ended, sqlx::Error>`. `$select` is a DELETE … RETURNING issuer, subject,
-/// account_id, already bound.
+/// remembered through them, and ends the sessions that came through them; each ended link
+/// is an `unlink` audit event by `$actor`. Evaluates to `Result<Ended, sqlx::Error>`.
+/// `$select` is a DELETE … RETURNING issuer, subject, account_id, provider_id, already bound.
 macro_rules! end_links {
-    ($tx:expr, $select:expr, $reason:expr, $now:expr) => {{
+    ($tx:expr, $select:expr, $reason:expr, $actor:expr, $now:expr) => {{
         async {
-            let removed: Vec<(String, String, String)> = $select.fetch_all(&mut *$tx).await?;
+            let removed: Vec<(String, String, String, Option<String>)> =
+                $select.fetch_all(&mut *$tx).await?;
             let mut ended = Ended::default();
-            for (issuer, subject, account_id) in &removed {
+            for (issuer, subject, account_id, provider_id) in &removed {
                 ended.links += 1;
+                let mut event = crate::audit::AuditEvent::new(crate::audit::AuditKind::Unlink)
+                    .actor($actor)
+                    .account(account_id.as_str())
+                    .detail("reason", $reason);
+                if let Some(provider_id) = provider_id {
+                    event = event.provider(provider_id.as_str());
+                }
+                insert_audit_row!(&mut *$tx, &event.into_row($now))?;
                 sqlx::query(
                     "DELETE FROM remembered_choices WHERE issuer = $1 AND subject = $2 AND account_id = $3",
                 )
@@ -152,16 +161,17 @@ macro_rules! end_sessions {
 
 /// Ends the links made from `$email` on `$account_id` (see `end_links!`).
 macro_rules! end_email_links {
-    ($tx:expr, $account_id:expr, $email:expr, $now:expr) => {
+    ($tx:expr, $account_id:expr, $email:expr, $actor:expr, $now:expr) => {
         end_links!(
             $tx,
             sqlx::query_as(
                 "DELETE FROM identity_links WHERE account_id = $1 AND made_by = 'email' AND matched_email = $2
-                 RETURNING issuer, subject, account_id",
+                 RETURNING issuer, subject, account_id, provider_id",
             )
             .bind($account_id)
             .bind($email),
             "login_email_removed",
+            $actor,
             $now
         )
     };
@@ -445,12 +455,13 @@ impl Store {
                         "DELETE FROM identity_links
                          WHERE provider_id = $1 AND organization_key = $2
                            AND account_id IN (SELECT id FROM accounts WHERE organization_id = $3)
-                         RETURNING issuer, subject, account_id",
+                         RETURNING issuer, subject, account_id, provider_id",
                     )
                     .bind(provider_id)
                     .bind(domain_or_tenant)
                     .bind(organization_id),
                     "provider_disabled",
+                    audit.actor.as_str(),
                     now
                 )?;
                 // Sessions through it whose link was already gone.
@@ -494,12 +505,13 @@ impl Store {
                     "DELETE FROM identity_links
                      WHERE provider_id = $1
                        AND account_id IN (SELECT id FROM accounts WHERE organization_id = $2 AND ($3 IS NULL OR id = $3))
-                     RETURNING issuer, subject, account_id",
+                     RETURNING issuer, subject, account_id, provider_id",
                 )
                 .bind(provider_id)
                 .bind(organization_id)
                 .bind(account_id),
                 "relinked",
+                audit.actor.as_str(),
                 now
             )?;
             ended.sessions += end_sessions!(
@@ -546,11 +558,12 @@ impl Store {
                     "DELETE FROM identity_links
                      WHERE provider_id = $1
                        AND account_id IN (SELECT id FROM accounts WHERE organization_id = $2)
-                     RETURNING issuer, subject, account_id",
+                     RETURNING issuer, subject, account_id, provider_id",
                 )
                 .bind(from_provider)
                 .bind(organization_id),
                 "relinked",
+                audit.actor.as_str(),
                 now
             )?;
             ended.sessions += end_sessions!(
@@ -684,7 +697,7 @@ impl Store {
                 let ended = if purpose == "login" {
                     Ended::default()
                 } else {
-                    end_email_links!(tx, account_id, email, now)?
+                    end_email_links!(tx, account_id, email, audit.actor.as_str(), now)?
                 };
                 insert_audit_row!(&mut *tx, audit)?;
                 tx.commit().await?;
@@ -714,7 +727,7 @@ impl Store {
                 .rows_affected()
                 == 1;
             if removed {
-                let ended = end_email_links!(tx, account_id, email, now)?;
+                let ended = end_email_links!(tx, account_id, email, audit.actor.as_str(), now)?;
                 insert_audit_row!(&mut *tx, audit)?;
                 tx.commit().await?;
                 Some(ended)
@@ -1045,7 +1058,7 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
                     if purpose != "login" {
-                        end_email_links!(tx, update.account_id.as_str(), email.as_str(), now)?;
+                        end_email_links!(tx, update.account_id.as_str(), email.as_str(), audit.actor.as_str(), now)?;
                     }
                 }
                 for email in &update.removed_emails {
@@ -1054,7 +1067,7 @@ impl Store {
                         .bind(email)
                         .execute(&mut *tx)
                         .await?;
-                    end_email_links!(tx, update.account_id.as_str(), email.as_str(), now)?;
+                    end_email_links!(tx, update.account_id.as_str(), email.as_str(), audit.actor.as_str(), now)?;
                 }
                 for identity in &update.identities {
                     let link = super::NewLink {
