@@ -794,3 +794,44 @@ async fn every_flow_leaves_its_audit_entry() {
         "{error}"
     );
 }
+
+#[tokio::test]
+async fn audit_events_are_kept_for_the_retention_period_only() {
+    use switchboard_portal::audit::{AuditEvent, AuditKind};
+    use switchboard_portal::store::AuditFilter;
+    let world = World::start_empty().await;
+    let store = world.store().await;
+    let day = 24 * 3600;
+    for at in [1_000 * day, 1_200 * day] {
+        store
+            .insert_audit(&AuditEvent::new(AuditKind::SignIn).into_row(at))
+            .await
+            .unwrap();
+    }
+    // 365 days by default, or what `[audit] retention_days` says.
+    let mut config = world.config.clone();
+    assert_eq!(config.audit_retention_seconds(), 365 * day);
+    config.audit.retention_days = Some(30);
+    assert_eq!(config.audit_retention_seconds(), 30 * day);
+    let now = 1_300 * day;
+    assert_eq!(store.purge_audit(now - 365 * day).await.unwrap(), 0);
+    assert_eq!(
+        store
+            .purge_audit(now - config.audit_retention_seconds())
+            .await
+            .unwrap(),
+        2
+    );
+    let left = store.audit_events(&AuditFilter::default()).await.unwrap();
+    assert!(left.is_empty());
+    for at in [1_000 * day, 1_200 * day] {
+        store
+            .insert_audit(&AuditEvent::new(AuditKind::SignIn).into_row(at))
+            .await
+            .unwrap();
+    }
+    assert_eq!(store.purge_audit(1_100 * day).await.unwrap(), 1);
+    let left = store.audit_events(&AuditFilter::default()).await.unwrap();
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].at, 1_200 * day);
+}

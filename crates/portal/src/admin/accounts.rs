@@ -710,7 +710,7 @@ impl Admin {
         );
         let ended = self
             .store
-            .end_sessions_of_account(&account.id, false, "signed_out_by_admin", self.now, &audit)
+            .end_sessions_of_account(&account.id, "signed_out_by_admin", self.now, &audit)
             .await?;
         Ok(Outcome::new(
             format!(

@@ -809,12 +809,10 @@ impl Store {
         }))
     }
 
-    /// Ends every session of the account (`only_sso`: only those that came through a
-    /// provider). How many ended.
+    /// Ends every session of the account. How many ended.
     pub async fn end_sessions_of_account(
         &self,
         account_id: &str,
-        only_sso: bool,
         reason: &str,
         now: i64,
         audit: &AuditRow,
@@ -826,13 +824,11 @@ impl Store {
                 sqlx::query_as(
                     "UPDATE sessions SET revoked_at = $1, revoked_reason = $2
                      WHERE account_id = $3 AND revoked_at IS NULL
-                       AND (NOT $4 OR identity IS NOT NULL OR auth_method LIKE 'sso:%' OR auth_method LIKE 'link:%')
                      RETURNING id",
                 )
                 .bind(now)
                 .bind(reason)
                 .bind(account_id)
-                .bind(only_sso)
             )?;
             insert_audit_row!(&mut *tx, audit)?;
             tx.commit().await?;
