@@ -123,6 +123,7 @@ impl World {
             app_redirect_scheme: DEFAULT_APP_SCHEME.into(),
             database: Default::default(),
             audit: Default::default(),
+            server: Default::default(),
         };
         let clock = ManualClock::new(SystemClock.now());
         let mut world = World {

@@ -40,6 +40,7 @@ fn portal_config(dir: &std::path::Path, listen: &str) -> PortalConfig {
         app_redirect_scheme: switchboard_portal::config::DEFAULT_APP_SCHEME.into(),
         database: Default::default(),
         audit: Default::default(),
+        server: Default::default(),
     }
 }
 

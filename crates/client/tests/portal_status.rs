@@ -26,6 +26,7 @@ fn config(dir: &std::path::Path) -> PortalConfig {
         app_redirect_scheme: switchboard_portal::config::DEFAULT_APP_SCHEME.into(),
         database: Default::default(),
         audit: Default::default(),
+        server: Default::default(),
     }
 }
 

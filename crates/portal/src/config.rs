@@ -59,6 +59,9 @@ pub struct PortalConfig {
     /// The audit log (`[audit]`).
     #[serde(default)]
     pub audit: AuditSettings,
+    /// Connections (`[server]`).
+    #[serde(default)]
+    pub server: ServerSettings,
     /// Where users can check whether the service is down.
     pub status_page_url: Option<Url>,
     /// File holding the base64 at-rest encryption key; or set the environment variable.
@@ -96,6 +99,19 @@ pub struct DatabaseSettings {
     pub statement_timeout_seconds: Option<u64>,
     /// Seconds between two purges of expired rows (default 300).
     pub purge_interval_seconds: Option<u64>,
+}
+
+/// The `[server]` table.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    /// Connections open at once (default 512); one more is answered 503 and closed.
+    pub max_connections: Option<usize>,
+    /// Seconds a request's head may take to arrive, and an idle connection stays open
+    /// (default 10).
+    pub header_timeout_seconds: Option<u64>,
+    /// Seconds a request's body may take to arrive (default 30).
+    pub body_timeout_seconds: Option<u64>,
 }
 
 /// The `[audit]` table.
@@ -152,6 +168,29 @@ impl PortalConfig {
 
     pub fn purge_interval(&self) -> Duration {
         Duration::from_secs(self.database.purge_interval_seconds.unwrap_or(300).max(1))
+    }
+
+    pub fn server_limits(&self) -> crate::server::ServerLimits {
+        let defaults = crate::server::ServerLimits::default();
+        crate::server::ServerLimits {
+            max_connections: self
+                .server
+                .max_connections
+                .unwrap_or(defaults.max_connections)
+                .max(1),
+            header_timeout: self
+                .server
+                .header_timeout_seconds
+                .map_or(defaults.header_timeout, |seconds| {
+                    Duration::from_secs(seconds.max(1))
+                }),
+            body_timeout: self
+                .server
+                .body_timeout_seconds
+                .map_or(defaults.body_timeout, |seconds| {
+                    Duration::from_secs(seconds.max(1))
+                }),
+        }
     }
 
     /// Seconds an audit event is kept.

@@ -17,6 +17,7 @@ pub mod recovery;
 mod routes;
 pub mod security;
 pub mod seed;
+pub mod server;
 pub mod sessions;
 pub mod store;
 pub mod throttle;
@@ -163,6 +164,7 @@ pub struct Portal {
     state: AppState,
     purge_interval: Duration,
     audit_retention_seconds: i64,
+    limits: server::ServerLimits,
 }
 
 impl Portal {
@@ -213,6 +215,7 @@ impl Portal {
             state,
             purge_interval: config.purge_interval(),
             audit_retention_seconds: config.audit_retention_seconds(),
+            limits: config.server_limits(),
         })
     }
 
@@ -246,9 +249,7 @@ impl Portal {
             self.purge_interval,
             self.audit_retention_seconds,
         ));
-        let app = router(self.state).into_make_service_with_connect_info::<SocketAddr>();
-        let served = axum::serve(self.listener, app)
-            .with_graceful_shutdown(shutdown)
+        let served = server::serve(self.listener, router(self.state), self.limits, shutdown)
             .await
             .map_err(StartError::Serve);
         purge.abort();

@@ -93,6 +93,7 @@ pub fn test_config(data_dir: &Path) -> PortalConfig {
         app_redirect_scheme: switchboard_portal::config::DEFAULT_APP_SCHEME.into(),
         database: Default::default(),
         audit: Default::default(),
+        server: Default::default(),
     }
 }
 

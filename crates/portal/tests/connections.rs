@@ -1,0 +1,112 @@
+//! Holding connections open cannot stop the portal answering: a cap on open connections
+//! answered with 503 instead of silence, and time limits on a request's head and body.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+async fn portal_with_limits(dir: &std::path::Path) -> common::RunningPortal {
+    let mut config = common::test_config(dir);
+    config.server.max_connections = Some(4);
+    config.server.header_timeout_seconds = Some(1);
+    config.server.body_timeout_seconds = Some(1);
+    common::start_serving(&config).await
+}
+
+async fn connect(portal: &common::RunningPortal) -> TcpStream {
+    let host = portal.url.host_str().unwrap();
+    let port = portal.url.port().unwrap();
+    TcpStream::connect((host, port)).await.unwrap()
+}
+
+/// Everything the portal sends until it closes the connection (or 5 s pass).
+async fn read_to_close(stream: &mut TcpStream) -> String {
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut answer)).await;
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+async fn health(portal: &common::RunningPortal) -> reqwest::StatusCode {
+    reqwest::get(portal.endpoint("/healthz"))
+        .await
+        .unwrap()
+        .status()
+}
+
+#[tokio::test]
+async fn held_connections_get_a_busy_answer_and_are_closed_after_the_time_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let portal = portal_with_limits(dir.path()).await;
+    assert_eq!(health(&portal).await, reqwest::StatusCode::OK);
+
+    // Four connections: two silent, two sending half a request head, slowly.
+    let mut held = Vec::new();
+    for half in [false, false, true, true] {
+        let mut stream = connect(&portal).await;
+        if half {
+            stream
+                .write_all(b"GET /healthz HTTP/1.1\r\nHost: portal\r\n")
+                .await
+                .unwrap();
+        }
+        held.push(stream);
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    // The fifth hears at once that the portal is busy, and when to try again.
+    let started = Instant::now();
+    let mut fifth = connect(&portal).await;
+    let answer = read_to_close(&mut fifth).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(answer.contains("retry-after: 5"), "{answer}");
+    assert!(
+        answer.contains("\"code\":\"temporarily_unavailable\""),
+        "{answer}"
+    );
+
+    // After the head's time limit every held connection is closed, and the portal answers
+    // again.
+    for stream in &mut held {
+        let started = Instant::now();
+        let _ = read_to_close(stream).await;
+        assert!(
+            started.elapsed() < Duration::from_secs(4),
+            "held open too long"
+        );
+    }
+    assert_eq!(health(&portal).await, reqwest::StatusCode::OK);
+    portal.stop().await;
+}
+
+#[tokio::test]
+async fn a_body_that_never_finishes_is_given_up_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let portal = portal_with_limits(dir.path()).await;
+    let mut stream = connect(&portal).await;
+    stream
+        .write_all(
+            b"POST /v1/login/password HTTP/1.1\r\nHost: portal\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{\"username\":",
+        )
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let answer = read_to_close(&mut stream).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(!answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert_eq!(health(&portal).await, reqwest::StatusCode::OK);
+    portal.stop().await;
+}
