@@ -35,6 +35,7 @@ fn portal_config(dir: &std::path::Path, listen: &str) -> PortalConfig {
             client_secret_file: None,
             apple_team_id: None,
             apple_key_id: None,
+            shown_to_everyone: None,
         }],
         password_sign_in: true,
         app_redirect_scheme: switchboard_portal::config::DEFAULT_APP_SCHEME.into(),
