@@ -3,7 +3,10 @@
 
 use switchboard_client::loopback::LoopbackRedirect;
 use switchboard_client::signin::{app_redirect_uri, PENDING_LIFETIME};
-use switchboard_client::{AppInfo, AppView, CommandError, Notice, PortalStatus, RedirectMode};
+use switchboard_client::{
+    AppInfo, AppView, CommandError, EmailSignIn, EmailSignInView, Notice, PortalStatus,
+    RedirectMode,
+};
 use tauri::State;
 use tauri_plugin_opener::OpenerExt;
 
@@ -100,6 +103,7 @@ pub async fn start_sign_in(
     app: tauri::AppHandle,
     state: State<'_, AppState>,
     provider: String,
+    login_hint: Option<String>,
 ) -> Result<AppView, CommandError> {
     let (loopback, redirect_uri) = match redirect_for(&app, &state).await {
         Ok(redirect) => redirect,
@@ -107,7 +111,7 @@ pub async fn start_sign_in(
     };
     let (start, provider_name) = match state
         .client
-        .begin_sign_in(&provider, None, &redirect_uri)
+        .begin_sign_in(&provider, login_hint.as_deref(), &redirect_uri)
         .await
     {
         Ok(started) => started,
@@ -119,6 +123,46 @@ pub async fn start_sign_in(
         provider_name,
         authorize_url: url,
     })
+}
+
+/// "Continue with work email": the domain's only provider opens in the browser at once
+/// (with the email as login hint); several providers, or none, are the answer to show. A
+/// malformed address or an unreachable portal rejects with the reason.
+#[tauri::command]
+pub async fn start_email_sign_in(
+    app: tauri::AppHandle,
+    state: State<'_, AppState>,
+    email: String,
+) -> Result<EmailSignInView, CommandError> {
+    let (loopback, redirect_uri) = match redirect_for(&app, &state).await {
+        Ok(redirect) => redirect,
+        Err(view) => return Ok(EmailSignInView::Started { view }),
+    };
+    let found = state
+        .client
+        .begin_email_sign_in(&email, &redirect_uri)
+        .await
+        .map_err(|error| CommandError::new(&error.code(), error.message()))?;
+    match found {
+        EmailSignIn::Started {
+            start,
+            provider_name,
+        } => {
+            let url = start.authorize_url.to_string();
+            open_browser(&app, &state, loopback, &url);
+            Ok(EmailSignInView::Started {
+                view: AppView::WaitingForBrowser {
+                    provider_name,
+                    authorize_url: url,
+                },
+            })
+        }
+        other => Ok(other
+            .into_choice_view()
+            .unwrap_or_else(|| EmailSignInView::Started {
+                view: state.client.sign_in_view(None),
+            })),
+    }
 }
 
 /// Gives up the sign-in in progress (browser, chooser or link form): back to the current

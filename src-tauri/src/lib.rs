@@ -60,6 +60,7 @@ pub fn run() {
             commands::portal_status,
             commands::restore_session,
             commands::start_sign_in,
+            commands::start_email_sign_in,
             commands::cancel_sign_in,
             commands::sign_out,
             commands::sign_out_all,

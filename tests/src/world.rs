@@ -44,6 +44,7 @@ fn provider(
         client_secret_file: Some(secret),
         apple_team_id: None,
         apple_key_id: None,
+        shown_to_everyone: None,
     })
 }
 

@@ -159,3 +159,80 @@ async fn without_a_registered_scheme_the_browser_comes_back_over_loopback() {
         .unwrap();
     app.quit().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn continue_with_work_email_finds_the_company_provider() {
+    let (world, recorder, app) = start("scheme").await;
+    let portal = world.portal.to_string();
+    let session = &app.session;
+    // Acme's own provider is no button for everyone.
+    assert!(session
+        .find_all("button[data-provider=\"acme-sso\"]")
+        .await
+        .unwrap()
+        .is_empty());
+
+    // A domain nobody set up: said so, and the password is offered with the address filled in.
+    session
+        .type_into("#work-email", "someone@unknown.example")
+        .await
+        .unwrap();
+    session.click_first("#email-sign-in").await.unwrap();
+    session
+        .wait_for(
+            "#email-notice",
+            WAIT,
+            |text, _| text.contains("No single sign-on is set up for unknown.example"),
+            "id",
+        )
+        .await
+        .unwrap();
+
+    // Acme's domain has three providers: the app lists them, and the chosen one starts with
+    // the email as login hint.
+    session
+        .type_into("#work-email", "tom@acme.example")
+        .await
+        .unwrap();
+    session.click_first("#email-sign-in").await.unwrap();
+    session
+        .wait_for_count("button[data-email-provider]", 3, WAIT)
+        .await
+        .unwrap();
+    app.save_screenshot("work-email-choices").await.unwrap();
+    session
+        .click_first("button[data-email-provider=\"acme-sso\"]")
+        .await
+        .unwrap();
+    session
+        .wait_for("#waiting-screen", WAIT, |_, _| true, "id")
+        .await
+        .unwrap();
+    let authorize = recorder.wait_for_url(WAIT).await.unwrap();
+    assert!(authorize
+        .as_str()
+        .starts_with(&format!("{portal}v1/authorize?")));
+    let query = |key: &str| {
+        authorize
+            .query_pairs()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.into_owned())
+    };
+    assert_eq!(query("provider").as_deref(), Some("acme-sso"));
+    assert_eq!(query("login_hint").as_deref(), Some("tom@acme.example"));
+    let link = Browser::new()
+        .sign_in(&authorize, "tom@acme.example", &[])
+        .await
+        .unwrap();
+    app.deliver_link(link.as_str()).unwrap();
+    session
+        .wait_for(
+            "#ready-extension",
+            WAIT,
+            |text, _| text.contains("220"),
+            "id",
+        )
+        .await
+        .unwrap();
+    app.quit().await.unwrap();
+}

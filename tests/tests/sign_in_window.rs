@@ -35,6 +35,7 @@ fn portal_config(dir: &std::path::Path, listen: &str) -> PortalConfig {
             client_secret_file: None,
             apple_team_id: None,
             apple_key_id: None,
+            shown_to_everyone: None,
         }],
         password_sign_in: true,
         app_redirect_scheme: switchboard_portal::config::DEFAULT_APP_SCHEME.into(),
@@ -91,17 +92,11 @@ async fn sign_in_screen_shows_providers_and_the_connected_portal() {
         providers.push((id, label));
     }
     let ids: Vec<&str> = providers.iter().map(|(id, _)| id.as_str()).collect();
-    assert_eq!(
-        ids,
-        ["google", "microsoft", "apple", "acme-sso"],
-        "{providers:?}"
-    );
-    assert!(
-        providers
-            .iter()
-            .any(|(_, label)| label == "Sign in with Acme SSO"),
-        "{providers:?}"
-    );
+    // The company's own provider is no button for everyone: its users find it by their
+    // work email.
+    assert_eq!(ids, ["google", "microsoft", "apple"], "{providers:?}");
+    assert_eq!(session.find_all("#work-email").await.unwrap().len(), 1);
+    assert_eq!(session.find_all("#email-sign-in").await.unwrap().len(), 1);
     assert!(
         providers
             .iter()

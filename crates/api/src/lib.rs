@@ -20,13 +20,16 @@ pub use security::{
     RecoveryCodes, RemoveLinkRequest, RevokeSessionRequest, SecurityOverview, SecurityWarning,
     SessionInfo, StartLinkRequest,
 };
-pub use sign_in::{ProviderKind, ProviderOption, SignInOptions};
+pub use sign_in::{
+    EmailSignInOptions, EmailSignInRequest, ProviderKind, ProviderOption, SignInOptions,
+};
 
 /// Paths of the portal's endpoints, shared so client and portal cannot drift apart.
 pub mod paths {
     pub const HEALTH: &str = "/healthz";
     pub const OPENAPI: &str = "/openapi.json";
     pub const SIGN_IN_OPTIONS: &str = "/v1/sign-in-options";
+    pub const SIGN_IN_OPTIONS_FOR_EMAIL: &str = "/v1/sign-in-options/for-email";
     pub const AUTHORIZE: &str = "/v1/authorize";
     pub const PROVIDER_CALLBACK: &str = "/v1/providers/{provider}/callback";
     pub const TOKEN: &str = "/v1/token";

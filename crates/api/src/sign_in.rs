@@ -35,3 +35,27 @@ pub struct SignInOptions {
     /// Whether username + password sign-in is offered.
     pub password_sign_in: bool,
 }
+
+/// Body of `POST /v1/sign-in-options/for-email` ("Continue with work email"). A POST with a
+/// JSON body, so the address stays out of access logs and proxies' URL logs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
+pub struct EmailSignInRequest {
+    pub email: String,
+}
+
+/// Answer of `POST /v1/sign-in-options/for-email`: what the email's *domain* offers. It
+/// depends on the domain only, never on whether the address has an account, so it tells
+/// nobody which addresses exist.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
+pub struct EmailSignInOptions {
+    /// The email's domain, lower-case ("acme.example").
+    pub domain: String,
+    /// The providers an organization enabled for this domain, in the portal's order: start
+    /// one with the email as `login_hint`. Empty: no single sign-on is set up for it.
+    pub providers: Vec<ProviderOption>,
+    /// The providers that serve everyone (those of `GET /v1/sign-in-options`), the fallback
+    /// when `providers` is empty.
+    pub providers_for_everyone: Vec<ProviderOption>,
+    /// Whether username + password sign-in is offered (the other fallback).
+    pub password_sign_in: bool,
+}

@@ -198,6 +198,7 @@ pub fn typescript_declarations() -> Vec<(String, String)> {
         entry::<switchboard_api::ProviderOption>(),
         entry::<switchboard_api::ProviderKind>(),
         entry::<AppView>(),
+        entry::<crate::email_first::EmailSignInView>(),
         entry::<Notice>(),
         entry::<NoticeKind>(),
         entry::<PhoneSummary>(),

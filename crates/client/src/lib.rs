@@ -4,6 +4,7 @@
 mod accounts;
 pub mod bridge;
 pub mod config;
+pub mod email_first;
 pub mod keychain;
 pub mod loopback;
 pub mod portal;
@@ -19,6 +20,7 @@ pub use bridge::{
     QrCode,
 };
 pub use config::{ClientConfig, ConfigError, RedirectMode};
+pub use email_first::{EmailSignIn, EmailSignInView};
 pub use keychain::{Keychain, KeychainError};
 pub use portal::{PortalClient, PortalClientError};
 pub use switchboard::{system_clock, ClientError, Clock, SignInOutcome, Switchboard};

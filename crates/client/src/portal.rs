@@ -4,8 +4,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use switchboard_api::{
-    paths, ApiError, ChooseAccountRequest, ChooseAgainRequest, ErrorCode, LinkAccountRequest,
-    LoginStep, MfaRequest, PasswordSignInRequest, SessionTokens, SignInOptions, SipProfile,
+    paths, ApiError, ChooseAccountRequest, ChooseAgainRequest, EmailSignInOptions,
+    EmailSignInRequest, ErrorCode, LinkAccountRequest, LoginStep, MfaRequest,
+    PasswordSignInRequest, SessionTokens, SignInOptions, SipProfile,
 };
 use url::Url;
 
@@ -317,6 +318,22 @@ impl PortalClient {
 
     pub async fn sign_in_options(&self) -> Result<SignInOptions, PortalClientError> {
         self.get_json(paths::SIGN_IN_OPTIONS).await
+    }
+
+    /// "Continue with work email": the providers the email's domain has enabled. A POST,
+    /// so the address stays out of URLs and their logs.
+    pub async fn sign_in_options_for_email(
+        &self,
+        email: &str,
+    ) -> Result<EmailSignInOptions, PortalClientError> {
+        self.send(
+            self.http
+                .post(self.endpoint(paths::SIGN_IN_OPTIONS_FOR_EMAIL))
+                .json(&EmailSignInRequest {
+                    email: email.to_owned(),
+                }),
+        )
+        .await
     }
 
     /// Never fails: an unreachable portal is a state the sign-in screen shows.

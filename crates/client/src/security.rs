@@ -94,10 +94,8 @@ impl Switchboard {
             Err(error) => return self.home_view(Some(error.notice())),
         };
         let providers = self
-            .portal
-            .sign_in_options()
+            .linkable_providers(&overview.emails)
             .await
-            .map(|options| options.providers)
             .unwrap_or_default();
         AppView::Security {
             account,
@@ -235,8 +233,19 @@ impl Switchboard {
         code: Option<&str>,
         redirect_uri: &str,
     ) -> Result<(SignInStart, String), ClientError> {
-        let (mut start, provider_name) =
-            self.begin_sign_in(provider_id, None, redirect_uri).await?;
+        let overview: SecurityOverview = self
+            .authorized(
+                |token| async move { self.portal.get_authorized(paths::SECURITY, &token).await },
+            )
+            .await?;
+        let provider = self
+            .linkable_providers(&overview.emails)
+            .await?
+            .into_iter()
+            .find(|p| p.id == provider_id)
+            .ok_or_else(|| ClientError::UnknownProvider(provider_id.to_owned()))?;
+        let provider_name = provider.display_name.clone();
+        let mut start = self.begin_sign_in_with(&provider, None, redirect_uri)?;
         let request = StartLinkRequest {
             provider: provider_id.to_owned(),
             password: password.to_owned(),

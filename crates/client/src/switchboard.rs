@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use switchboard_api::{
-    AccountChoice, AccountSummary, LinkReason, LoginStep, SessionTokens, SipProfile,
+    AccountChoice, AccountSummary, LinkReason, LoginStep, ProviderOption, SessionTokens, SipProfile,
 };
 use tokio::sync::Mutex;
 use url::Url;
@@ -215,20 +215,38 @@ impl Switchboard {
         redirect_uri: &str,
     ) -> Result<(SignInStart, String), ClientError> {
         let options = self.portal.sign_in_options().await?;
-        let provider = options
-            .providers
-            .into_iter()
-            .find(|p| p.id == provider_id)
-            .ok_or_else(|| ClientError::UnknownProvider(provider_id.to_owned()))?;
-        let start = self.pending.begin(
+        let mut provider = options.providers.into_iter().find(|p| p.id == provider_id);
+        // A company's own provider is not listed for everyone: its users reach it through
+        // their work email's domain.
+        if let (None, Some(email)) = (&provider, login_hint) {
+            provider = self
+                .portal
+                .sign_in_options_for_email(email)
+                .await
+                .ok()
+                .and_then(|found| found.providers.into_iter().find(|p| p.id == provider_id));
+        }
+        let provider =
+            provider.ok_or_else(|| ClientError::UnknownProvider(provider_id.to_owned()))?;
+        let start = self.begin_sign_in_with(&provider, login_hint, redirect_uri)?;
+        Ok((start, provider.display_name))
+    }
+
+    /// Starts the sign-in of a provider the portal named.
+    pub(crate) fn begin_sign_in_with(
+        &self,
+        provider: &ProviderOption,
+        login_hint: Option<&str>,
+        redirect_uri: &str,
+    ) -> Result<SignInStart, ClientError> {
+        Ok(self.pending.begin(
             &self.portal_url,
-            provider_id,
+            &provider.id,
             &provider.display_name,
             login_hint,
             redirect_uri,
             (self.clock)(),
-        )?;
-        Ok((start, provider.display_name))
+        )?)
     }
 
     pub(crate) fn pending_sign_ins(&self) -> &PendingSignIns {

@@ -144,6 +144,11 @@ pub struct ProviderConfig {
     pub apple_team_id: Option<String>,
     #[serde(default)]
     pub apple_key_id: Option<String>,
+    /// Whether the sign-in screen shows this provider's button to everyone. Default: yes for
+    /// Google, Microsoft and Apple, no for a company's own OpenID provider (`oidc`), which its
+    /// users reach through "Continue with work email".
+    #[serde(default)]
+    pub shown_to_everyone: Option<bool>,
 }
 
 impl PortalConfig {

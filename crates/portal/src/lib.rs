@@ -43,7 +43,10 @@ pub use error::PortalError;
 #[derive(Clone)]
 pub struct AppState {
     pub store: store::Store,
+    /// Every configured provider (names in the security settings, the email-first answer).
     pub sign_in_options: Arc<SignInOptions>,
+    /// What `GET /v1/sign-in-options` answers: the providers that serve everyone.
+    pub public_sign_in_options: Arc<SignInOptions>,
     pub providers: Arc<providers::Providers>,
     pub clock: clock::SharedClock,
     pub key: crypto::EncryptionKey,
@@ -91,6 +94,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             paths::SIGN_IN_OPTIONS,
             get(routes::sign_in_options::sign_in_options),
+        )
+        .route(
+            paths::SIGN_IN_OPTIONS_FOR_EMAIL,
+            post(routes::sign_in_options::for_email),
         )
         .route(paths::AUTHORIZE, get(routes::broker::authorize))
         .route(
@@ -202,6 +209,7 @@ impl Portal {
         let state = AppState {
             store,
             sign_in_options: Arc::new(routes::sign_in_options::from_config(config)),
+            public_sign_in_options: Arc::new(routes::sign_in_options::public_from_config(config)),
             providers: Arc::new(providers),
             clock,
             key,

@@ -12,6 +12,7 @@ use utoipa::OpenApi;
     paths(
         crate::routes::health::health,
         crate::routes::sign_in_options::sign_in_options,
+        crate::routes::sign_in_options::for_email,
         crate::routes::broker::authorize,
         crate::routes::broker::callback_query,
         crate::routes::broker::callback_form,

@@ -21,7 +21,7 @@ async fn health_answers_ok_with_the_version() {
 }
 
 #[tokio::test]
-async fn sign_in_options_list_the_configured_providers() {
+async fn sign_in_options_name_the_portal_and_hide_company_providers() {
     let dir = tempfile::tempdir().unwrap();
     let portal = common::start_serving(&common::test_config(dir.path())).await;
 
@@ -37,9 +37,8 @@ async fn sign_in_options_list_the_configured_providers() {
         Some("https://status.example.test/")
     );
     assert!(options.password_sign_in);
-    assert_eq!(options.providers.len(), 1);
-    assert_eq!(options.providers[0].id, "acme-sso");
-    assert_eq!(options.providers[0].kind, ProviderKind::Oidc);
+    // The only provider is a company's own: its users find it by their work email.
+    assert!(options.providers.is_empty(), "{:?}", options.providers);
     let raw: serde_json::Value = reqwest::get(portal.endpoint("/v1/sign-in-options"))
         .await
         .unwrap()
@@ -48,6 +47,25 @@ async fn sign_in_options_list_the_configured_providers() {
         .unwrap();
     // Client ids and secrets of providers are the portal's business only.
     assert!(!raw.to_string().contains("client_id"), "{raw}");
+    portal.stop().await;
+}
+
+#[tokio::test]
+async fn a_company_provider_shown_to_everyone_is_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = common::test_config(dir.path());
+    config.providers[0].shown_to_everyone = Some(true);
+    let portal = common::start_serving(&config).await;
+
+    let options: SignInOptions = reqwest::get(portal.endpoint("/v1/sign-in-options"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(options.providers.len(), 1);
+    assert_eq!(options.providers[0].id, "acme-sso");
+    assert_eq!(options.providers[0].kind, ProviderKind::Oidc);
     portal.stop().await;
 }
 

@@ -260,7 +260,7 @@ describe('AppController', () => {
     await controller.start();
     states.length = 0;
     await controller.startSignIn({ id: 'workspace', name: 'Google' });
-    expect(startSignIn).toHaveBeenCalledWith('workspace');
+    expect(startSignIn).toHaveBeenCalledWith('workspace', null);
     expect(states).toEqual([
       { view: signIn, pending: { action: 'start_sign_in', provider: { id: 'workspace', name: 'Google' } } },
       { view: waiting, pending: null },
@@ -288,6 +288,81 @@ describe('AppController', () => {
     start.resolve(waiting);
     await first;
     expect(controller.state).toEqual({ view: waiting, pending: null });
+  });
+
+  describe('continue with work email', () => {
+    const choice = {
+      next: 'choose_provider' as const,
+      email: 'tom@acme.example',
+      domain: 'acme.example',
+      providers: [
+        { id: 'google', kind: 'google' as const, display_name: 'Google' },
+        { id: 'acme-sso', kind: 'oidc' as const, display_name: 'Acme SSO' },
+      ],
+      message: 'acme.example signs in with more than one provider. Choose the one your organization uses.',
+    };
+
+    it("opens the domain's only provider at once: the view changes, nothing is left to show", async () => {
+      const startEmailSignIn = vi.fn(() => Promise.resolve({ next: 'started' as const, view: waiting }));
+      const { controller, states } = setup({ restoreSession: () => Promise.resolve(signIn), startEmailSignIn });
+      await controller.start();
+      states.length = 0;
+      const answer = await controller.startEmailSignIn('tom@acme.example');
+      expect(startEmailSignIn).toHaveBeenCalledWith('tom@acme.example');
+      expect(answer).toBeNull();
+      expect(states).toEqual([
+        { view: signIn, pending: { action: 'start_email_sign_in' } },
+        { view: waiting, pending: null },
+      ]);
+    });
+
+    it('keeps the sign-in screen and hands it the choice, then starts the chosen one with the email', async () => {
+      const startSignIn = vi.fn(() => Promise.resolve(waiting));
+      const { controller } = setup({
+        restoreSession: () => Promise.resolve(signIn),
+        startEmailSignIn: () => Promise.resolve(choice),
+        startSignIn,
+      });
+      await controller.start();
+      expect(await controller.startEmailSignIn('tom@acme.example')).toEqual(choice);
+      expect(controller.state).toEqual({ view: signIn, pending: null });
+      await controller.startSignIn({ id: 'acme-sso', name: 'Acme SSO' }, choice.email);
+      expect(startSignIn).toHaveBeenCalledWith('acme-sso', 'tom@acme.example');
+      expect(controller.state.view).toEqual(waiting);
+    });
+
+    it('turns a refused address into an answer for the field, on the same screen', async () => {
+      const refused = { code: 'invalid_request', message: 'Enter your work email address, such as name@company.com.' };
+      const { controller } = setup({
+        restoreSession: () => Promise.resolve(signIn),
+        startEmailSignIn: () => Promise.reject(refused),
+      });
+      await controller.start();
+      expect(await controller.startEmailSignIn('tom')).toEqual({ next: 'error', ...refused });
+      expect(controller.state).toEqual({ view: signIn, pending: null });
+    });
+
+    it('is ignored while another command is in flight, and a late answer is dropped', async () => {
+      const start = deferred<AppView>();
+      const answer = deferred<typeof choice>();
+      const startEmailSignIn = vi.fn(() => answer.promise);
+      const { controller } = setup({
+        restoreSession: () => Promise.resolve(signIn),
+        startSignIn: () => start.promise,
+        startEmailSignIn,
+      });
+      await controller.start();
+      const first = controller.startSignIn({ id: 'google', name: 'Google' });
+      expect(await controller.startEmailSignIn('tom@acme.example')).toBeNull();
+      expect(startEmailSignIn).not.toHaveBeenCalled();
+      start.resolve(signIn);
+      await first;
+      const late = controller.startEmailSignIn('tom@acme.example');
+      controller.show(waiting);
+      answer.resolve(choice);
+      expect(await late).toBeNull();
+      expect(controller.state).toEqual({ view: waiting, pending: null });
+    });
   });
 
   it('cancels back to the sign-in screen, even when cancelling fails', async () => {

@@ -1,6 +1,7 @@
 // Which view the window shows, and how commands and the `app-view` event change it.
 // App.svelte renders `AppState`; every rule about ordering and failures lives here.
 import type { AppView } from '../bindings/AppView';
+import type { EmailSignInView } from '../bindings/EmailSignInView';
 import type { Notice } from '../bindings/Notice';
 import type { Backend } from './bridge';
 import { errorCode, errorMessage } from './errors';
@@ -12,6 +13,8 @@ export type ViewOf<S extends Screen> = Extract<AppView, { screen: S }>;
 export type Pending =
   | { action: 'restore' }
   | { action: 'start_sign_in'; provider: { id: string; name: string } }
+  /** The address is not secret, but nothing needs it here. */
+  | { action: 'start_email_sign_in' }
   | { action: 'cancel_sign_in' }
   | { action: 'choose_account'; accountId: string }
   /** No credentials here: the pending state is rendered and kept, the password must not be. */
@@ -38,6 +41,11 @@ export type Pending =
   | { action: 'change_password' };
 
 export type PendingAction = Pending['action'];
+
+/** What "Continue with work email" shows on the sign-in screen when no sign-in started. */
+export type EmailAnswer =
+  | Exclude<EmailSignInView, { next: 'started' }>
+  | { next: 'error'; message: string; code: string | null };
 
 export interface AppState {
   view: AppView;
@@ -202,10 +210,36 @@ export class AppController {
     this.#set({ view, pending: null });
   }
 
-  startSignIn(provider: { id: string; name: string }): Promise<void> {
+  /** `loginHint`: the work email the provider was found by, if it was. */
+  startSignIn(provider: { id: string; name: string }, loginHint: string | null = null): Promise<void> {
     return this.#run({ action: 'start_sign_in', provider: { id: provider.id, name: provider.name } }, () =>
-      this.#backend.startSignIn(provider.id),
+      this.#backend.startSignIn(provider.id, loginHint),
     );
+  }
+
+  /**
+   * "Continue with work email". When the domain has one provider its sign-in starts and the view
+   * changes (resolves to `null`); otherwise the sign-in screen stays and the answer is for it to
+   * show next to the field: the providers to choose from, no single sign-on, or why the address
+   * was refused. Also `null` when ignored (a command in flight) or when the answer came too late.
+   */
+  async startEmailSignIn(email: string): Promise<EmailAnswer | null> {
+    if (this.#stopped || this.#state.pending) return null;
+    const mine = ++this.#generation;
+    this.#set({ view: this.#state.view, pending: { action: 'start_email_sign_in' } });
+    let view = this.#state.view;
+    let answer: EmailAnswer | null = null;
+    try {
+      const next = await this.#backend.startEmailSignIn(email);
+      if (next.next === 'started') view = next.view;
+      else answer = next;
+    } catch (error) {
+      answer = { next: 'error', message: errorMessage(error), code: errorCode(error) };
+    }
+    if (this.#stopped || mine !== this.#generation) return null;
+    this.#generation++;
+    this.#set({ view, pending: null });
+    return answer;
   }
 
   cancelSignIn(): Promise<void> {

@@ -29,6 +29,17 @@ describe('tauriBackend', () => {
     ]);
   });
 
+  it('invokes the sign-in commands with the login hint and the work email', async () => {
+    await tauriBackend.startSignIn('google', null);
+    await tauriBackend.startSignIn('acme-sso', 'tom@acme.example');
+    await tauriBackend.startEmailSignIn('tom@acme.example');
+    expect(invoke.mock.calls).toEqual([
+      ['start_sign_in', { provider: 'google', loginHint: null }],
+      ['start_sign_in', { provider: 'acme-sso', loginHint: 'tom@acme.example' }],
+      ['start_email_sign_in', { email: 'tom@acme.example' }],
+    ]);
+  });
+
   it('invokes the commands without arguments by name', async () => {
     await tauriBackend.useDifferentAccount();
     await tauriBackend.addAccount();

@@ -4,6 +4,7 @@ import { invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 import type { AppInfo } from '../bindings/AppInfo';
 import type { AppView } from '../bindings/AppView';
+import type { EmailSignInView } from '../bindings/EmailSignInView';
 import type { PortalStatus } from '../bindings/PortalStatus';
 
 /** The event the Rust side emits when something outside a command changes the view (a deep link). */
@@ -15,8 +16,18 @@ export interface Backend {
   portalStatus(): Promise<PortalStatus>;
   /** Silently restores the remembered account; may take a few seconds. Called once on start. */
   restoreSession(): Promise<AppView>;
-  /** Opens the system browser at `provider` (a provider button's id); normally `waiting_for_browser`. */
-  startSignIn(provider: string): Promise<AppView>;
+  /**
+   * Opens the system browser at `provider` (a provider button's id); normally `waiting_for_browser`.
+   * `loginHint`: the work email the provider was found by ("Continue with work email"), else `null`.
+   */
+  startSignIn(provider: string, loginHint: string | null): Promise<AppView>;
+  /**
+   * "Continue with work email": the email's domain has one provider, whose sign-in starts at once
+   * (`started` with `waiting_for_browser`); several to choose from (`choose_provider`, each started
+   * with `startSignIn(id, email)`); or none (`no_single_sign_on`). Rejects for an address that is
+   * not one, or when the portal cannot be reached.
+   */
+  startEmailSignIn(email: string): Promise<EmailSignInView>;
   /**
    * Gives up the sign-in in progress (browser, chooser or link form): back to the current
    * account's `ready` when one is signed in, else `sign_in`.
@@ -76,7 +87,8 @@ export const tauriBackend: Backend = {
   appInfo: () => invoke<AppInfo>('app_info'),
   portalStatus: () => invoke<PortalStatus>('portal_status'),
   restoreSession: () => invoke<AppView>('restore_session'),
-  startSignIn: (provider) => invoke<AppView>('start_sign_in', { provider }),
+  startSignIn: (provider, loginHint) => invoke<AppView>('start_sign_in', { provider, loginHint }),
+  startEmailSignIn: (email) => invoke<EmailSignInView>('start_email_sign_in', { email }),
   cancelSignIn: () => invoke<AppView>('cancel_sign_in'),
   // Tauri maps camelCase argument keys to the commands' snake_case parameters.
   chooseAccount: (accountId, remember) => invoke<AppView>('choose_account', { accountId, remember }),

@@ -9,6 +9,7 @@ export function fakeBackend(overrides: Partial<Backend> = {}): Backend {
     portalStatus: never,
     restoreSession: never,
     startSignIn: never,
+    startEmailSignIn: never,
     cancelSignIn: never,
     chooseAccount: never,
     linkAccount: never,

@@ -4,12 +4,14 @@ import type { Backend } from './bridge';
 import { fakeBackend as fake } from './fakeBackend';
 import {
   PASSWORD_SIGN_IN_PROGRESS,
+  emailAnswerModel,
   loadPortalStatus,
   openingBrowserText,
   portalLine,
   providerButtons,
   signInScreenModel,
   validatePasswordSignIn,
+  validateWorkEmail,
   type ProviderButton,
 } from './signInScreen';
 
@@ -190,5 +192,62 @@ describe('sign-in notices', () => {
   it('says the browser is opening for the chosen provider', () => {
     const [google] = providerButtons(undefined);
     expect(openingBrowserText(google!.name)).toBe('Opening your browser to sign in with Google…');
+  });
+});
+
+describe('continue with work email', () => {
+  it('asks for an address before asking the portal', () => {
+    expect(validateWorkEmail('')).toBe('Enter your work email.');
+    expect(validateWorkEmail('   ')).toBe('Enter your work email.');
+    for (const garbage of ['tom', '@acme.example', 'tom@', 'tom@acme', 'tom@acme.', 'to m@acme.example']) {
+      expect(validateWorkEmail(garbage), garbage).toBe('Enter your work email address, such as name@company.com.');
+    }
+    expect(validateWorkEmail(' tom@acme.example ')).toBeNull();
+  });
+
+  it("offers the domain's providers, each to start with the email as login hint", () => {
+    const model = emailAnswerModel({
+      next: 'choose_provider',
+      email: 'tom@acme.example',
+      domain: 'acme.example',
+      providers: [
+        { id: 'google', kind: 'google', display_name: 'Google' },
+        { id: 'acme-sso', kind: 'oidc', display_name: ' Acme SSO ' },
+        { id: 'globex', kind: 'oidc', display_name: '' },
+      ],
+      message: 'acme.example signs in with more than one provider. Choose the one your organization uses.',
+    });
+    expect(model).toEqual({
+      message: 'acme.example signs in with more than one provider. Choose the one your organization uses.',
+      kind: 'info',
+      choices: [
+        { id: 'google', kind: 'google', name: 'Google', label: 'Continue with Google' },
+        { id: 'acme-sso', kind: 'oidc', name: 'Acme SSO', label: 'Continue with Acme SSO' },
+        { id: 'globex', kind: 'oidc', name: 'globex', label: 'Continue with globex' },
+      ],
+      loginHint: 'tom@acme.example',
+      usePassword: false,
+    });
+  });
+
+  it('says no single sign-on is set up and points to the password when there is none', () => {
+    const message = 'No single sign-on is set up for unknown.example. Sign in with your username and password, or ask your administrator.';
+    expect(
+      emailAnswerModel({ next: 'no_single_sign_on', email: 'a@unknown.example', domain: 'unknown.example', message, password_sign_in: true }),
+    ).toEqual({ message, kind: 'info', choices: [], loginHint: null, usePassword: true });
+    expect(
+      emailAnswerModel({ next: 'no_single_sign_on', email: 'a@unknown.example', domain: 'unknown.example', message, password_sign_in: false })
+        .usePassword,
+    ).toBe(false);
+  });
+
+  it("shows a refused address as the field's error", () => {
+    expect(emailAnswerModel({ next: 'error', message: 'Enter your work email address.', code: 'invalid_request' })).toEqual({
+      message: 'Enter your work email address.',
+      kind: 'error',
+      choices: [],
+      loginHint: null,
+      usePassword: false,
+    });
   });
 });

@@ -1,6 +1,7 @@
 // Pure logic of the sign-in screen: SignInScreen.svelte only renders what this computes.
 import type { PortalStatus } from '../bindings/PortalStatus';
 import type { ProviderKind } from '../bindings/ProviderKind';
+import type { EmailAnswer } from './appView';
 import type { Backend } from './bridge';
 import { errorCode, errorMessage } from './errors';
 
@@ -49,7 +50,8 @@ export function portalName(status: PortalStatus | undefined): string {
 
 /**
  * Google, Microsoft and Apple always (with the portal's ids when it lists them), then the
- * organization's own OpenID Connect providers in the portal's order.
+ * OpenID Connect providers the portal shows to everyone, in its order. An organization's own
+ * provider is usually not among them: its users find it with "Continue with work email".
  */
 export function providerButtons(status: PortalStatus | undefined): ProviderButton[] {
   const listed = status?.state === 'reachable' ? status.options.providers : [];
@@ -147,4 +149,56 @@ export const PASSWORD_SIGN_IN_PROGRESS = 'Signing you in…';
 /** Progress while `start_sign_in` runs (the app opens the system browser). */
 export function openingBrowserText(providerName: string): string {
   return `Opening your browser to sign in with ${providerName}…`;
+}
+
+// ---- Continue with work email ---------------------------------------------------------------
+
+/** Progress while `start_email_sign_in` runs. */
+export const EMAIL_SIGN_IN_PROGRESS = 'Finding how your organization signs in…';
+
+/** Client-side check before the portal is asked: something shaped like an address. */
+export function validateWorkEmail(email: string): string | null {
+  const trimmed = email.trim();
+  if (!trimmed) return 'Enter your work email.';
+  const at = trimmed.lastIndexOf('@');
+  const domain = trimmed.slice(at + 1);
+  if (at < 1 || /\s/.test(trimmed) || !domain.includes('.') || domain.startsWith('.') || domain.endsWith('.')) {
+    return 'Enter your work email address, such as name@company.com.';
+  }
+  return null;
+}
+
+export interface EmailAnswerModel {
+  /** Shown under the field (`#email-notice`). */
+  message: string;
+  kind: 'info' | 'error';
+  /** The domain's providers to choose from; each starts with `loginHint`. */
+  choices: ProviderButton[];
+  loginHint: string | null;
+  /**
+   * No single sign-on for the domain and password sign-in is on: the username field takes the
+   * email and the password field takes focus.
+   */
+  usePassword: boolean;
+}
+
+/** What the sign-in screen shows for an answer of "Continue with work email". */
+export function emailAnswerModel(answer: EmailAnswer): EmailAnswerModel {
+  switch (answer.next) {
+    case 'choose_provider':
+      return {
+        message: answer.message,
+        kind: 'info',
+        choices: answer.providers.map((p) => {
+          const name = p.display_name.trim() || p.id;
+          return { id: p.id, kind: p.kind, name, label: `Continue with ${name}` };
+        }),
+        loginHint: answer.email,
+        usePassword: false,
+      };
+    case 'no_single_sign_on':
+      return { message: answer.message, kind: 'info', choices: [], loginHint: null, usePassword: answer.password_sign_in };
+    case 'error':
+      return { message: answer.message, kind: 'error', choices: [], loginHint: null, usePassword: false };
+  }
 }

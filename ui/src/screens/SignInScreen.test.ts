@@ -46,6 +46,29 @@ describe('SignInScreen markup', () => {
   });
 });
 
+describe('SignInScreen: continue with work email', () => {
+  it('offers a labelled work email field and its button between the providers and the password', () => {
+    const { body } = render(SignInScreen, { props: { backend, onStartSignIn, onPasswordSignIn } });
+    expect(body).toMatch(/<form[^>]*aria-label="Continue with work email"/);
+    expect(body).toMatch(/<label for="work-email"[^>]*>Work email<\/label>/);
+    expect(body).toMatch(/<input[^>]*id="work-email"[^>]*type="email"[^>]*autocomplete="email"/);
+    expect(body).toMatch(/<button id="email-sign-in"[^>]*type="submit"[^>]*aria-disabled="false"[^>]*>(<!--[^>]*-->)*Continue with work email/);
+    expect(body).toMatch(/<p id="email-notice"[^>]*role="status"[^>]*><\/p>/);
+    expect(body.indexOf('data-provider="apple"')).toBeLessThan(body.indexOf('id="work-email"'));
+    expect(body.indexOf('id="work-email"')).toBeLessThan(body.indexOf('id="username"'));
+    // No company provider is a button for everyone, and no choice is shown before asking.
+    expect(body).not.toContain('data-email-provider');
+  });
+
+  it('marks everything busy and says what it is doing while the portal is asked', () => {
+    const { body } = render(SignInScreen, { props: { backend, onStartSignIn, onPasswordSignIn, lookingUp: true } });
+    expect(body).toMatch(/<button id="email-sign-in"[^>]*aria-disabled="true"/);
+    expect(body).toMatch(/<button[^>]*data-provider="google"[^>]*aria-disabled="true"/);
+    expect(body).toMatch(/<button id="password-sign-in"[^>]*aria-disabled="true"/);
+    expect(body).toMatch(/id="sign-in-progress"[^>]*>[\s\S]*Finding how your organization signs in…/);
+  });
+});
+
 describe('SignInScreen with a notice or a sign-in starting', () => {
   it('shows an error notice above the buttons as an alert, keeping the code', () => {
     const { body } = render(SignInScreen, {

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use switchboard_client::email_first::{choose_provider_message, no_single_sign_on_message};
 use switchboard_client::loopback::LoopbackRedirect;
 use switchboard_client::signin::PENDING_LIFETIME;
 use switchboard_client::{system_clock, ClientConfig, ClientError, SignInOutcome, Switchboard};
@@ -34,11 +35,15 @@ enum Command {
     Login {
         /// The provider's id (google, microsoft, apple, or your organization's). Without
         /// it, `--username` signs in with that account's password.
-        #[arg(long, required_unless_present = "username")]
+        #[arg(long, required_unless_present_any = ["username", "email"])]
         provider: Option<String>,
         /// Your email at the provider, so it can skip asking.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "email")]
         login_hint: Option<String>,
+        /// Your work email: signs in with the provider your organization set up for its
+        /// domain (when it has several, choose one with `--provider`).
+        #[arg(long, conflicts_with = "username")]
+        email: Option<String>,
         /// Print the link instead of opening a browser, then read the address the browser
         /// ends on from standard input.
         #[arg(long)]
@@ -298,19 +303,23 @@ async fn run(cli: Cli) -> Result<(), String> {
             account,
             remember,
             username,
+            email,
         } => {
-            let outcome = match (&provider, &username) {
-                (Some(provider), _) => {
+            let outcome = match (&email, &provider, &username) {
+                (Some(email), provider, _) => {
+                    login_with_email(&client, provider.as_deref(), email, no_browser).await?
+                }
+                (None, Some(provider), _) => {
                     login(&client, provider, login_hint.as_deref(), no_browser).await?
                 }
-                (None, Some(username)) => {
+                (None, None, Some(username)) => {
                     let password = password_from_env_or_prompt()?;
                     client
                         .sign_in_with_password(username, &password)
                         .await
                         .map_err(failure)?
                 }
-                (None, None) => return Err("give --provider or --username".into()),
+                (None, None, None) => return Err("give --provider, --email or --username".into()),
             };
             let answers = StepAnswers {
                 account,
@@ -397,6 +406,50 @@ async fn run(cli: Cli) -> Result<(), String> {
         },
     }
     Ok(())
+}
+
+/// `login --email`: the provider the email's domain has, started with the email as hint.
+async fn login_with_email(
+    client: &Switchboard,
+    provider: Option<&str>,
+    email: &str,
+    no_browser: bool,
+) -> Result<SignInOutcome, String> {
+    if let Some(provider) = provider {
+        return login(client, provider, Some(email), no_browser).await;
+    }
+    let found = client
+        .sign_in_options_for_email(email)
+        .await
+        .map_err(failure)?;
+    let listed = |providers: &[switchboard_api::ProviderOption]| {
+        providers
+            .iter()
+            .map(|p| format!("{} ({})", p.id, p.display_name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match found.providers.as_slice() {
+        [only] => login(client, &only.id, Some(email.trim()), no_browser).await,
+        [] => {
+            let mut message = no_single_sign_on_message(&found.domain, found.password_sign_in);
+            if found.password_sign_in {
+                message.push_str(" (`login --username NAME`)");
+            }
+            if !found.providers_for_everyone.is_empty() {
+                message.push_str(&format!(
+                    " Providers for everyone: {}.",
+                    listed(&found.providers_for_everyone)
+                ));
+            }
+            Err(message)
+        }
+        several => Err(format!(
+            "{} Run again with --provider and one of: {}.",
+            choose_provider_message(&found.domain),
+            listed(several)
+        )),
+    }
 }
 
 async fn login(

@@ -70,11 +70,20 @@ impl App {
     }
 
     pub async fn link_for(&self, provider: &str, login_hint: &str) -> Url {
-        let (start, _) = self
+        // A company's own provider is not listed for everyone: the app starts it with the
+        // work email as hint ("Continue with work email").
+        let (start, _) = match self
             .client
             .begin_sign_in(provider, None, &app_redirect_uri())
             .await
-            .unwrap();
+        {
+            Err(switchboard_client::ClientError::UnknownProvider(_)) => self
+                .client
+                .begin_sign_in(provider, Some(login_hint), &app_redirect_uri())
+                .await
+                .unwrap(),
+            other => other.unwrap(),
+        };
         Browser::new()
             .sign_in(&start.authorize_url, login_hint, &[])
             .await

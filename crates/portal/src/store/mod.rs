@@ -18,6 +18,7 @@ mod admin;
 mod audit;
 mod authenticator;
 mod broker;
+mod domains;
 mod links;
 mod purge;
 mod sessions;

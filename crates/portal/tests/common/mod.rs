@@ -88,6 +88,7 @@ pub fn test_config(data_dir: &Path) -> PortalConfig {
             client_secret_file: None,
             apple_team_id: None,
             apple_key_id: None,
+            shown_to_everyone: None,
         }],
         password_sign_in: true,
         app_redirect_scheme: switchboard_portal::config::DEFAULT_APP_SCHEME.into(),

@@ -51,6 +51,7 @@ pub fn provider(
         client_secret_file: Some(secret.to_owned()),
         apple_team_id: None,
         apple_key_id: None,
+        shown_to_everyone: None,
     }
 }
 
