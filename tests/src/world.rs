@@ -44,6 +44,10 @@ fn provider(
         client_secret_file: Some(secret),
         apple_team_id: None,
         apple_key_id: None,
+        token_endpoint_auth_method: None,
+        private_key_file: None,
+        private_key_id: None,
+        match_by_email: Some(true),
     })
 }
 

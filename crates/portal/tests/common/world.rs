@@ -51,6 +51,10 @@ pub fn provider(
         client_secret_file: Some(secret.to_owned()),
         apple_team_id: None,
         apple_key_id: None,
+        token_endpoint_auth_method: None,
+        private_key_file: None,
+        private_key_id: None,
+        match_by_email: None,
     }
 }
 
@@ -84,9 +88,58 @@ pub fn attribute(tag: &str, name: &str) -> Option<String> {
     Some(unescape(&tag[start..end]))
 }
 
+/// What a test may change before the portal starts.
+pub struct Setup<'a> {
+    pub config: &'a mut PortalConfig,
+    pub idp: &'a Url,
+    /// The shared client secret file.
+    pub secret: &'a std::path::Path,
+    /// The portal's `private_key_jwt` key file, whose public half dev-idp's strict issuer
+    /// knows.
+    pub client_key: &'a std::path::Path,
+}
+
+/// The kind of the portal's `private_key_jwt` key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientKey {
+    Es256,
+    Rs256,
+}
+
 impl World {
     pub async fn start() -> World {
+        Self::start_with(ClientKey::Es256, |_| {}).await
+    }
+
+    /// A world whose configuration `customize` changes first.
+    pub async fn start_with(client_key: ClientKey, customize: impl FnOnce(&mut Setup)) -> World {
         let dir = tempfile::tempdir().unwrap();
+        let client_key_file = dir.path().join("client-key.pem");
+        let client_public = match client_key {
+            ClientKey::Es256 => {
+                let key = p256::ecdsa::SigningKey::random(&mut rand::rngs::OsRng);
+                std::fs::write(
+                    &client_key_file,
+                    key.to_pkcs8_pem(LineEnding::LF).unwrap().as_bytes(),
+                )
+                .unwrap();
+                p256::ecdsa::VerifyingKey::from(&key)
+                    .to_public_key_pem(LineEnding::LF)
+                    .unwrap()
+            }
+            ClientKey::Rs256 => {
+                use rsa::pkcs8::{EncodePrivateKey as _, EncodePublicKey as _};
+                let key = rsa::RsaPrivateKey::new(&mut rand::rngs::OsRng, 2048).unwrap();
+                std::fs::write(
+                    &client_key_file,
+                    key.to_pkcs8_pem(LineEnding::LF).unwrap().as_bytes(),
+                )
+                .unwrap();
+                key.to_public_key()
+                    .to_public_key_pem(LineEnding::LF)
+                    .unwrap()
+            }
+        };
         let apple_key = p256::ecdsa::SigningKey::random(&mut rand::rngs::OsRng);
         let apple_key_file = dir.path().join("apple.p8");
         std::fs::write(
@@ -101,6 +154,7 @@ impl World {
         let (idp_url, idp_stop) = super::start_dev_idp(DevIdpConfig {
             data_dir: dir.path().join("idp"),
             apple_client_public_key_pem: Some(apple_public),
+            client_public_key_pem: Some(client_public),
             ..DevIdpConfig::default()
         })
         .await;
@@ -116,6 +170,15 @@ impl World {
         );
         apple.apple_team_id = Some("TEAM123456".into());
         apple.apple_key_id = Some("KEY1234567".into());
+        // The operator trusts Apple's and Acme's own provider's emails (off by default).
+        apple.match_by_email = Some(true);
+        let mut acme_sso = provider(
+            "acme-sso",
+            ProviderKind::Oidc,
+            format!("{idp_url}acme-sso"),
+            &secret,
+        );
+        acme_sso.match_by_email = Some(true);
         config.providers = vec![
             provider(
                 "google",
@@ -137,13 +200,14 @@ impl World {
                 &secret,
             ),
             apple,
-            provider(
-                "acme-sso",
-                ProviderKind::Oidc,
-                format!("{idp_url}acme-sso"),
-                &secret,
-            ),
+            acme_sso,
         ];
+        customize(&mut Setup {
+            config: &mut config,
+            idp: &idp_url,
+            secret: &secret,
+            client_key: &client_key_file,
+        });
         let clock = ManualClock::new(SystemClock.now());
         let portal = Portal::bind_with_clock(&config, Arc::new(clock.clone()))
             .await
