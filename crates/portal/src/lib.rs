@@ -2,6 +2,7 @@
 //! the source of each account's softphone settings.
 
 pub mod account_steps;
+pub mod check;
 pub mod clock;
 pub mod config;
 pub mod crypto;
@@ -228,12 +229,30 @@ impl Portal {
             Arc::clone(&self.state.clock),
             self.purge_interval,
         ));
+        let refresh = tokio::spawn(check_and_refresh_providers(Arc::clone(
+            &self.state.providers,
+        )));
         let served = axum::serve(self.listener, router(self.state))
             .with_graceful_shutdown(shutdown)
             .await
             .map_err(StartError::Serve);
         purge.abort();
+        refresh.abort();
         served
+    }
+}
+
+/// At start, checks every provider and logs what is wrong (the portal serves anyway:
+/// a provider that is down may come back); then fetches discovery and keys again every
+/// [`providers::METADATA_MAX_AGE`] seconds.
+async fn check_and_refresh_providers(providers: Arc<providers::Providers>) {
+    check::log_provider_reports(&providers.check().await);
+    let every = Duration::from_secs(providers::METADATA_MAX_AGE.unsigned_abs());
+    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        providers.refresh_all().await;
     }
 }
 

@@ -29,6 +29,14 @@ enum Command {
         #[arg(long)]
         seed_demo: bool,
     },
+    /// Check a configuration against the live providers: prints the redirect URI to
+    /// register at each provider and every problem with what to do. Exits non-zero when
+    /// something must be fixed.
+    Check {
+        /// The configuration file (TOML).
+        #[arg(long, env = "SWITCHBOARD_PORTAL_CONFIG")]
+        config: PathBuf,
+    },
     /// Print the OpenAPI document.
     Openapi,
     /// Print a new random at-rest encryption key (base64).
@@ -59,6 +67,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             "{}",
             switchboard_portal::crypto::EncryptionKey::generate_base64()
         ),
+        Command::Check { config } => {
+            let report = switchboard_portal::check::check_file(
+                &config,
+                std::sync::Arc::new(switchboard_portal::clock::SystemClock),
+            )
+            .await;
+            print!("{report}");
+            if !report.is_ok() {
+                anyhow::bail!("the configuration {} has problems", config.display());
+            }
+        }
         Command::Serve { config, seed_demo } => {
             let config = PortalConfig::load(&config)?;
             let portal = Portal::bind(&config).await?;
