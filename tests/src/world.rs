@@ -179,6 +179,20 @@ impl World {
         }
     }
 
+    /// Makes provider `id` dev-idp's strict issuer (`{idp}strict/`: claims only in
+    /// userinfo, `iss` on the callback, `client_secret_post`), with email matching as
+    /// given, and restarts the portal.
+    pub async fn use_strict_provider(&mut self, id: &str, match_by_email: bool) -> Result<()> {
+        let issuer = format!("{}strict/", self.idp);
+        for provider in self.config.providers.iter_mut().filter(|p| p.id == id) {
+            provider.issuer = issuer.clone();
+            provider.token_endpoint_auth_method =
+                Some(switchboard_portal::config::ClientAuthMethod::ClientSecretPost);
+            provider.match_by_email = Some(match_by_email);
+        }
+        self.restart_portal().await
+    }
+
     pub async fn restart_portal(&mut self) -> Result<()> {
         self.stop_portal().await;
         self.start_portal(false).await
