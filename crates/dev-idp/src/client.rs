@@ -384,6 +384,54 @@ mod tests {
     }
 
     #[test]
+    fn private_key_jwt_assertions_are_checked_against_the_registered_key() {
+        let key = SigningKey::random(&mut OsRng);
+        let pem = key
+            .verifying_key()
+            .to_public_key_pem(LineEnding::LF)
+            .unwrap();
+        let registry = ClientRegistry::new("s3cret", None)
+            .unwrap()
+            .with_client_key(Some(&pem))
+            .unwrap();
+        let token = "http://127.0.0.1:1/strict/token";
+        let claims = |aud: &str, exp: u64| json!({"iss": CLIENT_ID, "sub": CLIENT_ID, "aud": aud, "exp": exp, "jti": "j1"});
+        let header = json!({"alg": "ES256"});
+        let good = es256(&key, header.clone(), claims(token, NOW + 60));
+        registry
+            .authenticate_assertion(CLIENT_ID, &good, &[token], NOW)
+            .unwrap();
+        let other = SigningKey::random(&mut OsRng);
+        for (name, assertion) in [
+            (
+                "other key",
+                es256(&other, header.clone(), claims(token, NOW + 60)),
+            ),
+            (
+                "wrong aud",
+                es256(&key, header.clone(), claims("https://x", NOW + 60)),
+            ),
+            ("expired", es256(&key, header.clone(), claims(token, NOW))),
+            (
+                "rs256 header",
+                es256(&key, json!({"alg": "RS256"}), claims(token, NOW + 60)),
+            ),
+        ] {
+            assert!(
+                registry
+                    .authenticate_assertion(CLIENT_ID, &assertion, &[token], NOW)
+                    .is_err(),
+                "{name} was accepted"
+            );
+        }
+        // Without a registered key, no assertion is good.
+        let bare = ClientRegistry::new("s3cret", None).unwrap();
+        assert!(bare
+            .authenticate_assertion(CLIENT_ID, &good, &[token], NOW)
+            .is_err());
+    }
+
+    #[test]
     fn registry_checks_shared_secrets_and_parses_the_apple_key() {
         let key = SigningKey::random(&mut OsRng);
         let pem = key

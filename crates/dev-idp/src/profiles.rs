@@ -349,6 +349,39 @@ mod tests {
     }
 
     #[test]
+    fn the_strict_issuer_lists_userinfo_iss_and_only_its_client_methods() {
+        let doc = Profile::Strict.discovery(&base());
+        assert_eq!(doc.issuer, "http://127.0.0.1:8781/strict/");
+        assert_eq!(doc.token_endpoint, "http://127.0.0.1:8781/strict/token");
+        assert_eq!(
+            doc.userinfo_endpoint.as_deref(),
+            Some("http://127.0.0.1:8781/strict/userinfo")
+        );
+        assert_eq!(
+            doc.authorization_response_iss_parameter_supported,
+            Some(true)
+        );
+        assert_eq!(
+            doc.token_endpoint_auth_methods_supported,
+            ["client_secret_post", "private_key_jwt"]
+        );
+        let google = Profile::Google.discovery(&base());
+        assert_eq!(google.userinfo_endpoint, None);
+        assert_eq!(google.authorization_response_iss_parameter_supported, None);
+        let multi = Profile::Entra {
+            tenant_id: ORGANIZATIONS_TENANT.to_owned(),
+        };
+        assert_eq!(
+            multi.discovery(&base()).issuer,
+            "http://127.0.0.1:8781/entra/{tenantid}/v2.0"
+        );
+        assert!(multi.serves(&Profile::Entra {
+            tenant_id: ACME_TENANT_ID.to_owned()
+        }));
+        assert!(!multi.serves(&Profile::Google));
+    }
+
+    #[test]
     fn profiles_serialize_with_their_kind_as_tag() {
         let entra = Profile::Entra {
             tenant_id: CONTOSO_TENANT_ID.to_owned(),
