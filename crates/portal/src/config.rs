@@ -187,6 +187,26 @@ impl ProviderConfig {
     }
 }
 
+/// `sqlite://data/portal.db?…` names a file relative to `dir`; absolute paths, in-memory
+/// databases and other engines are left as they are.
+fn sqlite_url_relative_to(url: &str, dir: &Path) -> String {
+    let Some(rest) = url.strip_prefix("sqlite://") else {
+        return url.to_owned();
+    };
+    let (file, query) = match rest.split_once('?') {
+        Some((file, query)) => (file, Some(query)),
+        None => (rest, None),
+    };
+    if file.is_empty() || file.starts_with(':') || Path::new(file).is_absolute() {
+        return url.to_owned();
+    }
+    let resolved = dir.join(file);
+    match query {
+        Some(query) => format!("sqlite://{}?{query}", resolved.display()),
+        None => format!("sqlite://{}", resolved.display()),
+    }
+}
+
 impl PortalConfig {
     pub fn pool_settings(&self) -> PoolSettings {
         let defaults = PoolSettings::default();
@@ -231,6 +251,7 @@ impl PortalConfig {
                 }
             };
             resolve(&mut config.encryption_key_file);
+            config.database_url = sqlite_url_relative_to(&config.database_url, dir);
             for provider in &mut config.providers {
                 resolve(&mut provider.client_secret_file);
                 resolve(&mut provider.private_key_file);
@@ -353,6 +374,23 @@ mod tests {
         assert_eq!(provider.issuer, "https://sso.example/");
         assert_eq!(provider.auth_method(), ClientAuthMethod::PrivateKeyJwt);
         assert!(!provider.matches_by_email());
+    }
+
+    #[test]
+    fn a_relative_sqlite_file_is_relative_to_the_config_file() {
+        let dir = Path::new("/etc/switchboard");
+        assert_eq!(
+            sqlite_url_relative_to("sqlite://data/portal.db?mode=rwc", dir),
+            "sqlite:///etc/switchboard/data/portal.db?mode=rwc"
+        );
+        for unchanged in [
+            "sqlite:///var/lib/portal.db?mode=rwc",
+            "sqlite::memory:",
+            "sqlite://:memory:",
+            "postgres://db.internal/switchboard",
+        ] {
+            assert_eq!(sqlite_url_relative_to(unchanged, dir), unchanged);
+        }
     }
 
     #[test]

@@ -550,15 +550,23 @@ impl Providers {
             .email()
             .map(|email| email.as_str().to_ascii_lowercase());
         let mut email_verified = claims.email_verified();
-        if email.is_none() && kind != ProviderKind::Microsoft {
+        // A conformant provider may put scope claims only in userinfo (Core §5.4): what the
+        // ID token lacks comes from there, for the same subject.
+        if (email.is_none() || email_verified.is_none()) && kind != ProviderKind::Microsoft {
             if let Some(userinfo) = self
                 .userinfo(&client, response.access_token(), claims.subject())
                 .await?
             {
-                email = userinfo
+                let userinfo_email = userinfo
                     .email()
                     .map(|email| email.as_str().to_ascii_lowercase());
-                email_verified = userinfo.email_verified();
+                if email.is_none() {
+                    email = userinfo_email;
+                    email_verified = userinfo.email_verified();
+                } else if userinfo_email == email {
+                    // Verified only if userinfo speaks of the same address.
+                    email_verified = userinfo.email_verified();
+                }
             }
         }
         let email_verified = match kind {
