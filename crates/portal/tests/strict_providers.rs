@@ -302,3 +302,38 @@ async fn entra_multi_tenant_checks_the_tenant_and_never_takes_preferred_username
     let link = link_with_knob(&world, "microsoft", "maria@acme.example", "wrong_iss").await;
     assert_eq!(error_of(&link).0, "invalid_id_token");
 }
+
+#[tokio::test]
+async fn a_private_key_the_provider_does_not_know_is_a_misconfiguration_not_an_outage() {
+    let world = World::start_with(ClientKey::Es256, |setup| {
+        strict_acme_sso(setup, ClientAuthMethod::PrivateKeyJwt, Some(true));
+        // Another key than the one registered at the provider.
+        let other = setup.client_key.with_file_name("other-key.pem");
+        let key = p256::ecdsa::SigningKey::random(&mut rand::rngs::OsRng);
+        use p256::pkcs8::EncodePrivateKey;
+        std::fs::write(
+            &other,
+            key.to_pkcs8_pem(p256::pkcs8::LineEnding::LF)
+                .unwrap()
+                .as_bytes(),
+        )
+        .unwrap();
+        let provider = setup
+            .config
+            .providers
+            .iter_mut()
+            .find(|p| p.id == "acme-sso")
+            .unwrap();
+        provider.private_key_file = Some(other);
+    })
+    .await;
+    let (_, link) = world
+        .sign_in_link("acme-sso", "tom@acme.example", None)
+        .await;
+    let (code, description) = error_of(&link);
+    assert_eq!(code, "provider_error");
+    assert_eq!(
+        description,
+        "Signing in with acme-sso is not set up correctly; contact your administrator."
+    );
+}
