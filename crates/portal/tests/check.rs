@@ -171,3 +171,101 @@ async fn the_check_command_exits_non_zero_and_says_what_to_fix() {
     assert!(stdout.contains("provider good (good): ok"), "{stdout}");
     assert!(stdout.contains("problem(s) to fix"), "{stdout}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_starts_with_a_broken_provider_and_logs_which_and_why() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let (idp, _stop) = common::start_dev_idp(switchboard_dev_idp::DevIdpConfig {
+        data_dir: dir.path().join("idp"),
+        ..Default::default()
+    })
+    .await;
+    switchboard_portal::config::write_private_file(
+        &dir.path().join("encryption.key"),
+        EncryptionKey::generate_base64().as_bytes(),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("client-secret"),
+        switchboard_dev_idp::DEFAULT_CLIENT_SECRET,
+    )
+    .unwrap();
+    let provider = |id: &str, issuer: &str| {
+        format!(
+            "\n[[providers]]\nid = '{id}'\nkind = 'oidc'\ndisplay_name = '{id}'\nissuer = '{issuer}'\n\
+             client_id = 'switchboard-portal'\nclient_secret_file = 'client-secret'\n"
+        )
+    };
+    let text = format!(
+        "name = 'Serve'\nlisten = '127.0.0.1:0'\ndatabase_url = 'sqlite://portal.db?mode=rwc'\n\
+         encryption_key_file = 'encryption.key'\n{}{}{}",
+        provider("good", &format!("{idp}acme-sso")),
+        provider("no-slash", &format!("{idp}strict")),
+        provider("down", "http://127.0.0.1:1/sso"),
+    );
+    let path = dir.path().join("portal.toml");
+    std::fs::write(&path, text).unwrap();
+    let mut portal = std::process::Command::new(env!("CARGO_BIN_EXE_switchboard-portal"))
+        .args(["serve", "--config"])
+        .arg(&path)
+        .current_dir("/")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(portal.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert!(line.starts_with("portal="), "{line}");
+    let stderr = portal.stderr.take().unwrap();
+    let reader = tokio::task::spawn_blocking(move || {
+        let mut lines = Vec::new();
+        let mut wanted = [false, false];
+        for line in BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            let line = strip_ansi(&line);
+            if line.contains("provider=no-slash") && line.contains("not set up correctly") {
+                wanted[0] = true;
+            }
+            if line.contains("provider=down") && line.contains("cannot be reached") {
+                wanted[1] = true;
+            }
+            lines.push(line);
+            if wanted.iter().all(|w| *w) {
+                break;
+            }
+        }
+        (wanted, lines)
+    });
+    // A portal that never logs them is stopped, which ends the reading.
+    let read = tokio::time::timeout(std::time::Duration::from_secs(60), reader).await;
+    let _ = portal.kill();
+    let _ = portal.wait();
+    let (found, lines) = match read {
+        Ok(result) => result.unwrap(),
+        Err(_) => panic!("the portal did not log both providers' problems within a minute"),
+    };
+    assert!(found.iter().all(|f| *f), "{}", lines.join("\n"));
+    // The SQLite file is next to the configuration, not in the working directory.
+    assert!(dir.path().join("portal.db").exists());
+}
+
+/// The log without its terminal colours.
+fn strip_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
