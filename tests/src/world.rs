@@ -45,6 +45,10 @@ fn provider(
         apple_team_id: None,
         apple_key_id: None,
         shown_to_everyone: None,
+        token_endpoint_auth_method: None,
+        private_key_file: None,
+        private_key_id: None,
+        match_by_email: Some(true),
     })
 }
 
@@ -176,6 +180,20 @@ impl World {
             let _ = stop.send(());
             let _ = task.await;
         }
+    }
+
+    /// Makes provider `id` dev-idp's strict issuer (`{idp}strict/`: claims only in
+    /// userinfo, `iss` on the callback, `client_secret_post`), with email matching as
+    /// given, and restarts the portal.
+    pub async fn use_strict_provider(&mut self, id: &str, match_by_email: bool) -> Result<()> {
+        let issuer = format!("{}strict/", self.idp);
+        for provider in self.config.providers.iter_mut().filter(|p| p.id == id) {
+            provider.issuer = issuer.clone();
+            provider.token_endpoint_auth_method =
+                Some(switchboard_portal::config::ClientAuthMethod::ClientSecretPost);
+            provider.match_by_email = Some(match_by_email);
+        }
+        self.restart_portal().await
     }
 
     pub async fn restart_portal(&mut self) -> Result<()> {

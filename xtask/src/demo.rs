@@ -268,10 +268,17 @@ fn write_portal_config(
         } else {
             (client_secret.clone(), "")
         };
+        // The demo trusts the emails of Apple and Acme's own provider (off by default: they
+        // do not prove who owns a domain).
+        let matching = if matches!(*kind, "apple" | "oidc") {
+            "match_by_email = true\n"
+        } else {
+            ""
+        };
         text.push_str(&format!(
             "\n[[providers]]\nid = \"{id}\"\nkind = \"{kind}\"\ndisplay_name = \"{display_name}\"\n\
              issuer = \"{idp}/{issuer_path}\"\nclient_id = \"switchboard-portal\"\n\
-             client_secret_file = \"{secret}\"\n{apple}",
+             client_secret_file = \"{secret}\"\n{apple}{matching}",
             secret = secret.display()
         ));
     }

@@ -52,6 +52,12 @@ pub enum LinkReason {
     EmailUnverified,
     /// The organization has not enabled this provider for the identity's domain or tenant.
     ProviderNotEnabled,
+    /// This provider does not vouch for email domains, so its emails find no account by
+    /// themselves (Apple, company providers, unless the operator turned matching on).
+    EmailMatchingOff,
+    /// The email is already linked through another identity of this provider (a recreated
+    /// user, a re-registered domain): the new identity must prove the account once.
+    EmailLinkedToAnotherIdentity,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]

@@ -14,6 +14,7 @@ pub mod signin;
 mod steps;
 pub mod store;
 pub mod switchboard;
+pub use steps::link_reason_text;
 
 pub use bridge::{
     AppInfo, AppView, AuthenticatorSetupView, CommandError, Notice, PhoneSummary, PortalStatus,

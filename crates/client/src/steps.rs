@@ -12,6 +12,44 @@ use crate::keychain::Secret;
 use crate::portal::PortalClientError;
 use crate::switchboard::{ClientError, SignInOutcome, Switchboard};
 
+/// Why a sign-in must be linked with the account's password, in words (the CLI's; the
+/// window's are in `ui/src/lib/accounts.ts`).
+pub fn link_reason_text(
+    reason: switchboard_api::LinkReason,
+    provider_name: &str,
+    email: Option<&str>,
+) -> String {
+    use switchboard_api::LinkReason;
+    let email = email.map(str::trim).filter(|e| !e.is_empty());
+    match reason {
+        LinkReason::NoAccountForEmail => match email {
+            Some(email) => {
+                format!("No phone account signs in with {email} through {provider_name} yet.")
+            }
+            None => format!("No phone account signs in with your {provider_name} identity yet."),
+        },
+        LinkReason::EmailUnverified => format!(
+            "{provider_name} did not confirm your email address, so it can't find your account by itself."
+        ),
+        LinkReason::ProviderNotEnabled => {
+            match email.and_then(|e| e.rsplit_once('@')).map(|(_, d)| d) {
+                Some(domain) => format!(
+                    "Your organization hasn't enabled {provider_name} sign-in for {domain} accounts like this one."
+                ),
+                None => format!(
+                    "Your organization hasn't enabled {provider_name} sign-in for accounts like this one."
+                ),
+            }
+        }
+        LinkReason::EmailMatchingOff => format!(
+            "{provider_name} does not prove who owns an email domain, so your organization links each account to it once with the account's password."
+        ),
+        LinkReason::EmailLinkedToAnotherIdentity => format!(
+            "Your email address is already linked to another {provider_name} identity. If this is a new identity of yours, prove it is your account once."
+        ),
+    }
+}
+
 /// A step the portal asked for, with its ticket and what the window shows for it.
 #[derive(Debug, Clone)]
 pub(crate) struct PendingStep {
@@ -230,5 +268,27 @@ impl Switchboard {
             )
             .await?;
         self.after_login_step(step, "your provider").await
+    }
+}
+
+#[cfg(test)]
+mod reason_tests {
+    use super::link_reason_text;
+    use switchboard_api::LinkReason;
+
+    #[test]
+    fn every_reason_reads_as_what_happened() {
+        assert_eq!(
+            link_reason_text(LinkReason::ProviderNotEnabled, "Google", Some("ann@example.com")),
+            "Your organization hasn't enabled Google sign-in for example.com accounts like this one."
+        );
+        assert!(
+            link_reason_text(LinkReason::EmailMatchingOff, "Acme SSO", None)
+                .starts_with("Acme SSO does not prove")
+        );
+        assert!(
+            link_reason_text(LinkReason::EmailLinkedToAnotherIdentity, "Acme SSO", None)
+                .contains("another Acme SSO identity")
+        );
     }
 }

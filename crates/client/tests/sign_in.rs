@@ -298,3 +298,46 @@ async fn a_changed_phone_profile_is_fetched_again_on_start() {
     assert_eq!(moved.registrar, "sip:edge2.acme.example:5061");
     app.client.sign_out(&account.account_id).await.unwrap();
 }
+
+#[tokio::test]
+async fn a_strict_provider_signs_in_through_the_client_core_or_is_refused_with_the_reason() {
+    let (mut world, app) = world_and_app().await;
+    // Acme's provider as a strict one: claims only in userinfo, `iss` on the callback,
+    // `client_secret_post`; its emails not trusted to match accounts (the default).
+    world.use_strict_provider("acme-sso", false).await.unwrap();
+    match app.sign_in("acme-sso", "tom@acme.example").await {
+        switchboard_client::SignInOutcome::LinkAccount { email, reason, .. } => {
+            assert_eq!(reason, switchboard_api::LinkReason::EmailMatchingOff);
+            assert_eq!(email.as_deref(), Some("tom@acme.example"));
+        }
+        other => panic!("expected LinkAccount, got {other:?}"),
+    }
+    // The operator turns matching on: Tom signs in directly.
+    world.use_strict_provider("acme-sso", true).await.unwrap();
+    let (account, _) = ready(app.sign_in("acme-sso", "tom@acme.example").await);
+    assert_eq!(account.username, "tom");
+    // A callback whose `iss` is not the provider's is refused, with the reason.
+    let (start, _) = app
+        .client
+        // Acme's own provider is found through the work email's domain.
+        .begin_sign_in("acme-sso", Some("tom@acme.example"), &app_redirect_uri())
+        .await
+        .unwrap();
+    let link = Browser::new()
+        .sign_in(
+            &start.authorize_url,
+            "tom@acme.example",
+            &[("dev_idp_forge", "callback_iss_forged")],
+        )
+        .await
+        .unwrap();
+    match app.client.complete_sign_in(&link).await.unwrap_err() {
+        ClientError::SignIn(SignInError::Provider { message, .. }) => {
+            assert!(
+                message.contains("did not come from the sign-in provider"),
+                "{message}"
+            )
+        }
+        other => panic!("expected a provider error, got {other:?}"),
+    }
+}

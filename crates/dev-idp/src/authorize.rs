@@ -43,6 +43,8 @@ struct Reply<'a> {
     redirect_uri: &'a Url,
     mode: ResponseMode,
     state: Option<&'a str>,
+    /// RFC 9207: the issuer named on every response (the strict issuer's).
+    iss: Option<String>,
 }
 
 impl Reply<'_> {
@@ -50,6 +52,9 @@ impl Reply<'_> {
     fn send(&self, mut params: Vec<(&'static str, String)>) -> Response {
         if let Some(state) = self.state {
             params.push(("state", state.to_owned()));
+        }
+        if let Some(iss) = &self.iss {
+            params.push(("iss", iss.clone()));
         }
         match self.mode {
             ResponseMode::Query => {
@@ -182,6 +187,15 @@ pub(crate) async fn authorize(
         redirect_uri: &redirect_uri,
         mode: ResponseMode::Query,
         state: None,
+        iss: (issuer.profile == Profile::Strict)
+            .then(|| match forgery {
+                Some(Forgery::CallbackIssMissing) => None,
+                Some(Forgery::CallbackIssForged) => {
+                    Some(crate::forge::FORGED_CALLBACK_ISSUER.to_owned())
+                }
+                _ => Some(issuer.issuer.clone()),
+            })
+            .flatten(),
     };
     match params.one("state") {
         Ok(state) => reply.state = state,
@@ -387,7 +401,7 @@ fn form_post_page(action: &Url, params: &[(&str, String)]) -> String {
 
 /// This authorize request again, with `extra` instead of any `login_hint` or cancel flag.
 fn authorize_link(issuer: &Issuer, params: &Params, extra: (&str, &str)) -> String {
-    let mut link = format!("{}/authorize?", issuer.issuer);
+    let mut link = format!("{}/authorize?", issuer.issuer.trim_end_matches('/'));
     let mut query = url::form_urlencoded::Serializer::new(String::new());
     query.extend_pairs(params.pairs_without(&["login_hint", CANCEL_PARAM]));
     query.append_pair(extra.0, extra.1);

@@ -29,12 +29,20 @@ pub const APPLE_AUDIENCE: &str = "https://appleid.apple.com";
 /// Apple refuses client secrets valid for longer than six months (15 777 000 s).
 pub const APPLE_CLIENT_SECRET_MAX_LIFETIME_SECS: u64 = 15_777_000;
 
+/// The public key `private_key_jwt` client assertions are checked with.
+#[derive(Clone)]
+enum ClientKey {
+    Rs256(rsa::pkcs1v15::VerifyingKey<Sha256>),
+    Es256(VerifyingKey),
+}
+
 /// The registered client and how it authenticates.
 #[derive(Clone)]
 pub struct ClientRegistry {
     /// SHA-256 of the shared secret: compared as digests, never logged.
     secret_digest: [u8; 32],
     apple_key: Option<VerifyingKey>,
+    client_key: Option<ClientKey>,
 }
 
 impl std::fmt::Debug for ClientRegistry {
@@ -65,7 +73,102 @@ impl ClientRegistry {
         Ok(Self {
             secret_digest: Sha256::digest(client_secret.as_bytes()).into(),
             apple_key,
+            client_key: None,
         })
+    }
+
+    /// Registers the public key (SPKI PEM: RSA for RS256, P-256 for ES256) of the client's
+    /// `private_key_jwt` assertions at the strict issuer.
+    pub fn with_client_key(mut self, pem: Option<&str>) -> Result<Self, DevIdpError> {
+        let Some(pem) = pem else {
+            return Ok(self);
+        };
+        let pem = pem.trim();
+        let key = if let Ok(key) = VerifyingKey::from_public_key_pem(pem) {
+            ClientKey::Es256(key)
+        } else {
+            let key = rsa::RsaPublicKey::from_public_key_pem(pem)
+                .map_err(|e| DevIdpError::AppleClientKey(format!("client key: {e}")))?;
+            ClientKey::Rs256(rsa::pkcs1v15::VerifyingKey::new(key))
+        };
+        self.client_key = Some(key);
+        Ok(self)
+    }
+
+    /// Checks a `private_key_jwt` client assertion (RFC 7523): RS256 or ES256 signed with
+    /// the registered key; `iss` = `sub` = the client id; `aud` one of `audiences`; `exp`
+    /// in the future; a `jti`.
+    pub fn authenticate_assertion(
+        &self,
+        client_id: &str,
+        assertion: &str,
+        audiences: &[&str],
+        now: u64,
+    ) -> Result<(), String> {
+        if client_id != CLIENT_ID {
+            return Err(format!(
+                "Unknown client {client_id:?}; the only client is {CLIENT_ID:?}."
+            ));
+        }
+        let Some(key) = &self.client_key else {
+            return Err("This client has no registered key for private_key_jwt.".to_owned());
+        };
+        let jws =
+            CompactJws::parse(assertion).map_err(|why| format!("The client assertion {why}."))?;
+        let alg = jws.header.get("alg").and_then(Value::as_str).unwrap_or("");
+        let verified = match (key, alg) {
+            (ClientKey::Rs256(key), "RS256") => {
+                rsa::pkcs1v15::Signature::try_from(jws.signature.as_slice())
+                    .ok()
+                    .is_some_and(|signature| {
+                        rsa::signature::Verifier::verify(
+                            key,
+                            jws.signing_input.as_bytes(),
+                            &signature,
+                        )
+                        .is_ok()
+                    })
+            }
+            (ClientKey::Es256(key), "ES256") => Signature::from_slice(&jws.signature)
+                .ok()
+                .is_some_and(|signature| {
+                    key.verify(jws.signing_input.as_bytes(), &signature).is_ok()
+                }),
+            _ => {
+                return Err(format!(
+                    "The client assertion's alg {alg:?} is not the registered key's."
+                ))
+            }
+        };
+        if !verified {
+            return Err("The client assertion's signature does not verify.".to_owned());
+        }
+        let claims = &jws.claims;
+        let text = |name: &str| claims.get(name).and_then(Value::as_str);
+        if text("iss") != Some(client_id) || text("sub") != Some(client_id) {
+            return Err("The client assertion's iss and sub must be the client id.".to_owned());
+        }
+        let aud_ok = match claims.get("aud") {
+            Some(Value::String(aud)) => audiences.contains(&aud.as_str()),
+            Some(Value::Array(auds)) => auds
+                .iter()
+                .filter_map(Value::as_str)
+                .any(|aud| audiences.contains(&aud)),
+            _ => false,
+        };
+        if !aud_ok {
+            return Err(format!(
+                "The client assertion's aud is not one of {audiences:?}."
+            ));
+        }
+        match claims.get("exp").and_then(Value::as_u64) {
+            Some(exp) if exp > now => {}
+            _ => return Err("The client assertion has expired or has no exp.".to_owned()),
+        }
+        if text("jti").is_none_or(str::is_empty) {
+            return Err("The client assertion has no jti.".to_owned());
+        }
+        Ok(())
     }
 
     pub fn client_id(&self) -> &'static str {
@@ -278,6 +381,54 @@ mod tests {
                 "{name} was accepted"
             );
         }
+    }
+
+    #[test]
+    fn private_key_jwt_assertions_are_checked_against_the_registered_key() {
+        let key = SigningKey::random(&mut OsRng);
+        let pem = key
+            .verifying_key()
+            .to_public_key_pem(LineEnding::LF)
+            .unwrap();
+        let registry = ClientRegistry::new("s3cret", None)
+            .unwrap()
+            .with_client_key(Some(&pem))
+            .unwrap();
+        let token = "http://127.0.0.1:1/strict/token";
+        let claims = |aud: &str, exp: u64| json!({"iss": CLIENT_ID, "sub": CLIENT_ID, "aud": aud, "exp": exp, "jti": "j1"});
+        let header = json!({"alg": "ES256"});
+        let good = es256(&key, header.clone(), claims(token, NOW + 60));
+        registry
+            .authenticate_assertion(CLIENT_ID, &good, &[token], NOW)
+            .unwrap();
+        let other = SigningKey::random(&mut OsRng);
+        for (name, assertion) in [
+            (
+                "other key",
+                es256(&other, header.clone(), claims(token, NOW + 60)),
+            ),
+            (
+                "wrong aud",
+                es256(&key, header.clone(), claims("https://x", NOW + 60)),
+            ),
+            ("expired", es256(&key, header.clone(), claims(token, NOW))),
+            (
+                "rs256 header",
+                es256(&key, json!({"alg": "RS256"}), claims(token, NOW + 60)),
+            ),
+        ] {
+            assert!(
+                registry
+                    .authenticate_assertion(CLIENT_ID, &assertion, &[token], NOW)
+                    .is_err(),
+                "{name} was accepted"
+            );
+        }
+        // Without a registered key, no assertion is good.
+        let bare = ClientRegistry::new("s3cret", None).unwrap();
+        assert!(bare
+            .authenticate_assertion(CLIENT_ID, &good, &[token], NOW)
+            .is_err());
     }
 
     #[test]

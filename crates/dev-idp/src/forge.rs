@@ -30,10 +30,28 @@ pub enum Forgery {
     UnverifiedEmail,
     /// `unknown_kid`: signed by a key that is not in the JWKS, under its own kid.
     UnknownKid,
+    /// `alg_none`: an unsigned ID token (`alg` `none`).
+    AlgNone,
+    /// `alg_hs256`: an ID token signed with HS256, keyed by the client secret.
+    AlgHs256,
+    /// `no_email`: the ID token lacks `email` (Entra keeps `preferred_username`).
+    NoEmail,
+    /// `userinfo_other_sub`: userinfo answers for another subject.
+    UserinfoOtherSub,
+    /// `callback_iss_forged`: the authorization response's `iss` names another issuer.
+    CallbackIssForged,
+    /// `callback_iss_missing`: the authorization response has no `iss`.
+    CallbackIssMissing,
 }
 
 /// The audience a `wrong_aud` token carries.
 pub const FORGED_AUDIENCE: &str = "some-other-client";
+
+/// The issuer a `callback_iss_forged` authorization response names.
+pub const FORGED_CALLBACK_ISSUER: &str = "https://attacker.example/";
+
+/// The subject a `userinfo_other_sub` userinfo answers for.
+pub const FORGED_USERINFO_SUBJECT: &str = "someone-else";
 
 /// The suffix a `wrong_iss` token's issuer carries.
 pub const FORGED_ISSUER_SUFFIX: &str = "-forged";
@@ -61,11 +79,31 @@ impl Forgery {
             Forgery::WrongNonce => "wrong_nonce",
             Forgery::UnverifiedEmail => "unverified_email",
             Forgery::UnknownKid => "unknown_kid",
+            Forgery::AlgNone => "alg_none",
+            Forgery::AlgHs256 => "alg_hs256",
+            Forgery::NoEmail => "no_email",
+            Forgery::UserinfoOtherSub => "userinfo_other_sub",
+            Forgery::CallbackIssForged => "callback_iss_forged",
+            Forgery::CallbackIssMissing => "callback_iss_missing",
         }
     }
 
+    /// The knobs beyond [`Forgery::ALL`]: algorithms no relying party may accept, claims
+    /// moved, and the strict provider's authorization response.
+    pub const EXTRA: [Forgery; 6] = [
+        Forgery::AlgNone,
+        Forgery::AlgHs256,
+        Forgery::NoEmail,
+        Forgery::UserinfoOtherSub,
+        Forgery::CallbackIssForged,
+        Forgery::CallbackIssMissing,
+    ];
+
     pub fn parse(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|f| f.name() == name)
+        Self::ALL
+            .into_iter()
+            .chain(Self::EXTRA)
+            .find(|f| f.name() == name)
     }
 
     /// What the knob does, for people.
@@ -79,6 +117,12 @@ impl Forgery {
             Forgery::WrongNonce => "the nonce is not the one sent",
             Forgery::UnverifiedEmail => "the email is not verified",
             Forgery::UnknownKid => "the signing key is not published",
+            Forgery::AlgNone => "the token is unsigned (alg none)",
+            Forgery::AlgHs256 => "the token is signed with HS256 and the client secret",
+            Forgery::NoEmail => "the token has no email claim",
+            Forgery::UserinfoOtherSub => "userinfo answers for another subject",
+            Forgery::CallbackIssForged => "the authorization response names another issuer",
+            Forgery::CallbackIssMissing => "the authorization response has no iss",
         }
     }
 }
@@ -95,7 +139,7 @@ mod tests {
 
     #[test]
     fn names_round_trip() {
-        for knob in Forgery::ALL {
+        for knob in Forgery::ALL.into_iter().chain(Forgery::EXTRA) {
             assert_eq!(Forgery::parse(knob.name()), Some(knob));
         }
         assert_eq!(Forgery::parse("BAD_SIGNATURE"), None);

@@ -48,6 +48,8 @@ pub enum ProfileClaims {
         is_private_email: bool,
     },
     AcmeSso,
+    /// The strict provider: the ID token carries only `sub`; the rest is in userinfo.
+    Strict,
 }
 
 impl ProfileClaims {
@@ -59,6 +61,7 @@ impl ProfileClaims {
                 | (ProfileClaims::Entra { .. }, Profile::Entra { .. })
                 | (ProfileClaims::Apple { .. }, Profile::Apple)
                 | (ProfileClaims::AcmeSso, Profile::AcmeSso)
+                | (ProfileClaims::Strict, Profile::Strict)
         )
     }
 }
@@ -71,6 +74,21 @@ impl DemoIdentity {
     /// `oid`, `preferred_username` and `xms_edov` and has no `email_verified`; Apple has
     /// `is_private_email` and no `name` (Apple sends the name once, outside the token).
     pub fn id_token_claims(&self) -> Map<String, Value> {
+        if self.claims == ProfileClaims::Strict {
+            let mut claims = Map::new();
+            claims.insert("sub".to_owned(), Value::from(self.subject.clone()));
+            return claims;
+        }
+        self.all_claims()
+    }
+
+    /// What userinfo answers for this person: every claim of the person (the strict
+    /// provider's ID token has only `sub`).
+    pub fn userinfo_claims(&self) -> Map<String, Value> {
+        self.all_claims()
+    }
+
+    fn all_claims(&self) -> Map<String, Value> {
         let mut claims = Map::new();
         claims.insert("sub".to_owned(), Value::from(self.subject.clone()));
         claims.insert("email".to_owned(), Value::from(self.email.clone()));
@@ -113,7 +131,7 @@ impl DemoIdentity {
                     Value::from(*is_private_email),
                 );
             }
-            ProfileClaims::AcmeSso => {}
+            ProfileClaims::AcmeSso | ProfileClaims::Strict => {}
         }
         claims
     }
@@ -309,6 +327,28 @@ pub fn demo_identities() -> Vec<DemoIdentity> {
             name: "Tom Token",
             claims: ProfileClaims::AcmeSso,
         },
+        // A provider that follows the specification strictly (claims only in userinfo).
+        Spec {
+            id: "strict-tom",
+            login_hint: "tom@acme.example",
+            profile: Profile::Strict,
+            subject: "strict-u-7001",
+            email: "tom@acme.example",
+            email_verified: true,
+            name: "Tom Token",
+            claims: ProfileClaims::Strict,
+        },
+        // The same address under a new subject (a recreated user, a re-registered domain).
+        Spec {
+            id: "strict-tom-recreated",
+            login_hint: "tom.recreated@acme.example",
+            profile: Profile::Strict,
+            subject: "strict-u-9002",
+            email: "tom@acme.example",
+            email_verified: true,
+            name: "Tom Token (recreated)",
+            claims: ProfileClaims::Strict,
+        },
     ];
     specs
         .into_iter()
@@ -340,7 +380,7 @@ mod tests {
     }
 
     #[test]
-    fn there_are_exactly_the_twelve_demo_identities() {
+    fn there_are_exactly_the_fourteen_demo_identities() {
         let ids: Vec<_> = demo_identities().into_iter().map(|i| i.id).collect();
         assert_eq!(
             ids,
@@ -357,6 +397,8 @@ mod tests {
                 "apple-alice-relay",
                 "apple-tom",
                 "acme-sso-tom",
+                "strict-tom",
+                "strict-tom-recreated",
             ]
         );
     }

@@ -56,6 +56,52 @@ pub fn sign_rs256(key: &SigningKey, claims: &Map<String, Value>) -> Result<Strin
     Ok(format!("{signing_input}.{}", b64url(signature.to_bytes())))
 }
 
+/// An unsigned JWT (`alg` `none`, empty signature): no relying party may accept it.
+pub fn unsigned(claims: &Map<String, Value>) -> String {
+    let header = serde_json::json!({ "alg": "none", "typ": "JWT" });
+    format!(
+        "{}.{}.",
+        b64url(header.to_string()),
+        b64url(Value::Object(claims.clone()).to_string())
+    )
+}
+
+/// An HS256 JWT keyed by `secret` (the client secret, as OpenID allows for MAC algorithms):
+/// the portal must refuse it, since its keys are not the provider's.
+pub fn sign_hs256(secret: &[u8], claims: &Map<String, Value>) -> String {
+    let header = serde_json::json!({ "alg": "HS256", "typ": "JWT" });
+    let signing_input = format!(
+        "{}.{}",
+        b64url(header.to_string()),
+        b64url(Value::Object(claims.clone()).to_string())
+    );
+    format!(
+        "{signing_input}.{}",
+        b64url(hmac_sha256(secret, signing_input.as_bytes()))
+    )
+}
+
+/// HMAC-SHA-256 (RFC 2104).
+fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
+    let mut block = [0u8; 64];
+    if key.len() > 64 {
+        block[..32].copy_from_slice(&Sha256::digest(key));
+    } else {
+        block[..key.len()].copy_from_slice(key);
+    }
+    let inner_pad: Vec<u8> = block.iter().map(|b| b ^ 0x36).collect();
+    let outer_pad: Vec<u8> = block.iter().map(|b| b ^ 0x5c).collect();
+    let inner = Sha256::new()
+        .chain_update(&inner_pad)
+        .chain_update(message)
+        .finalize();
+    Sha256::new()
+        .chain_update(&outer_pad)
+        .chain_update(inner)
+        .finalize()
+        .into()
+}
+
 /// A compact JWS taken apart (nothing verified yet).
 #[derive(Debug, Clone)]
 pub struct CompactJws {

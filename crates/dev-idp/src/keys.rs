@@ -67,6 +67,11 @@ impl SigningKey {
         &self.kid
     }
 
+    /// The same key under another kid (a provider that reuses kids).
+    pub fn with_kid(self, kid: String) -> Self {
+        Self { kid, ..self }
+    }
+
     /// The private key, for signing ID tokens.
     pub fn private_key(&self) -> &RsaPrivateKey {
         &self.private_key
@@ -174,6 +179,14 @@ impl KeyStore {
         Self {
             current: new_current,
             previous,
+        }
+    }
+
+    /// The store with `current` in place of the current key, the previous keys kept.
+    pub fn with_current(&self, current: SigningKey) -> Self {
+        Self {
+            current,
+            previous: self.previous.clone(),
         }
     }
 

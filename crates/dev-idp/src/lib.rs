@@ -47,6 +47,7 @@ mod params;
 pub mod profiles;
 mod routes;
 mod token;
+mod userinfo;
 
 pub use client::{ClientRegistry, APPLE_AUDIENCE, CLIENT_ID, DEFAULT_CLIENT_SECRET};
 pub use clock::{Clock, ManualClock, SystemClock};
@@ -77,6 +78,10 @@ pub struct DevIdpConfig {
     /// The P-256 public key (SPKI PEM, "BEGIN PUBLIC KEY") Apple client secret JWTs must be
     /// signed with. `None`: their form and claims are checked, not their signature.
     pub apple_client_public_key_pem: Option<String>,
+    /// The public key (SPKI PEM, RSA or P-256) `private_key_jwt` client assertions must be
+    /// signed with at the strict issuer. `None`: the strict issuer takes only
+    /// `client_secret_post`.
+    pub client_public_key_pem: Option<String>,
     /// Where "now" comes from (token times, code expiry, client secret JWT checks).
     pub clock: Arc<dyn Clock>,
 }
@@ -89,6 +94,7 @@ impl Default for DevIdpConfig {
             data_dir: PathBuf::from("./.demo-data/dev-idp"),
             client_secret: DEFAULT_CLIENT_SECRET.to_owned(),
             apple_client_public_key_pem: None,
+            client_public_key_pem: None,
             clock: Arc::new(SystemClock),
         }
     }
@@ -104,6 +110,10 @@ impl std::fmt::Debug for DevIdpConfig {
             .field(
                 "apple_client_public_key_pem",
                 &self.apple_client_public_key_pem.is_some(),
+            )
+            .field(
+                "client_public_key_pem",
+                &self.client_public_key_pem.is_some(),
             )
             .field("clock", &self.clock)
             .finish_non_exhaustive()
@@ -129,6 +139,7 @@ struct StateInner {
     identities: Vec<DemoIdentity>,
     clients: ClientRegistry,
     codes: codes::CodeStore,
+    access_tokens: userinfo::AccessTokens,
     clock: Arc<dyn Clock>,
     /// Apple identities that already got their `user` (name) form field: Apple sends it on
     /// the first authorization only.
@@ -143,7 +154,8 @@ impl AppState {
         let clients = ClientRegistry::new(
             &config.client_secret,
             config.apple_client_public_key_pem.as_deref(),
-        )?;
+        )?
+        .with_client_key(config.client_public_key_pem.as_deref())?;
         Ok(Self {
             inner: Arc::new(StateInner {
                 base_url: normalize_base_url(base_url)?,
@@ -155,6 +167,7 @@ impl AppState {
                 identities: demo_identities(),
                 clients,
                 codes: codes::CodeStore::default(),
+                access_tokens: userinfo::AccessTokens::default(),
                 clock: Arc::clone(&config.clock),
                 apple_user_sent: Mutex::new(HashSet::new()),
             }),
@@ -209,8 +222,14 @@ impl AppState {
         profile.issuer(&self.inner.base_url)
     }
 
-    /// The Entra profile of a known tenant.
+    /// The Entra profile of a known tenant, or of the multi-tenant endpoints
+    /// (`organizations`, `common`).
     pub fn entra_profile(&self, tenant_id: &str) -> Option<Profile> {
+        if profiles::is_multi_tenant(tenant_id) {
+            return Some(Profile::Entra {
+                tenant_id: tenant_id.to_owned(),
+            });
+        }
         self.inner
             .tenants
             .iter()
@@ -228,7 +247,7 @@ impl AppState {
         self.inner
             .identities
             .iter()
-            .filter(move |i| &i.profile == profile)
+            .filter(move |i| profile.serves(&i.profile))
     }
 
     /// The identity of `profile` a `login_hint` names: its id, or its login hint (ASCII
@@ -236,7 +255,7 @@ impl AppState {
     pub fn find_identity(&self, profile: &Profile, hint: &str) -> Option<&DemoIdentity> {
         let hint = hint.trim();
         self.inner.identities.iter().find(|i| {
-            &i.profile == profile && (i.id == hint || i.login_hint.eq_ignore_ascii_case(hint))
+            profile.serves(&i.profile) && (i.id == hint || i.login_hint.eq_ignore_ascii_case(hint))
         })
     }
 
@@ -264,8 +283,37 @@ impl AppState {
         Ok(kid)
     }
 
+    /// Replaces the current signing key by a new one published under the *same* kid (a
+    /// provider that reuses kids): clients that cached the old key by kid must fetch the
+    /// keys again. Returns the kid.
+    pub async fn replace_key_same_kid(&self) -> Result<String, DevIdpError> {
+        let _one_at_a_time = self.inner.rotation.lock().await;
+        let current = self.keys();
+        let data_dir = self.inner.data_dir.clone();
+        let replaced = tokio::task::spawn_blocking(move || -> Result<KeyStore, DevIdpError> {
+            let kid = current.current().kid().to_owned();
+            let replaced = current.with_current(SigningKey::generate()?.with_kid(kid));
+            replaced.save(&data_dir)?;
+            Ok(replaced)
+        })
+        .await
+        .map_err(|e| DevIdpError::Task(e.to_string()))??;
+        let kid = replaced.current().kid().to_owned();
+        *self
+            .inner
+            .keys
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = Arc::new(replaced);
+        tracing::info!(kid, "replaced the signing key under the same kid");
+        Ok(kid)
+    }
+
     pub(crate) fn codes(&self) -> &codes::CodeStore {
         &self.inner.codes
+    }
+
+    pub(crate) fn access_tokens(&self) -> &userinfo::AccessTokens {
+        &self.inner.access_tokens
     }
 
     /// The never-published key of `unknown_kid` tokens (made on first use).
@@ -317,7 +365,8 @@ pub async fn bind(config: DevIdpConfig) -> Result<DevIdp, DevIdpError> {
     ClientRegistry::new(
         &config.client_secret,
         config.apple_client_public_key_pem.as_deref(),
-    )?;
+    )?
+    .with_client_key(config.client_public_key_pem.as_deref())?;
     let data_dir = config.data_dir.clone();
     let keys = tokio::task::spawn_blocking(move || KeyStore::load_or_create(&data_dir))
         .await

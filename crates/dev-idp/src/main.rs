@@ -45,6 +45,22 @@ struct Args {
     /// without it only their form and claims are checked.
     #[arg(long, env = "DEV_IDP_APPLE_CLIENT_PUBLIC_KEY")]
     apple_client_public_key: Option<PathBuf>,
+
+    /// Public key (SPKI PEM file, RSA or P-256) the portal's `private_key_jwt` client
+    /// assertions at the strict issuer must be signed with.
+    #[arg(long, env = "DEV_IDP_CLIENT_PUBLIC_KEY")]
+    client_public_key: Option<PathBuf>,
+}
+
+/// Reads an optional PEM file named on the command line.
+fn read_pem(path: Option<&PathBuf>, what: &str) -> Result<Option<String>, ExitCode> {
+    match path {
+        None => Ok(None),
+        Some(path) => std::fs::read_to_string(path).map(Some).map_err(|error| {
+            tracing::error!("could not read the {what} {}: {error}", path.display());
+            ExitCode::FAILURE
+        }),
+    }
 }
 
 #[tokio::main]
@@ -72,12 +88,19 @@ async fn main() -> ExitCode {
         },
     };
 
+    let client_public_key_pem = match read_pem(args.client_public_key.as_ref(), "client public key")
+    {
+        Ok(pem) => pem,
+        Err(code) => return code,
+    };
+
     let idp = match bind(DevIdpConfig {
         listen: args.listen,
         public_url: args.public_url,
         data_dir: args.data_dir,
         client_secret: args.client_secret,
         apple_client_public_key_pem,
+        client_public_key_pem,
         ..DevIdpConfig::default()
     })
     .await

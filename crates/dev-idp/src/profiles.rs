@@ -8,12 +8,31 @@
 //! | Entra    | `{base}entra/{tenant_id}/v2.0`  | `https://login.microsoftonline.com/{tid}/v2.0`    |
 //! | Apple    | `{base}apple`                   | `https://appleid.apple.com`                       |
 //! | Acme SSO | `{base}acme-sso`                | a company's own OpenID provider                   |
+//! | Strict   | `{base}strict/` (ends with `/`) | a provider that follows the specification strictly |
+//!
+//! Entra's multi-tenant endpoints (`{base}entra/organizations/v2.0`, `.../common/v2.0`)
+//! serve every tenant: their discovery carries the `{tenantid}` issuer template and each
+//! token the issuer of its user's tenant.
+//!
+//! The strict provider puts scope claims (`email`, `name`) only in userinfo, sends `iss` on
+//! the authorization response (RFC 9207), and authenticates its client by
+//! `client_secret_post` or `private_key_jwt` only.
 
 use serde::{Deserialize, Serialize};
 use url::Url;
 
 /// Tenant id of the demo "Acme" Entra tenant (the real company).
 pub const ACME_TENANT_ID: &str = "4f1d6a2e-7b1c-4d3e-9a55-0c1e2f3a4b5c";
+/// The "tenant" of Entra's multi-tenant endpoints for work accounts.
+pub const ORGANIZATIONS_TENANT: &str = "organizations";
+/// Entra's multi-tenant endpoint for work and personal accounts.
+pub const COMMON_TENANT: &str = "common";
+
+/// Whether an Entra "tenant" in a path is one of the multi-tenant endpoints.
+pub fn is_multi_tenant(tenant_id: &str) -> bool {
+    matches!(tenant_id, ORGANIZATIONS_TENANT | COMMON_TENANT)
+}
+
 /// Tenant id of the demo "Contoso" Entra tenant (an attacker's tenant in the demo).
 pub const CONTOSO_TENANT_ID: &str = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d";
 
@@ -51,6 +70,7 @@ pub enum Profile {
     Entra { tenant_id: String },
     Apple,
     AcmeSso,
+    Strict,
 }
 
 impl Profile {
@@ -62,16 +82,29 @@ impl Profile {
         }));
         profiles.push(Profile::Apple);
         profiles.push(Profile::AcmeSso);
+        profiles.push(Profile::Strict);
         profiles
     }
 
-    /// A short, stable name: `google`, `entra`, `apple`, `acme-sso`.
+    /// Whether this issuer signs in identities of `identity_profile`: its own, and at
+    /// Entra's multi-tenant endpoints those of every tenant.
+    pub fn serves(&self, identity_profile: &Profile) -> bool {
+        match (self, identity_profile) {
+            (Profile::Entra { tenant_id }, Profile::Entra { .. }) if is_multi_tenant(tenant_id) => {
+                true
+            }
+            _ => self == identity_profile,
+        }
+    }
+
+    /// A short, stable name: `google`, `entra`, `apple`, `acme-sso`, `strict`.
     pub fn kind(&self) -> &'static str {
         match self {
             Profile::Google => "google",
             Profile::Entra { .. } => "entra",
             Profile::Apple => "apple",
             Profile::AcmeSso => "acme-sso",
+            Profile::Strict => "strict",
         }
     }
 
@@ -79,6 +112,9 @@ impl Profile {
     pub fn label(&self) -> String {
         match self {
             Profile::Google => "Google".to_owned(),
+            Profile::Entra { tenant_id } if is_multi_tenant(tenant_id) => {
+                "Microsoft Entra (any organization)".to_owned()
+            }
             Profile::Entra { tenant_id } => {
                 let name = demo_tenants()
                     .into_iter()
@@ -88,13 +124,16 @@ impl Profile {
             }
             Profile::Apple => "Apple".to_owned(),
             Profile::AcmeSso => "Acme SSO (company OpenID provider)".to_owned(),
+            Profile::Strict => "Strict OpenID provider (claims in userinfo)".to_owned(),
         }
     }
 
-    /// The issuer's path below the base URL, without leading or trailing slash.
+    /// The issuer's path below the base URL, without leading slash (the strict provider's
+    /// ends with one).
     pub fn issuer_path(&self) -> String {
         match self {
             Profile::Entra { tenant_id } => format!("entra/{tenant_id}/v2.0"),
+            Profile::Strict => "strict/".to_owned(),
             other => other.kind().to_owned(),
         }
     }
@@ -107,12 +146,28 @@ impl Profile {
 
     /// `{issuer}/.well-known/openid-configuration`.
     pub fn discovery_url(&self, base: &Url) -> String {
-        format!("{}/.well-known/openid-configuration", self.issuer(base))
+        self.endpoint(base, ".well-known/openid-configuration")
+    }
+
+    /// An endpoint below the issuer (`authorize`, `token`, `userinfo`): one `/` between.
+    pub fn endpoint(&self, base: &Url, name: &str) -> String {
+        format!("{}/{name}", self.issuer(base).trim_end_matches('/'))
+    }
+
+    /// The `issuer` of the discovery document: the issuer, except for Entra's multi-tenant
+    /// endpoints, which publish the `{tenantid}` template.
+    pub fn discovered_issuer(&self, base: &Url) -> String {
+        match self {
+            Profile::Entra { tenant_id } if is_multi_tenant(tenant_id) => {
+                format!("{}entra/{{tenantid}}/v2.0", base.as_str())
+            }
+            _ => self.issuer(base),
+        }
     }
 
     /// The OpenID Provider Metadata of this issuer.
     pub fn discovery(&self, base: &Url) -> DiscoveryDocument {
-        let issuer = self.issuer(base);
+        let issuer = self.discovered_issuer(base);
         let strings = |items: &[&str]| items.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
         let claims: &[&str] = match self {
             Profile::Google => &[
@@ -159,6 +214,17 @@ impl Profile {
                 "real_user_status",
                 "sub",
             ],
+            Profile::Strict => &[
+                "aud",
+                "email",
+                "email_verified",
+                "exp",
+                "iat",
+                "iss",
+                "name",
+                "nonce",
+                "sub",
+            ],
             Profile::AcmeSso => &[
                 "aud",
                 "email",
@@ -176,29 +242,42 @@ impl Profile {
             Profile::Google => None,
             Profile::Entra { .. } => Some(&["query", "fragment", "form_post"]),
             Profile::Apple => Some(&["form_post", "query"]),
-            Profile::AcmeSso => Some(&["query"]),
+            Profile::AcmeSso | Profile::Strict => Some(&["query"]),
         };
         let subject_types: &[&str] = match self {
             // Entra's `sub` is pairwise (per application); `oid` is the stable user id.
             Profile::Entra { .. } => &["pairwise"],
             _ => &["public"],
         };
+        let strict = *self == Profile::Strict;
+        let auth_methods: &[&str] = if strict {
+            &["client_secret_post", "private_key_jwt"]
+        } else {
+            &["client_secret_post", "client_secret_basic"]
+        };
+        // The strict provider lists `none` and HS256 too: a client must refuse them anyway.
+        let id_token_algs: &[&str] = if strict {
+            &["RS256", "HS256", "none"]
+        } else {
+            &["RS256"]
+        };
         DiscoveryDocument {
-            authorization_endpoint: format!("{issuer}/authorize"),
-            token_endpoint: format!("{issuer}/token"),
+            authorization_endpoint: self.endpoint(base, "authorize"),
+            token_endpoint: self.endpoint(base, "token"),
+            userinfo_endpoint: strict.then(|| self.endpoint(base, "userinfo")),
             jwks_uri: format!("{}jwks", base.as_str()),
             issuer,
             response_types_supported: strings(&["code"]),
             response_modes_supported: response_modes.map(strings),
             grant_types_supported: strings(&["authorization_code"]),
             subject_types_supported: strings(subject_types),
-            id_token_signing_alg_values_supported: strings(&["RS256"]),
+            id_token_signing_alg_values_supported: strings(id_token_algs),
             scopes_supported: strings(&["openid", "email", "profile"]),
             code_challenge_methods_supported: strings(&["S256"]),
-            token_endpoint_auth_methods_supported: strings(&[
-                "client_secret_post",
-                "client_secret_basic",
-            ]),
+            token_endpoint_auth_methods_supported: strings(auth_methods),
+            token_endpoint_auth_signing_alg_values_supported: strict
+                .then(|| strings(&["RS256", "ES256"])),
+            authorization_response_iss_parameter_supported: strict.then_some(true),
             claims_supported: strings(claims),
         }
     }
@@ -210,6 +289,8 @@ pub struct DiscoveryDocument {
     pub issuer: String,
     pub authorization_endpoint: String,
     pub token_endpoint: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub userinfo_endpoint: Option<String>,
     pub jwks_uri: String,
     pub response_types_supported: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -220,6 +301,11 @@ pub struct DiscoveryDocument {
     pub scopes_supported: Vec<String>,
     pub code_challenge_methods_supported: Vec<String>,
     pub token_endpoint_auth_methods_supported: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_endpoint_auth_signing_alg_values_supported: Option<Vec<String>>,
+    /// RFC 9207: `iss` comes with every authorization response.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorization_response_iss_parameter_supported: Option<bool>,
     pub claims_supported: Vec<String>,
 }
 
@@ -245,6 +331,14 @@ mod tests {
             Profile::AcmeSso.issuer(&base()),
             "http://127.0.0.1:8781/acme-sso"
         );
+        assert_eq!(
+            Profile::Strict.issuer(&base()),
+            "http://127.0.0.1:8781/strict/"
+        );
+        assert_eq!(
+            Profile::Strict.discovery_url(&base()),
+            "http://127.0.0.1:8781/strict/.well-known/openid-configuration"
+        );
         let entra = Profile::Entra {
             tenant_id: ACME_TENANT_ID.to_owned(),
         };
@@ -252,6 +346,39 @@ mod tests {
             entra.issuer(&base()),
             format!("http://127.0.0.1:8781/entra/{ACME_TENANT_ID}/v2.0")
         );
+    }
+
+    #[test]
+    fn the_strict_issuer_lists_userinfo_iss_and_only_its_client_methods() {
+        let doc = Profile::Strict.discovery(&base());
+        assert_eq!(doc.issuer, "http://127.0.0.1:8781/strict/");
+        assert_eq!(doc.token_endpoint, "http://127.0.0.1:8781/strict/token");
+        assert_eq!(
+            doc.userinfo_endpoint.as_deref(),
+            Some("http://127.0.0.1:8781/strict/userinfo")
+        );
+        assert_eq!(
+            doc.authorization_response_iss_parameter_supported,
+            Some(true)
+        );
+        assert_eq!(
+            doc.token_endpoint_auth_methods_supported,
+            ["client_secret_post", "private_key_jwt"]
+        );
+        let google = Profile::Google.discovery(&base());
+        assert_eq!(google.userinfo_endpoint, None);
+        assert_eq!(google.authorization_response_iss_parameter_supported, None);
+        let multi = Profile::Entra {
+            tenant_id: ORGANIZATIONS_TENANT.to_owned(),
+        };
+        assert_eq!(
+            multi.discovery(&base()).issuer,
+            "http://127.0.0.1:8781/entra/{tenantid}/v2.0"
+        );
+        assert!(multi.serves(&Profile::Entra {
+            tenant_id: ACME_TENANT_ID.to_owned()
+        }));
+        assert!(!multi.serves(&Profile::Google));
     }
 
     #[test]
@@ -277,10 +404,10 @@ mod tests {
     #[test]
     fn all_profiles_have_distinct_issuers() {
         let profiles = Profile::all(&demo_tenants());
-        assert_eq!(profiles.len(), 5);
+        assert_eq!(profiles.len(), 6);
         let mut issuers: Vec<_> = profiles.iter().map(|p| p.issuer(&base())).collect();
         issuers.sort();
         issuers.dedup();
-        assert_eq!(issuers.len(), 5);
+        assert_eq!(issuers.len(), 6);
     }
 }

@@ -42,10 +42,12 @@ pub fn router(state: AppState) -> Router {
         .route("/identities", get(identities))
         .route("/jwks", get(jwks))
         .route("/admin/rotate-keys", post(rotate_keys))
+        .route("/admin/replace-key-same-kid", post(replace_key_same_kid))
         .nest("/google", issuer_routes(IssuerKind::Google))
         .nest("/entra/{tenant_id}/v2.0", issuer_routes(IssuerKind::Entra))
         .nest("/apple", issuer_routes(IssuerKind::Apple))
         .nest("/acme-sso", issuer_routes(IssuerKind::AcmeSso))
+        .nest("/strict", issuer_routes(IssuerKind::Strict))
         .fallback(not_found)
         .layer(TraceLayer::new_for_http())
         .with_state(state)
@@ -59,14 +61,19 @@ enum IssuerKind {
     Entra,
     Apple,
     AcmeSso,
+    Strict,
 }
 
-/// The endpoints every issuer has.
+/// The endpoints every issuer has (userinfo is listed by the strict issuer's discovery only).
 fn issuer_routes(kind: IssuerKind) -> Router<AppState> {
     Router::new()
         .route("/.well-known/openid-configuration", get(discovery))
         .route("/authorize", get(crate::authorize::authorize))
         .route("/token", post(crate::token::token))
+        .route(
+            "/userinfo",
+            get(crate::userinfo::userinfo).post(crate::userinfo::userinfo),
+        )
         .layer(Extension(kind))
 }
 
@@ -90,6 +97,7 @@ impl FromRequestParts<AppState> for Issuer {
             IssuerKind::Google => Profile::Google,
             IssuerKind::Apple => Profile::Apple,
             IssuerKind::AcmeSso => Profile::AcmeSso,
+            IssuerKind::Strict => Profile::Strict,
             IssuerKind::Entra => {
                 let Path(params) =
                     Path::<HashMap<String, String>>::from_request_parts(parts, state)
@@ -110,7 +118,10 @@ impl FromRequestParts<AppState> for Issuer {
 
 async fn discovery(State(state): State<AppState>, issuer: Issuer) -> Json<DiscoveryDocument> {
     let document = issuer.profile.discovery(state.base_url());
-    debug_assert_eq!(document.issuer, issuer.issuer);
+    debug_assert_eq!(
+        document.issuer,
+        issuer.profile.discovered_issuer(state.base_url())
+    );
     Json(document)
 }
 
@@ -137,6 +148,17 @@ async fn rotate_keys(State(state): State<AppState>) -> Result<Json<RotatedKeys>,
     let kid = state.rotate_keys().await.map_err(|e| {
         tracing::error!("key rotation failed: {e}");
         HttpError::internal(format!("Key rotation failed: {e}"))
+    })?;
+    let published = state.keys().keys().map(|k| k.kid().to_owned()).collect();
+    Ok(Json(RotatedKeys { kid, published }))
+}
+
+async fn replace_key_same_kid(
+    State(state): State<AppState>,
+) -> Result<Json<RotatedKeys>, HttpError> {
+    let kid = state.replace_key_same_kid().await.map_err(|e| {
+        tracing::error!("key replacement failed: {e}");
+        HttpError::internal(format!("Key replacement failed: {e}"))
     })?;
     let published = state.keys().keys().map(|k| k.kid().to_owned()).collect();
     Ok(Json(RotatedKeys { kid, published }))
@@ -297,6 +319,7 @@ signing key. Tests spoil the next ID token by adding <code>{forge}=KNOB</code> t
         forge = crate::forge::FORGE_PARAM,
         knobs = crate::forge::Forgery::ALL
             .iter()
+            .chain(crate::forge::Forgery::EXTRA.iter())
             .map(|f| format!("<code>{}</code> ({})", f.name(), escape(f.description())))
             .collect::<Vec<_>>()
             .join(", "),

@@ -66,12 +66,22 @@ pub(crate) async fn token(
     }
 }
 
-/// The client's credentials and whether they came by HTTP Basic.
+/// How the client authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AuthMethod {
+    Basic,
+    Post,
+    PrivateKeyJwt,
+}
+
+/// The client's credentials (a secret, or a `private_key_jwt` assertion) and how they came.
 struct Credentials {
     client_id: String,
     secret: String,
-    basic: bool,
+    method: AuthMethod,
 }
+
+const JWT_BEARER_ASSERTION: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
 /// `Authorization: Basic base64(urlencode(id) ":" urlencode(secret))` (RFC 6749 §2.3.1).
 fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>, OAuthError> {
@@ -104,6 +114,44 @@ fn credentials(headers: &HeaderMap, form: &Params) -> Result<Credentials, OAuthE
     let form_secret = form
         .one("client_secret")
         .map_err(OAuthError::invalid_request)?;
+    let assertion = form
+        .one("client_assertion")
+        .map_err(OAuthError::invalid_request)?;
+    if let Some(assertion) = assertion {
+        if form_secret.is_some() || headers.contains_key(header::AUTHORIZATION) {
+            return Err(OAuthError::invalid_request(
+                "The client authenticated twice; use one method.",
+            ));
+        }
+        let assertion_type = form
+            .one("client_assertion_type")
+            .map_err(OAuthError::invalid_request)?;
+        if assertion_type != Some(JWT_BEARER_ASSERTION) {
+            return Err(OAuthError::invalid_client(format!(
+                "client_assertion_type must be {JWT_BEARER_ASSERTION}."
+            )));
+        }
+        // RFC 7523 §3: the client is the assertion's `sub`; a form client_id must agree.
+        let sub = crate::jwt::CompactJws::parse(assertion)
+            .ok()
+            .and_then(|jws| {
+                jws.claims
+                    .get("sub")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+            })
+            .ok_or_else(|| OAuthError::invalid_client("The client assertion has no sub."))?;
+        if form_id.is_some_and(|id| id != sub) {
+            return Err(OAuthError::invalid_client(
+                "The client_id is not the client assertion's sub.",
+            ));
+        }
+        return Ok(Credentials {
+            client_id: sub,
+            secret: assertion.to_owned(),
+            method: AuthMethod::PrivateKeyJwt,
+        });
+    }
     match (basic_credentials(headers)?, form_secret) {
         (Some(_), Some(_)) => Err(OAuthError::invalid_request(
             "The client authenticated twice (HTTP Basic and client_secret); use one method.",
@@ -117,7 +165,7 @@ fn credentials(headers: &HeaderMap, form: &Params) -> Result<Credentials, OAuthE
             Ok(Credentials {
                 client_id,
                 secret,
-                basic: true,
+                method: AuthMethod::Basic,
             })
         }
         (None, Some(secret)) => {
@@ -127,7 +175,7 @@ fn credentials(headers: &HeaderMap, form: &Params) -> Result<Credentials, OAuthE
             Ok(Credentials {
                 client_id: client_id.to_owned(),
                 secret: secret.to_owned(),
-                basic: false,
+                method: AuthMethod::Post,
             })
         }
         (None, None) => Err(OAuthError::invalid_client(
@@ -161,23 +209,39 @@ async fn exchange(
     let now = state.now();
 
     let credentials = credentials(headers, &form)?;
-    state
-        .clients()
-        .authenticate(
+    let strict = issuer.profile == Profile::Strict;
+    let token_endpoint = issuer.profile.endpoint(state.base_url(), "token");
+    let authenticated = match credentials.method {
+        // Like a strict provider: only the methods its discovery lists.
+        AuthMethod::Basic if strict => Err(
+            "This client is registered for client_secret_post or private_key_jwt, not client_secret_basic."
+                .to_owned(),
+        ),
+        AuthMethod::PrivateKeyJwt if !strict => {
+            Err("This issuer takes client_secret_basic or client_secret_post.".to_owned())
+        }
+        AuthMethod::PrivateKeyJwt => state.clients().authenticate_assertion(
+            &credentials.client_id,
+            &credentials.secret,
+            &[token_endpoint.as_str(), issuer.issuer.as_str()],
+            now,
+        ),
+        AuthMethod::Basic | AuthMethod::Post => state.clients().authenticate(
             &issuer.profile,
             &issuer.issuer,
             &credentials.client_id,
             &credentials.secret,
             now,
-        )
-        .map_err(|why| {
-            let error = OAuthError::invalid_client(why);
-            if credentials.basic {
-                error.with_basic_challenge()
-            } else {
-                error
-            }
-        })?;
+        ),
+    };
+    authenticated.map_err(|why| {
+        let error = OAuthError::invalid_client(why);
+        if credentials.method == AuthMethod::Basic {
+            error.with_basic_challenge()
+        } else {
+            error
+        }
+    })?;
 
     let one = |name: &str| form.one(name).map_err(OAuthError::invalid_request);
     match one("grant_type")? {
@@ -230,8 +294,17 @@ async fn exchange(
         .find(|i| i.id == grant.identity_id)
         .ok_or_else(|| OAuthError::server_error("The signed-in identity is gone."))?;
 
-    let claims = id_token_claims(&issuer.issuer, &grant, identity, now);
-    let id_token = if grant.forgery == Some(Forgery::UnknownKid) {
+    // Entra's multi-tenant endpoints: each token names its user's own tenant.
+    let iss = state.issuer(&identity.profile);
+    let claims = id_token_claims(&iss, &grant, identity, now);
+    let id_token = if grant.forgery == Some(Forgery::AlgNone) {
+        Ok(crate::jwt::unsigned(&claims))
+    } else if grant.forgery == Some(Forgery::AlgHs256) {
+        Ok(crate::jwt::sign_hs256(
+            crate::client::DEFAULT_CLIENT_SECRET.as_bytes(),
+            &claims,
+        ))
+    } else if grant.forgery == Some(Forgery::UnknownKid) {
         let key = state
             .rogue_key()
             .await
@@ -252,8 +325,18 @@ async fn exchange(
         forgery = grant.forgery.map(Forgery::name),
         "issued an ID token"
     );
+    let access_token = random_token();
+    state.access_tokens().insert(
+        &access_token,
+        crate::userinfo::Grant {
+            identity_id: identity.id.clone(),
+            profile: issuer.profile.clone(),
+            forgery: grant.forgery,
+            expires_at: now.saturating_add(ACCESS_TOKEN_LIFETIME_SECS),
+        },
+    );
     Ok(TokenResponse {
-        access_token: random_token(),
+        access_token,
         token_type: "Bearer",
         expires_in: ACCESS_TOKEN_LIFETIME_SECS,
         id_token,
@@ -305,6 +388,9 @@ fn id_token_claims(
     }
     if grant.profile == Profile::Apple {
         claims.insert("nonce_supported".to_owned(), Value::from(true));
+    }
+    if forgery == Some(Forgery::NoEmail) {
+        claims.remove("email");
     }
     if forgery == Some(Forgery::UnverifiedEmail) {
         if claims.contains_key("xms_edov") {

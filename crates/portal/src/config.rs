@@ -134,8 +134,9 @@ pub struct ProviderConfig {
     pub kind: ProviderKind,
     /// The label after "Sign in with".
     pub display_name: String,
-    /// The OpenID issuer (discovery base).
-    pub issuer: Url,
+    /// The OpenID issuer, exactly as the provider's discovery and tokens carry it (a
+    /// trailing `/` matters). Entra multi-tenant: `https://login.microsoftonline.com/organizations/v2.0`.
+    pub issuer: String,
     pub client_id: String,
     /// File holding the client secret (Apple: the team's ES256 key file, `.p8`).
     pub client_secret_file: Option<PathBuf>,
@@ -144,11 +145,102 @@ pub struct ProviderConfig {
     pub apple_team_id: Option<String>,
     #[serde(default)]
     pub apple_key_id: Option<String>,
+    /// How the portal authenticates at the token endpoint (default `client_secret_basic`;
+    /// Apple always uses its ES256 client secret).
+    #[serde(default)]
+    pub token_endpoint_auth_method: Option<ClientAuthMethod>,
+    /// `private_key_jwt`: the portal's private key (PKCS#8 PEM; RSA signs RS256, P-256
+    /// signs ES256), and the `kid` the provider knows its public key by.
+    #[serde(default)]
+    pub private_key_file: Option<PathBuf>,
+    #[serde(default)]
+    pub private_key_id: Option<String>,
+    /// Whether a verified email may match an account without the password step. Default:
+    /// on for providers that prove the domain (Google, Microsoft), off for Apple and
+    /// company OpenID providers.
+    #[serde(default)]
+    pub match_by_email: Option<bool>,
     /// Whether the sign-in screen shows this provider's button to everyone. Default: yes for
     /// Google, Microsoft and Apple, no for a company's own OpenID provider (`oidc`), which its
     /// users reach through "Continue with work email".
     #[serde(default)]
     pub shown_to_everyone: Option<bool>,
+}
+
+/// Client authentication at a provider's token endpoint (OpenID Connect Core §9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientAuthMethod {
+    ClientSecretBasic,
+    ClientSecretPost,
+    PrivateKeyJwt,
+}
+
+impl ClientAuthMethod {
+    /// The name discovery's `token_endpoint_auth_methods_supported` uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClientAuthMethod::ClientSecretBasic => "client_secret_basic",
+            ClientAuthMethod::ClientSecretPost => "client_secret_post",
+            ClientAuthMethod::PrivateKeyJwt => "private_key_jwt",
+        }
+    }
+}
+
+impl ProviderConfig {
+    /// A provider with only the required settings.
+    pub fn new(id: &str, kind: ProviderKind, issuer: &str, client_id: &str) -> Self {
+        Self {
+            id: id.to_owned(),
+            kind,
+            display_name: id.to_owned(),
+            issuer: issuer.to_owned(),
+            client_id: client_id.to_owned(),
+            client_secret_file: None,
+            apple_team_id: None,
+            apple_key_id: None,
+            token_endpoint_auth_method: None,
+            private_key_file: None,
+            private_key_id: None,
+            match_by_email: None,
+            shown_to_everyone: None,
+        }
+    }
+
+    /// Whether a verified email matches accounts through this provider (see
+    /// `match_by_email`).
+    pub fn matches_by_email(&self) -> bool {
+        self.match_by_email.unwrap_or(matches!(
+            self.kind,
+            ProviderKind::Google | ProviderKind::Microsoft
+        ))
+    }
+
+    /// The configured client authentication, or the default.
+    pub fn auth_method(&self) -> ClientAuthMethod {
+        self.token_endpoint_auth_method
+            .unwrap_or(ClientAuthMethod::ClientSecretBasic)
+    }
+}
+
+/// `sqlite://data/portal.db?…` names a file relative to `dir`; absolute paths, in-memory
+/// databases and other engines are left as they are.
+fn sqlite_url_relative_to(url: &str, dir: &Path) -> String {
+    let Some(rest) = url.strip_prefix("sqlite://") else {
+        return url.to_owned();
+    };
+    let (file, query) = match rest.split_once('?') {
+        Some((file, query)) => (file, Some(query)),
+        None => (rest, None),
+    };
+    if file.is_empty() || file.starts_with(':') || Path::new(file).is_absolute() {
+        return url.to_owned();
+    }
+    let resolved = dir.join(file);
+    match query {
+        Some(query) => format!("sqlite://{}?{query}", resolved.display()),
+        None => format!("sqlite://{}", resolved.display()),
+    }
 }
 
 impl PortalConfig {
@@ -219,10 +311,20 @@ impl PortalConfig {
                 path: path.to_owned(),
                 source,
             })?;
-        // Relative paths in the file are relative to the file.
-        if let (Some(dir), Some(key_file)) = (path.parent(), config.encryption_key_file.as_mut()) {
-            if key_file.is_relative() {
-                *key_file = dir.join(&*key_file);
+        // Every relative path in the file is relative to the file.
+        if let Some(dir) = path.parent() {
+            let resolve = |file: &mut Option<PathBuf>| {
+                if let Some(file) = file.as_mut() {
+                    if file.is_relative() {
+                        *file = dir.join(&*file);
+                    }
+                }
+            };
+            resolve(&mut config.encryption_key_file);
+            config.database_url = sqlite_url_relative_to(&config.database_url, dir);
+            for provider in &mut config.providers {
+                resolve(&mut provider.client_secret_file);
+                resolve(&mut provider.private_key_file);
             }
         }
         Ok(config)
@@ -314,6 +416,51 @@ mod tests {
         )
         .unwrap_err();
         assert!(error.to_string().contains("client_secret"), "{error}");
+    }
+
+    #[test]
+    fn provider_files_are_relative_to_the_config_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("portal.toml");
+        std::fs::write(
+            &path,
+            "name='x'\nlisten='127.0.0.1:0'\ndatabase_url='sqlite::memory:'\n\
+             [[providers]]\nid='sso'\nkind='oidc'\ndisplay_name='SSO'\n\
+             issuer='https://sso.example/'\nclient_id='portal'\nclient_secret_file='secrets/sso'\n\
+             token_endpoint_auth_method='private_key_jwt'\nprivate_key_file='/abs/key.pem'\n",
+        )
+        .unwrap();
+        let config = PortalConfig::load(&path).unwrap();
+        let provider = &config.providers[0];
+        assert_eq!(
+            provider.client_secret_file,
+            Some(dir.path().join("secrets/sso"))
+        );
+        assert_eq!(
+            provider.private_key_file,
+            Some(PathBuf::from("/abs/key.pem"))
+        );
+        // The issuer is kept exactly, trailing slash included.
+        assert_eq!(provider.issuer, "https://sso.example/");
+        assert_eq!(provider.auth_method(), ClientAuthMethod::PrivateKeyJwt);
+        assert!(!provider.matches_by_email());
+    }
+
+    #[test]
+    fn a_relative_sqlite_file_is_relative_to_the_config_file() {
+        let dir = Path::new("/etc/switchboard");
+        assert_eq!(
+            sqlite_url_relative_to("sqlite://data/portal.db?mode=rwc", dir),
+            "sqlite:///etc/switchboard/data/portal.db?mode=rwc"
+        );
+        for unchanged in [
+            "sqlite:///var/lib/portal.db?mode=rwc",
+            "sqlite::memory:",
+            "sqlite://:memory:",
+            "postgres://db.internal/switchboard",
+        ] {
+            assert_eq!(sqlite_url_relative_to(unchanged, dir), unchanged);
+        }
     }
 
     #[test]

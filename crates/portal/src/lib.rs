@@ -4,6 +4,7 @@
 pub mod account_steps;
 pub mod admin;
 pub mod audit;
+pub mod check;
 pub mod clock;
 pub mod config;
 pub mod crypto;
@@ -257,11 +258,29 @@ impl Portal {
             self.purge_interval,
             self.audit_retention_seconds,
         ));
+        let refresh = tokio::spawn(check_and_refresh_providers(Arc::clone(
+            &self.state.providers,
+        )));
         let served = server::serve(self.listener, router(self.state), self.limits, shutdown)
             .await
             .map_err(StartError::Serve);
         purge.abort();
+        refresh.abort();
         served
+    }
+}
+
+/// At start, checks every provider and logs what is wrong (the portal serves anyway:
+/// a provider that is down may come back); then fetches discovery and keys again every
+/// [`providers::METADATA_MAX_AGE`] seconds.
+async fn check_and_refresh_providers(providers: Arc<providers::Providers>) {
+    check::log_provider_reports(&providers.check().await);
+    let every = Duration::from_secs(providers::METADATA_MAX_AGE.unsigned_abs());
+    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        providers.refresh_all().await;
     }
 }
 

@@ -1,8 +1,11 @@
 //! From a verified provider identity to a login step, by DESIGN.md's matching rules:
 //! 1. an identity already linked (issuer + subject) reaches exactly its linked accounts;
 //! 2. otherwise a verified, trusted email reaches the accounts whose *login* emails equal
-//!    it, only where the account's organization enabled that provider for that domain or
-//!    tenant and the account may use SSO; the match is recorded as a link;
+//!    it, only through a provider that matches by email (Google, Entra; Apple and company
+//!    providers when the operator turned it on), only where the account's organization
+//!    enabled that provider for that domain or tenant and the account may use SSO, and
+//!    never for a new subject whose email another subject of the issuer already linked;
+//!    the match is recorded as a link;
 //! 3. otherwise the identity must be linked with the account's password.
 //!
 //! Notification-only emails never match.
@@ -349,6 +352,18 @@ async fn accounts_by_email(
     let Some(email) = identity.trusted_email() else {
         return Ok(Err(LinkReason::EmailUnverified));
     };
+    // Only providers that prove the domain match by email, unless the operator said so.
+    if !identity.matches_by_email {
+        return Ok(Err(LinkReason::EmailMatchingOff));
+    }
+    // A new subject for an address another subject of this issuer already linked: the
+    // address may have changed hands (a recreated user, a lapsed domain re-registered).
+    if store
+        .email_linked_through_other_subject(&identity.issuer, &identity.subject, email)
+        .await?
+    {
+        return Ok(Err(LinkReason::EmailLinkedToAnotherIdentity));
+    }
     // Without a domain or tenant no organization can have enabled it: nothing matches.
     let organization_key = identity.organization_key().unwrap_or_default();
     let rows = store

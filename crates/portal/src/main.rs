@@ -32,6 +32,14 @@ enum Command {
     /// Operate the portal: organizations, providers per domain or tenant, accounts, CSV
     /// import, re-linking, the risky-email report and the audit log.
     Admin(switchboard_portal::admin::cli::AdminArgs),
+    /// Check a configuration against the live providers: prints the redirect URI to
+    /// register at each provider and every problem with what to do. Exits non-zero when
+    /// something must be fixed.
+    Check {
+        /// The configuration file (TOML).
+        #[arg(long, env = "SWITCHBOARD_PORTAL_CONFIG")]
+        config: PathBuf,
+    },
     /// Print the OpenAPI document.
     Openapi,
     /// Print a new random at-rest encryption key (base64).
@@ -63,6 +71,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             "{}",
             switchboard_portal::crypto::EncryptionKey::generate_base64()
         ),
+        Command::Check { config } => {
+            let report = switchboard_portal::check::check_file(
+                &config,
+                std::sync::Arc::new(switchboard_portal::clock::SystemClock),
+            )
+            .await;
+            print!("{report}");
+            if !report.is_ok() {
+                anyhow::bail!("the configuration {} has problems", config.display());
+            }
+        }
         Command::Serve { config, seed_demo } => {
             let config = PortalConfig::load(&config)?;
             let portal = Portal::bind(&config).await?;

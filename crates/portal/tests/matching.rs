@@ -25,6 +25,7 @@ fn google(subject: &str, email: &str, hd: Option<&str>, verified: bool) -> Provi
         tenant_id: None,
         email_domain_verified: None,
         private_relay_email: false,
+        matches_by_email: true,
     }
 }
 
@@ -40,6 +41,7 @@ fn entra(tenant: &str, oid: &str, email: &str, domain_verified: bool) -> Provide
         tenant_id: Some(tenant.into()),
         email_domain_verified: Some(domain_verified),
         private_relay_email: false,
+        matches_by_email: true,
     }
 }
 

@@ -3,4 +3,4 @@
 /**
  * Why an identity must be linked by username and password.
  */
-export type LinkReason = "no_account_for_email" | "email_unverified" | "provider_not_enabled";
+export type LinkReason = "no_account_for_email" | "email_unverified" | "provider_not_enabled" | "email_matching_off" | "email_linked_to_another_identity";

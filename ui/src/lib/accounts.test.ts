@@ -162,6 +162,12 @@ describe('linkReasonText and linkModel', () => {
     expect(linkReasonText('provider_not_enabled', 'Microsoft', 'ann@example.com')).toBe(
       "Your organization hasn't enabled Microsoft sign-in for example.com accounts like this one.",
     );
+    expect(linkReasonText('email_matching_off', 'Acme SSO', 'ann@example.com')).toBe(
+      "Acme SSO does not prove who owns an email domain, so your organization links each account to it once with the account's password.",
+    );
+    expect(linkReasonText('email_linked_to_another_identity', 'Acme SSO', 'ann@example.com')).toBe(
+      'Your email address is already linked to another Acme SSO identity. If this is a new identity of yours, prove it is your account once.',
+    );
   });
 
   it('still reads well without an email address or a provider name', () => {
@@ -174,7 +180,13 @@ describe('linkReasonText and linkModel', () => {
     expect(linkReasonText('email_unverified', '', null)).toBe(
       "Your provider did not confirm your email address, so it can't find your account by itself.",
     );
-    for (const reason of ['no_account_for_email', 'email_unverified', 'provider_not_enabled'] as const) {
+    for (const reason of [
+      'no_account_for_email',
+      'email_unverified',
+      'provider_not_enabled',
+      'email_matching_off',
+      'email_linked_to_another_identity',
+    ] as const) {
       expect(linkReasonText(reason, 'Google', null)).not.toMatch(/null|undefined/);
     }
   });

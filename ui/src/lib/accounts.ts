@@ -129,6 +129,10 @@ export function linkReasonText(reason: LinkReason, providerName: string, email: 
         ? `Your organization hasn't enabled ${provider} sign-in for ${domain} accounts like this one.`
         : `Your organization hasn't enabled ${provider} sign-in for accounts like this one.`;
     }
+    case 'email_matching_off':
+      return `${sentenceStart(provider)} does not prove who owns an email domain, so your organization links each account to it once with the account's password.`;
+    case 'email_linked_to_another_identity':
+      return `Your email address is already linked to another ${provider} identity. If this is a new identity of yours, prove it is your account once.`;
     default:
       // A reason added on the Rust side before this screen knows it: still say what to do.
       return `${sentenceStart(provider)} can't find your phone account by itself.`;

@@ -242,9 +242,13 @@ async fn finish_steps(
             SignInOutcome::LinkAccount {
                 provider_name,
                 email,
-                ..
+                reason,
             } => {
                 println!("step: link_account");
+                println!(
+                    "{}",
+                    switchboard_client::link_reason_text(reason, &provider_name, email.as_deref())
+                );
                 println!(
                     "Your {provider_name} sign-in{} is not linked to a phone account yet. Link it once with the account's username and password.",
                     email.map(|e| format!(" ({e})")).unwrap_or_default()

@@ -354,7 +354,8 @@ impl Admin {
                 .map(|(provider_id, subject)| {
                     let provider = self.provider(provider_id)?;
                     Ok(ImportIdentity {
-                        issuer: provider.issuer.as_str().trim_end_matches('/').to_owned(),
+                        // The exact issuer the provider's ID tokens carry (as configured).
+                        issuer: provider.issuer.clone(),
                         subject: subject.clone(),
                         provider_id: provider_id.clone(),
                     })

@@ -21,6 +21,10 @@ pub struct ProviderIdentity {
     pub email_domain_verified: Option<bool>,
     /// Apple private relay address (`is_private_email`).
     pub private_relay_email: bool,
+    /// The provider's policy: a verified email may match accounts without the password
+    /// step (`match_by_email`).
+    #[serde(default)]
+    pub matches_by_email: bool,
 }
 
 impl ProviderIdentity {

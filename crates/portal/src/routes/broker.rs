@@ -158,7 +158,7 @@ pub async fn authorize(
             tracing::warn!(provider = %params.provider, %error, "cannot start provider sign-in");
             return Ok(app.error(
                 error.code(),
-                "The sign-in provider cannot be reached right now. Try again in a minute.",
+                &provider_failure_message(&state, &params.provider, &error),
             ));
         }
     };
@@ -184,6 +184,8 @@ pub async fn authorize(
 pub struct CallbackParams {
     code: Option<String>,
     state: Option<String>,
+    /// RFC 9207: the provider's issuer identifier.
+    iss: Option<String>,
     error: Option<String>,
     error_description: Option<String>,
 }
@@ -275,6 +277,22 @@ async fn callback(
             "Signing in took too long. Start again from the app.",
         ));
     }
+    // RFC 9207, before anything of the answer is used: it must come from this provider.
+    let callback_issuer = crate::providers::CallbackIssuer {
+        iss: params.iss.as_deref(),
+    };
+    if let Err(error) = state
+        .providers
+        .check_callback_issuer(&provider, &callback_issuer)
+        .await
+    {
+        tracing::warn!(%provider, %error, "provider answer refused");
+        let message = match error {
+            crate::providers::ProviderError::InvalidIdToken(_) => "The answer did not come from the sign-in provider you chose, so you were not signed in. Start again from the app.".to_owned(),
+            other => provider_failure_message(&state, &provider, &other),
+        };
+        return Ok(app.error("invalid_request", &message));
+    }
     if let Some(error) = params.error {
         // The provider's own wording is logged for support, never shown: it is not ours.
         tracing::info!(%provider, %error, description = ?params.error_description, "provider returned an error");
@@ -317,10 +335,13 @@ async fn callback(
                 .result("refused")
                 .detail("reason", error.to_string());
             audit::record(&state.store, event, now).await;
-            return Ok(app.error(
-                error.code(),
-                "The sign-in provider's answer could not be verified, so you were not signed in. Try again.",
-            ));
+            let message = match error {
+                crate::providers::ProviderError::InvalidIdToken(_)
+                | crate::providers::ProviderError::NoIdToken
+                | crate::providers::ProviderError::UserinfoSubjectMismatch => "The sign-in provider's answer could not be verified, so you were not signed in. Try again.".to_owned(),
+                ref other => provider_failure_message(&state, &provider, other),
+            };
+            return Ok(app.error(error.code(), &message));
         }
     };
     let one_time_code = login::issue_code(
@@ -333,6 +354,26 @@ async fn callback(
     )
     .await?;
     Ok(app.success(&one_time_code))
+}
+
+/// What users read when a provider cannot be used: an operator must fix a
+/// misconfiguration; an outage passes.
+fn provider_failure_message(
+    state: &AppState,
+    provider: &str,
+    error: &crate::providers::ProviderError,
+) -> String {
+    let name = state
+        .providers
+        .display_name(provider)
+        .unwrap_or("The sign-in provider");
+    if error.is_misconfiguration() {
+        format!("Signing in with {name} is not set up correctly; contact your administrator.")
+    } else if matches!(error, crate::providers::ProviderError::TokenExchange(_)) {
+        format!("{name} could not sign you in. Try again, or use another way to sign in.")
+    } else {
+        format!("{name} cannot be reached right now. Try again in a minute.")
+    }
 }
 
 /// Where and how the browser goes back to the app.

@@ -134,6 +134,24 @@ impl Store {
         Ok(rows.into_iter().map(|(id,)| id).collect())
     }
 
+    /// Whether `email` is linked through another subject of the same issuer.
+    pub async fn email_linked_through_other_subject(
+        &self,
+        issuer: &str,
+        subject: &str,
+        email: &str,
+    ) -> Result<bool, StoreError> {
+        let (count,): (i64,) = on_backend!(self, pool => sqlx::query_as(
+            "SELECT COUNT(*) FROM identity_links WHERE issuer = $1 AND subject <> $2 AND lower(email) = $3",
+        )
+        .bind(issuer)
+        .bind(subject)
+        .bind(email.to_ascii_lowercase())
+        .fetch_one(pool)
+        .await?);
+        Ok(count > 0)
+    }
+
     /// Links the identity to each account (once), all or none.
     pub async fn record_links(
         &self,

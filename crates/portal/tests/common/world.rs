@@ -52,6 +52,10 @@ pub fn provider(
         apple_team_id: None,
         apple_key_id: None,
         shown_to_everyone: None,
+        token_endpoint_auth_method: None,
+        private_key_file: None,
+        private_key_id: None,
+        match_by_email: None,
     }
 }
 
@@ -85,19 +89,66 @@ pub fn attribute(tag: &str, name: &str) -> Option<String> {
     Some(unescape(&tag[start..end]))
 }
 
+/// What a test may change before the portal starts.
+pub struct Setup<'a> {
+    pub config: &'a mut PortalConfig,
+    pub idp: &'a Url,
+    /// The shared client secret file.
+    pub secret: &'a std::path::Path,
+    /// The portal's `private_key_jwt` key file, whose public half dev-idp's strict issuer
+    /// knows.
+    pub client_key: &'a std::path::Path,
+    /// Add the demo organization and accounts (default); `false` leaves the database empty.
+    pub seed_demo: bool,
+}
+
+/// The kind of the portal's `private_key_jwt` key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientKey {
+    Es256,
+    Rs256,
+}
+
 impl World {
     /// dev-idp and a portal seeded with the demo organization.
     pub async fn start() -> World {
-        Self::start_with(true).await
+        Self::start_with(ClientKey::Es256, |_| {}).await
     }
 
     /// dev-idp and a portal with an empty database (an operator sets it up).
     pub async fn start_empty() -> World {
-        Self::start_with(false).await
+        Self::start_with(ClientKey::Es256, |setup| setup.seed_demo = false).await
     }
 
-    async fn start_with(seed: bool) -> World {
+    /// A world whose configuration `customize` changes first.
+    pub async fn start_with(client_key: ClientKey, customize: impl FnOnce(&mut Setup)) -> World {
         let dir = tempfile::tempdir().unwrap();
+        let client_key_file = dir.path().join("client-key.pem");
+        let client_public = match client_key {
+            ClientKey::Es256 => {
+                let key = p256::ecdsa::SigningKey::random(&mut rand::rngs::OsRng);
+                std::fs::write(
+                    &client_key_file,
+                    key.to_pkcs8_pem(LineEnding::LF).unwrap().as_bytes(),
+                )
+                .unwrap();
+                p256::ecdsa::VerifyingKey::from(&key)
+                    .to_public_key_pem(LineEnding::LF)
+                    .unwrap()
+            }
+            ClientKey::Rs256 => {
+                use rsa::pkcs8::{EncodePrivateKey as _, EncodePublicKey as _};
+                let key = rsa::RsaPrivateKey::new(&mut rand::rngs::OsRng, 2048).unwrap();
+                std::fs::write(
+                    &client_key_file,
+                    key.to_pkcs8_pem(LineEnding::LF).unwrap().as_bytes(),
+                )
+                .unwrap();
+                key.to_public_key()
+                    .to_public_key_pem(LineEnding::LF)
+                    .unwrap()
+            }
+        };
         let apple_key = p256::ecdsa::SigningKey::random(&mut rand::rngs::OsRng);
         let apple_key_file = dir.path().join("apple.p8");
         std::fs::write(
@@ -112,6 +163,7 @@ impl World {
         let (idp_url, idp_stop) = super::start_dev_idp(DevIdpConfig {
             data_dir: dir.path().join("idp"),
             apple_client_public_key_pem: Some(apple_public),
+            client_public_key_pem: Some(client_public),
             ..DevIdpConfig::default()
         })
         .await;
@@ -127,6 +179,15 @@ impl World {
         );
         apple.apple_team_id = Some("TEAM123456".into());
         apple.apple_key_id = Some("KEY1234567".into());
+        // The operator trusts Apple's and Acme's own provider's emails (off by default).
+        apple.match_by_email = Some(true);
+        let mut acme_sso = provider(
+            "acme-sso",
+            ProviderKind::Oidc,
+            format!("{idp_url}acme-sso"),
+            &secret,
+        );
+        acme_sso.match_by_email = Some(true);
         config.providers = vec![
             provider(
                 "google",
@@ -148,13 +209,17 @@ impl World {
                 &secret,
             ),
             apple,
-            provider(
-                "acme-sso",
-                ProviderKind::Oidc,
-                format!("{idp_url}acme-sso"),
-                &secret,
-            ),
+            acme_sso,
         ];
+        let mut setup = Setup {
+            config: &mut config,
+            idp: &idp_url,
+            secret: &secret,
+            client_key: &client_key_file,
+            seed_demo: true,
+        };
+        customize(&mut setup);
+        let seed = setup.seed_demo;
         let clock = ManualClock::new(SystemClock.now());
         let portal = Portal::bind_with_clock(&config, Arc::new(clock.clone()))
             .await
@@ -466,6 +531,12 @@ pub fn toml_of(config: &PortalConfig) -> String {
                 "client_secret_file = {}\n",
                 toml_string(&secret.display().to_string())
             ));
+        }
+        if let Some(matches) = provider.match_by_email {
+            text.push_str(&format!("match_by_email = {matches}\n"));
+        }
+        if let Some(shown) = provider.shown_to_everyone {
+            text.push_str(&format!("shown_to_everyone = {shown}\n"));
         }
         if let (Some(team), Some(key)) = (&provider.apple_team_id, &provider.apple_key_id) {
             text.push_str(&format!(
