@@ -16,7 +16,7 @@ use std::path::Path;
 use serde::Serialize;
 use serde_json::json;
 
-use super::accounts::{
+use super::validate::{
     new_account_id, valid_email, valid_extension, valid_sip_uri, valid_text, valid_transport,
     valid_username,
 };

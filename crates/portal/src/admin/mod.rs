@@ -9,6 +9,7 @@ pub mod cli;
 mod import;
 mod organizations;
 mod report;
+mod validate;
 
 use serde_json::Value;
 use switchboard_api::ProviderKind;
