@@ -109,9 +109,9 @@ pub fn log_provider_reports(reports: &[ProviderReport]) {
         }
         for problem in &report.problems {
             if problem.unreachable {
-                tracing::warn!(provider = %report.id, problem = %problem.message, "provider cannot be reached; its sign-ins will fail until it can");
+                tracing::warn!(provider = %report.id, problem = %crate::log_text::Outside(&problem.message), "provider cannot be reached; its sign-ins will fail until it can");
             } else {
-                tracing::error!(provider = %report.id, problem = %problem.message, "provider is not set up correctly; run `switchboard-portal check`");
+                tracing::error!(provider = %report.id, problem = %crate::log_text::Outside(&problem.message), "provider is not set up correctly; run `switchboard-portal check`");
             }
         }
     }

@@ -164,7 +164,7 @@ impl IntoResponse for PortalError {
     fn into_response(self) -> Response {
         let (status, body) = self.status_and_body();
         if status.is_server_error() {
-            tracing::error!(error = %self, "request failed");
+            tracing::error!(error = %crate::log_text::outside_error(&self), "request failed");
         }
         let retry_after = match &self {
             PortalError::Throttled { retry_after, .. } => Some(*retry_after),

@@ -9,6 +9,7 @@ pub mod clock;
 pub mod config;
 pub mod crypto;
 mod error;
+pub mod log_text;
 pub mod login;
 pub mod openapi;
 pub mod password;

@@ -232,6 +232,37 @@ async fn trace_logs_of_a_whole_sign_in_hold_no_secrets() {
     .unwrap();
     assert_eq!(recovery.codes.len(), 10);
 
+    // A provider's error answer that tries to start a log line of its own.
+    let mut authorize = portal_url.join("v1/authorize").unwrap();
+    authorize
+        .query_pairs_mut()
+        .append_pair("provider", "google")
+        .append_pair("redirect_uri", "http://127.0.0.1:50000/cb")
+        .append_pair(
+            "code_challenge",
+            &switchboard_portal::tokens::pkce_s256(&verifier),
+        )
+        .append_pair("code_challenge_method", "S256")
+        .append_pair("state", "another-app-state-value-12345");
+    let to_idp = browser.get(authorize).send().await.unwrap();
+    let idp_authorize: url::Url = to_idp.headers()[LOCATION]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let mut forged = portal_url.join("v1/providers/google/callback").unwrap();
+    forged
+        .query_pairs_mut()
+        .append_pair("state", &query(&idp_authorize, "state"))
+        .append_pair("iss", &format!("{idp_url}google"))
+        .append_pair(
+            "error",
+            "access_denied\n2026-01-01T00:00:00.000000Z  INFO forged: administrator signed in",
+        )
+        .append_pair("error_description", "x\r\n\u{202e}forged too");
+    let answered = browser.get(forged).send().await.unwrap();
+    assert!(answered.status().is_redirection() || answered.status().is_success());
+
     let _ = Command::new("kill")
         .args(["-TERM", &portal.id().to_string()])
         .status();
@@ -241,6 +272,18 @@ async fn trace_logs_of_a_whole_sign_in_hold_no_secrets() {
         log.contains("/v1/token"),
         "the log should show requests: {log}"
     );
+    // The provider's words are in the log, escaped: no line of the log is theirs.
+    assert!(
+        log.contains("access_denied\\n2026-01-01"),
+        "the provider's error should be logged, escaped: {log}"
+    );
+    for line in log.lines() {
+        assert!(
+            !line.starts_with("2026-01-01")
+                && (!line.contains("forged too") || line.contains("\\u{202e}")),
+            "a forged log line: {line}"
+        );
+    }
     for (what, secret) in [
         ("app state", app_state),
         ("portal state", portal_state.as_str()),

@@ -214,7 +214,7 @@ impl Providers {
         for config in configs {
             let credentials = ClientCredentials::load(config);
             if let Err(problem) = &credentials {
-                tracing::error!(provider = %config.id, %problem, "provider is not set up correctly");
+                tracing::error!(provider = %config.id, problem = %crate::log_text::outside_error(&problem), "provider is not set up correctly");
             }
             by_id.insert(
                 config.id.clone(),
@@ -278,7 +278,7 @@ impl Providers {
             Ok(metadata) => Ok(metadata),
             Err(error) => match stale {
                 Some(metadata) if !error.is_misconfiguration() => {
-                    tracing::warn!(provider = %provider.config.id, %error, "cannot refresh the provider's discovery; using the last copy");
+                    tracing::warn!(provider = %provider.config.id, error = %crate::log_text::outside_error(&error), "cannot refresh the provider's discovery; using the last copy");
                     Ok(metadata)
                 }
                 _ => Err(error),
@@ -324,7 +324,7 @@ impl Providers {
                 Some(metadata)
             }
             Err(error) => {
-                tracing::warn!(provider = %provider.config.id, %error, "cannot fetch the provider's keys again");
+                tracing::warn!(provider = %provider.config.id, error = %crate::log_text::outside_error(&error), "cannot fetch the provider's keys again");
                 None
             }
         }
@@ -334,7 +334,7 @@ impl Providers {
     pub async fn refresh_all(&self) {
         for provider in self.by_id.values() {
             if let Err(error) = self.fetch_metadata(provider).await {
-                tracing::warn!(provider = %provider.config.id, %error, "cannot refresh the provider's discovery and keys");
+                tracing::warn!(provider = %provider.config.id, error = %crate::log_text::outside_error(&error), "cannot refresh the provider's discovery and keys");
             }
         }
     }

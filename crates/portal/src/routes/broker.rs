@@ -14,6 +14,7 @@ use utoipa::IntoParams;
 
 use crate::audit::{self, AuditEvent, AuditKind};
 use crate::error::PortalError;
+use crate::log_text::{outside_error, Outside};
 use crate::login;
 use crate::store::{NewPendingAuthorization, PendingAuthorization};
 use crate::tokens::{new_token, token_hash, TokenKind};
@@ -155,7 +156,7 @@ pub async fn authorize(
     {
         Ok(url) => url,
         Err(error) => {
-            tracing::warn!(provider = %params.provider, %error, "cannot start provider sign-in");
+            tracing::warn!(provider = %Outside(&params.provider), error = %outside_error(&error), "cannot start provider sign-in");
             return Ok(app.error(
                 error.code(),
                 &provider_failure_message(&state, &params.provider, &error),
@@ -286,7 +287,7 @@ async fn callback(
         .check_callback_issuer(&provider, &callback_issuer)
         .await
     {
-        tracing::warn!(%provider, %error, "provider answer refused");
+        tracing::warn!(provider = %Outside(&provider), error = %outside_error(&error), "provider answer refused");
         let message = match error {
             crate::providers::ProviderError::InvalidIdToken(_) => "The answer did not come from the sign-in provider you chose, so you were not signed in. Start again from the app.".to_owned(),
             other => provider_failure_message(&state, &provider, &other),
@@ -295,7 +296,12 @@ async fn callback(
     }
     if let Some(error) = params.error {
         // The provider's own wording is logged for support, never shown: it is not ours.
-        tracing::info!(%provider, %error, description = ?params.error_description, "provider returned an error");
+        tracing::info!(
+            provider = %Outside(&provider),
+            error = %Outside(&error),
+            description = %Outside(params.error_description.as_deref().unwrap_or_default()),
+            "provider returned an error"
+        );
         let (code, message) = match error.as_str() {
             "access_denied" => ("access_denied", "Signing in was cancelled at the provider."),
             _ => (
@@ -328,7 +334,7 @@ async fn callback(
     {
         Ok(identity) => identity,
         Err(error) => {
-            tracing::warn!(%provider, %error, "provider sign-in refused");
+            tracing::warn!(provider = %Outside(&provider), error = %outside_error(&error), "provider sign-in refused");
             let event = AuditEvent::new(AuditKind::SignInFailed)
                 .method("provider")
                 .provider(provider.as_str())
