@@ -4,8 +4,8 @@
 use serde_json::json;
 
 use super::validate::{
-    new_account_id, new_password, valid_email, valid_extension, valid_sip_uri, valid_text,
-    valid_transport, valid_username,
+    given_or_new_password, new_account_id, new_password, valid_email, valid_extension,
+    valid_sip_uri, valid_text, valid_transport, valid_username,
 };
 use super::{invalid, Admin, AdminError, Outcome};
 use crate::password::hash_password;
@@ -158,24 +158,7 @@ impl Admin {
         self.check_login_emails(&login_emails, None, input.shared)
             .await?;
 
-        let (password, shown_password) = match &input.password {
-            Some(password) if password.chars().count() >= crate::security::MIN_PASSWORD_LENGTH => {
-                (password.clone(), None)
-            }
-            Some(_) => {
-                return Err(invalid(
-                    "password",
-                    format!(
-                        "must be at least {} characters",
-                        crate::security::MIN_PASSWORD_LENGTH
-                    ),
-                ))
-            }
-            None => {
-                let made_up = new_password();
-                (made_up.clone(), Some(made_up))
-            }
-        };
+        let (password, shown_password) = given_or_new_password(input.password.as_deref())?;
         let (sip_password, shown_sip_password) = match &sip.password {
             Some(password) => (valid_text("SIP password", password, 128)?, None),
             None => {
@@ -540,24 +523,7 @@ impl Admin {
         password: Option<&str>,
     ) -> Result<Outcome, AdminError> {
         let account = self.account(username).await?;
-        let (password, shown) = match password {
-            Some(password) if password.chars().count() >= crate::security::MIN_PASSWORD_LENGTH => {
-                (password.to_owned(), None)
-            }
-            Some(_) => {
-                return Err(invalid(
-                    "password",
-                    format!(
-                        "must be at least {} characters",
-                        crate::security::MIN_PASSWORD_LENGTH
-                    ),
-                ))
-            }
-            None => {
-                let made_up = new_password();
-                (made_up.clone(), Some(made_up))
-            }
-        };
+        let (password, shown) = given_or_new_password(password)?;
         let hash = hash_password(&password)?;
         let audit = self.row(
             self.event("password_reset")

@@ -84,6 +84,29 @@ pub(crate) fn valid_sip_uri(field: &str, uri: &str) -> Result<String, AdminError
     }
 }
 
+/// The password the operator gave (long enough), or a new one to show once: (password,
+/// what to show).
+pub(crate) fn given_or_new_password(
+    given: Option<&str>,
+) -> Result<(String, Option<String>), AdminError> {
+    match given {
+        Some(password) if password.chars().count() >= crate::security::MIN_PASSWORD_LENGTH => {
+            Ok((password.to_owned(), None))
+        }
+        Some(_) => Err(invalid(
+            "password",
+            format!(
+                "must be at least {} characters",
+                crate::security::MIN_PASSWORD_LENGTH
+            ),
+        )),
+        None => {
+            let made_up = new_password();
+            Ok((made_up.clone(), Some(made_up)))
+        }
+    }
+}
+
 /// A password a person can type: 20 characters without look-alikes (about 100 bits).
 pub(crate) fn new_password() -> String {
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
