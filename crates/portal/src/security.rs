@@ -551,11 +551,12 @@ pub async fn change_password(
         .map_err(|error| LoginError::Db(StoreError::encode(error)))?;
     store.set_password_hash(&session.account_id, &hash).await?;
     store
-        .revoke_sessions_of_account(
+        .end_sessions_of_account(
             &session.account_id,
             Some(&session.session_id),
             "password_changed",
             now,
+            None,
         )
         .await?;
     tracing::info!(account = %session.account_id, "password changed");

@@ -580,7 +580,13 @@ impl Admin {
         );
         let ended = self
             .store
-            .end_sessions_of_account(&account.id, "signed_out_by_admin", self.now, &audit)
+            .end_sessions_of_account(
+                &account.id,
+                None,
+                "signed_out_by_admin",
+                self.now,
+                Some(&audit),
+            )
             .await?;
         Ok(Outcome::new(
             format!(

@@ -226,21 +226,43 @@ impl Admin {
         }
     }
 
+    /// What enabling or disabling a provider checks first: the provider is configured, the
+    /// domain or tenant has its form, the organization exists. With the change's audit row.
+    async fn provider_change(
+        &self,
+        organization_id: &str,
+        provider_id: &str,
+        key: &str,
+        action: &str,
+    ) -> Result<
+        (
+            &crate::config::ProviderConfig,
+            String,
+            crate::store::AuditRow,
+        ),
+        AdminError,
+    > {
+        let provider = self.provider(provider_id)?;
+        let key = domain_or_tenant(provider.kind, key)?;
+        self.organization(organization_id).await?;
+        let audit = self.row(
+            self.event(action)
+                .organization(organization_id)
+                .provider(provider_id)
+                .detail("domain_or_tenant", key.as_str()),
+        );
+        Ok((provider, key, audit))
+    }
+
     pub async fn provider_enable(
         &self,
         organization_id: &str,
         provider_id: &str,
         key: &str,
     ) -> Result<Outcome, AdminError> {
-        let provider = self.provider(provider_id)?;
-        let key = domain_or_tenant(provider.kind, key)?;
-        self.organization(organization_id).await?;
-        let audit = self.row(
-            self.event("provider_enabled")
-                .organization(organization_id)
-                .provider(provider_id)
-                .detail("domain_or_tenant", key.as_str()),
-        );
+        let (provider, key, audit) = self
+            .provider_change(organization_id, provider_id, key, "provider_enabled")
+            .await?;
         if !self
             .store
             .enable_provider(organization_id, provider_id, &key, &audit)
@@ -265,15 +287,9 @@ impl Admin {
         provider_id: &str,
         key: &str,
     ) -> Result<Outcome, AdminError> {
-        let provider = self.provider(provider_id)?;
-        let key = domain_or_tenant(provider.kind, key)?;
-        self.organization(organization_id).await?;
-        let audit = self.row(
-            self.event("provider_disabled")
-                .organization(organization_id)
-                .provider(provider_id)
-                .detail("domain_or_tenant", key.as_str()),
-        );
+        let (_, key, audit) = self
+            .provider_change(organization_id, provider_id, key, "provider_disabled")
+            .await?;
         let Some(ended) = self
             .store
             .disable_provider(organization_id, provider_id, &key, self.now, &audit)

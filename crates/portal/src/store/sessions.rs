@@ -211,39 +211,6 @@ impl Store {
         }))
     }
 
-    /// Ends every live session of the account except `keep`; the ids ended.
-    pub async fn revoke_sessions_of_account(
-        &self,
-        account_id: &str,
-        keep: Option<&str>,
-        reason: &str,
-        now: i64,
-    ) -> Result<Vec<String>, StoreError> {
-        Ok(on_backend!(self, pool => {
-            let mut tx = pool.begin().await?;
-            let ended: Vec<(String,)> = sqlx::query_as(
-                "UPDATE sessions SET revoked_at = $1, revoked_reason = $2
-                 WHERE account_id = $3 AND revoked_at IS NULL AND id <> COALESCE($4, '')
-                 RETURNING id",
-            )
-            .bind(now)
-            .bind(reason)
-            .bind(account_id)
-            .bind(keep)
-            .fetch_all(&mut *tx)
-            .await?;
-            sqlx::query(
-                "DELETE FROM access_tokens WHERE session_id IN
-                 (SELECT id FROM sessions WHERE account_id = $1 AND revoked_at IS NOT NULL)",
-            )
-            .bind(account_id)
-            .execute(&mut *tx)
-            .await?;
-            tx.commit().await?;
-            ended.into_iter().map(|(id,)| id).collect()
-        }))
-    }
-
     /// The session a refresh token belongs to.
     pub async fn session_of_refresh_token(
         &self,

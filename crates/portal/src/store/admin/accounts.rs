@@ -73,8 +73,7 @@ impl Store {
         on_backend!(self, pool => {
             let mut tx = pool.begin().await?;
             super::super::accounts::insert_account!(tx, organization_id, account, now)?;
-            insert_audit_row!(&mut *tx, audit)?;
-            tx.commit().await?;
+            commit_with_audit!(tx, audit);
         });
         Ok(())
     }
@@ -90,8 +89,7 @@ impl Store {
             let mut tx = pool.begin().await?;
             let changed = update_account_rows!(tx, account_id, change)?;
             if changed {
-                insert_audit_row!(&mut *tx, audit)?;
-                tx.commit().await?;
+                commit_with_audit!(tx, audit);
             }
             changed
         }))
@@ -128,8 +126,7 @@ impl Store {
                 } else {
                     end_email_links!(tx, account_id, email, audit.actor.as_str(), now)?
                 };
-                insert_audit_row!(&mut *tx, audit)?;
-                tx.commit().await?;
+                commit_with_audit!(tx, audit);
                 Some(ended)
             } else {
                 None
@@ -157,8 +154,7 @@ impl Store {
                 == 1;
             if removed {
                 let ended = end_email_links!(tx, account_id, email, audit.actor.as_str(), now)?;
-                insert_audit_row!(&mut *tx, audit)?;
-                tx.commit().await?;
+                commit_with_audit!(tx, audit);
                 Some(ended)
             } else {
                 None
@@ -195,8 +191,7 @@ impl Store {
                 .bind(format!("account:{account_id}"))
                 .execute(&mut *tx)
                 .await?;
-            insert_audit_row!(&mut *tx, audit)?;
-            tx.commit().await?;
+            commit_with_audit!(tx, audit);
             ended
         }))
     }
@@ -231,20 +226,21 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             if had {
-                insert_audit_row!(&mut *tx, audit)?;
-                tx.commit().await?;
+                commit_with_audit!(tx, audit);
             }
             had
         }))
     }
 
-    /// Ends every session of the account. How many ended.
+    /// Ends every live session of the account except `keep`, with `audit` in the same
+    /// transaction when given. How many ended.
     pub async fn end_sessions_of_account(
         &self,
         account_id: &str,
+        keep: Option<&str>,
         reason: &str,
         now: i64,
-        audit: &AuditRow,
+        audit: Option<&AuditRow>,
     ) -> Result<u64, StoreError> {
         Ok(on_backend!(self, pool => {
             let mut tx = pool.begin().await?;
@@ -252,14 +248,17 @@ impl Store {
                 tx,
                 sqlx::query_as(
                     "UPDATE sessions SET revoked_at = $1, revoked_reason = $2
-                     WHERE account_id = $3 AND revoked_at IS NULL
+                     WHERE account_id = $3 AND revoked_at IS NULL AND id <> COALESCE($4, '')
                      RETURNING id",
                 )
                 .bind(now)
                 .bind(reason)
                 .bind(account_id)
+                .bind(keep)
             )?;
-            insert_audit_row!(&mut *tx, audit)?;
+            if let Some(audit) = audit {
+                insert_audit_row!(&mut *tx, audit)?;
+            }
             tx.commit().await?;
             ended
         }))
@@ -299,8 +298,7 @@ impl Store {
                         .bind(account_id)
                     )?
                 };
-                insert_audit_row!(&mut *tx, audit)?;
-                tx.commit().await?;
+                commit_with_audit!(tx, audit);
                 Some(ended)
             } else {
                 None

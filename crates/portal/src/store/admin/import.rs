@@ -145,8 +145,7 @@ impl Store {
                     super::super::links::insert_link!(tx, &link, update.account_id.as_str(), now)?;
                 }
             }
-            insert_audit_row!(&mut *tx, audit)?;
-            tx.commit().await?;
+            commit_with_audit!(tx, audit);
         });
         Ok(())
     }

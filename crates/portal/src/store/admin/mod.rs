@@ -119,6 +119,15 @@ macro_rules! end_sessions {
     }};
 }
 
+/// Writes `$audit` with `$tx` and commits: a change lands with its audit event or not at
+/// all.
+macro_rules! commit_with_audit {
+    ($tx:expr, $audit:expr) => {{
+        insert_audit_row!(&mut *$tx, $audit)?;
+        $tx.commit().await?;
+    }};
+}
+
 /// Ends the links made from `$email` on `$account_id` (see `end_links!`).
 macro_rules! end_email_links {
     ($tx:expr, $account_id:expr, $email:expr, $actor:expr, $now:expr) => {

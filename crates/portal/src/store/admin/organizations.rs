@@ -87,8 +87,7 @@ impl Store {
             .rows_affected()
                 == 1;
             if inserted {
-                insert_audit_row!(&mut *tx, audit)?;
-                tx.commit().await?;
+                commit_with_audit!(tx, audit);
             }
             inserted
         }))
@@ -111,8 +110,7 @@ impl Store {
                 .rows_affected()
                 == 1;
             if changed {
-                insert_audit_row!(&mut *tx, audit)?;
-                tx.commit().await?;
+                commit_with_audit!(tx, audit);
             }
             changed
         }))
@@ -143,8 +141,7 @@ impl Store {
             .rows_affected()
                 == 1;
             if changed {
-                insert_audit_row!(&mut *tx, audit)?;
-                tx.commit().await?;
+                commit_with_audit!(tx, audit);
             }
             changed
         }))
@@ -183,8 +180,7 @@ impl Store {
                         .bind(id)
                         .execute(&mut *tx)
                         .await?;
-                    insert_audit_row!(&mut *tx, audit)?;
-                    tx.commit().await?;
+                    commit_with_audit!(tx, audit);
                 }
                 Some(accounts)
             }
@@ -213,8 +209,7 @@ impl Store {
             .rows_affected()
                 == 1;
             if inserted {
-                insert_audit_row!(&mut *tx, audit)?;
-                tx.commit().await?;
+                commit_with_audit!(tx, audit);
             }
             inserted
         }))
@@ -273,8 +268,7 @@ impl Store {
                     .bind(domain_or_tenant)
                     .bind(organization_id)
                 )?;
-                insert_audit_row!(&mut *tx, audit)?;
-                tx.commit().await?;
+                commit_with_audit!(tx, audit);
                 Some(ended)
             } else {
                 None
@@ -322,8 +316,7 @@ impl Store {
                 .bind(organization_id)
                 .bind(account_id)
             )?;
-            insert_audit_row!(&mut *tx, audit)?;
-            tx.commit().await?;
+            commit_with_audit!(tx, audit);
             ended
         }))
     }
@@ -384,8 +377,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             }
-            insert_audit_row!(&mut *tx, audit)?;
-            tx.commit().await?;
+            commit_with_audit!(tx, audit);
             ended
         }))
     }
