@@ -131,7 +131,7 @@ async fn link_account_checked(
             attempt.password,
             account.as_ref().map(|a| a.password_hash.as_str()),
         )
-        .await;
+        .await?;
     let wrong = || {
         tracing::info!(provider = %identity.provider_id, "link refused: wrong credentials");
         failure(locks_out_at, LoginError::InvalidCredentials, now)

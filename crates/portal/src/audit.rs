@@ -69,7 +69,8 @@ impl AuditKind {
 /// The request an event happened in (set by the router's middleware).
 #[derive(Debug, Clone, Default)]
 pub struct RequestContext {
-    pub ip: Option<String>,
+    /// The client's address (see `rate_limit::ClientAddressSource`).
+    pub ip: Option<std::net::IpAddr>,
 }
 
 tokio::task_local! {
@@ -81,11 +82,9 @@ pub async fn in_request<F: std::future::Future>(context: RequestContext, future:
     REQUEST.scope(context, future).await
 }
 
-fn request_ip() -> Option<String> {
-    REQUEST
-        .try_with(|request| request.ip.clone())
-        .ok()
-        .flatten()
+/// The address of the client whose request this task serves, if any.
+pub fn request_ip() -> Option<std::net::IpAddr> {
+    REQUEST.try_with(|request| request.ip).ok().flatten()
 }
 
 /// One event, built with the methods below.
@@ -186,7 +185,7 @@ impl AuditEvent {
             method: self.method,
             provider_id: self.provider_id,
             device: self.device,
-            ip: request_ip(),
+            ip: request_ip().map(|ip| ip.to_string()),
             result: self.result.to_owned(),
             detail: (!self.detail.is_empty()).then(|| Value::Object(self.detail).to_string()),
         }
@@ -265,7 +264,7 @@ mod tests {
         assert_eq!(outside.ip, None);
         let inside = in_request(
             RequestContext {
-                ip: Some("192.0.2.7".into()),
+                ip: Some("192.0.2.7".parse().unwrap()),
             },
             async { AuditEvent::new(AuditKind::SignIn).into_row(1) },
         )

@@ -38,6 +38,8 @@ pub enum ConfigError {
     KeyFileTooOpen { path: PathBuf, mode: u32 },
     #[error("the encryption key is not valid: {0}")]
     InvalidKey(#[from] crate::crypto::CryptoError),
+    #[error("`[server] client_address_header = \"{0}\"` is not a header name: name the header your reverse proxy writes the client's address to, such as \"X-Forwarded-For\"")]
+    BadClientAddressHeader(String),
 }
 
 /// What the configuration file holds.
@@ -62,6 +64,9 @@ pub struct PortalConfig {
     /// Connections (`[server]`).
     #[serde(default)]
     pub server: ServerSettings,
+    /// Requests per minute on the endpoints that need no session (`[rate_limits]`).
+    #[serde(default)]
+    pub rate_limits: RateLimitSettings,
     /// Where users can check whether the service is down.
     pub status_page_url: Option<Url>,
     /// File holding the base64 at-rest encryption key; or set the environment variable.
@@ -112,6 +117,48 @@ pub struct ServerSettings {
     pub header_timeout_seconds: Option<u64>,
     /// Seconds a request's body may take to arrive (default 30).
     pub body_timeout_seconds: Option<u64>,
+    /// Password checks that may wait for a hashing thread (default 8 per CPU); one more is
+    /// answered 503 with Retry-After at once.
+    pub hashing_queue: Option<usize>,
+    /// Behind a reverse proxy: the header it puts the client's address in (such as
+    /// `X-Forwarded-For`; its last entry, the one the proxy added, is used). Without it the
+    /// connection's address is the client's, and no header can change that.
+    pub client_address_header: Option<String>,
+}
+
+/// The `[rate_limits]` table: requests per minute on the endpoints that need no session,
+/// per client address and over all clients, counted in the database so every instance
+/// shares them.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitSettings {
+    /// Starting provider sign-ins and their callbacks (default 60 per client, 6,000 in all).
+    pub sign_in: Option<RateLimit>,
+    /// Password, authenticator code, account choice and linking steps (default 30 per
+    /// client, 3,000 in all).
+    pub login: Option<RateLimit>,
+    /// Token and revoke requests (default 600 per client, 60,000 in all).
+    pub token: Option<RateLimit>,
+}
+
+impl RateLimitSettings {
+    /// The same limits for every group (tests that are not about rate limits raise them
+    /// out of the way).
+    pub fn every_group(limit: RateLimit) -> Self {
+        Self {
+            sign_in: Some(limit),
+            login: Some(limit),
+            token: Some(limit),
+        }
+    }
+}
+
+/// One endpoint group's limits, per minute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimit {
+    pub per_client: u32,
+    pub global: u32,
 }
 
 /// The `[audit]` table.
@@ -288,6 +335,21 @@ impl PortalConfig {
                     Duration::from_secs(seconds.max(1))
                 }),
         }
+    }
+
+    /// Where the client's address comes from: `[server] client_address_header`, else the
+    /// connection.
+    pub fn client_address_source(
+        &self,
+    ) -> Result<crate::rate_limit::ClientAddressSource, ConfigError> {
+        let header = match &self.server.client_address_header {
+            None => None,
+            Some(name) => Some(
+                axum::http::HeaderName::from_bytes(name.trim().as_bytes())
+                    .map_err(|_| ConfigError::BadClientAddressHeader(name.clone()))?,
+            ),
+        };
+        Ok(crate::rate_limit::ClientAddressSource { header })
     }
 
     /// Seconds an audit event is kept.

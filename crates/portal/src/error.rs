@@ -24,6 +24,10 @@ pub enum PortalError {
     /// Too many attempts: 429 with Retry-After.
     #[error("{message}")]
     Throttled { retry_after: u64, message: String },
+    /// Too many requests at once for the portal's capacity (the password hashing queue is
+    /// full): 503 with Retry-After, answered at once.
+    #[error("{message}")]
+    Overloaded { retry_after: u64, message: String },
 }
 
 impl PortalError {
@@ -47,6 +51,17 @@ impl PortalError {
                 StatusCode::TOO_MANY_REQUESTS,
                 ApiError {
                     code: ErrorCode::TooManyAttempts,
+                    message: message.clone(),
+                    retry_after_seconds: Some(*retry_after),
+                },
+            ),
+            PortalError::Overloaded {
+                retry_after,
+                message,
+            } => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                ApiError {
+                    code: ErrorCode::TemporarilyUnavailable,
                     message: message.clone(),
                     retry_after_seconds: Some(*retry_after),
                 },
@@ -90,6 +105,10 @@ impl From<LoginError> for PortalError {
     fn from(error: LoginError) -> Self {
         match error {
             LoginError::Db(db) => PortalError::Database(db),
+            LoginError::Busy(_) => PortalError::Overloaded {
+                retry_after: crate::password::BUSY_RETRY_AFTER_SECONDS,
+                message: sentence(&error),
+            },
             LoginError::Session(session) => session.into(),
             LoginError::TooManyAttempts { retry_after } => PortalError::Throttled {
                 retry_after: u64::try_from(retry_after).unwrap_or(0),
@@ -167,7 +186,8 @@ impl IntoResponse for PortalError {
             tracing::error!(error = %crate::log_text::outside_error(&self), "request failed");
         }
         let retry_after = match &self {
-            PortalError::Throttled { retry_after, .. } => Some(*retry_after),
+            PortalError::Throttled { retry_after, .. }
+            | PortalError::Overloaded { retry_after, .. } => Some(*retry_after),
             PortalError::Database(StoreError::Unavailable(_)) => {
                 Some(UNAVAILABLE_RETRY_AFTER_SECONDS)
             }

@@ -15,8 +15,10 @@ pub mod openapi;
 pub mod password;
 pub mod password_sign_in;
 pub mod providers;
+pub mod rate_limit;
 pub mod recovery;
 mod routes;
+pub mod secrets_at_rest;
 pub mod security;
 pub mod seed;
 pub mod server;
@@ -57,6 +59,10 @@ pub struct AppState {
     /// The portal's issuer identifier (its public URL), sent to the app as `iss`.
     pub issuer: String,
     pub app_scheme: String,
+    /// Requests per minute on the endpoints that need no session.
+    pub rate_limits: rate_limit::RateLimits,
+    /// Where the client's address comes from (the connection, or a trusted proxy's header).
+    pub client_addresses: rate_limit::ClientAddressSource,
 }
 
 impl AppState {
@@ -90,25 +96,20 @@ pub enum StartError {
 }
 
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route(paths::HEALTH, get(routes::health::health))
-        .route(paths::OPENAPI, get(openapi_json))
-        .route(
-            paths::SIGN_IN_OPTIONS,
-            get(routes::sign_in_options::sign_in_options),
-        )
-        .route(
-            paths::SIGN_IN_OPTIONS_FOR_EMAIL,
-            post(routes::sign_in_options::for_email),
-        )
+    use axum::middleware::from_fn_with_state;
+    // The endpoints that need no session, each group behind its rate limit.
+    let sign_in = Router::new()
         .route(paths::AUTHORIZE, get(routes::broker::authorize))
         .route(
             paths::PROVIDER_CALLBACK,
             get(routes::broker::callback_query).post(routes::broker::callback_form),
         )
-        .route(paths::TOKEN, post(routes::token::token))
-        .route(paths::REVOKE, post(routes::token::revoke))
-        .route(paths::SIP_PROFILE, get(routes::sip_profile::sip_profile))
+        .route(
+            paths::SIGN_IN_OPTIONS_FOR_EMAIL,
+            post(routes::sign_in_options::for_email),
+        )
+        .route_layer(from_fn_with_state(state.clone(), rate_limit::sign_in));
+    let login = Router::new()
         .route(
             paths::CHOOSE_ACCOUNT,
             post(routes::login_steps::choose_account),
@@ -117,6 +118,22 @@ pub fn router(state: AppState) -> Router {
         .route(paths::CHOOSE_AGAIN, post(routes::login_steps::choose_again))
         .route(paths::PASSWORD_SIGN_IN, post(routes::login_steps::password))
         .route(paths::MFA, post(routes::login_steps::mfa))
+        .route_layer(from_fn_with_state(state.clone(), rate_limit::login));
+    let token = Router::new()
+        .route(paths::TOKEN, post(routes::token::token))
+        .route(paths::REVOKE, post(routes::token::revoke))
+        .route_layer(from_fn_with_state(state.clone(), rate_limit::token));
+    Router::new()
+        .merge(sign_in)
+        .merge(login)
+        .merge(token)
+        .route(paths::HEALTH, get(routes::health::health))
+        .route(paths::OPENAPI, get(openapi_json))
+        .route(
+            paths::SIGN_IN_OPTIONS,
+            get(routes::sign_in_options::sign_in_options),
+        )
+        .route(paths::SIP_PROFILE, get(routes::sip_profile::sip_profile))
         .route(paths::SECURITY, get(routes::security::overview))
         .route(
             paths::AUTHENTICATOR,
@@ -138,7 +155,7 @@ pub fn router(state: AppState) -> Router {
         .route(paths::SESSIONS_REVOKE, post(routes::security::revoke_session))
         .route(paths::PASSWORD, post(routes::security::change_password))
         .fallback(|| async { PortalError::NotFound })
-        .layer(axum::middleware::from_fn(request_context))
+        .layer(from_fn_with_state(state.clone(), request_context))
         .layer(
             tower_http::trace::TraceLayer::new_for_http().make_span_with(
                 // Path only: query strings carry codes and states, never logged.
@@ -150,15 +167,19 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Gives the audit log the request's address (when the server passes it on).
+/// Finds the client's address (the connection's, or the trusted proxy header's) once, for
+/// the rate limits, the lockout keys and the audit log.
 async fn request_context(
-    request: axum::extract::Request,
+    State(state): State<AppState>,
+    mut request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
-    let ip = request
-        .extensions()
-        .get::<axum::extract::ConnectInfo<SocketAddr>>()
-        .map(|info| info.0.ip().to_string());
+    let ip = state
+        .client_addresses
+        .client_address(request.headers(), rate_limit::peer(&request));
+    request
+        .extensions_mut()
+        .insert(rate_limit::ClientAddress(ip));
     audit::in_request(audit::RequestContext { ip }, next.run(request)).await
 }
 
@@ -189,6 +210,7 @@ impl Portal {
     ) -> Result<Self, StartError> {
         let key = config.encryption_key()?;
         let store = store::Store::connect(&config.database_url, &config.pool_settings()).await?;
+        secrets_at_rest::upgrade(&store, &key).await?;
         let listener =
             TcpListener::bind(config.listen)
                 .await
@@ -206,7 +228,7 @@ impl Portal {
         };
         let providers =
             providers::Providers::new(&config.providers, url.clone(), Arc::clone(&clock))?;
-        let passwords = password::PasswordVerifier::for_this_machine();
+        let passwords = password::PasswordVerifier::for_this_machine(config.server.hashing_queue);
         passwords.prepare().await;
         let state = AppState {
             store,
@@ -218,6 +240,8 @@ impl Portal {
             passwords,
             issuer: url.to_string(),
             app_scheme: config.app_redirect_scheme.clone(),
+            rate_limits: rate_limit::RateLimits::from_settings(&config.rate_limits),
+            client_addresses: config.client_address_source()?,
         };
         Ok(Self {
             listener,
@@ -262,7 +286,8 @@ impl Portal {
         let refresh = tokio::spawn(check_and_refresh_providers(Arc::clone(
             &self.state.providers,
         )));
-        let served = server::serve(self.listener, router(self.state), self.limits, shutdown)
+        let limits = self.limits.fitted_to_open_files();
+        let served = server::serve(self.listener, router(self.state), limits, shutdown)
             .await
             .map_err(StartError::Serve);
         purge.abort();

@@ -55,6 +55,8 @@ pub enum LoginError {
     NotFromProvider,
 
     #[error(transparent)]
+    Busy(#[from] crate::password::HashingBusy),
+    #[error(transparent)]
     Session(#[from] SessionError),
     #[error(transparent)]
     Db(#[from] StoreError),

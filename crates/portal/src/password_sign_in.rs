@@ -10,12 +10,14 @@
 use switchboard_api::LoginStep;
 
 use crate::audit::{self, AuditEvent, AuditKind};
-use crate::crypto::EncryptionKey;
+use crate::crypto::{Binding, EncryptionKey};
 use crate::login::{LoginError, TICKET_LIFETIME};
 use crate::password::PasswordVerifier;
 use crate::sessions;
 use crate::store::{AccountCredentials, Store};
-use crate::throttle::{self, Admission, Limit, CODE_PER_ACCOUNT, PASSWORD_PER_ACCOUNT};
+use crate::throttle::{
+    self, Admission, Limit, CODE_PER_ACCOUNT, PASSWORD_PER_ACCOUNT, PASSWORD_PER_CLIENT,
+};
 use crate::tickets::{claim_ticket, peek_ticket};
 use crate::{login, recovery, totp};
 
@@ -52,11 +54,19 @@ pub(crate) fn failure(locks_out_at: Option<i64>, wrong: LoginError, now: i64) ->
 }
 
 /// The attempt-limit key of an account, or of a name that is no account (so unknown and
-/// known names are limited alike, and all the names of one account share its limit).
+/// known names are limited alike, and all the names of one account share its limit). A
+/// typed name is cut to 100 characters, so the key stays bounded with the client's address
+/// after it.
 pub(crate) fn account_key(account_id: Option<&str>, typed: &str) -> String {
     match account_id {
         Some(id) => format!("account:{id}"),
-        None => format!("name:{typed}"),
+        None => {
+            let end = typed
+                .char_indices()
+                .nth(100)
+                .map_or(typed.len(), |(i, _)| i);
+            format!("name:{}", &typed[..end])
+        }
     }
 }
 
@@ -86,6 +96,7 @@ pub async fn sign_in(
     let account = find_account(store, &typed).await?;
     let account_id = account.as_ref().map(|a| a.id.clone());
     let key = account_key(account_id.as_deref(), &typed);
+    let client_key = throttle::per_client(&key);
     let refused = |error: LoginError| {
         let event = AuditEvent::new(AuditKind::SignInFailed)
             .method("password")
@@ -97,19 +108,30 @@ pub async fn sign_in(
             error
         }
     };
-    let locks_out_at = match admit(store, &[(&PASSWORD_PER_ACCOUNT, &key)], now).await {
+    let keys = [
+        (&PASSWORD_PER_CLIENT, client_key.as_str()),
+        (&PASSWORD_PER_ACCOUNT, key.as_str()),
+    ];
+    let locks_out_at = match admit(store, &keys, now).await {
         Ok(locks_out_at) => locks_out_at,
         Err(error) => return Err(refused(error).await),
     };
     let right = context
         .passwords
         .verify(password, account.as_ref().map(|a| a.password_hash.as_str()))
-        .await;
+        .await
+        .map_err(LoginError::from);
+    let right = match right {
+        Ok(right) => right,
+        Err(error) => return Err(refused(error).await),
+    };
     let Some(account) = account.filter(|_| right) else {
         tracing::info!("password sign-in refused");
         return Err(refused(failure(locks_out_at, LoginError::InvalidPassword, now)).await);
     };
-    throttle::clear(store, &PASSWORD_PER_ACCOUNT, &key).await?;
+    // The address that got it right starts afresh; the account-wide count does not, so
+    // one right password cannot reset a guessing campaign spread over many addresses.
+    throttle::clear(store, &PASSWORD_PER_CLIENT, &client_key).await?;
     if account.has_totp {
         let ticket =
             login::new_ticket(store, "mfa", None, std::slice::from_ref(&account.id), now).await?;
@@ -146,12 +168,17 @@ pub async fn check_second_factor(
         .ok_or(LoginError::TicketInvalid)?;
     let (secret, last_step) = (state.totp_secret_encrypted, state.totp_last_step);
     let accepted = if recovery::looks_like_recovery_code(code) {
-        recovery::consume(store, account_id, code, now)
+        recovery::consume(store, context.key, account_id, code, now)
             .await?
             .then_some(SecondFactor::RecoveryCode)
     } else {
         let secret = secret
-            .and_then(|stored| context.key.decrypt(&stored).ok())
+            .and_then(|stored| {
+                context
+                    .key
+                    .decrypt(&stored, Binding::totp_secret(account_id))
+                    .ok()
+            })
             .and_then(|text| totp::decode_base32(&String::from_utf8_lossy(&text)).ok());
         match secret.and_then(|secret| totp::accept(&secret, code, now, last_step)) {
             // Stored only if no other request stored this step or a later one first.

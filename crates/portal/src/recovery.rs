@@ -1,7 +1,9 @@
-//! Recovery codes: ten per set, each usable once, shown once and stored only as SHA-256
-//! hashes. Ten characters from a 32-letter alphabet (50 bits) each, behind the code
-//! attempt limit.
+//! Recovery codes: ten per set, each usable once, shown once and stored only as keyed hashes
+//! (HMAC-SHA-256 under a key derived from the portal's encryption key, bound to the account:
+//! a leaked database alone cannot be searched for them). Ten characters from a 32-letter
+//! alphabet (50 bits) each, behind the code attempt limit.
 
+use crate::crypto::EncryptionKey;
 use crate::store::{Store, StoreError};
 use rand::Rng;
 
@@ -37,35 +39,42 @@ pub fn looks_like_recovery_code(code: &str) -> bool {
     normalized.len() == 10 && normalized.bytes().all(|b| ALPHABET.contains(&b))
 }
 
-/// What is stored of a code: the hash of its normalized form.
-pub fn stored_hashes(codes: &[String]) -> Vec<String> {
+/// What is stored of one code: the keyed hash of its normalized form, for this account.
+pub fn stored_hash(key: &EncryptionKey, account_id: &str, code: &str) -> String {
+    key.recovery_code_hash(account_id, &token_hash(&normalize(code)))
+}
+
+/// What is stored of a set of codes.
+pub fn stored_hashes(key: &EncryptionKey, account_id: &str, codes: &[String]) -> Vec<String> {
     codes
         .iter()
-        .map(|code| token_hash(&normalize(code)))
+        .map(|code| stored_hash(key, account_id, code))
         .collect()
 }
 
 /// Replaces the account's codes with `codes`.
 pub async fn replace(
     store: &Store,
+    key: &EncryptionKey,
     account_id: &str,
     codes: &[String],
     now: i64,
 ) -> Result<(), StoreError> {
     store
-        .replace_recovery_codes(account_id, &stored_hashes(codes), now)
+        .replace_recovery_codes(account_id, &stored_hashes(key, account_id, codes), now)
         .await
 }
 
 /// Uses the code up; `false` when it is not one of the account's unused codes.
 pub async fn consume(
     store: &Store,
+    key: &EncryptionKey,
     account_id: &str,
     code: &str,
     now: i64,
 ) -> Result<bool, StoreError> {
     store
-        .consume_recovery_code(account_id, &token_hash(&normalize(code)), now)
+        .consume_recovery_code(account_id, &stored_hash(key, account_id, code), now)
         .await
 }
 

@@ -5,6 +5,7 @@
 //! Changes that weaken or replace a credential ask for the password and a current code;
 //! wrong ones count towards the same limits as signing in.
 
+use crate::crypto::Binding;
 use switchboard_api::{
     AccountEmail, AuthenticatorSetup, AuthenticatorStatus, EmailPurpose, LinkIntent,
     LinkedProvider, RecoveryCodes, SecurityOverview, SecurityWarning, SessionInfo, SignInOptions,
@@ -18,7 +19,7 @@ use crate::password_sign_in::{
 };
 use crate::sessions::{self, AuthenticatedSession};
 use crate::store::{Store, StoreError};
-use crate::throttle::{self, PASSWORD_PER_ACCOUNT};
+use crate::throttle::{self, PASSWORD_PER_CLIENT};
 use crate::tokens::{new_token, token_hash, TokenKind};
 use crate::{recovery, totp};
 
@@ -200,10 +201,17 @@ async fn check_password(
         .await?
         .ok_or(SecurityError::AccountGone)?
         .password_hash;
-    let key = account_key(Some(account_id), "");
-    let locks_out_at = admit(context.store, &[(&PASSWORD_PER_ACCOUNT, &key)], now).await?;
-    if context.passwords.verify(password, Some(&hash)).await {
-        throttle::clear(context.store, &PASSWORD_PER_ACCOUNT, &key).await?;
+    // Per account and address only: someone else's guesses elsewhere never stop a
+    // signed-in user from confirming it is them or changing their password.
+    let key = throttle::per_client(&account_key(Some(account_id), ""));
+    let locks_out_at = admit(context.store, &[(&PASSWORD_PER_CLIENT, &key)], now).await?;
+    if context
+        .passwords
+        .verify(password, Some(&hash))
+        .await
+        .map_err(LoginError::from)?
+    {
+        throttle::clear(context.store, &PASSWORD_PER_CLIENT, &key).await?;
         return Ok(());
     }
     Err(
@@ -249,7 +257,9 @@ pub async fn start_authenticator_setup(
     store
         .save_pending_authenticator(
             &session.account_id,
-            &context.key.encrypt(secret.as_bytes()),
+            &context
+                .key
+                .encrypt(secret.as_bytes(), Binding::totp_secret(&session.account_id)),
             now + SETUP_LIFETIME,
         )
         .await?;
@@ -281,7 +291,7 @@ pub async fn confirm_authenticator(
     check_password(context, &session.account_id, password, now).await?;
     let secret = context
         .key
-        .decrypt(&encrypted)
+        .decrypt(&encrypted, Binding::totp_secret(&session.account_id))
         .ok()
         .and_then(|text| totp::decode_base32(&String::from_utf8_lossy(&text)).ok())
         .ok_or(SecurityError::NoPendingSetup)?;
@@ -292,7 +302,7 @@ pub async fn confirm_authenticator(
             &session.account_id,
             &encrypted,
             step,
-            &recovery::stored_hashes(&codes),
+            &recovery::stored_hashes(context.key, &session.account_id, &codes),
             now,
         )
         .await?;
@@ -352,7 +362,7 @@ pub async fn regenerate_recovery_codes(
     check_password(context, &session.account_id, password, now).await?;
     check_second_factor(context, &session.account_id, code, now).await?;
     let codes = new_recovery_codes();
-    recovery::replace(context.store, &session.account_id, &codes, now).await?;
+    recovery::replace(context.store, context.key, &session.account_id, &codes, now).await?;
     audit_change(context.store, session, "recovery_codes_replaced", now).await;
     Ok(RecoveryCodes { codes })
 }
@@ -548,6 +558,7 @@ pub async fn change_password(
         .passwords
         .hash(new)
         .await
+        .map_err(LoginError::from)?
         .map_err(|error| LoginError::Db(StoreError::encode(error)))?;
     store.set_password_hash(&session.account_id, &hash).await?;
     store

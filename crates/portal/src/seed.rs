@@ -3,6 +3,7 @@
 //!
 //! Matches the identities served by `switchboard-dev-idp` (see README.md's table).
 
+use crate::crypto::Binding;
 use crate::crypto::EncryptionKey;
 use crate::password::{hash_password, HashError};
 use crate::store::{NewAccount, NewOrganization, NewSipProfile, Store, StoreError};
@@ -105,11 +106,22 @@ pub async fn seed_demo(store: &Store, key: &EncryptionKey, now: i64) -> Result<b
     for account in DEMO_ACCOUNTS {
         hashes.push(hash_password(account.password)?);
     }
-    let totp_secret = key.encrypt(DEMO_TOTP_SECRET.as_bytes());
+    let totp_secrets: Vec<String> = DEMO_ACCOUNTS
+        .iter()
+        .map(|account| {
+            key.encrypt(
+                DEMO_TOTP_SECRET.as_bytes(),
+                Binding::totp_secret(account.id),
+            )
+        })
+        .collect();
     let sip_passwords: Vec<String> = DEMO_ACCOUNTS
         .iter()
         .map(|account| {
-            key.encrypt(format!("demo-sip-{}-{}", account.username, account.extension).as_bytes())
+            key.encrypt(
+                format!("demo-sip-{}-{}", account.username, account.extension).as_bytes(),
+                Binding::sip_password(account.id),
+            )
         })
         .collect();
     let auth_users: Vec<String> = DEMO_ACCOUNTS
@@ -118,30 +130,32 @@ pub async fn seed_demo(store: &Store, key: &EncryptionKey, now: i64) -> Result<b
         .collect();
     let accounts: Vec<NewAccount<'_>> = DEMO_ACCOUNTS
         .iter()
-        .zip(&hashes)
+        .zip(hashes.iter().zip(&totp_secrets))
         .zip(sip_passwords.iter().zip(&auth_users))
-        .map(|((account, hash), (sip_password, auth_user))| NewAccount {
-            id: account.id,
-            username: account.username,
-            display_name: account.display_name,
-            extension: account.extension,
-            password_hash: hash,
-            totp_secret_encrypted: account.has_totp.then_some(totp_secret.as_str()),
-            login_emails: account.login_emails,
-            notification_emails: account.notification_emails,
-            sip: NewSipProfile {
-                sip_user: account.extension,
-                auth_user,
-                password_encrypted: sip_password,
-                sip_domain: "sip.acme.example",
-                registrar: "sip:sip.acme.example:5061;transport=tls",
-                outbound_proxy: None,
-                transport: "tls",
-                stun_server: Some("stun:stun.acme.example:3478"),
-                turn_server: None,
-                voicemail_number: Some("*97"),
+        .map(
+            |((account, (hash, totp_secret)), (sip_password, auth_user))| NewAccount {
+                id: account.id,
+                username: account.username,
+                display_name: account.display_name,
+                extension: account.extension,
+                password_hash: hash,
+                totp_secret_encrypted: account.has_totp.then_some(totp_secret.as_str()),
+                login_emails: account.login_emails,
+                notification_emails: account.notification_emails,
+                sip: NewSipProfile {
+                    sip_user: account.extension,
+                    auth_user,
+                    password_encrypted: sip_password,
+                    sip_domain: "sip.acme.example",
+                    registrar: "sip:sip.acme.example:5061;transport=tls",
+                    outbound_proxy: None,
+                    transport: "tls",
+                    stun_server: Some("stun:stun.acme.example:3478"),
+                    turn_server: None,
+                    voicemail_number: Some("*97"),
+                },
             },
-        })
+        )
         .collect();
     let organization = NewOrganization {
         id: DEMO_ORGANIZATION_ID,

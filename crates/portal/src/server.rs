@@ -41,6 +41,35 @@ impl Default for ServerLimits {
     }
 }
 
+/// File descriptors kept free for everything but client connections: the database pool,
+/// provider requests, log and key files, and the busy answers themselves.
+pub const RESERVED_FILES: u64 = 64;
+
+impl ServerLimits {
+    /// These limits with `max_connections` lowered, if needed, to fit under the process's
+    /// open-files limit with `RESERVED_FILES` to spare: held connections then meet the busy
+    /// answer, never a full file table (where nobody is answered at all).
+    pub fn fitted_to_open_files(self) -> Self {
+        let Ok((soft, _)) = rlimit::Resource::NOFILE.get() else {
+            return self;
+        };
+        let room = usize::try_from(soft.saturating_sub(RESERVED_FILES).max(1)).unwrap_or(usize::MAX);
+        if room >= self.max_connections {
+            return self;
+        }
+        tracing::warn!(
+            configured = self.max_connections,
+            open_files_limit = soft,
+            serving = room,
+            "the open-files limit is too low for max_connections: serving fewer connections at once (raise the limit, e.g. LimitNOFILE in the systemd unit)"
+        );
+        Self {
+            max_connections: room,
+            ..self
+        }
+    }
+}
+
 /// Seconds a client told "busy" should wait.
 const BUSY_RETRY_AFTER_SECONDS: u64 = 5;
 /// Time open connections get to finish when the portal stops.

@@ -1,5 +1,13 @@
 //! Attempt limits: too many failures for one key within a window lock it for a while.
 //! Kept in the database so every portal instance sees the same counts.
+//!
+//! Lockouts are built so that nobody can use them against the account's owner: password
+//! failures count per account *and client address* (an attacker's guesses lock only the
+//! attacker's address), with a much higher ceiling per account over all addresses (against
+//! guessing spread over many addresses). A device that already has a session is never
+//! locked out: refreshing never checks a password, and a signed-in user's own password
+//! checks (changing the password, confirming it is them) count only per account and
+//! address, never against the account-wide ceiling.
 
 use crate::store::{AttemptCount, AttemptKey, Store, StoreError};
 
@@ -27,20 +35,21 @@ pub const LINK_PER_IDENTITY: Limit = Limit {
     backoff_cap_seconds: 0,
 };
 
-/// Linking by password, per account (keyed by the username typed, so unknown and known
-/// usernames behave alike).
+/// Linking by password, per account over all identities (keyed by the username typed, so
+/// unknown and known usernames behave alike): a ceiling well above what one identity may
+/// try, so an attacker needs many provider identities to hold it.
 pub const LINK_PER_ACCOUNT: Limit = Limit {
     scope: "link_account",
-    free_failures: 5,
-    max_failures: 5,
+    free_failures: 50,
+    max_failures: 50,
     window_seconds: 15 * 60,
     lockout_seconds: 15 * 60,
     backoff_cap_seconds: 0,
 };
 
-/// Password sign-in, per username typed: backoff from the third failure, locked for 15
-/// minutes at the tenth.
-pub const PASSWORD_PER_ACCOUNT: Limit = Limit {
+/// Password checks, per account (or username typed) and client address: backoff from the
+/// third failure, locked for 15 minutes at the tenth. Only that address is held back.
+pub const PASSWORD_PER_CLIENT: Limit = Limit {
     scope: "password",
     free_failures: 3,
     max_failures: 10,
@@ -48,6 +57,27 @@ pub const PASSWORD_PER_ACCOUNT: Limit = Limit {
     lockout_seconds: 15 * 60,
     backoff_cap_seconds: 60,
 };
+
+/// Password sign-in, per account over all addresses: locked for 15 minutes at the
+/// hundredth failure in 15 minutes (ten addresses at their own limit). Signed-in devices
+/// are not affected (see the module's note).
+pub const PASSWORD_PER_ACCOUNT: Limit = Limit {
+    scope: "password_account",
+    free_failures: 100,
+    max_failures: 100,
+    window_seconds: 15 * 60,
+    lockout_seconds: 15 * 60,
+    backoff_cap_seconds: 0,
+};
+
+/// The per-client key of an account key (see `password_sign_in::account_key`) for the
+/// client this request comes from.
+pub fn per_client(account_key: &str) -> String {
+    format!(
+        "{account_key}|{}",
+        crate::rate_limit::client_key(crate::audit::request_ip())
+    )
+}
 
 /// Authenticator and recovery codes, per account: locked for 15 minutes at the fifth
 /// wrong code.

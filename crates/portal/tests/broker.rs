@@ -187,7 +187,7 @@ async fn the_code_is_bound_to_the_verifier_the_redirect_uri_and_one_use() {
             .redeem(
                 &query(&link, "code").unwrap(),
                 Some(&sign_in.verifier),
-                "http://127.0.0.1:4567/callback",
+                "http://127.0.0.1:4567/oauth/callback",
             )
             .await,
     )

@@ -110,3 +110,64 @@ async fn a_body_that_never_finishes_is_given_up_on() {
     assert_eq!(health(&portal).await, reqwest::StatusCode::OK);
     portal.stop().await;
 }
+
+/// The real binary under an open-files limit far below `max_connections` (128 against the
+/// default 512), as a service with a small `LimitNOFILE` would run: 200 held connections
+/// must meet the busy answer, not a full file table where nobody is answered at all.
+#[tokio::test]
+async fn under_a_low_open_files_limit_held_connections_still_leave_the_portal_answering() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    switchboard_portal::config::write_private_file(
+        &dir.path().join("encryption.key"),
+        switchboard_portal::crypto::EncryptionKey::generate_base64().as_bytes(),
+    )
+    .unwrap();
+    let path = dir.path().join("portal.toml");
+    std::fs::write(
+        &path,
+        "name = 'Low limits'\nlisten = '127.0.0.1:0'\ndatabase_url = 'sqlite://portal.db?mode=rwc'\n\
+         encryption_key_file = 'encryption.key'\n[server]\nheader_timeout_seconds = 2\n",
+    )
+    .unwrap();
+    let mut portal = std::process::Command::new("prlimit")
+        .arg("--nofile=128:128")
+        .arg("--")
+        .arg(env!("CARGO_BIN_EXE_switchboard-portal"))
+        .args(["serve", "--config"])
+        .arg(&path)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("prlimit (util-linux) runs the portal");
+    let mut line = String::new();
+    BufReader::new(portal.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url: url::Url = line.trim().strip_prefix("portal=").unwrap().parse().unwrap();
+    let address = (url.host_str().unwrap().to_owned(), url.port().unwrap());
+    let health = || async {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(5))
+            .build()
+            .unwrap();
+        client.get(url.join("healthz").unwrap()).send().await
+    };
+    assert_eq!(health().await.unwrap().status(), reqwest::StatusCode::OK);
+
+    let mut held = Vec::new();
+    for _ in 0..200 {
+        held.push(TcpStream::connect(&address).await.unwrap());
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Answered at once, busy: not a connection left waiting in silence.
+    let busy = health().await.expect("the portal answers while connections are held");
+    assert_eq!(busy.status(), reqwest::StatusCode::SERVICE_UNAVAILABLE);
+    assert!(busy.headers().contains_key("retry-after"));
+    // After the header time limit the held connections are closed and it serves again.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(health().await.unwrap().status(), reqwest::StatusCode::OK);
+    drop(held);
+    portal.kill().unwrap();
+    portal.wait().unwrap();
+}

@@ -138,7 +138,11 @@ async fn demo_data_is_seeded_once_and_survives_a_restart() {
         .unwrap();
     assert!(!totp.contains(switchboard_portal::seed::DEMO_TOTP_SECRET));
     assert_eq!(
-        key.decrypt(&totp).unwrap(),
+        key.decrypt(
+            &totp,
+            switchboard_portal::crypto::Binding::totp_secret("acct-tom")
+        )
+        .unwrap(),
         switchboard_portal::seed::DEMO_TOTP_SECRET.as_bytes()
     );
     let hash = portal
@@ -159,11 +163,15 @@ async fn demo_data_is_seeded_once_and_survives_a_restart() {
         .unwrap()
         .unwrap();
     assert!(!sip.password_encrypted.contains("demo-sip-"));
-    assert!(
-        String::from_utf8(key.decrypt(&sip.password_encrypted).unwrap())
-            .unwrap()
-            .starts_with("demo-sip-")
-    );
+    assert!(String::from_utf8(
+        key.decrypt(
+            &sip.password_encrypted,
+            switchboard_portal::crypto::Binding::sip_password("acct-alice")
+        )
+        .unwrap()
+    )
+    .unwrap()
+    .starts_with("demo-sip-"));
     if portal.store().engine() == switchboard_portal::store::Engine::Sqlite {
         let raw_db = std::fs::read(dir.path().join("portal.db")).unwrap();
         let raw_db = String::from_utf8_lossy(&raw_db);

@@ -94,7 +94,7 @@ async fn trace_logs_of_a_whole_sign_in_hold_no_secrets() {
     authorize
         .query_pairs_mut()
         .append_pair("provider", "google")
-        .append_pair("redirect_uri", "http://127.0.0.1:50000/cb")
+        .append_pair("redirect_uri", "http://127.0.0.1:50000/oauth/callback")
         .append_pair(
             "code_challenge",
             &switchboard_portal::tokens::pkce_s256(&verifier),
@@ -130,7 +130,7 @@ async fn trace_logs_of_a_whole_sign_in_hold_no_secrets() {
             ("grant_type", "authorization_code"),
             ("code", &code),
             ("code_verifier", &verifier),
-            ("redirect_uri", "http://127.0.0.1:50000/cb"),
+            ("redirect_uri", "http://127.0.0.1:50000/oauth/callback"),
         ])
         .send()
         .await
@@ -237,7 +237,7 @@ async fn trace_logs_of_a_whole_sign_in_hold_no_secrets() {
     authorize
         .query_pairs_mut()
         .append_pair("provider", "google")
-        .append_pair("redirect_uri", "http://127.0.0.1:50000/cb")
+        .append_pair("redirect_uri", "http://127.0.0.1:50000/oauth/callback")
         .append_pair(
             "code_challenge",
             &switchboard_portal::tokens::pkce_s256(&verifier),

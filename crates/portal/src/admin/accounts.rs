@@ -8,6 +8,7 @@ use super::validate::{
     valid_sip_uri, valid_text, valid_transport, valid_username,
 };
 use super::{invalid, Admin, AdminError, Outcome};
+use crate::crypto::Binding;
 use crate::password::hash_password;
 use crate::store::{AccountChange, AccountRow, NewAccount, NewSipProfile};
 
@@ -167,8 +168,10 @@ impl Admin {
             }
         };
         let password_hash = hash_password(&password)?;
-        let sip_password_encrypted = self.key.encrypt(sip_password.as_bytes());
         let id = new_account_id();
+        let sip_password_encrypted = self
+            .key
+            .encrypt(sip_password.as_bytes(), Binding::sip_password(&id));
         let login_refs: Vec<&str> = login_emails.iter().map(String::as_str).collect();
         let notification_refs: Vec<&str> = notification_emails.iter().map(String::as_str).collect();
         let account = NewAccount {
@@ -376,7 +379,10 @@ impl Admin {
                 .as_deref()
                 .map(|password| valid_text("SIP password", password, 128))
                 .transpose()?
-                .map(|password| self.key.encrypt(password.as_bytes())),
+                .map(|password| {
+                    self.key
+                        .encrypt(password.as_bytes(), Binding::sip_password(&account.id))
+                }),
             sip_domain: sip
                 .domain
                 .as_deref()

@@ -21,6 +21,7 @@ use super::validate::{
     valid_username,
 };
 use super::{Admin, AdminError, Outcome};
+use crate::crypto::Binding;
 use crate::password::NO_PASSWORD;
 use crate::store::{AccountChange, ImportAccount, ImportIdentity, ImportPlan, ImportUpdate};
 
@@ -374,8 +375,12 @@ impl Admin {
                     .sip_user
                     .clone()
                     .unwrap_or_else(|| row.extension.clone());
+                let id = new_account_id();
+                let sip_password_encrypted = self
+                    .key
+                    .encrypt(sip_password.as_bytes(), Binding::sip_password(&id));
                 plan.created.push(ImportAccount {
-                    id: new_account_id(),
+                    id,
                     username: row.username.clone(),
                     display_name: row.display_name.clone(),
                     extension: row.extension.clone(),
@@ -384,7 +389,7 @@ impl Admin {
                     notification_emails: row.notification_emails.clone(),
                     auth_user: row.auth_user.clone().unwrap_or_else(|| sip_user.clone()),
                     sip_user,
-                    sip_password_encrypted: self.key.encrypt(sip_password.as_bytes()),
+                    sip_password_encrypted,
                     sip_domain: row.sip_domain.clone(),
                     registrar: row.registrar.clone(),
                     transport: row.transport.clone(),
@@ -502,9 +507,11 @@ impl Admin {
                     true,
                 );
                 if let Some(password) = &row.sip_password {
-                    let current = self.key.decrypt(&profile.password_encrypted).ok();
+                    let binding = Binding::sip_password(&account.id);
+                    let current = self.key.decrypt(&profile.password_encrypted, binding).ok();
                     if current.as_deref() != Some(password.as_bytes()) {
-                        change.sip_password_encrypted = Some(self.key.encrypt(password.as_bytes()));
+                        change.sip_password_encrypted =
+                            Some(self.key.encrypt(password.as_bytes(), binding));
                         changes.push("sip_password".to_owned());
                     }
                 }

@@ -13,6 +13,7 @@ use url::Url;
 use utoipa::IntoParams;
 
 use crate::audit::{self, AuditEvent, AuditKind};
+use crate::crypto::Binding;
 use crate::error::PortalError;
 use crate::log_text::{outside_error, Outside};
 use crate::login;
@@ -27,7 +28,8 @@ pub const PENDING_LIFETIME: i64 = 600;
 pub struct AuthorizeParams {
     /// `google`, `microsoft`, `apple` or an organization's provider id.
     provider: String,
-    /// `<app scheme>://oauth/callback`, or `http://127.0.0.1:<port>/<path>`.
+    /// `<app scheme>://oauth/callback`, or `http://127.0.0.1:<port>/oauth/callback`
+    /// (or `http://[::1]:<port>/oauth/callback`).
     redirect_uri: String,
     /// base64url(SHA-256(code_verifier)).
     code_challenge: Option<String>,
@@ -42,23 +44,68 @@ pub struct AuthorizeParams {
     link_intent: Option<String>,
 }
 
-/// Whether the app may be sent to this URI: its custom scheme's callback, or loopback with
-/// any port (RFC 8252 §7.1, §7.3). Nothing else, so codes never go to a stranger.
+/// The longest redirect URI, state, login hint and link intent the portal accepts. The app
+/// sends far less; anything longer is someone filling the database.
+pub const MAX_REDIRECT_URI_LEN: usize = 200;
+pub const MAX_STATE_LEN: usize = 512;
+pub const MAX_LOGIN_HINT_LEN: usize = 320;
+pub const MAX_LINK_INTENT_LEN: usize = 128;
+pub const MAX_PROVIDER_ID_LEN: usize = 64;
+
+/// The path of the app's callback, for its custom scheme and for loopback alike.
+const APP_CALLBACK_PATH: &str = "/callback";
+const LOOPBACK_CALLBACK_PATH: &str = "/oauth/callback";
+
+/// Whether the app may be sent to this URI: exactly its custom scheme's callback, or
+/// `http://127.0.0.1:<port>/oauth/callback` / `http://[::1]:<port>/oauth/callback` with any
+/// port (RFC 8252 §7.1, §7.3). No other path, no query, no fragment, no user: codes never
+/// go to a stranger, nor to another page of a local server with parameters of the
+/// attacker's choosing.
 pub fn app_redirect_allowed(uri: &str, app_scheme: &str) -> bool {
+    if uri.len() > MAX_REDIRECT_URI_LEN {
+        return false;
+    }
     let Ok(url) = Url::parse(uri) else {
         return false;
     };
-    if url.fragment().is_some() || !url.username().is_empty() || url.password().is_some() {
+    if url.fragment().is_some()
+        || url.query().is_some()
+        || !url.username().is_empty()
+        || url.password().is_some()
+    {
         return false;
     }
+    // Compared with the text as sent too, so `/oauth/./callback` or `%2F` tricks that
+    // the parser normalizes never pass.
     if url.scheme() == app_scheme {
         return url.host_str() == Some("oauth")
-            && url.path() == "/callback"
-            && url.port().is_none();
+            && url.path() == APP_CALLBACK_PATH
+            && url.port().is_none()
+            && uri == format!("{app_scheme}://oauth{APP_CALLBACK_PATH}");
     }
+    let (Some(host), Some(port)) = (url.host_str(), url.port()) else {
+        return false;
+    };
     url.scheme() == "http"
-        && matches!(url.host_str(), Some("127.0.0.1") | Some("[::1]"))
-        && url.port().is_some()
+        && matches!(host, "127.0.0.1" | "[::1]")
+        && url.path() == LOOPBACK_CALLBACK_PATH
+        && uri == format!("http://{host}:{port}{LOOPBACK_CALLBACK_PATH}")
+}
+
+/// A parameter longer than the portal accepts: answered before anything is stored.
+fn too_long(params: &AuthorizeParams) -> Option<&'static str> {
+    let longer = |value: &Option<String>, max: usize| value.as_ref().is_some_and(|v| v.len() > max);
+    if params.provider.len() > MAX_PROVIDER_ID_LEN {
+        Some("The sign-in provider's name is too long.")
+    } else if longer(&params.state, MAX_STATE_LEN) {
+        Some("The app's state is too long.")
+    } else if longer(&params.login_hint, MAX_LOGIN_HINT_LEN) {
+        Some("The email given for the sign-in is too long.")
+    } else if longer(&params.link_intent, MAX_LINK_INTENT_LEN) {
+        Some("The request to link a provider is not valid. Start again from the app's security settings.")
+    } else {
+        None
+    }
 }
 
 fn valid_challenge(challenge: &str) -> bool {
@@ -95,7 +142,10 @@ pub async fn authorize(
         state: params.state.clone().unwrap_or_default(),
         issuer: state.issuer.clone(),
     };
-    let Some(app_state) = params.state.filter(|s| !s.is_empty() && s.len() <= 512) else {
+    if let Some(message) = too_long(&params) {
+        return Ok(app.error("invalid_request", message));
+    }
+    let Some(app_state) = params.state.filter(|s| !s.is_empty()) else {
         return Ok(app.error("invalid_request", "The app sent no state."));
     };
     let challenge = match (
@@ -163,16 +213,22 @@ pub async fn authorize(
             ));
         }
     };
+    let portal_state_hash = token_hash(&portal_state);
     state
         .store
         .insert_pending_authorization(&NewPendingAuthorization {
-            portal_state_hash: &token_hash(&portal_state),
+            portal_state_hash: &portal_state_hash,
             provider_id: &params.provider,
             app_redirect_uri: &params.redirect_uri,
             app_state: &app_state,
             app_code_challenge: &challenge,
-            nonce_encrypted: &state.key.encrypt(nonce.as_bytes()),
-            pkce_verifier_encrypted: &state.key.encrypt(pkce_verifier.as_bytes()),
+            nonce_encrypted: &state
+                .key
+                .encrypt(nonce.as_bytes(), Binding::sign_in_nonce(&portal_state_hash)),
+            pkce_verifier_encrypted: &state.key.encrypt(
+                pkce_verifier.as_bytes(),
+                Binding::sign_in_pkce_verifier(&portal_state_hash),
+            ),
             link_account_id: link_account_id.as_deref(),
             created_at: now,
             expires_at: now + PENDING_LIFETIME,
@@ -246,9 +302,10 @@ async fn callback(
             None,
         ));
     };
+    let portal_state_hash = token_hash(&portal_state);
     let pending = state
         .store
-        .take_pending_authorization(&token_hash(&portal_state), &provider)
+        .take_pending_authorization(&portal_state_hash, &provider)
         .await?;
     let Some(PendingAuthorization {
         app_redirect_uri: redirect_uri,
@@ -314,14 +371,20 @@ async fn callback(
     let Some(code) = params.code else {
         return Ok(app.error("provider_error", "The sign-in provider sent no answer."));
     };
-    let decrypt = |stored: &str| {
+    let decrypt = |stored: &str, binding| {
         state
             .key
-            .decrypt(stored)
+            .decrypt(stored, binding)
             .ok()
             .and_then(|bytes| String::from_utf8(bytes).ok())
     };
-    let (Some(nonce), Some(verifier)) = (decrypt(&nonce), decrypt(&verifier)) else {
+    let (Some(nonce), Some(verifier)) = (
+        decrypt(&nonce, Binding::sign_in_nonce(&portal_state_hash)),
+        decrypt(
+            &verifier,
+            Binding::sign_in_pkce_verifier(&portal_state_hash),
+        ),
+    ) else {
         return Ok(app.error(
             "server_error",
             "The portal cannot finish this sign-in. Start again from the app.",
@@ -484,9 +547,9 @@ mod tests {
         let scheme = "example.switchboard.desktop";
         for allowed in [
             "example.switchboard.desktop://oauth/callback",
-            "http://127.0.0.1:49152/callback",
-            "http://127.0.0.1:1/",
-            "http://[::1]:8080/cb",
+            "http://127.0.0.1:49152/oauth/callback",
+            "http://127.0.0.1:1/oauth/callback",
+            "http://[::1]:8080/oauth/callback",
         ] {
             assert!(app_redirect_allowed(allowed, scheme), "{allowed}");
         }
@@ -499,7 +562,19 @@ mod tests {
             "example.switchboard.desktop://oauth/other",
             "other.vendor.app://oauth/callback",
             "http://127.0.0.1:8080/callback#fragment",
-            "http://user@127.0.0.1:8080/callback",
+            "http://user@127.0.0.1:8080/oauth/callback",
+            "http://127.0.0.1:8080/callback",
+            "http://127.0.0.1:8080/",
+            "http://127.0.0.1:8080/admin?x=1&code=attacker",
+            "http://127.0.0.1:8080/oauth/callback?code=attacker",
+            "http://127.0.0.1:8080/oauth/callback?",
+            "http://127.0.0.1:8080/oauth/./callback",
+            "http://127.0.0.1:8080/oauth/callback/",
+            "http://127.0.0.1:08080/oauth/callback",
+            "HTTP://127.0.0.1:8080/oauth/callback",
+            "http://127.0.0.1:80/oauth/callback",
+            "example.switchboard.desktop://oauth/callback?x=1",
+            "example.switchboard.desktop://oauth/./callback",
             "not a url",
         ] {
             assert!(!app_redirect_allowed(refused, scheme), "{refused}");

@@ -51,7 +51,10 @@ pub async fn sip_profile(
     }
     let password = state
         .key
-        .decrypt(&row.password_encrypted)
+        .decrypt(
+            &row.password_encrypted,
+            crate::crypto::Binding::sip_password(&account_id),
+        )
         .ok()
         .and_then(|bytes| String::from_utf8(bytes).ok())
         .ok_or_else(|| {

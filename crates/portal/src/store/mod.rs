@@ -21,6 +21,7 @@ mod broker;
 mod domains;
 mod links;
 mod purge;
+mod secrets;
 mod sessions;
 pub mod testing;
 mod throttles;
@@ -45,6 +46,7 @@ pub use authenticator::TotpState;
 pub use broker::{ClaimedCode, NewPendingAuthorization, PendingAuthorization, TicketRow};
 pub use links::{LinkOrigin, LinkRow, NewLink};
 pub use purge::PurgeReport;
+pub use secrets::SecretColumn;
 pub use sessions::{NewSession, PresentedRefreshToken, SessionLink, SessionRow};
 pub use throttles::{AttemptCount, AttemptKey};
 

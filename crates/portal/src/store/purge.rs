@@ -15,6 +15,8 @@ pub const ENDED_SESSION_TOKEN_RETENTION_SECONDS: i64 = 7 * 24 * 3600;
 pub const ATTEMPT_RETENTION_SECONDS: i64 = 24 * 3600;
 /// Seconds an ended session's row is kept (it shows how the session ended).
 pub const ENDED_SESSION_RETENTION_SECONDS: i64 = 30 * 24 * 3600;
+/// Seconds a request counter is kept after its window started (its minute is long over).
+pub const REQUEST_COUNT_RETENTION_SECONDS: i64 = 120;
 
 /// Rows deleted per table (and sessions ended because their lifetime ran out).
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -29,6 +31,7 @@ pub struct PurgeReport {
     pub refresh_tokens: u64,
     pub sessions: u64,
     pub attempt_limits: u64,
+    pub request_counts: u64,
 }
 
 impl PurgeReport {
@@ -43,6 +46,7 @@ impl PurgeReport {
             + self.refresh_tokens
             + self.sessions
             + self.attempt_limits
+            + self.request_counts
     }
 }
 
@@ -50,7 +54,7 @@ impl Store {
     /// Deletes everything expired at `now`.
     pub async fn purge_expired(&self, now: i64) -> Result<PurgeReport, StoreError> {
         // (statement, the values bound as $1, $2)
-        let statements: [(&str, &[i64]); 10] = [
+        let statements: [(&str, &[i64]); 11] = [
             ("DELETE FROM pending_authorizations WHERE expires_at < $1", &[now]),
             (
                 "DELETE FROM authorization_codes WHERE expires_at < $1
@@ -94,8 +98,12 @@ impl Store {
                    AND (locked_until IS NULL OR locked_until < $2)",
                 &[now - ATTEMPT_RETENTION_SECONDS, now],
             ),
+            (
+                "DELETE FROM request_counts WHERE window_start < $1",
+                &[now - REQUEST_COUNT_RETENTION_SECONDS],
+            ),
         ];
-        let mut counts = [0_u64; 10];
+        let mut counts = [0_u64; 11];
         for ((sql, values), count) in statements.iter().zip(counts.iter_mut()) {
             *count = on_backend!(self, pool => {
                 let mut query = sqlx::query(sql);
@@ -105,7 +113,7 @@ impl Store {
                 query.execute(pool).await?.rows_affected()
             });
         }
-        let [pending_authorizations, authorization_codes, login_tickets, link_intents, pending_authenticators, expired_sessions_ended, access_tokens, refresh_tokens, sessions, attempt_limits] =
+        let [pending_authorizations, authorization_codes, login_tickets, link_intents, pending_authenticators, expired_sessions_ended, access_tokens, refresh_tokens, sessions, attempt_limits, request_counts] =
             counts;
         Ok(PurgeReport {
             pending_authorizations,
@@ -118,12 +126,13 @@ impl Store {
             refresh_tokens,
             sessions,
             attempt_limits,
+            request_counts,
         })
     }
 
     /// Rows per table, for the purge test and operators.
     pub async fn table_sizes(&self) -> Result<Vec<(&'static str, i64)>, StoreError> {
-        const TABLES: [&str; 10] = [
+        const TABLES: [&str; 11] = [
             "pending_authorizations",
             "authorization_codes",
             "login_tickets",
@@ -133,6 +142,7 @@ impl Store {
             "access_tokens",
             "refresh_tokens",
             "attempt_limits",
+            "request_counts",
             "identity_links",
         ];
         let mut sizes = Vec::with_capacity(TABLES.len());

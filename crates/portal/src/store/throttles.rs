@@ -86,3 +86,30 @@ impl Store {
         Ok(())
     }
 }
+
+impl Store {
+    /// Counts one request of `client_key` in `scope`'s window starting at `window_start`;
+    /// the window's count with it.
+    pub async fn count_request(
+        &self,
+        scope: &str,
+        client_key: &str,
+        window_start: i64,
+    ) -> Result<i64, StoreError> {
+        Ok(on_backend!(self, pool => {
+            let (requests,): (i64,) = sqlx::query_as(
+                "INSERT INTO request_counts (scope, client_key, window_start, requests)
+                 VALUES ($1, $2, $3, 1)
+                 ON CONFLICT (scope, client_key, window_start)
+                 DO UPDATE SET requests = request_counts.requests + 1
+                 RETURNING requests",
+            )
+            .bind(scope)
+            .bind(client_key)
+            .bind(window_start)
+            .fetch_one(pool)
+            .await?;
+            requests
+        }))
+    }
+}

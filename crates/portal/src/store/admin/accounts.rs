@@ -187,10 +187,16 @@ impl Store {
                 .bind(account_id)
             )?;
             // A lockout from someone else's guesses ends with the reset.
-            sqlx::query("DELETE FROM attempt_limits WHERE subject_key = $1")
-                .bind(format!("account:{account_id}"))
-                .execute(&mut *tx)
-                .await?;
+            // (The account's own key and its per-client keys `account:<id>|<address>`.)
+            let own_key = format!("account:{account_id}");
+            sqlx::query(
+                "DELETE FROM attempt_limits
+                 WHERE subject_key = $1 OR substr(subject_key, 1, length($2)) = $2",
+            )
+            .bind(&own_key)
+            .bind(format!("{own_key}|"))
+            .execute(&mut *tx)
+            .await?;
             commit_with_audit!(tx, audit);
             ended
         }))

@@ -1,0 +1,296 @@
+//! Requests per minute on the endpoints that need no session (starting a sign-in, the
+//! password and code steps, tokens), per client address and over all clients. Counted in
+//! the database, so every instance shares the counts; a request over a limit is answered
+//! 429 with Retry-After before it does any work or writes anything else.
+//!
+//! The client address is the connection's, unless the operator names the header a trusted
+//! reverse proxy writes it to (`[server] client_address_header`): only then is a header
+//! believed, and only its last entry (the one the proxy itself added).
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, HeaderName};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::config::{RateLimit, RateLimitSettings};
+use crate::error::PortalError;
+use crate::AppState;
+
+/// Seconds in one counting window.
+pub const WINDOW_SECONDS: i64 = 60;
+/// The `client_key` of the count over all clients.
+const ALL_CLIENTS: &str = "*";
+
+/// An endpoint group and its limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Group {
+    pub scope: &'static str,
+    pub limit: RateLimit,
+}
+
+/// The limits of each endpoint group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimits {
+    pub sign_in: Group,
+    pub login: Group,
+    pub token: Group,
+}
+
+impl RateLimits {
+    pub const DEFAULT_SIGN_IN: RateLimit = RateLimit {
+        per_client: 60,
+        global: 6_000,
+    };
+    pub const DEFAULT_LOGIN: RateLimit = RateLimit {
+        per_client: 30,
+        global: 3_000,
+    };
+    pub const DEFAULT_TOKEN: RateLimit = RateLimit {
+        per_client: 600,
+        global: 60_000,
+    };
+
+    pub fn from_settings(settings: &RateLimitSettings) -> Self {
+        Self {
+            sign_in: Group {
+                scope: "sign_in",
+                limit: settings.sign_in.unwrap_or(Self::DEFAULT_SIGN_IN),
+            },
+            login: Group {
+                scope: "login",
+                limit: settings.login.unwrap_or(Self::DEFAULT_LOGIN),
+            },
+            token: Group {
+                scope: "token",
+                limit: settings.token.unwrap_or(Self::DEFAULT_TOKEN),
+            },
+        }
+    }
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        Self::from_settings(&RateLimitSettings::default())
+    }
+}
+
+/// Where the client's address comes from.
+#[derive(Debug, Clone, Default)]
+pub struct ClientAddressSource {
+    /// The trusted proxy's header, when the operator named one.
+    pub header: Option<HeaderName>,
+}
+
+impl ClientAddressSource {
+    /// The client's address: the trusted header's last entry when there is one and it
+    /// holds an address, else the connection's.
+    pub fn client_address(&self, headers: &HeaderMap, peer: Option<SocketAddr>) -> Option<IpAddr> {
+        let from_header = self.header.as_ref().and_then(|name| {
+            // Several headers of the name count as one list, in order.
+            let last = headers.get_all(name).iter().next_back()?;
+            let entry = last.to_str().ok()?.rsplit(',').next()?.trim();
+            parse_address(entry)
+        });
+        from_header.or_else(|| peer.map(|peer| peer.ip()))
+    }
+}
+
+/// `203.0.113.7`, `2001:db8::1`, `[2001:db8::1]:443` or `203.0.113.7:443`.
+fn parse_address(text: &str) -> Option<IpAddr> {
+    if let Ok(address) = text.parse::<IpAddr>() {
+        return Some(address);
+    }
+    text.parse::<SocketAddr>().ok().map(|socket| socket.ip())
+}
+
+/// The request's client address, as the router's outermost layer found it.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddress(pub Option<IpAddr>);
+
+/// The key an address is counted under: an IPv6 client controls its whole /64, so that is
+/// one client.
+pub fn client_key(address: Option<IpAddr>) -> String {
+    match address {
+        Some(IpAddr::V4(v4)) => v4.to_string(),
+        Some(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let segments = v6.segments();
+                format!(
+                    "{:x}:{:x}:{:x}:{:x}::/64",
+                    segments[0], segments[1], segments[2], segments[3]
+                )
+            }
+        },
+        None => "unknown".to_owned(),
+    }
+}
+
+/// What counting one request decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Allowed,
+    /// Over a limit: try again when the window ends.
+    Limited {
+        retry_after: i64,
+        everyone: bool,
+    },
+}
+
+/// Counts a request of `client` in `group` at `now`: first against the client's own
+/// limit (a client over it is refused without using up everyone's), then against the
+/// limit over all clients.
+pub async fn count(
+    store: &crate::store::Store,
+    group: Group,
+    client: &str,
+    now: i64,
+) -> Result<Verdict, crate::store::StoreError> {
+    let window_start = now - now.rem_euclid(WINDOW_SECONDS);
+    let retry_after = (window_start + WINDOW_SECONDS - now).max(1);
+    let own = store
+        .count_request(group.scope, client, window_start)
+        .await?;
+    if own > i64::from(group.limit.per_client) {
+        return Ok(Verdict::Limited {
+            retry_after,
+            everyone: false,
+        });
+    }
+    let all = store
+        .count_request(group.scope, ALL_CLIENTS, window_start)
+        .await?;
+    if all > i64::from(group.limit.global) {
+        return Ok(Verdict::Limited {
+            retry_after,
+            everyone: true,
+        });
+    }
+    Ok(Verdict::Allowed)
+}
+
+async fn limited(state: &AppState, group: Group, request: Request, next: Next) -> Response {
+    let address = request
+        .extensions()
+        .get::<ClientAddress>()
+        .and_then(|address| address.0);
+    let now = state.clock.now();
+    match count(&state.store, group, &client_key(address), now).await {
+        Ok(Verdict::Allowed) => next.run(request).await,
+        Ok(Verdict::Limited {
+            retry_after,
+            everyone,
+        }) => {
+            tracing::warn!(
+                scope = group.scope,
+                everyone,
+                "request refused: over the rate limit"
+            );
+            let message = if everyone {
+                "The portal is receiving too many sign-in requests right now. Try again in a minute."
+            } else {
+                "Too many requests from this address. Try again in a minute."
+            };
+            PortalError::Throttled {
+                retry_after: u64::try_from(retry_after).unwrap_or(1),
+                message: message.to_owned(),
+            }
+            .into_response()
+        }
+        Err(error) => PortalError::Database(error).into_response(),
+    }
+}
+
+/// Layer for starting provider sign-ins and their callbacks.
+pub async fn sign_in(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let group = state.rate_limits.sign_in;
+    limited(&state, group, request, next).await
+}
+
+/// Layer for the password, code, choice and link steps.
+pub async fn login(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let group = state.rate_limits.login;
+    limited(&state, group, request, next).await
+}
+
+/// Layer for token and revoke requests.
+pub async fn token(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let group = state.rate_limits.token;
+    limited(&state, group, request, next).await
+}
+
+/// The connection's address, when the server passed it on.
+pub fn peer(request: &Request) -> Option<SocketAddr> {
+    request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|info| info.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.append(
+                HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                value.parse().unwrap(),
+            );
+        }
+        map
+    }
+
+    #[test]
+    fn a_header_counts_only_when_the_operator_trusts_it() {
+        let peer: SocketAddr = "10.0.0.5:4000".parse().unwrap();
+        let forged = headers(&[("x-forwarded-for", "198.51.100.1")]);
+        let direct = ClientAddressSource::default();
+        assert_eq!(
+            direct.client_address(&forged, Some(peer)),
+            Some("10.0.0.5".parse().unwrap())
+        );
+        let behind_proxy = ClientAddressSource {
+            header: Some(HeaderName::from_static("x-forwarded-for")),
+        };
+        // The client's own entries come first; the proxy's, last, is the one believed.
+        let chain = headers(&[("x-forwarded-for", "1.2.3.4, 198.51.100.1")]);
+        assert_eq!(
+            behind_proxy.client_address(&chain, Some(peer)),
+            Some("198.51.100.1".parse().unwrap())
+        );
+        let two = headers(&[
+            ("x-forwarded-for", "1.2.3.4"),
+            ("x-forwarded-for", "[2001:db8::7]:443"),
+        ]);
+        assert_eq!(
+            behind_proxy.client_address(&two, Some(peer)),
+            Some("2001:db8::7".parse().unwrap())
+        );
+        let garbage = headers(&[("x-forwarded-for", "not an address")]);
+        assert_eq!(
+            behind_proxy.client_address(&garbage, Some(peer)),
+            Some("10.0.0.5".parse().unwrap())
+        );
+    }
+
+    #[test]
+    fn an_ipv6_client_is_its_slash_64() {
+        assert_eq!(
+            client_key(Some("2001:db8:1:2:aaaa::1".parse().unwrap())),
+            "2001:db8:1:2::/64"
+        );
+        assert_eq!(
+            client_key(Some("2001:db8:1:2:bbbb::9".parse().unwrap())),
+            "2001:db8:1:2::/64"
+        );
+        assert_eq!(
+            client_key(Some("::ffff:192.0.2.1".parse().unwrap())),
+            "192.0.2.1"
+        );
+        assert_eq!(client_key(None), "unknown");
+    }
+}
