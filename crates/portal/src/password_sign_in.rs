@@ -129,9 +129,11 @@ pub async fn sign_in(
         tracing::info!("password sign-in refused");
         return Err(refused(failure(locks_out_at, LoginError::InvalidPassword, now)).await);
     };
-    // The address that got it right starts afresh; the account-wide count does not, so
-    // one right password cannot reset a guessing campaign spread over many addresses.
+    // The address that got it right starts afresh; the account-wide count only takes back
+    // this attempt, so one right password cannot reset a guessing campaign spread over
+    // many addresses (nor do the owner's own sign-ins add up to a lock).
     throttle::clear(store, &PASSWORD_PER_CLIENT, &client_key).await?;
+    throttle::forgive(store, &PASSWORD_PER_ACCOUNT, &key, now).await?;
     if account.has_totp {
         let ticket =
             login::new_ticket(store, "mfa", None, std::slice::from_ref(&account.id), now).await?;

@@ -53,7 +53,8 @@ impl ServerLimits {
         let Ok((soft, _)) = rlimit::Resource::NOFILE.get() else {
             return self;
         };
-        let room = usize::try_from(soft.saturating_sub(RESERVED_FILES).max(1)).unwrap_or(usize::MAX);
+        let room =
+            usize::try_from(soft.saturating_sub(RESERVED_FILES).max(1)).unwrap_or(usize::MAX);
         if room >= self.max_connections {
             return self;
         }

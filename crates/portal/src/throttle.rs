@@ -178,6 +178,34 @@ fn decide(limits: &[&Limit], counts: &[AttemptCount], now: i64) -> (Vec<AttemptC
     (updated, Admission::Admitted { locks_out_at })
 }
 
+/// After a success on a key that must not start afresh (an account's ceiling over all
+/// addresses): takes back the count `admit` made for this attempt, and the lock it set if
+/// this attempt was the one that reached it.
+pub async fn forgive(store: &Store, limit: &Limit, key: &str, now: i64) -> Result<(), StoreError> {
+    let keys = [AttemptKey {
+        scope: limit.scope,
+        key: bounded(key),
+    }];
+    store
+        .count_attempts(&keys, now, |counts| {
+            let updated = counts
+                .iter()
+                .map(|count| {
+                    let failures = (count.failures - 1).max(0);
+                    let undo_lock =
+                        count.failures == limit.max_failures && failures < limit.max_failures;
+                    AttemptCount {
+                        failures,
+                        window_started_at: count.window_started_at,
+                        locked_until: if undo_lock { None } else { count.locked_until },
+                    }
+                })
+                .collect();
+            (updated, ())
+        })
+        .await
+}
+
 /// After a success: the key starts from zero.
 pub async fn clear(store: &Store, limit: &Limit, key: &str) -> Result<(), StoreError> {
     store

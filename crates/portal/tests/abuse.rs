@@ -191,6 +191,18 @@ async fn guesses_from_many_addresses_reach_the_accounts_ceiling_but_not_its_devi
     .await;
 }
 
+#[tokio::test]
+async fn the_owners_own_sign_ins_never_add_up_to_a_lock() {
+    let world = behind_proxy(|_| {}).await;
+    // More right passwords in fifteen minutes than the account's ceiling of failures.
+    for attempt in 0..110 {
+        let answer = world
+            .password_from("198.51.100.10", "maria", "maria-demo-pass")
+            .await;
+        assert_eq!(answer.status(), StatusCode::OK, "sign-in {attempt}");
+    }
+}
+
 // --- Rate limits ---------------------------------------------------------------------------
 
 #[tokio::test]

@@ -144,7 +144,12 @@ async fn under_a_low_open_files_limit_held_connections_still_leave_the_portal_an
     BufReader::new(portal.stdout.take().unwrap())
         .read_line(&mut line)
         .unwrap();
-    let url: url::Url = line.trim().strip_prefix("portal=").unwrap().parse().unwrap();
+    let url: url::Url = line
+        .trim()
+        .strip_prefix("portal=")
+        .unwrap()
+        .parse()
+        .unwrap();
     let address = (url.host_str().unwrap().to_owned(), url.port().unwrap());
     let health = || async {
         let client = reqwest::Client::builder()
@@ -161,7 +166,9 @@ async fn under_a_low_open_files_limit_held_connections_still_leave_the_portal_an
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
     // Answered at once, busy: not a connection left waiting in silence.
-    let busy = health().await.expect("the portal answers while connections are held");
+    let busy = health()
+        .await
+        .expect("the portal answers while connections are held");
     assert_eq!(busy.status(), reqwest::StatusCode::SERVICE_UNAVAILABLE);
     assert!(busy.headers().contains_key("retry-after"));
     // After the header time limit the held connections are closed and it serves again.
