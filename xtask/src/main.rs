@@ -1,5 +1,6 @@
 //! `cargo xtask demo | test`: everything a newcomer needs, installed and run in one command.
 
+mod bench;
 mod demo;
 mod postgres;
 mod setup;
@@ -28,6 +29,9 @@ enum Command {
     /// the Rust tests with the keychain and the end-to-end tests in a real window, then the
     /// portal's and client's tests again on a throwaway PostgreSQL cluster.
     Test(test::TestArgs),
+    /// Performance on this machine (not part of the tests): the portal's refresh and
+    /// password throughput over loopback, written to `<target>/bench/bench.json`.
+    Bench(bench::BenchArgs),
 }
 
 fn main() -> ExitCode {
@@ -35,6 +39,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Demo(args) => demo::run(args),
         Command::Test(args) => test::run(args),
+        Command::Bench(args) => bench::run_bench(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

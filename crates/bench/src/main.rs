@@ -1,0 +1,429 @@
+//! `switchboard-bench portal`: starts the release portal on a fresh SQLite database with the
+//! demo accounts, and measures over loopback
+//! - refresh-token grants per second at 1, 16 and 64 connections, each request a fresh
+//!   rotation with the token the previous one returned (p50/p99/max latency too);
+//! - password sign-ins per second at the production Argon2 parameters;
+//! - refresh p99 at 16 connections while password sign-ins saturate the hashing pool, and the
+//!   portal's resident memory at the end of it.
+//!
+//! It prints a table and merges its numbers (`key: number`, the keys of `cargo xtask bench`)
+//! into the JSON file `--out` names.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+use switchboard_api::LoginStep;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use url::Url;
+
+#[derive(Parser)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// The portal's throughput and latency over loopback.
+    Portal {
+        /// The release `switchboard-portal` binary.
+        #[arg(long)]
+        portal: PathBuf,
+        /// Seconds each measurement runs.
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// The JSON file the numbers are merged into.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Portal {
+            portal,
+            seconds,
+            out,
+        } => {
+            let results = portal_bench(&portal, Duration::from_secs(seconds)).await?;
+            for (key, value) in &results {
+                println!("{key:<45} {value:>10}");
+            }
+            merge_into(&out, &results)?;
+        }
+    }
+    Ok(())
+}
+
+/// Adds `results` to the JSON object in `path` (made if missing), replacing equal keys.
+fn merge_into(path: &Path, results: &BTreeMap<String, f64>) -> Result<()> {
+    let mut all: BTreeMap<String, serde_json::Value> = match std::fs::read_to_string(path) {
+        Ok(text) => serde_json::from_str(&text)
+            .with_context(|| format!("{} is not a JSON object", path.display()))?,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => BTreeMap::new(),
+        Err(error) => return Err(error).with_context(|| format!("cannot read {}", path.display())),
+    };
+    for (key, value) in results {
+        all.insert(key.clone(), serde_json::json!(value));
+    }
+    if let Some(folder) = path.parent() {
+        std::fs::create_dir_all(folder)?;
+    }
+    std::fs::write(path, serde_json::to_string_pretty(&all)? + "\n")
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+/// A running portal process and its folder.
+struct PortalProcess {
+    child: tokio::process::Child,
+    url: Url,
+    _dir: tempdir::Dir,
+}
+
+mod tempdir {
+    /// A folder under the system's temporary folder, deleted when dropped.
+    pub struct Dir(pub std::path::PathBuf);
+    impl Dir {
+        pub fn new(prefix: &str) -> std::io::Result<Self> {
+            let path = std::env::temp_dir().join(format!(
+                "{prefix}-{}-{}",
+                std::process::id(),
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_nanos())
+            ));
+            std::fs::create_dir_all(&path)?;
+            Ok(Self(path))
+        }
+    }
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+async fn start_portal(binary: &Path) -> Result<PortalProcess> {
+    let dir = tempdir::Dir::new("switchboard-bench")?;
+    let key = std::process::Command::new(binary)
+        .arg("generate-key")
+        .output()
+        .context("cannot run switchboard-portal generate-key")?;
+    if !key.status.success() {
+        bail!("switchboard-portal generate-key failed");
+    }
+    let key_file = dir.0.join("encryption.key");
+    std::fs::write(&key_file, &key.stdout)?;
+    set_private(&key_file)?;
+    // Rate limits out of the way, and each simulated device its own client address (as
+    // the devices of a company are): the attempt counters then see what real sign-ins make.
+    let config = "name = 'Bench'\nlisten = '127.0.0.1:0'\n\
+         database_url = 'sqlite://portal.db?mode=rwc'\nencryption_key_file = 'encryption.key'\n\
+         [server]\nmax_connections = 1024\nclient_address_header = 'X-Bench-Client'\n\
+         [rate_limits]\n\
+         sign_in = { per_client = 100000000, global = 100000000 }\n\
+         login = { per_client = 100000000, global = 100000000 }\n\
+         token = { per_client = 100000000, global = 100000000 }\n";
+    let config_file = dir.0.join("portal.toml");
+    std::fs::write(&config_file, config)?;
+    let mut child = tokio::process::Command::new(binary)
+        .args(["serve", "--seed-demo", "--config"])
+        .arg(&config_file)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .context("cannot start the portal")?;
+    let stdout = child.stdout.take().context("no portal output")?;
+    let mut lines = BufReader::new(stdout).lines();
+    let url = loop {
+        let Some(line) = lines.next_line().await? else {
+            bail!("the portal stopped before it printed its address");
+        };
+        if let Some(url) = line.strip_prefix("portal=") {
+            break Url::parse(url.trim())?;
+        }
+    };
+    // Keep reading so the portal never blocks on a full pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    Ok(PortalProcess {
+        child,
+        url,
+        _dir: dir,
+    })
+}
+
+fn set_private(path: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(())
+}
+
+/// The demo accounts without an authenticator, and their passwords.
+const ACCOUNTS: [(&str, &str); 3] = [
+    ("alice", "alice-demo-pass"),
+    ("maria", "maria-demo-pass"),
+    ("adam", "adam-demo-pass"),
+];
+
+/// One simulated device: its own connection, its own client address, one account.
+struct Device {
+    client: reqwest::Client,
+    account: (&'static str, &'static str),
+}
+
+static DEVICES: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
+fn device() -> Result<Device> {
+    let number = DEVICES.fetch_add(1, Ordering::Relaxed);
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        "X-Bench-Client",
+        format!("10.{}.{}.{}", number >> 16 & 255, number >> 8 & 255, number & 255).parse()?,
+    );
+    Ok(Device {
+        client: reqwest::Client::builder()
+            .pool_max_idle_per_host(1)
+            .timeout(Duration::from_secs(30))
+            .default_headers(headers)
+            .build()?,
+        account: ACCOUNTS[number as usize % ACCOUNTS.len()],
+    })
+}
+
+async fn password_sign_in(device: &Device, url: &Url) -> Result<LoginStep> {
+    let (username, password) = device.account;
+    let response = device
+        .client
+        .post(url.join("v1/login/password")?)
+        .json(&serde_json::json!({
+            "username": username,
+            "password": password,
+            "device_name": "bench"
+        }))
+        .send()
+        .await?;
+    if !response.status().is_success() {
+        bail!("password sign-in answered {}", response.status());
+    }
+    Ok(response.json().await?)
+}
+
+async fn refresh_token_of(device: &Device, url: &Url) -> Result<String> {
+    match password_sign_in(device, url).await? {
+        LoginStep::SignedIn { session } => Ok(session.refresh_token),
+        other => bail!("expected a signed-in answer, got {other:?}"),
+    }
+}
+
+/// One rotation: the refresh token it answered.
+async fn rotate(device: &Device, url: &Url, refresh_token: &str) -> Result<String> {
+    let response = device
+        .client
+        .post(url.join("v1/token")?)
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+        ])
+        .send()
+        .await?;
+    if !response.status().is_success() {
+        bail!("refresh answered {}", response.status());
+    }
+    let tokens: switchboard_api::SessionTokens = response.json().await?;
+    Ok(tokens.refresh_token)
+}
+
+/// Latencies of a run and its length.
+struct Run {
+    latencies: Vec<Duration>,
+    elapsed: Duration,
+    errors: u64,
+}
+
+impl Run {
+    fn per_second(&self) -> f64 {
+        self.latencies.len() as f64 / self.elapsed.as_secs_f64()
+    }
+
+    fn percentile_ms(&mut self, percentile: f64) -> f64 {
+        if self.latencies.is_empty() {
+            return 0.0;
+        }
+        self.latencies.sort_unstable();
+        let rank = ((percentile / 100.0) * (self.latencies.len() - 1) as f64).round() as usize;
+        self.latencies[rank.min(self.latencies.len() - 1)].as_secs_f64() * 1000.0
+    }
+}
+
+/// `connections` devices rotating their own refresh tokens for `length`.
+async fn refresh_run(url: &Url, connections: usize, length: Duration) -> Result<Run> {
+    let mut devices = Vec::with_capacity(connections);
+    for _ in 0..connections {
+        let device = device()?;
+        let token = refresh_token_of(&device, url).await?;
+        devices.push((device, token));
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    let started = Instant::now();
+    let workers: Vec<_> = devices
+        .into_iter()
+        .map(|(device, mut token)| {
+            let url = url.clone();
+            let stop = Arc::clone(&stop);
+            tokio::spawn(async move {
+                let mut latencies = Vec::new();
+                let mut errors = 0_u64;
+                while !stop.load(Ordering::Relaxed) {
+                    let began = Instant::now();
+                    match rotate(&device, &url, &token).await {
+                        Ok(next) => {
+                            latencies.push(began.elapsed());
+                            token = next;
+                        }
+                        Err(_) => {
+                            errors += 1;
+                            // The session is gone: sign in again and go on.
+                            match refresh_token_of(&device, &url).await {
+                                Ok(fresh) => token = fresh,
+                                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+                            }
+                        }
+                    }
+                }
+                (latencies, errors)
+            })
+        })
+        .collect();
+    tokio::time::sleep(length).await;
+    stop.store(true, Ordering::Relaxed);
+    let mut run = Run {
+        latencies: Vec::new(),
+        elapsed: Duration::ZERO,
+        errors: 0,
+    };
+    for worker in workers {
+        let (latencies, errors) = worker.await?;
+        run.latencies.extend(latencies);
+        run.errors += errors;
+    }
+    run.elapsed = started.elapsed();
+    Ok(run)
+}
+
+/// `connections` devices signing in with the right password for `length`.
+async fn password_run(url: &Url, connections: usize, length: Duration) -> Result<Run> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let started = Instant::now();
+    let mut workers = Vec::with_capacity(connections);
+    for _ in 0..connections {
+        let device = device()?;
+        let url = url.clone();
+        let stop = Arc::clone(&stop);
+        workers.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            let mut errors = 0_u64;
+            while !stop.load(Ordering::Relaxed) {
+                let began = Instant::now();
+                match password_sign_in(&device, &url).await {
+                    Ok(_) => latencies.push(began.elapsed()),
+                    Err(_) => {
+                        errors += 1;
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                    }
+                }
+            }
+            (latencies, errors)
+        }));
+    }
+    tokio::time::sleep(length).await;
+    stop.store(true, Ordering::Relaxed);
+    let mut run = Run {
+        latencies: Vec::new(),
+        elapsed: Duration::ZERO,
+        errors: 0,
+    };
+    for worker in workers {
+        let (latencies, errors) = worker.await?;
+        run.latencies.extend(latencies);
+        run.errors += errors;
+    }
+    run.elapsed = started.elapsed();
+    Ok(run)
+}
+
+/// Resident memory of a process, from `/proc/<pid>/status`.
+fn rss_mb(pid: u32) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+fn round(value: f64) -> f64 {
+    (value * 10.0).round() / 10.0
+}
+
+async fn portal_bench(binary: &Path, length: Duration) -> Result<BTreeMap<String, f64>> {
+    let mut results = BTreeMap::new();
+    let portal = start_portal(binary).await?;
+    let url = portal.url.clone();
+    for connections in [1, 16, 64] {
+        eprintln!("refresh grants at {connections} connection(s) for {length:?}…");
+        let mut run = refresh_run(&url, connections, length).await?;
+        results.insert(
+            format!("portal_refresh_rps_c{connections}"),
+            round(run.per_second()),
+        );
+        results.insert(
+            format!("portal_refresh_p50_ms_c{connections}"),
+            round(run.percentile_ms(50.0)),
+        );
+        results.insert(
+            format!("portal_refresh_p99_ms_c{connections}"),
+            round(run.percentile_ms(99.0)),
+        );
+        results.insert(
+            format!("portal_refresh_max_ms_c{connections}"),
+            round(run.percentile_ms(100.0)),
+        );
+        results.insert(
+            format!("portal_refresh_errors_c{connections}"),
+            run.errors as f64,
+        );
+    }
+    eprintln!("password sign-ins for {length:?}…");
+    let threads = std::thread::available_parallelism().map_or(2, usize::from);
+    let passwords = password_run(&url, threads * 2, length).await?;
+    results.insert("portal_password_rps".into(), round(passwords.per_second()));
+
+    eprintln!("refresh grants at 16 connections under password load for {length:?}…");
+    let load_url = url.clone();
+    let load = tokio::spawn(async move { password_run(&load_url, threads * 4, length).await });
+    let mut under_load = refresh_run(&url, 16, length).await?;
+    let _ = load.await?;
+    results.insert(
+        "portal_refresh_p99_ms_under_login_load".into(),
+        round(under_load.percentile_ms(99.0)),
+    );
+    if let Some(pid) = portal.child.id() {
+        if let Some(rss) = rss_mb(pid) {
+            results.insert("portal_rss_mb_under_login_load".into(), round(rss));
+        }
+    }
+    drop(portal);
+    Ok(results)
+}
