@@ -46,6 +46,7 @@ fn portal_config(dir: &std::path::Path, listen: &str) -> PortalConfig {
         database: Default::default(),
         audit: Default::default(),
         server: Default::default(),
+        mail: Default::default(),
     }
 }
 

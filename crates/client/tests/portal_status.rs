@@ -27,6 +27,7 @@ fn config(dir: &std::path::Path) -> PortalConfig {
         database: Default::default(),
         audit: Default::default(),
         server: Default::default(),
+        mail: Default::default(),
     }
 }
 

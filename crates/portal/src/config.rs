@@ -62,6 +62,9 @@ pub struct PortalConfig {
     /// Connections (`[server]`).
     #[serde(default)]
     pub server: ServerSettings,
+    /// Outgoing mail (`[mail]`).
+    #[serde(default)]
+    pub mail: MailSettings,
     /// Where users can check whether the service is down.
     pub status_page_url: Option<Url>,
     /// File holding the base64 at-rest encryption key; or set the environment variable.
@@ -112,6 +115,15 @@ pub struct ServerSettings {
     pub header_timeout_seconds: Option<u64>,
     /// Seconds a request's body may take to arrive (default 30).
     pub body_timeout_seconds: Option<u64>,
+}
+
+/// The `[mail]` table: how the portal sends mail (the code that confirms a notification
+/// email). Without it, messages are written to the log (development only).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct MailSettings {
+    /// Development: each message is written as a file to this folder instead of being sent.
+    pub outbox: Option<PathBuf>,
 }
 
 /// The `[audit]` table.
@@ -321,6 +333,7 @@ impl PortalConfig {
                 }
             };
             resolve(&mut config.encryption_key_file);
+            resolve(&mut config.mail.outbox);
             config.database_url = sqlite_url_relative_to(&config.database_url, dir);
             for provider in &mut config.providers {
                 resolve(&mut provider.client_secret_file);

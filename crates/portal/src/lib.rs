@@ -11,6 +11,8 @@ pub mod crypto;
 mod error;
 pub mod log_text;
 pub mod login;
+pub mod mail;
+pub mod notification_emails;
 pub mod openapi;
 pub mod password;
 pub mod password_sign_in;
@@ -57,6 +59,8 @@ pub struct AppState {
     /// The portal's issuer identifier (its public URL), sent to the app as `iss`.
     pub issuer: String,
     pub app_scheme: String,
+    /// Outgoing mail (the code confirming a notification email).
+    pub mail: Arc<dyn mail::MailSender>,
 }
 
 impl AppState {
@@ -135,8 +139,10 @@ pub fn router(state: AppState) -> Router {
         .route(paths::LINK_PROVIDER_REMOVE, post(routes::security::remove_link))
         .route(paths::EMAILS, post(routes::security::add_email))
         .route(paths::EMAILS_REMOVE, post(routes::security::remove_email))
+        .route(paths::EMAILS_CONFIRM, post(routes::security::confirm_email))
         .route(paths::SESSIONS_REVOKE, post(routes::security::revoke_session))
         .route(paths::PASSWORD, post(routes::security::change_password))
+        .route(paths::CONFIRM, post(routes::security::confirm))
         .fallback(|| async { PortalError::NotFound })
         .layer(axum::middleware::from_fn(request_context))
         .layer(
@@ -218,6 +224,7 @@ impl Portal {
             passwords,
             issuer: url.to_string(),
             app_scheme: config.app_redirect_scheme.clone(),
+            mail: mail::sender(&config.mail),
         };
         Ok(Self {
             listener,

@@ -20,8 +20,10 @@ mod authenticator;
 mod broker;
 mod domains;
 mod links;
+mod notification_emails;
 mod purge;
 mod sessions;
+mod step_up;
 pub mod testing;
 mod throttles;
 
@@ -44,6 +46,7 @@ pub use audit::{AuditFilter, AuditRow};
 pub use authenticator::TotpState;
 pub use broker::{ClaimedCode, NewPendingAuthorization, PendingAuthorization, TicketRow};
 pub use links::{LinkOrigin, LinkRow, NewLink};
+pub use notification_emails::AddedEmail;
 pub use purge::PurgeReport;
 pub use sessions::{NewSession, PresentedRefreshToken, SessionLink, SessionRow};
 pub use throttles::{AttemptCount, AttemptKey};

@@ -99,6 +99,10 @@ pub fn test_config(data_dir: &Path) -> PortalConfig {
         database: Default::default(),
         audit: Default::default(),
         server: Default::default(),
+        // Mail (the code confirming a notification email) lands in files the tests read.
+        mail: switchboard_portal::config::MailSettings {
+            outbox: Some(data_dir.join("mail")),
+        },
     }
 }
 
