@@ -80,7 +80,11 @@ impl LoopbackRedirect {
                 }
                 Some(url) = callbacks.recv() => return Ok(url),
                 accepted = self.listener.accept() => {
-                    let Ok((socket, _)) = accepted else { continue };
+                    let Ok((socket, _)) = accepted else {
+                        // Out of file descriptors or similar: wait a little, not spin.
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    };
                     let found = found.clone();
                     let state = state.to_owned();
                     let port = self.port;
