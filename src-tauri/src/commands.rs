@@ -2,7 +2,7 @@
 //! answers the view the window shows next.
 
 use switchboard_client::loopback::LoopbackRedirect;
-use switchboard_client::signin::{app_redirect_uri, PENDING_LIFETIME};
+use switchboard_client::signin::app_redirect_uri;
 use switchboard_client::{
     AppInfo, AppView, CommandError, EmailSignIn, EmailSignInView, Notice, PortalStatus,
     RedirectMode,
@@ -57,7 +57,9 @@ async fn redirect_for(
     }
 }
 
-/// Waits for the browser on the loopback port (if used), then opens it at `url`.
+/// Waits for the browser on the loopback port (if used) for the sign-in whose `state` is
+/// `pending_state`, then opens it at `url`. The listener answers other requests 400 or
+/// 404 and closes after the sign-in or after its lifetime (that of the pending sign-in).
 /// `SWITCHBOARD_BROWSER`, when set, names a program to open it with instead (tests,
 /// unusual desktops).
 fn open_browser(
@@ -65,12 +67,13 @@ fn open_browser(
     state: &AppState,
     loopback: Option<LoopbackRedirect>,
     url: &str,
+    pending_state: &str,
 ) {
     if let Some(loopback) = loopback {
         let app = app.clone();
+        let pending_state = pending_state.to_owned();
         let task = tauri::async_runtime::spawn(async move {
-            let wait = std::time::Duration::from_secs(PENDING_LIFETIME as u64);
-            if let Ok(Ok(url)) = tokio::time::timeout(wait, loopback.wait_for_callback()).await {
+            if let Ok(url) = loopback.wait_for_callback(&pending_state).await {
                 crate::deep_link::finish_sign_in(&app, url).await;
             }
         });
@@ -118,7 +121,7 @@ pub async fn start_sign_in(
         Err(error) => return Ok(state.client.sign_in_view(Some(error.notice()))),
     };
     let url = start.authorize_url.to_string();
-    open_browser(&app, &state, loopback, &url);
+    open_browser(&app, &state, loopback, &url, &start.state);
     Ok(AppView::WaitingForBrowser {
         provider_name,
         authorize_url: url,
@@ -149,7 +152,7 @@ pub async fn start_email_sign_in(
             provider_name,
         } => {
             let url = start.authorize_url.to_string();
-            open_browser(&app, &state, loopback, &url);
+            open_browser(&app, &state, loopback, &url, &start.state);
             Ok(EmailSignInView::Started {
                 view: AppView::WaitingForBrowser {
                     provider_name,
@@ -371,7 +374,7 @@ pub async fn add_linked_provider(
         Err(error) => return Ok(state.client.security_view(Some(error.notice())).await),
     };
     let url = start.authorize_url.to_string();
-    open_browser(&app, &state, loopback, &url);
+    open_browser(&app, &state, loopback, &url, &start.state);
     Ok(AppView::WaitingForBrowser {
         provider_name,
         authorize_url: url,
@@ -396,6 +399,19 @@ pub async fn add_notification_email(
     email: String,
 ) -> Result<AppView, CommandError> {
     Ok(state.client.add_notification_email_view(&email).await)
+}
+
+/// The code mailed to a notification email.
+#[tauri::command]
+pub async fn confirm_notification_email(
+    state: State<'_, AppState>,
+    email: String,
+    code: String,
+) -> Result<AppView, CommandError> {
+    Ok(state
+        .client
+        .confirm_notification_email_view(&email, &code)
+        .await)
 }
 
 #[tauri::command]
@@ -423,9 +439,24 @@ pub async fn change_password(
     state: State<'_, AppState>,
     current_password: String,
     new_password: String,
+    code: Option<String>,
 ) -> Result<AppView, CommandError> {
     Ok(state
         .client
-        .change_password_view(&current_password, &new_password)
+        .change_password_view(&current_password, &new_password, code.as_deref())
+        .await)
+}
+
+/// Step-up: the password (and the authenticator code when it is on); the settings then
+/// make sensitive changes for five minutes without asking again.
+#[tauri::command]
+pub async fn confirm_identity(
+    state: State<'_, AppState>,
+    password: String,
+    code: Option<String>,
+) -> Result<AppView, CommandError> {
+    Ok(state
+        .client
+        .confirm_identity_view(&password, code.as_deref())
         .await)
 }

@@ -82,8 +82,10 @@ pub fn run() {
             commands::remove_linked_provider,
             commands::add_notification_email,
             commands::remove_notification_email,
+            commands::confirm_notification_email,
             commands::sign_out_session,
             commands::change_password,
+            commands::confirm_identity,
         ])
         .run(tauri::generate_context!());
     if let Err(error) = result {

@@ -136,6 +136,10 @@ impl World {
                     global: 1_000_000,
                 },
             ),
+            // Mail (the code confirming a notification email) lands in files tests read.
+            mail: switchboard_portal::config::MailSettings {
+                outbox: Some(dir.path().join("mail")),
+            },
         };
         let clock = ManualClock::new(SystemClock.now());
         let mut world = World {
@@ -182,6 +186,19 @@ impl World {
     }
 
     /// Stops the portal (it stops answering) until `restart_portal`.
+    /// The six-digit code of the latest message the portal mailed to `to`.
+    pub fn mailed_code(&self, to: &str) -> Option<String> {
+        let outbox = self.config.mail.outbox.as_ref()?;
+        let mail = switchboard_portal::mail::Outbox::read(outbox)
+            .ok()?
+            .into_iter()
+            .rfind(|mail| mail.to == to)?;
+        mail.body
+            .split(|c: char| !c.is_ascii_digit())
+            .find(|word| word.len() == 6)
+            .map(str::to_owned)
+    }
+
     pub async fn stop_portal(&mut self) {
         if let Some((stop, task)) = self.portal_stop.take() {
             let _ = stop.send(());

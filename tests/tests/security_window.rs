@@ -120,6 +120,17 @@ async fn security_settings_in_the_window() {
         .await
         .unwrap();
 
+    // Confirm it's you, once: the password and a fresh code from the authenticator.
+    world.clock.advance(30);
+    let code = authenticator::code(&secret, world.clock.now());
+    session
+        .type_into("#confirm-password", "alice-demo-pass")
+        .await
+        .unwrap();
+    session.type_into("#confirm-code", &code).await.unwrap();
+    session.click_first("#confirm-identity").await.unwrap();
+    wait_for(session, "#confirmed-status").await;
+
     // Sessions: the other computer is listed and signed out from here.
     wait_for_count(session, "#sessions li", 2).await;
     session
@@ -137,6 +148,17 @@ async fn security_settings_in_the_window() {
     wait_for(session, "#security-screen").await;
     wait_for_count(session, "button[data-remove-link]", 1).await;
     app.save_screenshot("security-linked").await.unwrap();
+    // The provider's sign-in made a new session for this window: it confirms itself once.
+    wait_for(session, "#confirm-identity-form").await;
+    world.clock.advance(30);
+    let code = authenticator::code(&secret, world.clock.now());
+    session
+        .type_into("#confirm-password", "alice-demo-pass")
+        .await
+        .unwrap();
+    session.type_into("#confirm-code", &code).await.unwrap();
+    session.click_first("#confirm-identity").await.unwrap();
+    wait_for(session, "#confirmed-status").await;
     session
         .click_first("button[data-remove-link]")
         .await

@@ -53,6 +53,7 @@ fn portal_config(dir: &std::path::Path, listen: &str) -> PortalConfig {
                 global: 1_000_000,
             },
         ),
+        mail: Default::default(),
     }
 }
 

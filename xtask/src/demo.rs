@@ -282,6 +282,9 @@ fn write_portal_config(
             secret = secret.display()
         ));
     }
+    // The development mail sender: the codes confirming notification emails are files in
+    // `.demo-data/portal/mail/`, not sent anywhere.
+    text.push_str("\n[mail]\noutbox = \"mail\"\n");
     let path = portal_dir.join("portal.toml");
     std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
     Ok(path)

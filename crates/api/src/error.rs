@@ -30,6 +30,10 @@ pub enum ErrorCode {
     TooManyAttempts,
     /// The signed-in session cannot do this (e.g. it did not come through a provider).
     NotAvailable,
+    /// A sensitive change needs the user to confirm it is them (password, and the
+    /// authenticator code when it is on) within the last five minutes: `POST
+    /// /v1/account/confirm`, then try again.
+    ConfirmationRequired,
     /// The portal cannot serve this now (its database is unreachable): `retry_after_seconds`
     /// says when to try again.
     TemporarilyUnavailable,

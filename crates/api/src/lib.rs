@@ -15,10 +15,11 @@ pub use login::{
     LinkReason, LoginStep, SessionTokens, SipProfile, SipTransport,
 };
 pub use security::{
-    AccountEmail, AuthenticatorSetup, AuthenticatorStatus, ChangePasswordRequest, EmailPurpose,
-    EmailRequest, LinkIntent, LinkedProvider, MfaRequest, PasswordAndCode, PasswordSignInRequest,
-    RecoveryCodes, RemoveLinkRequest, RevokeSessionRequest, SecurityOverview, SecurityWarning,
-    SessionInfo, StartLinkRequest,
+    AccountEmail, AuthenticatorSetup, AuthenticatorStatus, ChangePasswordRequest,
+    ConfirmEmailRequest, ConfirmRequest, Confirmation, EmailPurpose, EmailRequest, LinkIntent,
+    LinkedProvider, MfaRequest, NotificationEmailAdded, NotificationEmailWarning, PasswordAndCode,
+    PasswordSignInRequest, RecoveryCodes, RemoveLinkRequest, RevokeSessionRequest,
+    SecurityOverview, SecurityWarning, SessionInfo, StartLinkRequest,
 };
 pub use sign_in::{
     EmailSignInOptions, EmailSignInRequest, ProviderKind, ProviderOption, SignInOptions,
@@ -49,6 +50,8 @@ pub mod paths {
     pub const LINK_PROVIDER_REMOVE: &str = "/v1/account/linked-providers/remove";
     pub const EMAILS: &str = "/v1/account/emails";
     pub const EMAILS_REMOVE: &str = "/v1/account/emails/remove";
+    pub const EMAILS_CONFIRM: &str = "/v1/account/emails/confirm";
     pub const SESSIONS_REVOKE: &str = "/v1/account/sessions/revoke";
     pub const PASSWORD: &str = "/v1/account/password";
+    pub const CONFIRM: &str = "/v1/account/confirm";
 }

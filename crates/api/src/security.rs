@@ -62,6 +62,41 @@ pub struct AccountEmail {
     pub purpose: EmailPurpose,
     /// Other accounts that also sign in with this email (a shared or group address).
     pub also_login_email_of: u32,
+    /// `false`: a notification email waiting for the code mailed to it; it receives
+    /// nothing until then.
+    #[serde(default = "confirmed_by_default")]
+    pub confirmed: bool,
+}
+
+fn confirmed_by_default() -> bool {
+    true
+}
+
+/// Something to know about a notification email just added.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum NotificationEmailWarning {
+    /// The address signs in to another account (someone else's, or a shared address).
+    LoginEmailOfAnotherAccount,
+}
+
+/// `POST /v1/account/emails`: the address waits for the code mailed to it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
+pub struct NotificationEmailAdded {
+    pub email: String,
+    /// A code was mailed to the address; `POST /v1/account/emails/confirm` takes it.
+    pub confirmation_sent: bool,
+    /// Seconds the code works.
+    #[ts(type = "number")]
+    pub expires_in: u64,
+    pub warnings: Vec<NotificationEmailWarning>,
+}
+
+/// `POST /v1/account/emails/confirm`: the code mailed to a notification email.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ConfirmEmailRequest {
+    pub email: String,
+    pub code: String,
 }
 
 /// A risky association, shown rather than hidden.
@@ -97,6 +132,11 @@ pub struct SecurityOverview {
     pub emails: Vec<AccountEmail>,
     pub warnings: Vec<SecurityWarning>,
     pub sessions: Vec<SessionInfo>,
+    /// Seconds this session may still make sensitive changes without confirming again
+    /// (0: it has to confirm first).
+    #[serde(default)]
+    #[ts(type = "number")]
+    pub confirmed_for_seconds: u64,
 }
 
 /// `POST /v1/account/authenticator`: a new secret to confirm.
@@ -158,10 +198,29 @@ pub struct RevokeSessionRequest {
     pub session_id: String,
 }
 
+/// `POST /v1/account/password`: the current password, and the authenticator code when the
+/// account has one (unless the session confirmed itself less than five minutes ago).
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ChangePasswordRequest {
     pub current_password: String,
     pub new_password: String,
+    #[serde(default)]
+    pub code: Option<String>,
+}
+
+/// `POST /v1/account/confirm`: the password, and the authenticator code when the account
+/// has one. The session may then make sensitive changes for `Confirmation::expires_in`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ConfirmRequest {
+    pub password: String,
+    #[serde(default)]
+    pub code: Option<String>,
+}
+
+/// A confirmation of the session: good for `expires_in` seconds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
+pub struct Confirmation {
+    pub expires_in: u64,
 }
 
 /// Secrets never print: these types say which fields they have, not what is in them.
@@ -188,6 +247,8 @@ redacted_debug!(RecoveryCodes {});
 redacted_debug!(StartLinkRequest { provider });
 redacted_debug!(LinkIntent { expires_in });
 redacted_debug!(ChangePasswordRequest {});
+redacted_debug!(ConfirmRequest {});
+redacted_debug!(ConfirmEmailRequest { email });
 
 #[cfg(test)]
 mod tests {

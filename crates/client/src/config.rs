@@ -1,6 +1,9 @@
 //! Where the app signs in. In order: the `SWITCHBOARD_PORTAL_URL` environment variable,
 //! `portal_url` in the user's `switchboard/config.toml`, the URL baked in at build time
 //! (`SWITCHBOARD_DEFAULT_PORTAL_URL`), else a portal on this machine.
+//!
+//! The portal is reached over `https://`; plain `http://` only on this machine (127.0.0.0/8,
+//! `::1`, `localhost`), where nothing travels over a network.
 
 use std::path::{Path, PathBuf};
 
@@ -40,6 +43,8 @@ pub enum ConfigError {
     BadRedirect { value: String, origin: String },
     #[error("the portal address {value:?} from {origin} is not a valid http(s) URL")]
     BadPortalUrl { value: String, origin: String },
+    #[error("the portal address {value:?} from {origin} uses plain http: use https:// (plain http:// only for a portal on this computer: 127.0.0.1, [::1] or localhost)")]
+    InsecurePortalUrl { value: String, origin: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,15 +124,41 @@ fn read_file(path: &Path) -> Result<ConfigFile, ConfigError> {
     }
 }
 
+/// Whether `url`'s host is this computer: 127.0.0.0/8, `::1` or `localhost`.
+pub fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(address)) => address.is_loopback(),
+        Some(url::Host::Ipv6(address)) => address.is_loopback(),
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+/// A portal URL the app may use: `https://`, or `http://` on loopback only.
+pub fn check_portal_url(url: &Url, origin: &str) -> Result<(), ConfigError> {
+    let (value, origin) = (url.to_string(), origin.to_owned());
+    match url.scheme() {
+        _ if url.host().is_none() => Err(ConfigError::BadPortalUrl { value, origin }),
+        "https" => Ok(()),
+        "http" if is_loopback(url) => Ok(()),
+        "http" => Err(ConfigError::InsecurePortalUrl { value, origin }),
+        _ => Err(ConfigError::BadPortalUrl { value, origin }),
+    }
+}
+
 fn parse_portal_url(value: &str, origin: &str) -> Result<Url, ConfigError> {
     let bad = || ConfigError::BadPortalUrl {
         value: value.to_owned(),
         origin: origin.to_owned(),
     };
     let mut url = Url::parse(value.trim()).map_err(|_| bad())?;
-    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
-        return Err(bad());
-    }
+    check_portal_url(&url, origin).map_err(|error| match error {
+        ConfigError::InsecurePortalUrl { .. } => ConfigError::InsecurePortalUrl {
+            value: value.to_owned(),
+            origin: origin.to_owned(),
+        },
+        _ => bad(),
+    })?;
     // A base URL must end in '/' for `join` to keep its path.
     if !url.path().ends_with('/') {
         let path = format!("{}/", url.path());
@@ -205,6 +236,53 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let config = ClientConfig::load(no_env, Some(&dir.path().join("absent.toml"))).unwrap();
         assert_eq!(config.portal_url.scheme(), "http");
+    }
+
+    #[test]
+    fn an_http_portal_is_refused_unless_it_is_on_this_computer() {
+        let from_env = |value: &'static str| {
+            ClientConfig::load(
+                move |name| (name == PORTAL_URL_ENV).then(|| value.to_owned()),
+                None,
+            )
+        };
+        for insecure in [
+            "http://portal.example.com/",
+            "http://10.0.0.5:8780/",
+            "http://128.0.0.1/",
+            "http://localhost.evil.example/",
+            "http://[::2]/",
+        ] {
+            let error = from_env(insecure).unwrap_err();
+            assert!(
+                matches!(error, ConfigError::InsecurePortalUrl { .. }),
+                "{insecure}: {error}"
+            );
+            let message = error.to_string();
+            assert!(message.contains("https://"), "{message}");
+            assert!(message.contains(PORTAL_URL_ENV), "{message}");
+        }
+        for allowed in [
+            "https://portal.example.com/",
+            "http://127.0.0.1:8780/",
+            "http://127.8.9.10/",
+            "http://[::1]:8780/",
+            "http://localhost:8780/",
+            "http://LOCALHOST/",
+        ] {
+            assert!(from_env(allowed).is_ok(), "{allowed}");
+        }
+        // The same rule for the file and for a URL set on the command line.
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("config.toml");
+        std::fs::write(&file, "portal_url = 'http://portal.example.com/'").unwrap();
+        let error = ClientConfig::load(no_env, Some(&file)).unwrap_err();
+        assert!(
+            matches!(error, ConfigError::InsecurePortalUrl { .. }),
+            "{error}"
+        );
+        let url = Url::parse("http://portal.example.com/").unwrap();
+        assert!(check_portal_url(&url, "--portal").is_err());
     }
 
     #[test]

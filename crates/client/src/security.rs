@@ -4,9 +4,10 @@
 //! settings again, with what happened.
 
 use switchboard_api::{
-    paths, AccountSummary, AuthenticatorSetup, ChangePasswordRequest, EmailRequest, LinkIntent,
-    PasswordAndCode, RecoveryCodes, RemoveLinkRequest, RevokeSessionRequest, SecurityOverview,
-    StartLinkRequest,
+    paths, AccountSummary, AuthenticatorSetup, ChangePasswordRequest, ConfirmEmailRequest,
+    ConfirmRequest, Confirmation, EmailRequest, LinkIntent, NotificationEmailAdded,
+    NotificationEmailWarning, PasswordAndCode, RecoveryCodes, RemoveLinkRequest,
+    RevokeSessionRequest, SecurityOverview, StartLinkRequest,
 };
 
 use crate::bridge::{AppView, AuthenticatorSetupView, Notice};
@@ -294,11 +295,35 @@ impl Switchboard {
         let request = EmailRequest {
             email: email.to_owned(),
         };
-        let result: Result<serde_json::Value, ClientError> =
+        let result: Result<NotificationEmailAdded, ClientError> =
             self.post(paths::EMAILS, &request).await;
+        self.after_action(result.map(|added| {
+            let mut text = format!(
+                "We sent a code to {}. Enter it here to confirm the address: until then it receives nothing. It cannot be used to sign in.",
+                added.email
+            );
+            if added
+                .warnings
+                .contains(&NotificationEmailWarning::LoginEmailOfAnotherAccount)
+            {
+                text.push_str(" Careful: this address signs in to another account, so whoever uses that account will read the copies sent here.");
+            }
+            Notice::info(text)
+        }))
+        .await
+    }
+
+    /// The code mailed to a notification email: it then receives copies.
+    pub async fn confirm_notification_email_view(&self, email: &str, code: &str) -> AppView {
+        let request = ConfirmEmailRequest {
+            email: email.trim().to_owned(),
+            code: code.trim().to_owned(),
+        };
+        let result: Result<serde_json::Value, ClientError> =
+            self.post(paths::EMAILS_CONFIRM, &request).await;
         self.after_action(result.map(|_| {
             Notice::info(format!(
-                "{} now receives copies (for example voicemail). It cannot be used to sign in.",
+                "{} is confirmed: it now receives copies (for example voicemail).",
                 email.trim()
             ))
         }))
@@ -335,10 +360,42 @@ impl Switchboard {
         .await
     }
 
-    pub async fn change_password_view(&self, current: &str, new: &str) -> AppView {
+    /// Step-up: the password (and the authenticator code when it is on) confirm it is the
+    /// user; for five minutes the settings then make sensitive changes without asking again
+    /// (the portal remembers it for this session, and the settings show it).
+    pub async fn confirm_identity_view(&self, password: &str, code: Option<&str>) -> AppView {
+        let request = ConfirmRequest {
+            password: password.to_owned(),
+            code: code
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .map(str::to_owned),
+        };
+        let result: Result<Confirmation, ClientError> = self.post(paths::CONFIRM, &request).await;
+        self.after_action(result.map(|confirmation| {
+            Notice::info(format!(
+                "Thanks. For the next {} minutes you can change the settings below without confirming again.",
+                confirmation.expires_in.div_ceil(60)
+            ))
+        }))
+        .await
+    }
+
+    /// Changes the password: the current one, and the authenticator code when it is on
+    /// (unless the user confirmed it is them in the last few minutes).
+    pub async fn change_password_view(
+        &self,
+        current: &str,
+        new: &str,
+        code: Option<&str>,
+    ) -> AppView {
         let request = ChangePasswordRequest {
             current_password: current.to_owned(),
             new_password: new.to_owned(),
+            code: code
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .map(str::to_owned),
         };
         let result: Result<serde_json::Value, ClientError> =
             self.post(paths::PASSWORD, &request).await;

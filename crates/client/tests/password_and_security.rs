@@ -180,12 +180,77 @@ async fn a_provider_linked_from_the_settings_then_removed() {
         matches!(&view, AppView::Security { notice: Some(n), .. } if n.message.contains("Google is linked"))
     );
 
+    // Removing it asks the user to confirm it is them first, once.
+    let unconfirmed = app
+        .client
+        .remove_linked_provider_view(&linked.link_id, "Google")
+        .await;
+    assert_eq!(
+        notice_code(&unconfirmed).as_deref(),
+        Some("confirmation_required")
+    );
+    let (overview, _, _) = security(
+        app.client
+            .confirm_identity_view("adam-demo-pass", None)
+            .await,
+    );
+    assert_eq!(overview.confirmed_for_seconds, 300);
     let (overview, _, _) = security(
         app.client
             .remove_linked_provider_view(&linked.link_id, "Google")
             .await,
     );
     assert!(overview.linked_providers.is_empty());
+}
+
+#[tokio::test]
+async fn a_notification_email_waits_for_the_mailed_code() {
+    let (world, app) = world_and_app().await;
+    ready(
+        app.client
+            .sign_in_with_password("adam", "adam-demo-pass")
+            .await
+            .unwrap(),
+    );
+    security(
+        app.client
+            .confirm_identity_view("adam-demo-pass", None)
+            .await,
+    );
+    let view = app
+        .client
+        .add_notification_email_view("maria@acme.example")
+        .await;
+    assert!(
+        matches!(&view, AppView::Security { notice: Some(n), .. }
+            if n.message.contains("We sent a code to maria@acme.example")
+                && n.message.contains("signs in to another account")),
+        "{view:?}"
+    );
+    let (overview, _, _) = security(view);
+    let waiting = overview
+        .emails
+        .iter()
+        .find(|e| e.email == "maria@acme.example")
+        .unwrap();
+    assert!(!waiting.confirmed);
+    let wrong = app
+        .client
+        .confirm_notification_email_view("maria@acme.example", "000000")
+        .await;
+    assert_eq!(notice_code(&wrong).as_deref(), Some("invalid_code"));
+    let code = world
+        .mailed_code("maria@acme.example")
+        .expect("a code was mailed");
+    let view = app
+        .client
+        .confirm_notification_email_view("maria@acme.example", &code)
+        .await;
+    let (overview, _, _) = security(view);
+    assert!(overview
+        .emails
+        .iter()
+        .any(|e| e.email == "maria@acme.example" && e.confirmed));
 }
 
 #[tokio::test]
@@ -220,6 +285,24 @@ async fn another_session_signed_out_and_the_password_changed() {
         .find(|s| !s.current)
         .unwrap()
         .clone();
+    let unconfirmed = app
+        .client
+        .sign_out_session_view(&other.session_id, &other.device_name)
+        .await;
+    assert_eq!(
+        notice_code(&unconfirmed).as_deref(),
+        Some("confirmation_required")
+    );
+    let wrong = app
+        .client
+        .confirm_identity_view("not my password", None)
+        .await;
+    assert_eq!(notice_code(&wrong).as_deref(), Some("invalid_credentials"));
+    security(
+        app.client
+            .confirm_identity_view("alice-demo-pass", None)
+            .await,
+    );
     let (overview, _, _) = security(
         app.client
             .sign_out_session_view(&other.session_id, &other.device_name)
@@ -231,12 +314,12 @@ async fn another_session_signed_out_and_the_password_changed() {
 
     let short = app
         .client
-        .change_password_view("alice-demo-pass", "short")
+        .change_password_view("alice-demo-pass", "short", None)
         .await;
     assert_eq!(notice_code(&short).as_deref(), Some("invalid_request"));
     let changed = app
         .client
-        .change_password_view("alice-demo-pass", "a new long password")
+        .change_password_view("alice-demo-pass", "a new long password", None)
         .await;
     assert!(
         matches!(&changed, AppView::Security { notice: Some(n), .. } if n.kind == switchboard_client::bridge::NoticeKind::Info),

@@ -34,6 +34,7 @@ fn config(dir: &std::path::Path) -> PortalConfig {
                 global: 1_000_000,
             },
         ),
+        mail: Default::default(),
     }
 }
 

@@ -67,6 +67,9 @@ pub struct PortalConfig {
     /// Requests per minute on the endpoints that need no session (`[rate_limits]`).
     #[serde(default)]
     pub rate_limits: RateLimitSettings,
+    /// Outgoing mail (`[mail]`).
+    #[serde(default)]
+    pub mail: MailSettings,
     /// Where users can check whether the service is down.
     pub status_page_url: Option<Url>,
     /// File holding the base64 at-rest encryption key; or set the environment variable.
@@ -159,6 +162,15 @@ impl RateLimitSettings {
 pub struct RateLimit {
     pub per_client: u32,
     pub global: u32,
+}
+
+/// The `[mail]` table: how the portal sends mail (the code that confirms a notification
+/// email). Without it, messages are written to the log (development only).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct MailSettings {
+    /// Development: each message is written as a file to this folder instead of being sent.
+    pub outbox: Option<PathBuf>,
 }
 
 /// The `[audit]` table.
@@ -383,6 +395,7 @@ impl PortalConfig {
                 }
             };
             resolve(&mut config.encryption_key_file);
+            resolve(&mut config.mail.outbox);
             config.database_url = sqlite_url_relative_to(&config.database_url, dir);
             for provider in &mut config.providers {
                 resolve(&mut provider.client_secret_file);

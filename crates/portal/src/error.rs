@@ -140,6 +140,11 @@ impl From<crate::security::SecurityError> for PortalError {
             | SecurityError::UnknownEmail(_) => {
                 PortalError::Client(StatusCode::NOT_FOUND, ErrorCode::NotFound, sentence(&error))
             }
+            SecurityError::ConfirmationRequired => PortalError::Client(
+                StatusCode::FORBIDDEN,
+                ErrorCode::ConfirmationRequired,
+                sentence(&error),
+            ),
             SecurityError::WrongPassword => {
                 PortalError::bad_request(ErrorCode::InvalidCredentials, sentence(&error))
             }
@@ -151,15 +156,36 @@ impl From<crate::security::SecurityError> for PortalError {
                 ErrorCode::InvalidToken,
                 sentence(&error),
             ),
-            SecurityError::BadEmail(_)
-            | SecurityError::EmailExists(_)
-            | SecurityError::CurrentSession
+            SecurityError::NotificationEmail(email) => email.into(),
+            SecurityError::CurrentSession
             | SecurityError::PasswordTooShort
             | SecurityError::PasswordTooObvious
             | SecurityError::UnknownProvider => {
                 PortalError::bad_request(ErrorCode::InvalidRequest, sentence(&error))
             }
             other => PortalError::bad_request(ErrorCode::NotAvailable, sentence(&other)),
+        }
+    }
+}
+
+impl From<crate::notification_emails::NotificationEmailError> for PortalError {
+    fn from(error: crate::notification_emails::NotificationEmailError) -> Self {
+        use crate::notification_emails::NotificationEmailError;
+        match error {
+            NotificationEmailError::Login(login) => login.into(),
+            NotificationEmailError::WrongCode => {
+                PortalError::bad_request(ErrorCode::InvalidCode, sentence(&error))
+            }
+            NotificationEmailError::NotSent(_) => PortalError::Client(
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::TemporarilyUnavailable,
+                sentence(&error),
+            ),
+            NotificationEmailError::Refused(_)
+            | NotificationEmailError::Exists(_)
+            | NotificationEmailError::TooMany => {
+                PortalError::bad_request(ErrorCode::InvalidRequest, sentence(&error))
+            }
         }
     }
 }

@@ -11,6 +11,8 @@ pub mod crypto;
 mod error;
 pub mod log_text;
 pub mod login;
+pub mod mail;
+pub mod notification_emails;
 pub mod openapi;
 pub mod password;
 pub mod password_sign_in;
@@ -63,6 +65,8 @@ pub struct AppState {
     pub rate_limits: rate_limit::RateLimits,
     /// Where the client's address comes from (the connection, or a trusted proxy's header).
     pub client_addresses: rate_limit::ClientAddressSource,
+    /// Outgoing mail (the code confirming a notification email).
+    pub mail: Arc<dyn mail::MailSender>,
 }
 
 impl AppState {
@@ -152,8 +156,10 @@ pub fn router(state: AppState) -> Router {
         .route(paths::LINK_PROVIDER_REMOVE, post(routes::security::remove_link))
         .route(paths::EMAILS, post(routes::security::add_email))
         .route(paths::EMAILS_REMOVE, post(routes::security::remove_email))
+        .route(paths::EMAILS_CONFIRM, post(routes::security::confirm_email))
         .route(paths::SESSIONS_REVOKE, post(routes::security::revoke_session))
         .route(paths::PASSWORD, post(routes::security::change_password))
+        .route(paths::CONFIRM, post(routes::security::confirm))
         .fallback(|| async { PortalError::NotFound })
         .layer(from_fn_with_state(state.clone(), request_context))
         .layer(
@@ -242,6 +248,7 @@ impl Portal {
             app_scheme: config.app_redirect_scheme.clone(),
             rate_limits: rate_limit::RateLimits::from_settings(&config.rate_limits),
             client_addresses: config.client_address_source()?,
+            mail: mail::sender(&config.mail),
         };
         Ok(Self {
             listener,

@@ -33,8 +33,10 @@ use utoipa::OpenApi;
         crate::routes::security::remove_link,
         crate::routes::security::add_email,
         crate::routes::security::remove_email,
+        crate::routes::security::confirm_email,
         crate::routes::security::revoke_session,
         crate::routes::security::change_password,
+        crate::routes::security::confirm,
     ),
     components(schemas(
         switchboard_api::ApiError,

@@ -3,17 +3,22 @@
 //! the browser, remove), emails and their warnings, sessions (sign out others), password.
 //!
 //! Changes that weaken or replace a credential ask for the password and a current code;
-//! wrong ones count towards the same limits as signing in.
+//! wrong ones count towards the same limits as signing in. The other sensitive changes
+//! (adding a notification email, removing a linked sign-in, signing out other sessions,
+//! changing the password) need a step-up: the session confirmed its user with the
+//! password (and the code when the authenticator is on) less than
+//! [`CONFIRMATION_LIFETIME`] seconds ago, so a stolen access token alone changes nothing.
 
 use crate::crypto::Binding;
 use switchboard_api::{
-    AccountEmail, AuthenticatorSetup, AuthenticatorStatus, EmailPurpose, LinkIntent,
-    LinkedProvider, RecoveryCodes, SecurityOverview, SecurityWarning, SessionInfo, SignInOptions,
-    StartLinkRequest,
+    AccountEmail, AuthenticatorSetup, AuthenticatorStatus, Confirmation, EmailPurpose, LinkIntent,
+    LinkedProvider, NotificationEmailAdded, RecoveryCodes, SecurityOverview, SecurityWarning,
+    SessionInfo, SignInOptions, StartLinkRequest,
 };
 
 use crate::audit::{self, AuditEvent, AuditKind};
 use crate::login::LoginError;
+use crate::mail::MailSender;
 use crate::password_sign_in::{
     account_key, admit, check_second_factor, failure, CredentialContext,
 };
@@ -21,12 +26,14 @@ use crate::sessions::{self, AuthenticatedSession};
 use crate::store::{Store, StoreError};
 use crate::throttle::{self, PASSWORD_PER_CLIENT};
 use crate::tokens::{new_token, token_hash, TokenKind};
-use crate::{recovery, totp};
+use crate::{notification_emails, recovery, totp};
 
 /// Seconds an authenticator set-up waits for its confirming code, and a link intent for
 /// its browser sign-in.
 pub const SETUP_LIFETIME: i64 = 600;
 pub const MIN_PASSWORD_LENGTH: usize = 10;
+/// Seconds a session's confirmation (step-up) lets it make sensitive changes.
+pub const CONFIRMATION_LIFETIME: i64 = 300;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SecurityError {
@@ -46,10 +53,8 @@ pub enum SecurityError {
     UnknownProvider,
     #[error("this linked sign-in is not on your account (it may have been removed already)")]
     UnknownLink,
-    #[error("{0:?} is not an email address")]
-    BadEmail(String),
-    #[error("{0} is already on your account")]
-    EmailExists(String),
+    #[error(transparent)]
+    NotificationEmail(#[from] notification_emails::NotificationEmailError),
     #[error("login emails are managed by your administrator; only notification emails can be removed here")]
     LoginEmailManaged,
     #[error("{0} is not on your account")]
@@ -62,6 +67,8 @@ pub enum SecurityError {
     PasswordTooShort,
     #[error("the new password must differ from the current one and from your username")]
     PasswordTooObvious,
+    #[error("confirm it is you first: enter your password (and your authenticator code when it is on), then try again")]
+    ConfirmationRequired,
     #[error(transparent)]
     Login(#[from] LoginError),
 }
@@ -96,6 +103,7 @@ pub async fn overview(
     store: &Store,
     options: &SignInOptions,
     session: &AuthenticatedSession,
+    now: i64,
 ) -> Result<SecurityOverview, SecurityError> {
     let account = &session.account_id;
     let account_row = store
@@ -124,11 +132,13 @@ pub async fn overview(
         })
         .collect();
 
+    let unconfirmed = store.unconfirmed_emails_of_account(account).await?;
     let emails: Vec<AccountEmail> = store
         .emails_of_account(account)
         .await?
         .into_iter()
         .map(|row| AccountEmail {
+            confirmed: !unconfirmed.contains(&row.email),
             email: row.email,
             purpose: if row.purpose == "login" {
                 EmailPurpose::Login
@@ -185,6 +195,74 @@ pub async fn overview(
         emails,
         warnings,
         sessions,
+        confirmed_for_seconds: confirmed_for(store, session, now).await?,
+    })
+}
+
+/// Seconds the session's confirmation still holds (0: none, or too old).
+async fn confirmed_for(
+    store: &Store,
+    session: &AuthenticatedSession,
+    now: i64,
+) -> Result<u64, SecurityError> {
+    let left = store
+        .session_confirmed_at(&session.session_id)
+        .await?
+        .map_or(0, |at| {
+            (at + CONFIRMATION_LIFETIME - now).min(CONFIRMATION_LIFETIME)
+        });
+    Ok(u64::try_from(left).unwrap_or(0))
+}
+
+/// A sensitive change goes ahead only for a session confirmed less than
+/// [`CONFIRMATION_LIFETIME`] seconds ago.
+async fn require_confirmation(
+    store: &Store,
+    session: &AuthenticatedSession,
+    now: i64,
+) -> Result<(), SecurityError> {
+    if confirmed_for(store, session, now).await? > 0 {
+        Ok(())
+    } else {
+        Err(SecurityError::ConfirmationRequired)
+    }
+}
+
+/// The password, and the authenticator code when the account has one: both counted
+/// against the same limits as signing in.
+async fn check_password_and_code(
+    context: &CredentialContext<'_>,
+    account_id: &str,
+    password: &str,
+    code: Option<&str>,
+    now: i64,
+) -> Result<(), SecurityError> {
+    check_password(context, account_id, password, now).await?;
+    if has_authenticator(context.store, account_id).await? {
+        let code = code.map(str::trim).unwrap_or_default();
+        check_second_factor(context, account_id, code, now).await?;
+    }
+    Ok(())
+}
+
+/// Step-up: the session's user proves it is them (password, and the authenticator code
+/// when it is on); for [`CONFIRMATION_LIFETIME`] seconds the session may then make
+/// sensitive changes.
+pub async fn confirm(
+    context: &CredentialContext<'_>,
+    session: &AuthenticatedSession,
+    password: &str,
+    code: Option<&str>,
+    now: i64,
+) -> Result<Confirmation, SecurityError> {
+    check_password_and_code(context, &session.account_id, password, code, now).await?;
+    context
+        .store
+        .confirm_session(&session.session_id, now)
+        .await?;
+    audit_change(context.store, session, "confirmed", now).await;
+    Ok(Confirmation {
+        expires_in: CONFIRMATION_LIFETIME as u64,
     })
 }
 
@@ -383,11 +461,14 @@ pub async fn start_link(
     if !options.providers.iter().any(|p| p.id == provider_id) {
         return Err(SecurityError::UnknownProvider);
     }
-    check_password(context, &session.account_id, &request.password, now).await?;
-    if has_authenticator(store, &session.account_id).await? {
-        let code = request.code.as_deref().unwrap_or_default();
-        check_second_factor(context, &session.account_id, code, now).await?;
-    }
+    check_password_and_code(
+        context,
+        &session.account_id,
+        &request.password,
+        request.code.as_deref(),
+        now,
+    )
+    .await?;
     let intent = new_token(TokenKind::LinkIntent);
     store
         .insert_link_intent(
@@ -425,6 +506,7 @@ pub async fn remove_link(
     wanted: &str,
     now: i64,
 ) -> Result<(), SecurityError> {
+    require_confirmation(store, session, now).await?;
     let link = store
         .links_of_account(&session.account_id)
         .await?
@@ -448,7 +530,9 @@ pub async fn remove_link(
     Ok(())
 }
 
-pub(crate) fn normalized_email(email: &str) -> Result<String, SecurityError> {
+/// The administrator's looser check of an email (the app's notification emails go through
+/// [`notification_emails::check`]).
+pub(crate) fn normalized_email(email: &str) -> Result<String, notification_emails::EmailProblem> {
     let email = email.trim().to_lowercase();
     let valid = email.len() <= 254
         && !email.chars().any(|c| c.is_whitespace() || c.is_control())
@@ -457,27 +541,23 @@ pub(crate) fn normalized_email(email: &str) -> Result<String, SecurityError> {
     if valid {
         Ok(email)
     } else {
-        Err(SecurityError::BadEmail(email))
+        Err(notification_emails::EmailProblem::Syntax(email))
     }
 }
 
-/// Adds a notification-only email (voicemail copies). It never signs in.
+/// Adds a notification-only email (voicemail copies; it never signs in) after the checks
+/// of [`notification_emails::check`]; it receives nothing until the code mailed to it is
+/// entered. A sensitive change: it needs a recent confirmation.
 pub async fn add_notification_email(
     store: &Store,
+    mail: &dyn MailSender,
+    portal_name: &str,
     session: &AuthenticatedSession,
     email: &str,
     now: i64,
-) -> Result<(), SecurityError> {
-    let email = normalized_email(email)?;
-    if !store
-        .add_notification_email(&session.account_id, &email)
-        .await?
-    {
-        return Err(SecurityError::EmailExists(email));
-    }
-    let event = change_event(session, "notification_email_added").detail("email", email);
-    audit::record(store, event, now).await;
-    Ok(())
+) -> Result<NotificationEmailAdded, SecurityError> {
+    require_confirmation(store, session, now).await?;
+    Ok(notification_emails::add(store, mail, portal_name, session, email, now).await?)
 }
 
 pub async fn remove_notification_email(
@@ -519,6 +599,7 @@ pub async fn revoke_other_session(
     target: &str,
     now: i64,
 ) -> Result<(), SecurityError> {
+    require_confirmation(store, session, now).await?;
     if target == session.session_id {
         return Err(SecurityError::CurrentSession);
     }
@@ -534,16 +615,24 @@ pub async fn revoke_other_session(
     Ok(())
 }
 
-/// Changes the password; every other session of the account is signed out, this one kept.
+/// Changes the password: the current one, and the authenticator code when it is on
+/// (unless the session confirmed itself within [`CONFIRMATION_LIFETIME`]). Every other
+/// session of the account is signed out, this one kept, and what the old password started
+/// (authenticator-code tickets, link intents) can no longer be used.
 pub async fn change_password(
     context: &CredentialContext<'_>,
     session: &AuthenticatedSession,
     current: &str,
     new: &str,
+    code: Option<&str>,
     now: i64,
 ) -> Result<(), SecurityError> {
-    check_password(context, &session.account_id, current, now).await?;
     let store = context.store;
+    if confirmed_for(store, session, now).await? > 0 {
+        check_password(context, &session.account_id, current, now).await?;
+    } else {
+        check_password_and_code(context, &session.account_id, current, code, now).await?;
+    }
     let username = store
         .username(&session.account_id)
         .await?
@@ -561,6 +650,9 @@ pub async fn change_password(
         .map_err(LoginError::from)?
         .map_err(|error| LoginError::Db(StoreError::encode(error)))?;
     store.set_password_hash(&session.account_id, &hash).await?;
+    store
+        .end_pending_grants_of_account(&session.account_id, now)
+        .await?;
     store
         .end_sessions_of_account(
             &session.account_id,

@@ -447,6 +447,9 @@ async fn a_link_the_user_removed_is_not_made_again_by_email_matching() {
         .await
         .unwrap();
     let link_id = overview.linked_providers[0].link_id.clone();
+    world
+        .confirm(&alice.access_token, "alice-demo-pass", None)
+        .await;
     let removed = world
         .post(
             "/v1/account/linked-providers/remove",
@@ -714,6 +717,9 @@ async fn every_flow_leaves_its_audit_entry() {
     }
     // A security change in the app.
     world
+        .confirm(&alice.access_token, "alice-demo-pass", None)
+        .await;
+    world
         .post(
             "/v1/account/emails",
             Some(&alice.access_token),
@@ -759,8 +765,15 @@ async fn every_flow_leaves_its_audit_entry() {
     assert_eq!(failed["result"], "refused");
     let lockout = find("lockout", &|event| event["account_id"] == "acct-maria");
     assert_eq!(lockout["result"], "locked");
-    let change = find("security", &|event| event["account_id"] == "acct-alice");
-    assert_eq!(change["detail"]["action"], "notification_email_added");
+    let change = find("security", &|event| {
+        event["account_id"] == "acct-alice"
+            && event["detail"]["action"] == "notification_email_added"
+    });
+    assert_eq!(change["detail"]["email"], "copies@acme.example");
+    // The step-up before it is in the log too.
+    find("security", &|event| {
+        event["account_id"] == "acct-alice" && event["detail"]["action"] == "confirmed"
+    });
     let ended = find("session_ended", &|event| {
         event["account_id"] == "acct-alice"
     });

@@ -518,6 +518,7 @@ async fn emails_show_their_warnings_and_a_notification_email_never_signs_in() {
     // Adam adds nora@ to receive voicemail copies: Nora's Google still links nothing.
     let adam = password_session(&world, "adam", "adam-demo-pass").await;
     let token = adam.access_token.as_str();
+    world.confirm(token, "adam-demo-pass", None).await;
     let added = world
         .post(
             "/v1/account/emails",
@@ -540,7 +541,7 @@ async fn emails_show_their_warnings_and_a_notification_email_never_signs_in() {
             .post(
                 "/v1/account/emails",
                 Some(token),
-                json!({ "email": "nora@acme.example" }),
+                json!({ "email": "adam@acme.example" }),
             )
             .await,
         StatusCode::BAD_REQUEST,
@@ -597,6 +598,9 @@ async fn sessions_are_listed_and_others_can_be_signed_out() {
     assert_eq!(other.device_name, "Test laptop");
 
     // Not this one, and not somebody else's.
+    world
+        .confirm(&laptop.access_token, "alice-demo-pass", None)
+        .await;
     let current = overview.sessions.iter().find(|s| s.current).unwrap();
     let own = refused(
         world
@@ -611,6 +615,9 @@ async fn sessions_are_listed_and_others_can_be_signed_out() {
     .await;
     assert!(own.message.contains("Sign out"), "{}", own.message);
     let adam = password_session(&world, "adam", "adam-demo-pass").await;
+    world
+        .confirm(&adam.access_token, "adam-demo-pass", None)
+        .await;
     refused(
         world
             .post(
@@ -712,7 +719,10 @@ async fn a_provider_removed_can_be_added_again_through_the_browser() {
     let next = signed_in(world.sign_in("google", "newbie@gmail.com").await);
     assert_eq!(next.account.username, "alice");
 
-    // Removed: that identity is unlinked again...
+    // Removed (after confirming it is her): that identity is unlinked again...
+    world
+        .confirm(&linked.access_token, "alice-demo-pass", None)
+        .await;
     let removed = world
         .post(
             "/v1/account/linked-providers/remove",

@@ -5,4 +5,9 @@ export type AccountEmail = { email: string, purpose: EmailPurpose,
 /**
  * Other accounts that also sign in with this email (a shared or group address).
  */
-also_login_email_of: number, };
+also_login_email_of: number, 
+/**
+ * `false`: a notification email waiting for the code mailed to it; it receives
+ * nothing until then.
+ */
+confirmed: boolean, };

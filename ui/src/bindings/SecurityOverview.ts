@@ -8,4 +8,9 @@ import type { SessionInfo } from "./SessionInfo";
 /**
  * `GET /v1/account/security`.
  */
-export type SecurityOverview = { username: string, authenticator: AuthenticatorStatus, linked_providers: Array<LinkedProvider>, emails: Array<AccountEmail>, warnings: Array<SecurityWarning>, sessions: Array<SessionInfo>, };
+export type SecurityOverview = { username: string, authenticator: AuthenticatorStatus, linked_providers: Array<LinkedProvider>, emails: Array<AccountEmail>, warnings: Array<SecurityWarning>, sessions: Array<SessionInfo>, 
+/**
+ * Seconds this session may still make sensitive changes without confirming again
+ * (0: it has to confirm first).
+ */
+confirmed_for_seconds: number, };

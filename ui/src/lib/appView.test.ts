@@ -811,6 +811,8 @@ describe('AppController: password sign-in, the authenticator step and the settin
       removeNotificationEmail: record('removeNotificationEmail'),
       signOutSession: record('signOutSession'),
       changePassword: record('changePassword'),
+      confirmIdentity: record('confirmIdentity'),
+      confirmNotificationEmail: record('confirmNotificationEmail'),
     });
     await controller.start();
     states.length = 0;
@@ -824,7 +826,9 @@ describe('AppController: password sign-in, the authenticator step and the settin
     await controller.addNotificationEmail('vm@example.com');
     await controller.removeNotificationEmail('voicemail@example.com');
     await controller.signOutSession('s3', 'Phone');
-    await controller.changePassword('s3cret-pw', 'n3w-passw0rd!');
+    await controller.changePassword('s3cret-pw', 'n3w-passw0rd!', '135790');
+    await controller.confirmIdentity('s3cret-pw', null);
+    await controller.confirmNotificationEmail('vm@example.com', '123456');
     expect(calls).toEqual([
       ['startAuthenticatorSetup', []],
       ['confirmAuthenticator', ['s3cret-pw', '246810']],
@@ -836,7 +840,9 @@ describe('AppController: password sign-in, the authenticator step and the settin
       ['addNotificationEmail', ['vm@example.com']],
       ['removeNotificationEmail', ['voicemail@example.com']],
       ['signOutSession', ['s3', 'Phone']],
-      ['changePassword', ['s3cret-pw', 'n3w-passw0rd!']],
+      ['changePassword', ['s3cret-pw', 'n3w-passw0rd!', '135790']],
+      ['confirmIdentity', ['s3cret-pw', null]],
+      ['confirmNotificationEmail', ['vm@example.com', '123456']],
     ]);
     expect(states.filter((_, index) => index % 2 === 0).map((state) => state.pending)).toEqual([
       { action: 'start_authenticator_setup' },
@@ -850,6 +856,8 @@ describe('AppController: password sign-in, the authenticator step and the settin
       { action: 'remove_notification_email', email: 'voicemail@example.com' },
       { action: 'sign_out_session', sessionId: 's3' },
       { action: 'change_password' },
+      { action: 'confirm_identity' },
+      { action: 'confirm_notification_email', email: 'vm@example.com' },
     ]);
     expect(controller.state).toEqual({ view: answered, pending: null });
     for (const secret of secrets) expect(JSON.stringify(states)).not.toContain(secret);
@@ -861,7 +869,7 @@ describe('AppController: password sign-in, the authenticator step and the settin
       changePassword: () => Promise.reject(broken),
     });
     await controller.start();
-    await controller.changePassword('old', 'correct horse');
+    await controller.changePassword('old', 'correct horse', null);
     expect(controller.state).toEqual({ view: { ...withRecoveryCodes, notice: errorNotice(broken) }, pending: null });
   });
 

@@ -37,8 +37,10 @@ export type Pending =
   | { action: 'remove_linked_provider'; linkId: string }
   | { action: 'add_notification_email' }
   | { action: 'remove_notification_email'; email: string }
+  | { action: 'confirm_notification_email'; email: string }
   | { action: 'sign_out_session'; sessionId: string }
-  | { action: 'change_password' };
+  | { action: 'change_password' }
+  | { action: 'confirm_identity' };
 
 export type PendingAction = Pending['action'];
 
@@ -344,14 +346,27 @@ export class AppController {
     );
   }
 
+  confirmNotificationEmail(email: string, code: string): Promise<void> {
+    return this.#run({ action: 'confirm_notification_email', email }, () =>
+      this.#backend.confirmNotificationEmail(email, code),
+    );
+  }
+
   signOutSession(sessionId: string, deviceName: string): Promise<void> {
     return this.#run({ action: 'sign_out_session', sessionId }, () =>
       this.#backend.signOutSession(sessionId, deviceName),
     );
   }
 
-  changePassword(currentPassword: string, newPassword: string): Promise<void> {
-    return this.#run({ action: 'change_password' }, () => this.#backend.changePassword(currentPassword, newPassword));
+  changePassword(currentPassword: string, newPassword: string, code: string | null): Promise<void> {
+    return this.#run({ action: 'change_password' }, () =>
+      this.#backend.changePassword(currentPassword, newPassword, code),
+    );
+  }
+
+  /** "Confirm it's you" (step-up): the settings' sensitive changes then go through for five minutes. */
+  confirmIdentity(password: string, code: string | null): Promise<void> {
+    return this.#run({ action: 'confirm_identity' }, () => this.#backend.confirmIdentity(password, code));
   }
 
   async #run(pending: Pending, command: () => Promise<AppView>): Promise<void> {

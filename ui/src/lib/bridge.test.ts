@@ -67,8 +67,12 @@ describe('tauriBackend', () => {
     await tauriBackend.removeLinkedProvider('l1', 'Google');
     await tauriBackend.addNotificationEmail('vm@example.com');
     await tauriBackend.removeNotificationEmail('vm@example.com');
+    await tauriBackend.confirmNotificationEmail('vm@example.com', '123456');
     await tauriBackend.signOutSession('s2', 'Laptop');
-    await tauriBackend.changePassword('old', 'correct horse');
+    await tauriBackend.changePassword('old', 'correct horse', null);
+    await tauriBackend.changePassword('old', 'correct horse', '246810');
+    await tauriBackend.confirmIdentity('pw', null);
+    await tauriBackend.confirmIdentity('pw', '135790');
     expect(invoke.mock.calls).toEqual([
       ['sign_in_with_password', { username: 'ann', password: 'pw' }],
       ['submit_mfa_code', { code: '123456' }],
@@ -81,8 +85,12 @@ describe('tauriBackend', () => {
       ['remove_linked_provider', { linkId: 'l1', providerName: 'Google' }],
       ['add_notification_email', { email: 'vm@example.com' }],
       ['remove_notification_email', { email: 'vm@example.com' }],
+      ['confirm_notification_email', { email: 'vm@example.com', code: '123456' }],
       ['sign_out_session', { sessionId: 's2', deviceName: 'Laptop' }],
-      ['change_password', { currentPassword: 'old', newPassword: 'correct horse' }],
+      ['change_password', { currentPassword: 'old', newPassword: 'correct horse', code: null }],
+      ['change_password', { currentPassword: 'old', newPassword: 'correct horse', code: '246810' }],
+      ['confirm_identity', { password: 'pw', code: null }],
+      ['confirm_identity', { password: 'pw', code: '135790' }],
     ]);
   });
 

@@ -75,9 +75,21 @@ export interface Backend {
   removeLinkedProvider(linkId: string, providerName: string): Promise<AppView>;
   addNotificationEmail(email: string): Promise<AppView>;
   removeNotificationEmail(email: string): Promise<AppView>;
+  /** The code mailed to a notification email: it then receives copies. */
+  confirmNotificationEmail(email: string, code: string): Promise<AppView>;
   /** Signs out another session of this account. */
   signOutSession(sessionId: string, deviceName: string): Promise<AppView>;
-  changePassword(currentPassword: string, newPassword: string): Promise<AppView>;
+  /**
+   * The current password, and the authenticator code when the app is on (`null` otherwise, or when
+   * the user confirmed it's them in the last five minutes).
+   */
+  changePassword(currentPassword: string, newPassword: string, code: string | null): Promise<AppView>;
+  /**
+   * "Confirm it's you": the password, and the authenticator code when the app is on (`null`
+   * otherwise). For five minutes the settings then add notification emails, remove linked sign-ins
+   * and sign out other sessions without asking again (`overview.confirmed_for_seconds`).
+   */
+  confirmIdentity(password: string, code: string | null): Promise<AppView>;
 
   /** Calls `handler` with every view pushed by the Rust side; resolves to the unsubscribe function. */
   onAppView(handler: (view: AppView) => void): Promise<() => void>;
@@ -112,8 +124,10 @@ export const tauriBackend: Backend = {
   removeLinkedProvider: (linkId, providerName) => invoke<AppView>('remove_linked_provider', { linkId, providerName }),
   addNotificationEmail: (email) => invoke<AppView>('add_notification_email', { email }),
   removeNotificationEmail: (email) => invoke<AppView>('remove_notification_email', { email }),
+  confirmNotificationEmail: (email, code) => invoke<AppView>('confirm_notification_email', { email, code }),
   signOutSession: (sessionId, deviceName) => invoke<AppView>('sign_out_session', { sessionId, deviceName }),
-  changePassword: (currentPassword, newPassword) =>
-    invoke<AppView>('change_password', { currentPassword, newPassword }),
+  changePassword: (currentPassword, newPassword, code) =>
+    invoke<AppView>('change_password', { currentPassword, newPassword, code }),
+  confirmIdentity: (password, code) => invoke<AppView>('confirm_identity', { password, code }),
   onAppView: (handler) => listen<AppView>(APP_VIEW_EVENT, (event) => handler(event.payload)),
 };

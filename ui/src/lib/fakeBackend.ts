@@ -33,6 +33,8 @@ export function fakeBackend(overrides: Partial<Backend> = {}): Backend {
     removeNotificationEmail: never,
     signOutSession: never,
     changePassword: never,
+    confirmNotificationEmail: never,
+    confirmIdentity: never,
     onAppView: () => Promise.resolve(() => {}),
     ...overrides,
   };

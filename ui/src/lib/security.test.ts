@@ -19,7 +19,10 @@ import {
   recoveryCopyFeedback,
   savedToText,
   sessionItems,
+  confirmedText,
   validateChangePassword,
+  validateConfirmIdentity,
+  validateEmailCode,
   validateNotificationEmail,
   validatePasswordAndCode,
   warningText,
@@ -166,10 +169,10 @@ describe('linked providers', () => {
 describe('emails', () => {
   it('badges login and notification emails; only notification emails can be removed', () => {
     const items = emailItems([
-      { email: 'ann@example.com', purpose: 'login', also_login_email_of: 0 },
-      { email: 'team@example.com', purpose: 'login', also_login_email_of: 3 },
-      { email: 'shared@example.com', purpose: 'login', also_login_email_of: 1 },
-      { email: 'voicemail@example.com', purpose: 'notification', also_login_email_of: 2 },
+      { email: 'ann@example.com', purpose: 'login', also_login_email_of: 0, confirmed: true },
+      { email: 'team@example.com', purpose: 'login', also_login_email_of: 3, confirmed: true },
+      { email: 'shared@example.com', purpose: 'login', also_login_email_of: 1, confirmed: true },
+      { email: 'voicemail@example.com', purpose: 'notification', also_login_email_of: 2, confirmed: true },
     ]);
     expect(items.map((i) => [i.email, i.badge, i.removable])).toEqual([
       ['ann@example.com', 'Login', false],
@@ -201,6 +204,24 @@ describe('emails', () => {
     ]);
   });
 
+  it('marks a notification email waiting for its code', () => {
+    const [login, waiting, confirmedOne] = emailItems([
+      { email: 'ann@example.com', purpose: 'login', also_login_email_of: 0, confirmed: true },
+      { email: 'new@example.com', purpose: 'notification', also_login_email_of: 0, confirmed: false },
+      { email: 'vm@example.com', purpose: 'notification', also_login_email_of: 0, confirmed: true },
+    ]);
+    expect([login?.waiting, waiting?.waiting, confirmedOne?.waiting]).toEqual([false, true, false]);
+    expect(waiting?.codeLabel).toBe('Code sent to new@example.com');
+    expect(waiting?.removable).toBe(true);
+  });
+
+  it('checks the code mailed to a new address', () => {
+    expect(validateEmailCode('123 456')).toBeNull();
+    for (const bad of ['', '12345', '1234567', 'abcdef']) {
+      expect(validateEmailCode(bad)).toBe('Enter the 6-digit code from the message we sent.');
+    }
+  });
+
   it('checks the email to add', () => {
     expect(validateNotificationEmail('  ')).toBe('Enter an email address.');
     for (const bad of ['ann', '@example.com', 'ann@', 'ann @example.com']) {
@@ -210,7 +231,7 @@ describe('emails', () => {
   });
 
   it('knows when an added email is listed', () => {
-    const emails = [{ email: 'Voicemail@Example.com', purpose: 'notification' as const, also_login_email_of: 0 }];
+    const emails = [{ email: 'Voicemail@Example.com', purpose: 'notification' as const, also_login_email_of: 0, confirmed: true }];
     expect(emailListed(emails, 'voicemail@example.com ')).toBe(true);
     expect(emailListed(emails, 'other@example.com')).toBe(false);
   });
@@ -319,8 +340,37 @@ describe('sessionItems', () => {
   });
 });
 
+describe("confirm it's you", () => {
+  it('needs the password, and the code only when the authenticator app is on', () => {
+    expect(validateConfirmIdentity({ password: '', code: '' }, false)).toEqual({
+      message: 'Enter your current password.',
+      field: 'password',
+      invalid: ['password'],
+    });
+    expect(validateConfirmIdentity({ password: 'pw', code: '' }, false)).toBeNull();
+    expect(validateConfirmIdentity({ password: 'pw', code: ' ' }, true)?.invalid).toEqual(['code']);
+    expect(validateConfirmIdentity({ password: 'pw', code: '123456' }, true)).toBeNull();
+  });
+
+  it('says how many minutes the confirmation still holds, rounded up', () => {
+    expect(confirmedText(300)).toBe('Confirmed: you can change the settings below for 5 more minutes.');
+    expect(confirmedText(61)).toBe('Confirmed: you can change the settings below for 2 more minutes.');
+    expect(confirmedText(5)).toBe('Confirmed: you can change the settings below for 1 more minute.');
+  });
+});
+
 describe('validateChangePassword', () => {
   const long = 'correct horse';
+
+  it('asks for the authenticator code when it is asked for', () => {
+    expect(validateChangePassword({ current: 'old', next: long, confirm: long, code: '' })).toEqual({
+      message: 'Enter the 6-digit code from your authenticator app.',
+      field: 'code',
+      invalid: ['code'],
+    });
+    expect(validateChangePassword({ current: 'old', next: long, confirm: long, code: '123456' })).toBeNull();
+    expect(validateChangePassword({ current: 'old', next: long, confirm: long, code: null })).toBeNull();
+  });
 
   it('requires all three fields', () => {
     expect(validateChangePassword({ current: '', next: '', confirm: '' })).toEqual({

@@ -207,6 +207,10 @@ export interface EmailItem {
   email: string;
   login: boolean;
   badge: 'Login' | 'Notification only';
+  /** A notification email waiting for the code mailed to it: it receives nothing yet. */
+  waiting: boolean;
+  /** The code field's label: which address it confirms. */
+  codeLabel: string;
   /** For a login email other accounts sign in with too (a shared or group address). */
   sharedNote: string | null;
   /** Only notification emails can be removed here. */
@@ -221,6 +225,8 @@ export function emailItems(emails: readonly AccountEmail[]): EmailItem[] {
       email: entry.email,
       login,
       badge: login ? 'Login' : 'Notification only',
+      waiting: !login && !entry.confirmed,
+      codeLabel: `Code sent to ${entry.email}`,
       sharedNote:
         login && entry.also_login_email_of > 0
           ? `Also signs in to ${plural(entry.also_login_email_of, 'other account', 'other accounts')} (a shared or group address)`
@@ -248,7 +254,14 @@ export function warningTexts(warnings: readonly SecurityWarning[]): string[] {
 }
 
 export const NOTIFICATION_EMAIL_NOTE =
-  "Notification emails receive copies, such as voicemail. They can't be used to sign in.";
+  "Notification emails receive copies, such as voicemail. They can't be used to sign in. We send a code to a new address first: it receives nothing until you enter it here.";
+
+export const WAITING_FOR_CONFIRMATION = 'Waiting for confirmation';
+
+/** The code mailed to a new notification email: six digits, spaces allowed. */
+export function validateEmailCode(code: string): string | null {
+  return /^\d{6}$/.test(code.replace(/\s+/g, '')) ? null : 'Enter the 6-digit code from the message we sent.';
+}
 
 /** Client-side check of the "add a notification email" field. */
 export function validateNotificationEmail(email: string): string | null {
@@ -358,16 +371,21 @@ export interface ChangePasswordForm {
   current: string;
   next: string;
   confirm: string;
+  /** The authenticator code, when asked for (`null`: not asked). */
+  code?: string | null;
 }
 
 export type ChangePasswordField = keyof ChangePasswordForm;
 
-/** Client-side check: all three fields, a long enough new password, typed the same twice. */
+/**
+ * Client-side check: all three fields, a long enough new password, typed the same twice, and the
+ * authenticator code when it is asked for.
+ */
 export function validateChangePassword(form: ChangePasswordForm): FormProblem<ChangePasswordField> | null {
   const missing = (['current', 'next', 'confirm'] as const).filter((field) => !form[field]);
   const [first] = missing;
   if (first !== undefined) {
-    const messages: Record<ChangePasswordField, string> = {
+    const messages: Record<'current' | 'next' | 'confirm', string> = {
       current: 'Enter your current password.',
       next: 'Enter a new password.',
       confirm: 'Enter the new password again.',
@@ -389,6 +407,30 @@ export function validateChangePassword(form: ChangePasswordForm): FormProblem<Ch
   if (form.next !== form.confirm) {
     return { message: "The new passwords don't match.", field: 'confirm', invalid: ['next', 'confirm'] };
   }
+  if (form.code !== undefined && form.code !== null && !form.code.trim()) {
+    return { message: 'Enter the 6-digit code from your authenticator app.', field: 'code', invalid: ['code'] };
+  }
+  return null;
+}
+
+// ---- Confirm it's you (step-up) ---------------------------------------------------------------
+
+export const CONFIRM_IDENTITY_NOTE =
+  "Adding a notification email, removing a linked sign-in and signing out other sessions ask you to confirm it's you first. You're asked once; it holds for five minutes.";
+
+/** What the confirmation section says while a confirmation holds (`seconds` > 0). */
+export function confirmedText(seconds: number): string {
+  const minutes = Math.max(1, Math.ceil(seconds / 60));
+  return `Confirmed: you can change the settings below for ${plural(minutes, 'more minute', 'more minutes')}.`;
+}
+
+/** The password is required; the code too when the authenticator app is on. */
+export function validateConfirmIdentity(
+  form: PasswordAndCodeForm,
+  authenticatorOn: boolean,
+): FormProblem<PasswordAndCodeField> | null {
+  if (authenticatorOn) return validatePasswordAndCode(form);
+  if (!form.password) return { message: 'Enter your current password.', field: 'password', invalid: ['password'] };
   return null;
 }
 
@@ -409,6 +451,11 @@ export interface SecurityActions {
   onRemoveProvider: (linkId: string, providerName: string) => Promise<void> | void;
   onAddEmail: (email: string) => Promise<void> | void;
   onRemoveEmail: (email: string) => Promise<void> | void;
+  /** The code mailed to a notification email waiting for confirmation. */
+  onConfirmEmail: (email: string, code: string) => Promise<void> | void;
   onSignOutSession: (sessionId: string, deviceName: string) => Promise<void> | void;
-  onChangePassword: (currentPassword: string, newPassword: string) => Promise<void> | void;
+  /** `code` is `null` when the authenticator app is off or the user confirmed it's them recently. */
+  onChangePassword: (currentPassword: string, newPassword: string, code: string | null) => Promise<void> | void;
+  /** "Confirm it's you"; `code` is `null` when the authenticator app is off. */
+  onConfirmIdentity: (password: string, code: string | null) => Promise<void> | void;
 }

@@ -33,9 +33,9 @@ export const securityView: ViewOf<'security'> = {
       { link_id: 'l2', provider_id: 'google', provider_name: 'Google', email: 'ann.private@example.org', linked_at: 2 },
     ],
     emails: [
-      { email: 'ann@example.com', purpose: 'login', also_login_email_of: 0 },
-      { email: 'team@example.com', purpose: 'login', also_login_email_of: 2 },
-      { email: 'voicemail@example.com', purpose: 'notification', also_login_email_of: 0 },
+      { email: 'ann@example.com', purpose: 'login', also_login_email_of: 0, confirmed: true },
+      { email: 'team@example.com', purpose: 'login', also_login_email_of: 2, confirmed: true },
+      { email: 'voicemail@example.com', purpose: 'notification', also_login_email_of: 0, confirmed: true },
     ],
     warnings: [
       { kind: 'several_login_emails', count: 2 },
@@ -67,6 +67,7 @@ export const securityView: ViewOf<'security'> = {
         current: false,
       },
     ],
+    confirmed_for_seconds: 0,
   },
   providers: [
     { id: 'google', kind: 'google', display_name: 'Google' },
@@ -90,6 +91,12 @@ export const settingUp: ViewOf<'security'> = {
 export const authenticatorOn: ViewOf<'security'> = {
   ...securityView,
   overview: { ...securityView.overview, authenticator: { enabled: true, recovery_codes_left: 10 } },
+};
+
+/** The user confirmed it's them a minute ago (step-up holds four more minutes). */
+export const confirmed: ViewOf<'security'> = {
+  ...securityView,
+  overview: { ...securityView.overview, confirmed_for_seconds: 240 },
 };
 
 export const withRecoveryCodes: ViewOf<'security'> = {

@@ -7,6 +7,7 @@ import type { SecurityActions } from '../lib/security';
 import {
   FIXED_NOW,
   authenticatorOn,
+  confirmed,
   mfaView,
   securityView,
   settingUp,
@@ -30,8 +31,10 @@ const actions: SecurityActions = {
   onRemoveProvider: noop,
   onAddEmail: noop,
   onRemoveEmail: noop,
+  onConfirmEmail: noop,
   onSignOutSession: noop,
   onChangePassword: noop,
+  onConfirmIdentity: noop,
 };
 
 function security(view: ViewOf<'security'>, pending: Pending | null = null): string {
@@ -146,13 +149,14 @@ describe('SecurityScreen layout', () => {
     expect(html).toMatch(/<h1 tabindex="-1"[^>]*>Security settings<\/h1>/);
     expect(html).toMatch(/<button id="close-security" type="button"[^>]*aria-disabled="false"[^>]*>[\s\S]*?Back<\/button>/);
     expect(html.indexOf('id="close-security"')).toBeLessThan(html.indexOf('<h1'));
-    const order = ['authenticator-section', 'providers-section', 'emails-section', 'sessions-section', 'password-section'];
+    const order = ['authenticator-section', 'confirm-section', 'providers-section', 'emails-section', 'sessions-section', 'password-section'];
     const positions = order.map((id) => html.search(new RegExp(`<section id="${id}"`)));
     expect(positions.every((p) => p > 0)).toBe(true);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
     // Every section is named by its h2.
     for (const [id, heading] of [
       ['authenticator', 'Authenticator app'],
+      ['confirm', "Confirm it's you"],
       ['providers', 'Linked sign-ins'],
       ['emails', 'Emails'],
       ['sessions', "Where you're signed in"],
@@ -361,7 +365,69 @@ describe('SecurityScreen sessions', () => {
   });
 });
 
+describe('SecurityScreen emails waiting for confirmation', () => {
+  it('badges a waiting address and asks for its code in a labelled field', () => {
+    const waiting = {
+      ...securityView,
+      overview: {
+        ...securityView.overview,
+        emails: [
+          ...securityView.overview.emails,
+          { email: 'new@example.com', purpose: 'notification' as const, also_login_email_of: 0, confirmed: false },
+        ],
+      },
+    };
+    const html = security(waiting);
+    const entries = items(html, 'emails');
+    const entry = entries.find((li) => li.includes('data-email="new@example.com"')) ?? '';
+    expect(entry).toContain('Waiting for confirmation');
+    expect(entry).toMatch(/<label[^>]*for="email-code-new@example.com"[^>]*>Code sent to new@example.com<\/label>/);
+    expect(entry).toMatch(/<input id="email-code-new@example.com"[^>]*autocomplete="one-time-code"/);
+    expect(entry).toMatch(/<button type="submit"[^>]*data-confirm-email="new@example.com"/);
+    const confirmedEntry = entries.find((li) => li.includes('data-email="voicemail@example.com"')) ?? '';
+    expect(confirmedEntry).not.toContain('Waiting for confirmation');
+    expect(confirmedEntry).not.toContain('email-code-');
+  });
+});
+
+describe("SecurityScreen confirm it's you", () => {
+  it('asks for the current password once, saying which changes need it', () => {
+    const html = security(securityView);
+    const form = element(html, 'form', 'confirm-identity-form');
+    expect(form).toMatch(/<label for="confirm-password">Current password<\/label> <input id="confirm-password" type="password" autocomplete="current-password"/);
+    expect(form).not.toContain('confirm-code');
+    expect(form).toMatch(/<p id="confirm-identity-error"[^>]*role="alert"/);
+    expect(form).toMatch(/<button id="confirm-identity" type="submit"[^>]*>(<!--[^>]*-->)*Confirm<\/button>/);
+    expect(element(html, 'section', 'confirm-section')).toContain('five minutes');
+  });
+
+  it('asks for the authenticator code too when the app is on', () => {
+    const form = element(security(authenticatorOn), 'form', 'confirm-identity-form');
+    expect(form).toMatch(/<label for="confirm-code">[^<]+<\/label> <input id="confirm-code" type="text" inputmode="numeric" autocomplete="one-time-code"/);
+  });
+
+  it('while a confirmation holds: says for how long, and asks nothing', () => {
+    const html = security(confirmed);
+    expect(html).not.toContain('confirm-identity-form');
+    expect(html).toMatch(/<p id="confirmed-status"[^>]*role="status"[^>]*>Confirmed: you can change the settings below for 4 more minutes\.<\/p>/);
+  });
+
+  it('shows progress on Confirm while confirming', () => {
+    const html = security(securityView, { action: 'confirm_identity' });
+    expect(element(html, 'button', 'confirm-identity')).toContain('class="spinner');
+  });
+});
+
 describe('SecurityScreen change password', () => {
+  it('asks for the authenticator code only when the app is on and no confirmation holds', () => {
+    expect(element(security(securityView), 'form', 'change-password-form')).not.toContain('change-password-code');
+    expect(element(security(authenticatorOn), 'form', 'change-password-form')).toMatch(
+      /<label for="change-password-code">[^<]+<\/label> <input id="change-password-code" type="text" inputmode="numeric" autocomplete="one-time-code"/,
+    );
+    const confirmedOn = { ...authenticatorOn, overview: { ...authenticatorOn.overview, confirmed_for_seconds: 100 } };
+    expect(element(security(confirmedOn), 'form', 'change-password-form')).not.toContain('change-password-code');
+  });
+
   it('has the three labelled password fields, the button and the place for errors', () => {
     const form = element(security(securityView), 'form', 'change-password-form');
     expect(form).toMatch(/<label for="current-password">Current password<\/label> <input id="current-password" type="password" autocomplete="current-password"/);

@@ -8,7 +8,6 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use switchboard_client::email_first::{choose_provider_message, no_single_sign_on_message};
 use switchboard_client::loopback::LoopbackRedirect;
-use switchboard_client::signin::PENDING_LIFETIME;
 use switchboard_client::{system_clock, ClientConfig, ClientError, SignInOutcome, Switchboard};
 use url::Url;
 
@@ -296,6 +295,8 @@ async fn run(cli: Cli) -> Result<(), String> {
     let mut config = ClientConfig::load(|name| std::env::var(name).ok(), config_file().as_deref())
         .map_err(|error| error.to_string())?;
     if let Some(portal) = cli.portal {
+        switchboard_client::config::check_portal_url(&portal, "--portal")
+            .map_err(|error| error.to_string())?;
         config.portal_url = portal;
     }
     let client = Switchboard::new(&config, &data_dir()?, system_clock()).map_err(failure)?;
@@ -490,11 +491,15 @@ async fn login(
         println!("Opening your browser to sign in with {provider_name}. If it does not open, use this link:");
         println!("{}", start.authorize_url);
         open_browser(&start.authorize_url);
-        let timeout = std::time::Duration::from_secs(PENDING_LIFETIME as u64);
-        tokio::time::timeout(timeout, loopback.wait_for_callback())
+        loopback
+            .wait_for_callback(&start.state)
             .await
-            .map_err(|_| "the browser did not come back in time; run login again".to_owned())?
-            .map_err(|error| format!("the browser's return failed: {error}"))?
+            .map_err(|error| match error.kind() {
+                std::io::ErrorKind::TimedOut => {
+                    "the browser did not come back in time; run login again".to_owned()
+                }
+                _ => format!("the browser's return failed: {error}"),
+            })?
     };
     client.complete_sign_in(&callback).await.map_err(failure)
 }

@@ -4,8 +4,9 @@ use axum::extract::State;
 use axum::response::Response;
 use axum::Json;
 use switchboard_api::{
-    ApiError, AuthenticatorSetup, ChangePasswordRequest, EmailRequest, LinkIntent, PasswordAndCode,
-    RecoveryCodes, RemoveLinkRequest, RevokeSessionRequest, SecurityOverview, StartLinkRequest,
+    ApiError, AuthenticatorSetup, ChangePasswordRequest, ConfirmEmailRequest, ConfirmRequest,
+    Confirmation, EmailRequest, LinkIntent, NotificationEmailAdded, PasswordAndCode, RecoveryCodes,
+    RemoveLinkRequest, RevokeSessionRequest, SecurityOverview, StartLinkRequest,
 };
 
 use super::auth::Authenticated;
@@ -25,7 +26,13 @@ pub async fn overview(
     State(state): State<AppState>,
     Authenticated(session): Authenticated,
 ) -> Result<Response, PortalError> {
-    let overview = security::overview(&state.store, &state.sign_in_options, &session).await?;
+    let overview = security::overview(
+        &state.store,
+        &state.sign_in_options,
+        &session,
+        state.clock.now(),
+    )
+    .await?;
     Ok(no_store(Json(overview)))
 }
 
@@ -130,7 +137,7 @@ pub async fn start_link(
 
 #[utoipa::path(post, path = "/v1/account/linked-providers/remove", tag = "security", security(("bearer" = [])),
     request_body = RemoveLinkRequest,
-    responses((status = 200, description = "Removed"), (status = 404, body = ApiError)))]
+    responses((status = 200, description = "Removed"), (status = 403, description = "confirmation_required", body = ApiError), (status = 404, body = ApiError)))]
 pub async fn remove_link(
     State(state): State<AppState>,
     Authenticated(session): Authenticated,
@@ -140,17 +147,50 @@ pub async fn remove_link(
     Ok(done())
 }
 
-/// Add a notification-only email (voicemail copies; it never signs in).
+/// Add a notification-only email (voicemail copies; it never signs in). Needs a recent
+/// confirmation (`/v1/account/confirm`). The address is checked (syntax, markup, bidi and
+/// invisible characters, labels mixing scripts; at most five per account) and a code is
+/// mailed to it: it receives nothing until `emails/confirm` takes the code. Adding an
+/// address still waiting sends a new code. The answer warns when the address signs in to
+/// another account.
 #[utoipa::path(post, path = "/v1/account/emails", tag = "security", security(("bearer" = [])),
     request_body = EmailRequest,
-    responses((status = 200, description = "Added"), (status = 400, body = ApiError)))]
+    responses((status = 200, body = NotificationEmailAdded), (status = 400, description = "invalid_request: the address is refused, already there, or one too many", body = ApiError), (status = 403, description = "confirmation_required", body = ApiError), (status = 503, description = "the code could not be sent", body = ApiError)))]
 pub async fn add_email(
     State(state): State<AppState>,
     Authenticated(session): Authenticated,
     Json(request): Json<EmailRequest>,
 ) -> Result<Response, PortalError> {
-    security::add_notification_email(&state.store, &session, &request.email, state.clock.now())
-        .await?;
+    let added = security::add_notification_email(
+        &state.store,
+        state.mail.as_ref(),
+        &state.sign_in_options.portal_name,
+        &session,
+        &request.email,
+        state.clock.now(),
+    )
+    .await?;
+    Ok(no_store(Json(added)))
+}
+
+/// The code mailed to a notification email: from now on it receives notifications. Five
+/// wrong codes lock confirming for 15 minutes.
+#[utoipa::path(post, path = "/v1/account/emails/confirm", tag = "security", security(("bearer" = [])),
+    request_body = ConfirmEmailRequest,
+    responses((status = 200, description = "Confirmed"), (status = 400, description = "invalid_code", body = ApiError), (status = 429, body = ApiError)))]
+pub async fn confirm_email(
+    State(state): State<AppState>,
+    Authenticated(session): Authenticated,
+    Json(request): Json<ConfirmEmailRequest>,
+) -> Result<Response, PortalError> {
+    crate::notification_emails::confirm(
+        &state.store,
+        &session,
+        &request.email,
+        &request.code,
+        state.clock.now(),
+    )
+    .await?;
     Ok(done())
 }
 
@@ -170,7 +210,7 @@ pub async fn remove_email(
 /// Sign out another session of this account.
 #[utoipa::path(post, path = "/v1/account/sessions/revoke", tag = "security", security(("bearer" = [])),
     request_body = RevokeSessionRequest,
-    responses((status = 200, description = "Signed out"), (status = 400, body = ApiError), (status = 404, body = ApiError)))]
+    responses((status = 200, description = "Signed out"), (status = 400, body = ApiError), (status = 403, description = "confirmation_required", body = ApiError), (status = 404, body = ApiError)))]
 pub async fn revoke_session(
     State(state): State<AppState>,
     Authenticated(session): Authenticated,
@@ -186,7 +226,9 @@ pub async fn revoke_session(
     Ok(done())
 }
 
-/// Change the password; every other session is signed out, this one kept.
+/// Change the password (the current one, and the authenticator code when it is on unless
+/// the session confirmed itself in the last five minutes); every other session is signed
+/// out, this one kept, and outstanding authenticator-code tickets and link intents end.
 #[utoipa::path(post, path = "/v1/account/password", tag = "security", security(("bearer" = [])),
     request_body = ChangePasswordRequest,
     responses((status = 200, description = "Changed"), (status = 400, body = ApiError), (status = 429, body = ApiError)))]
@@ -200,8 +242,32 @@ pub async fn change_password(
         &session,
         &request.current_password,
         &request.new_password,
+        request.code.as_deref(),
         state.clock.now(),
     )
     .await?;
     Ok(done())
+}
+
+/// Step-up: confirm it is the account's user (password, and the authenticator code when it
+/// is on). For five minutes the session may then add a notification email, remove a
+/// linked sign-in and sign out other sessions (which answer 403 `confirmation_required`
+/// otherwise).
+#[utoipa::path(post, path = "/v1/account/confirm", tag = "security", security(("bearer" = [])),
+    request_body = ConfirmRequest,
+    responses((status = 200, body = Confirmation), (status = 400, description = "invalid_credentials or invalid_code", body = ApiError), (status = 429, body = ApiError)))]
+pub async fn confirm(
+    State(state): State<AppState>,
+    Authenticated(session): Authenticated,
+    Json(request): Json<ConfirmRequest>,
+) -> Result<Response, PortalError> {
+    let confirmation = security::confirm(
+        &state.credentials(),
+        &session,
+        &request.password,
+        request.code.as_deref(),
+        state.clock.now(),
+    )
+    .await?;
+    Ok(no_store(Json(confirmation)))
 }

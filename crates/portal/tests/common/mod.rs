@@ -106,6 +106,10 @@ pub fn test_config(data_dir: &Path) -> PortalConfig {
                 global: 1_000_000,
             },
         ),
+        // Mail (the code confirming a notification email) lands in files the tests read.
+        mail: switchboard_portal::config::MailSettings {
+            outbox: Some(data_dir.join("mail")),
+        },
     }
 }
 

@@ -311,6 +311,20 @@ impl World {
         request.send().await.unwrap()
     }
 
+    /// Step-up: the session confirms its user (password, and the authenticator code when
+    /// given), so sensitive changes go through for five minutes.
+    pub async fn confirm(&self, token: &str, password: &str, code: Option<&str>) {
+        let response = self
+            .post(
+                "/v1/account/confirm",
+                Some(token),
+                serde_json::json!({ "password": password, "code": code }),
+            )
+            .await;
+        let status = response.status();
+        assert_eq!(status, StatusCode::OK, "{}", response.text().await.unwrap());
+    }
+
     /// The app opens the browser at the portal's authorize URL.
     pub async fn authorize(
         &self,
