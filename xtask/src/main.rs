@@ -1,6 +1,7 @@
-//! `cargo xtask demo | test`: everything a newcomer needs, installed and run in one command.
+//! `cargo xtask demo | test | fuzz`: everything a newcomer needs, installed and run in one command.
 
 mod demo;
+mod fuzz;
 mod postgres;
 mod setup;
 mod shell;
@@ -28,6 +29,9 @@ enum Command {
     /// the Rust tests with the keychain and the end-to-end tests in a real window, then the
     /// portal's and client's tests again on a throwaway PostgreSQL cluster.
     Test(test::TestArgs),
+    /// Run the cargo-fuzz targets in `fuzz/` for a fixed time each (nightly; installs
+    /// cargo-fuzz when missing) and print their runs and findings. Not part of `test`.
+    Fuzz(fuzz::FuzzArgs),
 }
 
 fn main() -> ExitCode {
@@ -35,6 +39,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Demo(args) => demo::run(args),
         Command::Test(args) => test::run(args),
+        Command::Fuzz(args) => fuzz::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
