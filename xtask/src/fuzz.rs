@@ -131,8 +131,9 @@ fn fuzz_one(root: &Path, work: &Path, target: &'static str, seconds: u64) -> Res
         .arg("--")
         .arg(format!("-max_total_time={seconds}"))
         .arg(format!("-artifact_prefix={}/", artifacts.display()))
-        // An input that takes a second, or half a gigabyte, is a finding too.
-        .args(["-timeout=2", "-rss_limit_mb=1024", "-malloc_limit_mb=512"])
+        // An input that takes ten seconds, or half a gigabyte, is a finding too. (Shorter,
+        // and a panic's backtrace under a loaded machine is reported as a timeout.)
+        .args(["-timeout=10", "-rss_limit_mb=1024", "-malloc_limit_mb=512"])
         .args(["-print_final_stats=1", "-max_len=8192"])
         .arg(&corpus)
         .arg(&seeds);
