@@ -1,7 +1,8 @@
-//! `cargo xtask demo | test`: everything a newcomer needs, installed and run in one command.
+//! `cargo xtask demo | test | fuzz`: everything a newcomer needs, installed and run in one command.
 
 mod bench;
 mod demo;
+mod fuzz;
 mod postgres;
 mod setup;
 mod shell;
@@ -32,6 +33,9 @@ enum Command {
     /// Performance on this machine (not part of the tests): the portal's refresh and
     /// password throughput over loopback, written to `<target>/bench/bench.json`.
     Bench(bench::BenchArgs),
+    /// Run the cargo-fuzz targets in `fuzz/` for a fixed time each (nightly; installs
+    /// cargo-fuzz when missing) and print their runs and findings. Not part of `test`.
+    Fuzz(fuzz::FuzzArgs),
 }
 
 fn main() -> ExitCode {
@@ -40,6 +44,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => demo::run(args),
         Command::Test(args) => test::run(args),
         Command::Bench(args) => bench::run_bench(args),
+        Command::Fuzz(args) => fuzz::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -10,8 +10,15 @@ pub enum ErrorCode {
     NotFound,
     BadRequest,
     Internal,
-    /// A parameter is missing or malformed.
+    /// A parameter is missing or malformed: the body is not well-formed JSON or a form, or
+    /// lacks a field the operation needs, or the query string is malformed.
     InvalidRequest,
+    /// The address does not answer this HTTP method (the `Allow` header lists those it does).
+    MethodNotAllowed,
+    /// The request body is larger than the portal reads.
+    RequestTooLarge,
+    /// The body's `Content-Type` is not the one the operation reads (JSON or a form).
+    UnsupportedMediaType,
     /// The redirect URI is not one the app may use; nothing was redirected.
     InvalidRedirectUri,
     UnknownProvider,

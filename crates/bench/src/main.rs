@@ -192,7 +192,13 @@ fn device() -> Result<Device> {
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert(
         "X-Bench-Client",
-        format!("10.{}.{}.{}", number >> 16 & 255, number >> 8 & 255, number & 255).parse()?,
+        format!(
+            "10.{}.{}.{}",
+            number >> 16 & 255,
+            number >> 8 & 255,
+            number & 255
+        )
+        .parse()?,
     );
     Ok(Device {
         client: reqwest::Client::builder()

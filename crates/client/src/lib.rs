@@ -8,7 +8,8 @@ pub mod email_first;
 pub mod keychain;
 pub mod loopback;
 pub mod portal;
-mod qr;
+#[doc(hidden)]
+pub mod qr;
 mod security;
 pub mod signin;
 mod steps;

@@ -178,31 +178,50 @@ impl PendingSignIns {
         portal: &Url,
         now: i64,
     ) -> Result<(PendingSignIn, String), SignInError> {
-        let query = |key: &str| {
-            callback
+        // One of each: a link that carries two codes (or states, or issuers) is not the
+        // portal's, whichever of them came first.
+        let query = |key: &str| -> Result<Option<String>, SignInError> {
+            let mut values = callback
                 .query_pairs()
-                .find(|(k, _)| k == key)
-                .map(|(_, v)| v.into_owned())
+                .filter(|(k, _)| k == key)
+                .map(|(_, v)| v.into_owned());
+            let first = values.next();
+            if values.next().is_some() {
+                return Err(SignInError::NotACallback);
+            }
+            Ok(first)
         };
-        let state = query("state").ok_or(SignInError::NoPendingSignIn)?;
-        let pending = self
-            .by_state
-            .lock()
-            .ok()
-            .and_then(|mut map| map.remove(&state))
-            .ok_or(SignInError::NoPendingSignIn)?;
-        if !callback.as_str().starts_with(&pending.redirect_uri) {
-            return Err(SignInError::NotACallback);
-        }
+        let state = query("state")?.ok_or(SignInError::NoPendingSignIn)?;
+        // Exactly the redirect URI the sign-in started with, not an address that merely
+        // starts like it; a link elsewhere leaves the pending sign-in as it is.
+        let mut address = callback.clone();
+        address.set_query(None);
+        address.set_fragment(None);
+        let pending = {
+            let mut map = self
+                .by_state
+                .lock()
+                .map_err(|_| SignInError::NoPendingSignIn)?;
+            let expected = map
+                .get(&state)
+                .ok_or(SignInError::NoPendingSignIn)?
+                .redirect_uri
+                .parse::<Url>()
+                .ok();
+            if expected.as_ref() != Some(&address) {
+                return Err(SignInError::NotACallback);
+            }
+            map.remove(&state).ok_or(SignInError::NoPendingSignIn)?
+        };
         if now > pending.expires_at {
             return Err(SignInError::Expired);
         }
         // RFC 9207: the answer must come from our portal (mix-up attacks).
-        if query("iss").as_deref() != Some(portal.as_str()) {
+        if query("iss")?.as_deref() != Some(portal.as_str()) {
             return Err(SignInError::WrongIssuer);
         }
-        if let Some(code) = query("error") {
-            let message = query("error_description")
+        if let Some(code) = query("error")? {
+            let message = query("error_description")?
                 .unwrap_or_else(|| "Signing in did not succeed. Try again.".to_owned());
             let message = if code == "access_denied" {
                 format!("Signing in with {} was cancelled.", pending.provider_name)
@@ -211,7 +230,9 @@ impl PendingSignIns {
             };
             return Err(SignInError::Provider { code, message });
         }
-        let code = query("code").ok_or(SignInError::NoCode)?;
+        let code = query("code")?
+            .filter(|code| !code.is_empty())
+            .ok_or(SignInError::NoCode)?;
         Ok((pending, code))
     }
 }
@@ -286,6 +307,67 @@ mod tests {
                 .take(&callback(&start.state, "&code=c1"), &portal(), 6)
                 .unwrap_err(),
             SignInError::NoPendingSignIn
+        );
+    }
+
+    /// Found by the `deep_link` fuzz target: a link whose address only starts like the
+    /// redirect URI (here `/oauth/callback` and 33 NUL bytes) was taken as the callback.
+    #[test]
+    fn a_link_at_an_address_that_only_starts_like_the_redirect_uri_is_refused() {
+        let pending = PendingSignIns::default();
+        let redirect = "http://127.0.0.1:8123/oauth/callback";
+        let start = pending
+            .begin(&portal(), "google", "Google", None, redirect, 0)
+            .unwrap();
+        let state = &start.state;
+        for address in [
+            format!("{redirect}{}", "\0".repeat(33)),
+            format!("{redirect}/admin"),
+            format!("{redirect}x"),
+            format!("{}://oauth/callback", APP_SCHEME),
+        ] {
+            let link: Url = format!("{address}?code=c0&state={state}&iss={}", portal())
+                .parse()
+                .unwrap();
+            assert_eq!(
+                pending.take(&link, &portal(), 1).unwrap_err(),
+                SignInError::NotACallback,
+                "{link}"
+            );
+        }
+        // The sign-in is still waiting for its real link.
+        let link: Url = format!("{redirect}?code=c0&state={state}&iss={}", portal())
+            .parse()
+            .unwrap();
+        assert_eq!(pending.take(&link, &portal(), 1).unwrap().1, "c0");
+    }
+
+    /// Two codes, states or issuers in one link: refused, not "the first one wins"; an
+    /// empty code is no code.
+    #[test]
+    fn a_link_with_a_parameter_twice_or_an_empty_code_is_refused() {
+        for extra in ["&code=c&code=attacker", "&code=c&iss=https://evil.test/"] {
+            let pending = PendingSignIns::default();
+            let start = pending
+                .begin(&portal(), "google", "Google", None, &app_redirect_uri(), 0)
+                .unwrap();
+            assert_eq!(
+                pending
+                    .take(&callback(&start.state, extra), &portal(), 1)
+                    .unwrap_err(),
+                SignInError::NotACallback,
+                "{extra}"
+            );
+        }
+        let pending = PendingSignIns::default();
+        let start = pending
+            .begin(&portal(), "google", "Google", None, &app_redirect_uri(), 0)
+            .unwrap();
+        assert_eq!(
+            pending
+                .take(&callback(&start.state, "&code="), &portal(), 1)
+                .unwrap_err(),
+            SignInError::NoCode
         );
     }
 

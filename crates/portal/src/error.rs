@@ -1,7 +1,9 @@
 //! Every error the portal answers with becomes a JSON `ApiError`: a stable code and a
 //! message a person can act on. Details go to the log, never secrets.
 
-use axum::http::StatusCode;
+use axum::extract::Request;
+use axum::http::{header, HeaderMap, Method, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use switchboard_api::{ApiError, ErrorCode};
@@ -229,5 +231,117 @@ impl IntoResponse for PortalError {
                 .into_response();
         }
         (status, Json(body)).into_response()
+    }
+}
+
+/// The largest request body the portal reads (JSON and forms alike): a larger one is
+/// answered 413 `request_too_large` before any of it is parsed.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// The longest piece of the framework's own explanation kept in a message.
+const MAX_DETAIL_CHARS: usize = 300;
+
+/// Makes the framework's own rejections answer like every other error: axum's extractors
+/// and router answer 400, 405, 413, 415 and 422 with `text/plain` (or nothing); these
+/// become the API's JSON error object with its code, the status and headers (`Allow`,
+/// `Retry-After`) kept. JSON answers and the browser's HTML pages pass untouched.
+pub async fn api_error_bodies(request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let response = next.run(request).await;
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error())
+        || !is_plain_or_empty(response.headers())
+    {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    // The framework's texts are short; a longer body is not one of them.
+    let detail = axum::body::to_bytes(body, 4 * 1024)
+        .await
+        .map(|bytes| String::from_utf8_lossy(&bytes).trim().to_owned())
+        .unwrap_or_default();
+    let mut answer = (status, Json(framework_error(status, &method, &detail))).into_response();
+    for (name, value) in &parts.headers {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            answer.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    answer
+}
+
+fn is_plain_or_empty(headers: &HeaderMap) -> bool {
+    match headers.get(header::CONTENT_TYPE) {
+        None => true,
+        Some(value) => value
+            .to_str()
+            .map(|text| text.to_ascii_lowercase().starts_with("text/plain"))
+            .unwrap_or(false),
+    }
+}
+
+/// The API's error object for a status the framework answered by itself; `detail` is its
+/// explanation (such as which field is missing), cut short.
+#[doc(hidden)]
+pub fn framework_error(status: StatusCode, method: &Method, detail: &str) -> ApiError {
+    let detail: String = detail
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(MAX_DETAIL_CHARS)
+        .collect();
+    let because = |text: &str| {
+        if detail.is_empty() {
+            format!("{text}.")
+        } else {
+            format!("{text}: {}.", detail.trim_end_matches('.'))
+        }
+    };
+    match status {
+        StatusCode::BAD_REQUEST => ApiError::new(
+            ErrorCode::InvalidRequest,
+            because("The request is malformed"),
+        ),
+        StatusCode::UNPROCESSABLE_ENTITY => ApiError::new(
+            ErrorCode::InvalidRequest,
+            because("The request body does not hold what this operation needs"),
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
+            ErrorCode::RequestTooLarge,
+            format!(
+                "The request body is larger than the portal reads ({} KiB).",
+                MAX_BODY_BYTES / 1024
+            ),
+        ),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::new(
+            ErrorCode::UnsupportedMediaType,
+            because("The request body has the wrong content type"),
+        ),
+        StatusCode::METHOD_NOT_ALLOWED => ApiError::new(
+            ErrorCode::MethodNotAllowed,
+            format!(
+                "This address does not answer {}; the Allow header lists the methods it does.",
+                method.as_str()
+            ),
+        ),
+        StatusCode::NOT_FOUND => {
+            ApiError::new(ErrorCode::NotFound, "There is nothing at this address.")
+        }
+        StatusCode::UNAUTHORIZED => ApiError::new(
+            ErrorCode::InvalidToken,
+            "Sign in again: the access token is missing, wrong or expired.",
+        ),
+        StatusCode::REQUEST_TIMEOUT => ApiError::new(
+            ErrorCode::InvalidRequest,
+            "The request took too long to arrive.",
+        ),
+        StatusCode::SERVICE_UNAVAILABLE => ApiError {
+            code: ErrorCode::TemporarilyUnavailable,
+            message: "The portal is busy. Try again in a few seconds.".into(),
+            retry_after_seconds: Some(UNAVAILABLE_RETRY_AFTER_SECONDS),
+        },
+        status if status.is_server_error() => ApiError::new(
+            ErrorCode::Internal,
+            "The portal could not finish this request. Try again; if it keeps happening, tell your administrator.",
+        ),
+        _ => ApiError::new(ErrorCode::BadRequest, because("The request was refused")),
     }
 }

@@ -9,6 +9,8 @@ pub mod clock;
 pub mod config;
 pub mod crypto;
 mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod log_text;
 pub mod login;
 pub mod mail;
@@ -44,7 +46,7 @@ use tokio::net::TcpListener;
 use url::Url;
 
 pub use config::PortalConfig;
-pub use error::PortalError;
+pub use error::{PortalError, MAX_BODY_BYTES};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -161,6 +163,9 @@ pub fn router(state: AppState) -> Router {
         .route(paths::PASSWORD, post(routes::security::change_password))
         .route(paths::CONFIRM, post(routes::security::confirm))
         .fallback(|| async { PortalError::NotFound })
+        // Set here, not left to axum's default, so the limit is the one documented.
+        .layer(axum::extract::DefaultBodyLimit::max(error::MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(error::api_error_bodies))
         .layer(from_fn_with_state(state.clone(), request_context))
         .layer(
             tower_http::trace::TraceLayer::new_for_http().make_span_with(

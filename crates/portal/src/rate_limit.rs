@@ -18,6 +18,21 @@ use crate::config::{RateLimit, RateLimitSettings};
 use crate::error::PortalError;
 use crate::AppState;
 
+/// The paths behind a rate limit (sign-in start and callbacks, the login steps, tokens):
+/// the OpenAPI document lists 429 for them; a test checks it against what the router does.
+pub const LIMITED_PATHS: [&str; 10] = [
+    switchboard_api::paths::AUTHORIZE,
+    switchboard_api::paths::PROVIDER_CALLBACK,
+    switchboard_api::paths::SIGN_IN_OPTIONS_FOR_EMAIL,
+    switchboard_api::paths::CHOOSE_ACCOUNT,
+    switchboard_api::paths::LINK_ACCOUNT,
+    switchboard_api::paths::CHOOSE_AGAIN,
+    switchboard_api::paths::PASSWORD_SIGN_IN,
+    switchboard_api::paths::MFA,
+    switchboard_api::paths::TOKEN,
+    switchboard_api::paths::REVOKE,
+];
+
 /// Seconds in one counting window.
 pub const WINDOW_SECONDS: i64 = 60;
 /// The `client_key` of the count over all clients.

@@ -469,3 +469,52 @@ async fn overlong_parameters_are_refused_before_anything_is_stored() {
     }
     assert_eq!(world.table_size("pending_authorizations").await, before);
 }
+
+/// With every limit at zero, an operation answers 429 exactly when the OpenAPI document
+/// says it is rate-limited (the document is read, not a hand-kept list).
+#[tokio::test]
+async fn the_document_lists_429_for_exactly_the_rate_limited_operations() {
+    let world = World::start_with(ClientKey::Es256, |setup| {
+        setup.config.rate_limits =
+            switchboard_portal::config::RateLimitSettings::every_group(RateLimit {
+                per_client: 0,
+                global: 0,
+            });
+    })
+    .await;
+    let document: serde_json::Value = world
+        .browser
+        .get(world.portal.endpoint("/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut checked = 0;
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let documented = operation["responses"]
+                .get("429")
+                .and_then(|response| response["description"].as_str())
+                .is_some_and(|text| text.contains(switchboard_portal::openapi::RATE_LIMITED));
+            let mut message = world.portal.endpoint(&path.replace("{provider}", "google"));
+            message.set_query(Some("provider=google"));
+            let request = match method.as_str() {
+                "get" => world.browser.get(message),
+                "post" => world.browser.post(message).json(&json!({})),
+                other => panic!("unexpected method {other}"),
+            };
+            let answer = request.send().await.unwrap();
+            let limited = answer.status() == StatusCode::TOO_MANY_REQUESTS;
+            assert_eq!(
+                limited,
+                documented,
+                "{method} {path}: answered {}, 429 documented: {documented}",
+                answer.status()
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 20, "{checked} operations");
+}

@@ -20,10 +20,10 @@ use openidconnect::core::{
 };
 use openidconnect::{
     AccessToken, AdditionalClaims, AuthType, AuthorizationCode, Client, ClientId, ClientSecret,
-    CsrfToken, EmptyExtraTokenFields, EndpointMaybeSet, EndpointNotSet, EndpointSet, IdTokenFields,
-    IdTokenVerifier, LoginHint, Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier,
-    RedirectUrl, Scope, StandardErrorResponse, StandardTokenResponse, SubjectIdentifier,
-    UserInfoClaims,
+    CsrfToken, EmptyExtraTokenFields, EndpointMaybeSet, EndpointNotSet, EndpointSet, IdTokenClaims,
+    IdTokenFields, IdTokenVerifier, LoginHint, Nonce, OAuth2TokenResponse, PkceCodeChallenge,
+    PkceCodeVerifier, RedirectUrl, Scope, StandardErrorResponse, StandardTokenResponse,
+    SubjectIdentifier, UserInfoClaims,
 };
 use serde::{Deserialize, Serialize};
 use switchboard_api::ProviderKind;
@@ -537,60 +537,25 @@ impl Providers {
             Err(error) => return Err(ProviderError::InvalidIdToken(error.to_string())),
         };
 
-        let extra = claims.additional_claims();
-        let kind = provider.config.kind;
-        let issuer = claims.issuer().as_str().to_owned();
-        if kind == ProviderKind::Microsoft {
-            check_tenant(metadata.issuer().as_str(), &issuer, extra.tid.as_deref())?;
-        }
-        let email_domain_verified = truthy(extra.xms_edov.as_ref());
-        // Entra's `preferred_username` is a sign-in name anyone in the tenant may set: it
-        // never stands in for an email.
-        let mut email = claims
-            .email()
-            .map(|email| email.as_str().to_ascii_lowercase());
-        let mut email_verified = claims.email_verified();
+        let mapping = ClaimMapping {
+            provider_id,
+            kind: provider.config.kind,
+            discovered_issuer: metadata.issuer().as_str(),
+            matches_by_email: provider.config.matches_by_email(),
+        };
         // A conformant provider may put scope claims only in userinfo (Core §5.4): what the
         // ID token lacks comes from there, for the same subject.
-        if (email.is_none() || email_verified.is_none()) && kind != ProviderKind::Microsoft {
-            if let Some(userinfo) = self
-                .userinfo(&client, response.access_token(), claims.subject())
+        let userinfo = if mapping.needs_userinfo(&claims) {
+            self.userinfo(&client, response.access_token(), claims.subject())
                 .await?
-            {
-                let userinfo_email = userinfo
-                    .email()
-                    .map(|email| email.as_str().to_ascii_lowercase());
-                if email.is_none() {
-                    email = userinfo_email;
-                    email_verified = userinfo.email_verified();
-                } else if userinfo_email == email {
-                    // Verified only if userinfo speaks of the same address.
-                    email_verified = userinfo.email_verified();
-                }
-            }
-        }
-        let email_verified = match kind {
-            // Entra has no `email_verified`; a tenant-verified domain is its equivalent.
-            ProviderKind::Microsoft => email_domain_verified == Some(true),
-            _ => email_verified.unwrap_or(false),
+                .map(|userinfo| UserinfoEmail {
+                    email: userinfo.email().map(|email| email.as_str().to_owned()),
+                    email_verified: userinfo.email_verified(),
+                })
+        } else {
+            None
         };
-        let subject = match (kind, &extra.oid) {
-            (ProviderKind::Microsoft, Some(oid)) => oid.clone(),
-            _ => claims.subject().as_str().to_owned(),
-        };
-        Ok(ProviderIdentity {
-            provider_id: provider_id.to_owned(),
-            kind,
-            issuer,
-            subject,
-            email,
-            email_verified,
-            hosted_domain: extra.hd.clone(),
-            tenant_id: extra.tid.clone(),
-            email_domain_verified,
-            private_relay_email: truthy(extra.is_private_email.as_ref()).unwrap_or(false),
-            matches_by_email: provider.config.matches_by_email(),
-        })
+        mapping.identity(&claims, userinfo)
     }
 
     fn verifier<'a>(
@@ -634,6 +599,90 @@ impl Providers {
             )) => Err(ProviderError::UserinfoSubjectMismatch),
             Err(error) => Err(ProviderError::Userinfo(error.to_string())),
         }
+    }
+}
+
+/// The claims of a verified ID token, as the portal reads them.
+pub type IdClaims = IdTokenClaims<ProviderClaims, CoreGenderClaim>;
+
+/// What userinfo says of the email, for the claims the ID token lacks.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserinfoEmail {
+    pub email: Option<String>,
+    pub email_verified: Option<bool>,
+}
+
+/// How one provider's verified claims become the identity the portal matches accounts by:
+/// email, whether it is verified, subject, tenant, hosted domain. Pure, so it is tested
+/// and fuzzed without a provider.
+#[derive(Debug, Clone, Copy)]
+pub struct ClaimMapping<'a> {
+    pub provider_id: &'a str,
+    pub kind: ProviderKind,
+    /// The issuer discovery names (Entra multi-tenant: with `{tenantid}`).
+    pub discovered_issuer: &'a str,
+    pub matches_by_email: bool,
+}
+
+impl ClaimMapping<'_> {
+    /// Whether the ID token lacks the email claims that userinfo may hold (never asked of
+    /// Entra, whose email is judged by `xms_edov`).
+    pub fn needs_userinfo(&self, claims: &IdClaims) -> bool {
+        (claims.email().is_none() || claims.email_verified().is_none())
+            && self.kind != ProviderKind::Microsoft
+    }
+
+    /// The identity from the ID token's claims, and userinfo's for what the token lacks.
+    pub fn identity(
+        &self,
+        claims: &IdClaims,
+        userinfo: Option<UserinfoEmail>,
+    ) -> Result<ProviderIdentity, ProviderError> {
+        let extra = claims.additional_claims();
+        let kind = self.kind;
+        let issuer = claims.issuer().as_str().to_owned();
+        if kind == ProviderKind::Microsoft {
+            check_tenant(self.discovered_issuer, &issuer, extra.tid.as_deref())?;
+        }
+        let email_domain_verified = truthy(extra.xms_edov.as_ref());
+        // Entra's `preferred_username` is a sign-in name anyone in the tenant may set: it
+        // never stands in for an email.
+        let mut email = claims
+            .email()
+            .map(|email| email.as_str().to_ascii_lowercase());
+        let mut email_verified = claims.email_verified();
+        if let Some(userinfo) = userinfo.filter(|_| self.needs_userinfo(claims)) {
+            let userinfo_email = userinfo.email.map(|email| email.to_ascii_lowercase());
+            if email.is_none() {
+                email = userinfo_email;
+                email_verified = userinfo.email_verified;
+            } else if userinfo_email == email {
+                // Verified only if userinfo speaks of the same address.
+                email_verified = userinfo.email_verified;
+            }
+        }
+        let email_verified = match kind {
+            // Entra has no `email_verified`; a tenant-verified domain is its equivalent.
+            ProviderKind::Microsoft => email_domain_verified == Some(true),
+            _ => email_verified.unwrap_or(false),
+        };
+        let subject = match (kind, &extra.oid) {
+            (ProviderKind::Microsoft, Some(oid)) => oid.clone(),
+            _ => claims.subject().as_str().to_owned(),
+        };
+        Ok(ProviderIdentity {
+            provider_id: self.provider_id.to_owned(),
+            kind,
+            issuer,
+            subject,
+            email,
+            email_verified,
+            hosted_domain: extra.hd.clone(),
+            tenant_id: extra.tid.clone(),
+            email_domain_verified,
+            private_relay_email: truthy(extra.is_private_email.as_ref()).unwrap_or(false),
+            matches_by_email: self.matches_by_email,
+        })
     }
 }
 

@@ -123,7 +123,7 @@ fn valid_challenge(challenge: &str) -> bool {
     tag = "sign-in",
     params(AuthorizeParams),
     responses(
-        (status = 302, description = "To the provider, or back to the app with `error`, `error_description`, `state` and `iss`"),
+        (status = 303, description = "To the provider, or back to the app with `error`, `error_description`, `state` and `iss`"),
         (status = 400, description = "The redirect URI is not the app's: nothing was redirected", body = ApiError),
     )
 )]
@@ -254,7 +254,7 @@ pub struct CallbackParams {
     tag = "sign-in",
     params(("provider" = String, Path), CallbackParams),
     responses(
-        (status = 302, description = "Back to the app (loopback redirect URI) with `code` or `error`, `state`, `iss`"),
+        (status = 303, description = "Back to the app (loopback redirect URI) with `code` or `error`, `state`, `iss`"),
         (status = 200, description = "A page that opens the app (custom-scheme redirect URI)"),
         (status = 400, description = "Unknown or used sign-in"),
     )
@@ -275,7 +275,7 @@ pub async fn callback_query(
     params(("provider" = String, Path)),
     request_body(content_type = "application/x-www-form-urlencoded", description = "code, state, error, user"),
     responses(
-        (status = 302, description = "Back to the app (loopback redirect URI)"),
+        (status = 303, description = "Back to the app (loopback redirect URI)"),
         (status = 200, description = "A page that opens the app (custom-scheme redirect URI)"),
         (status = 400, description = "Unknown or used sign-in"),
     )

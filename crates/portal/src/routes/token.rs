@@ -58,15 +58,17 @@ pub async fn token(
     Form(request): Form<TokenRequest>,
 ) -> Result<Response, PortalError> {
     let now = state.clock.now();
-    match request.grant_type.as_str() {
-        "authorization_code" => {
-            let code = required(&request.code, "code")?;
-            let redirect_uri = required(&request.redirect_uri, "redirect_uri")?;
-            let device = sessions::device_label(request.device_name.as_deref());
+    match grant(&request)? {
+        Grant::AuthorizationCode {
+            code,
+            redirect_uri,
+            code_verifier,
+            device,
+        } => {
             let step = login::redeem_code(
                 &state.store,
                 code,
-                request.code_verifier.as_deref(),
+                code_verifier,
                 redirect_uri,
                 &device,
                 now,
@@ -74,16 +76,53 @@ pub async fn token(
             .await?;
             Ok(no_store(Json(step)))
         }
-        "refresh_token" => {
-            let refresh_token = required(&request.refresh_token, "refresh_token")?;
+        Grant::RefreshToken { refresh_token } => {
             let tokens = sessions::refresh(&state.store, refresh_token, now).await?;
             Ok(no_store(Json(tokens)))
         }
+    }
+}
+
+/// What a token request asks for, its required parameters present.
+#[doc(hidden)]
+#[derive(Debug, PartialEq, Eq)]
+pub enum Grant<'a> {
+    AuthorizationCode {
+        code: &'a str,
+        redirect_uri: &'a str,
+        code_verifier: Option<&'a str>,
+        /// The session's label, cleaned (see [`sessions::device_label`]).
+        device: String,
+    },
+    RefreshToken {
+        refresh_token: &'a str,
+    },
+}
+
+/// Reads the grant of a parsed token request: the grant type known and its parameters there.
+#[doc(hidden)]
+pub fn grant(request: &TokenRequest) -> Result<Grant<'_>, PortalError> {
+    match request.grant_type.as_str() {
+        "authorization_code" => Ok(Grant::AuthorizationCode {
+            code: required(&request.code, "code")?,
+            redirect_uri: required(&request.redirect_uri, "redirect_uri")?,
+            code_verifier: request.code_verifier.as_deref(),
+            device: sessions::device_label(request.device_name.as_deref()),
+        }),
+        "refresh_token" => Ok(Grant::RefreshToken {
+            refresh_token: required(&request.refresh_token, "refresh_token")?,
+        }),
         _ => Err(PortalError::bad_request(
             ErrorCode::UnsupportedGrantType,
             "This grant type is not supported.",
         )),
     }
+}
+
+/// Parses a token request's body as the endpoint's `Form` extractor does.
+#[doc(hidden)]
+pub fn parse_form(body: &[u8]) -> Result<TokenRequest, serde_urlencoded::de::Error> {
+    serde_urlencoded::from_bytes(body)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
