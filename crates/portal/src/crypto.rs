@@ -163,8 +163,7 @@ impl EncryptionKey {
         mac.update(b"\0");
         mac.update(legacy_hash.as_bytes());
         let digest = mac.finalize().into_bytes();
-        let hex: String = digest.iter().map(|byte| format!("{byte:02x}")).collect();
-        format!("{KEYED_HASH_PREFIX}{hex}")
+        format!("{KEYED_HASH_PREFIX}{}", crate::tokens::hex(&digest))
     }
 }
 

@@ -114,7 +114,10 @@ pub fn router(state: AppState) -> Router {
             paths::SIGN_IN_OPTIONS_FOR_EMAIL,
             post(routes::sign_in_options::for_email),
         )
-        .route_layer(from_fn_with_state(state.clone(), rate_limit::sign_in));
+        .route_layer(from_fn_with_state(
+            (state.clone(), state.rate_limits.sign_in),
+            rate_limit::limit,
+        ));
     let login = Router::new()
         .route(
             paths::CHOOSE_ACCOUNT,
@@ -124,11 +127,17 @@ pub fn router(state: AppState) -> Router {
         .route(paths::CHOOSE_AGAIN, post(routes::login_steps::choose_again))
         .route(paths::PASSWORD_SIGN_IN, post(routes::login_steps::password))
         .route(paths::MFA, post(routes::login_steps::mfa))
-        .route_layer(from_fn_with_state(state.clone(), rate_limit::login));
+        .route_layer(from_fn_with_state(
+            (state.clone(), state.rate_limits.login),
+            rate_limit::limit,
+        ));
     let token = Router::new()
         .route(paths::TOKEN, post(routes::token::token))
         .route(paths::REVOKE, post(routes::token::revoke))
-        .route_layer(from_fn_with_state(state.clone(), rate_limit::token));
+        .route_layer(from_fn_with_state(
+            (state.clone(), state.rate_limits.token),
+            rate_limit::limit,
+        ));
     Router::new()
         .merge(sign_in)
         .merge(login)
@@ -182,15 +191,12 @@ pub fn router(state: AppState) -> Router {
 /// the rate limits, the lockout keys and the audit log.
 async fn request_context(
     State(state): State<AppState>,
-    mut request: axum::extract::Request,
+    request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     let ip = state
         .client_addresses
         .client_address(request.headers(), rate_limit::peer(&request));
-    request
-        .extensions_mut()
-        .insert(rate_limit::ClientAddress(ip));
     audit::in_request(audit::RequestContext { ip }, next.run(request)).await
 }
 

@@ -120,10 +120,6 @@ fn parse_address(text: &str) -> Option<IpAddr> {
     text.parse::<SocketAddr>().ok().map(|socket| socket.ip())
 }
 
-/// The request's client address, as the router's outermost layer found it.
-#[derive(Debug, Clone, Copy)]
-pub struct ClientAddress(pub Option<IpAddr>);
-
 /// The key an address is counted under: an IPv6 client controls its whole /64, so that is
 /// one client.
 pub fn client_key(address: Option<IpAddr>) -> String {
@@ -186,13 +182,15 @@ pub async fn count(
     Ok(Verdict::Allowed)
 }
 
-async fn limited(state: &AppState, group: Group, request: Request, next: Next) -> Response {
-    let address = request
-        .extensions()
-        .get::<ClientAddress>()
-        .and_then(|address| address.0);
+/// The layer in front of one endpoint group (its state: the portal's, and the group).
+pub async fn limit(
+    State((state, group)): State<(AppState, Group)>,
+    request: Request,
+    next: Next,
+) -> Response {
     let now = state.clock.now();
-    match count(&state.store, group, &client_key(address), now).await {
+    let client = client_key(crate::audit::request_ip());
+    match count(&state.store, group, &client, now).await {
         Ok(Verdict::Allowed) => next.run(request).await,
         Ok(Verdict::Limited {
             retry_after,
@@ -216,24 +214,6 @@ async fn limited(state: &AppState, group: Group, request: Request, next: Next) -
         }
         Err(error) => PortalError::Database(error).into_response(),
     }
-}
-
-/// Layer for starting provider sign-ins and their callbacks.
-pub async fn sign_in(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let group = state.rate_limits.sign_in;
-    limited(&state, group, request, next).await
-}
-
-/// Layer for the password, code, choice and link steps.
-pub async fn login(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let group = state.rate_limits.login;
-    limited(&state, group, request, next).await
-}
-
-/// Layer for token and revoke requests.
-pub async fn token(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let group = state.rate_limits.token;
-    limited(&state, group, request, next).await
 }
 
 /// The connection's address, when the server passed it on.

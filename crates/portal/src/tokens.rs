@@ -43,8 +43,12 @@ pub fn new_token(kind: TokenKind) -> String {
 
 /// Hex SHA-256: what the database stores instead of the token.
 pub fn token_hash(token: &str) -> String {
-    let digest = Sha256::digest(token.as_bytes());
-    digest.iter().map(|byte| format!("{byte:02x}")).collect()
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+/// Lower-case hexadecimal.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 /// RFC 7636 S256: base64url(SHA-256(verifier)).
