@@ -13,7 +13,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    if let Some(code) = switchboard_client::qr::qr_code(text) {
+    if let Some(code) = switchboard_desktop::qr::qr_code(text) {
         let size = code.size as usize;
         assert!((21..=177).contains(&size));
         assert_eq!(code.rows.len(), size);

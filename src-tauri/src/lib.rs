@@ -1,21 +1,18 @@
-//! The Tauri shell: windows, plugins and commands. It decides nothing; every command hands
-//! over to `switchboard-client`.
+//! The Tauri shell: the window, the plugins, and the platform the app layer asks for (the
+//! browser, the URL scheme's registration, pushing a view to the window). Everything the
+//! window shows is decided in `switchboard-desktop`; its commands are registered as they are.
 
-mod commands;
 mod deep_link;
+mod platform;
 
 use std::sync::Arc;
 
 use switchboard_client::{system_clock, ClientConfig, Switchboard};
+use switchboard_desktop::browser_flow::browser_from_env;
+use switchboard_desktop::commands::tauri_commands;
+use switchboard_desktop::{App, Platform};
 use tauri::Manager;
 use tracing_subscriber::EnvFilter;
-
-pub struct AppState {
-    pub config: ClientConfig,
-    pub client: Arc<Switchboard>,
-    /// The loopback listener of a sign-in in progress, if it uses one.
-    pub loopback: std::sync::Mutex<Option<tauri::async_runtime::JoinHandle<()>>>,
-}
 
 pub fn run() {
     tracing_subscriber::fmt()
@@ -45,48 +42,27 @@ pub fn run() {
             let config =
                 ClientConfig::load(|name| std::env::var(name).ok(), config_file.as_deref())?;
             let data_dir = app.path().app_data_dir()?;
-            let client = Arc::new(Switchboard::new(&config, &data_dir, system_clock())?);
+            let core = Arc::new(Switchboard::new(&config, &data_dir, system_clock())?);
             tracing::info!(portal = %config.portal_url, "starting");
-            app.manage(AppState {
-                config,
-                client,
-                loopback: std::sync::Mutex::default(),
-            });
-            deep_link::listen(app.handle());
+            let handle = app.handle();
+            let platform = Platform {
+                browser: browser_from_env(
+                    |name| std::env::var(name).ok(),
+                    Arc::new(platform::SystemBrowser(handle.clone())),
+                ),
+                scheme: Arc::new(platform::DesktopEntries(handle.clone())),
+                window: Arc::new(platform::MainWindow(handle.clone())),
+                documents_dir: app
+                    .path()
+                    .document_dir()
+                    .or_else(|_| app.path().home_dir())
+                    .ok(),
+            };
+            app.manage(App::new(core, config, platform));
+            deep_link::listen(handle);
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![
-            commands::app_info,
-            commands::portal_status,
-            commands::restore_session,
-            commands::start_sign_in,
-            commands::start_email_sign_in,
-            commands::cancel_sign_in,
-            commands::sign_out,
-            commands::sign_out_all,
-            commands::choose_account,
-            commands::link_account,
-            commands::use_different_account,
-            commands::switch_account,
-            commands::add_account,
-            commands::sign_in_with_password,
-            commands::submit_mfa_code,
-            commands::open_security,
-            commands::close_security,
-            commands::start_authenticator_setup,
-            commands::confirm_authenticator,
-            commands::disable_authenticator,
-            commands::regenerate_recovery_codes,
-            commands::save_recovery_codes,
-            commands::add_linked_provider,
-            commands::remove_linked_provider,
-            commands::add_notification_email,
-            commands::remove_notification_email,
-            commands::confirm_notification_email,
-            commands::sign_out_session,
-            commands::change_password,
-            commands::confirm_identity,
-        ])
+        .invoke_handler(tauri_commands::handler())
         .run(tauri::generate_context!());
     if let Err(error) = result {
         eprintln!("switchboard: cannot start: {error}");

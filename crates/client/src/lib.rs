@@ -1,28 +1,30 @@
-//! The sign-in client core. Every decision of the desktop app lives here, testable without
-//! a window; `src-tauri` and the CLI are thin shells over it.
+//! The sign-in client core: sessions (refresh token in the keychain), provider sign-ins and
+//! the steps after them, provisioning the softphone, the security settings at the portal.
+//! It answers outcomes and typed errors and knows no screens: the app layer
+//! (`switchboard-desktop`) decides what the window shows, and `switchboard-cli` what a
+//! terminal prints.
 
-mod accounts;
-pub mod bridge;
 pub mod config;
 pub mod email_first;
+mod error;
+pub mod guarded;
 pub mod keychain;
-pub mod loopback;
 pub mod portal;
-#[doc(hidden)]
-pub mod qr;
+mod provisioning;
 mod security;
+mod sessions;
 pub mod signin;
 mod steps;
 pub mod store;
 pub mod switchboard;
-pub use steps::link_reason_text;
 
-pub use bridge::{
-    AppInfo, AppView, AuthenticatorSetupView, CommandError, Notice, PhoneSummary, PortalStatus,
-    QrCode,
-};
 pub use config::{ClientConfig, ConfigError, RedirectMode};
-pub use email_first::{EmailSignIn, EmailSignInView};
-pub use keychain::{Keychain, KeychainError};
+pub use email_first::EmailSignIn;
+pub use error::ClientError;
+pub use guarded::{Guarded, Poisoned};
+pub use keychain::{Keychain, KeychainError, Secret};
 pub use portal::{PortalClient, PortalClientError};
-pub use switchboard::{system_clock, ClientError, Clock, SignInOutcome, Switchboard};
+pub use provisioning::PhoneSummary;
+pub use signin::{SignInError, SignInStart};
+pub use store::StoreError;
+pub use switchboard::{system_clock, Clock, SignInOutcome, Switchboard};

@@ -10,8 +10,6 @@ use switchboard_api::{
 };
 use url::Url;
 
-use crate::bridge::PortalStatus;
-
 #[derive(Debug, thiserror::Error)]
 pub enum PortalClientError {
     #[error("nothing answers at {url}. Check your network connection, then try again.")]
@@ -55,7 +53,8 @@ impl PortalClient {
         self
     }
 
-    fn remember_status_page(&self, status_page: Option<String>) {
+    /// Keeps the status page the portal named (a `None` keeps the one known).
+    pub fn remember_status_page(&self, status_page: Option<String>) {
         if let Ok(mut known) = self.status_page.lock() {
             if status_page.is_some() {
                 *known = status_page;
@@ -63,7 +62,8 @@ impl PortalClient {
         }
     }
 
-    fn known_status_page(&self) -> Option<String> {
+    /// Where to send users when the portal does not answer.
+    pub fn known_status_page(&self) -> Option<String> {
         self.status_page.lock().ok().and_then(|known| known.clone())
     }
 
@@ -334,22 +334,5 @@ impl PortalClient {
                 }),
         )
         .await
-    }
-
-    /// Never fails: an unreachable portal is a state the sign-in screen shows.
-    pub async fn status(&self) -> PortalStatus {
-        match self.sign_in_options().await {
-            Ok(options) => {
-                self.remember_status_page(options.status_page_url.clone());
-                PortalStatus::Reachable { options }
-            }
-            Err(error) => {
-                tracing::warn!(portal = %self.base, %error, "portal not reachable");
-                PortalStatus::Unreachable {
-                    message: error.to_string(),
-                    status_page_url: self.known_status_page(),
-                }
-            }
-        }
     }
 }

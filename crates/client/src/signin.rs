@@ -2,14 +2,16 @@
 //! expiry, and is used once. A callback whose `state` matches none is dropped.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::time::Duration;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use oauth2::{AuthUrl, ClientId, CsrfToken, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl};
 use url::Url;
 
+use crate::guarded::{Guarded, Poisoned};
 use crate::keychain::Secret;
+use crate::switchboard::Clock;
 
 /// Seconds a started sign-in waits for the browser.
 pub const PENDING_LIFETIME: i64 = 600;
@@ -40,6 +42,8 @@ pub enum SignInError {
     Provider { code: String, message: String },
     #[error("the sign-in link carries no code. Start again.")]
     NoCode,
+    #[error(transparent)]
+    Poisoned(#[from] Poisoned),
 }
 
 impl SignInError {
@@ -51,6 +55,7 @@ impl SignInError {
             SignInError::WrongIssuer => "wrong_issuer",
             SignInError::Provider { code, .. } => code,
             SignInError::NoCode => "no_code",
+            SignInError::Poisoned(_) => "internal_error",
         }
     }
 }
@@ -75,9 +80,20 @@ pub struct SignInStart {
     pub code_challenge: String,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct PendingSignIns {
-    by_state: Mutex<HashMap<String, PendingSignIn>>,
+    by_state: Guarded<HashMap<String, PendingSignIn>>,
+    /// Bumped whenever a sign-in is taken or cancelled: wakes `ended`.
+    changes: tokio::sync::watch::Sender<u64>,
+}
+
+impl Default for PendingSignIns {
+    fn default() -> Self {
+        Self {
+            by_state: Guarded::default(),
+            changes: tokio::sync::watch::channel(0).0,
+        }
+    }
 }
 
 fn random_urlsafe() -> String {
@@ -124,10 +140,9 @@ impl PendingSignIns {
             expires_at: now + PENDING_LIFETIME,
             links_provider: false,
         };
-        if let Ok(mut map) = self.by_state.lock() {
-            map.retain(|_, p| p.expires_at >= now);
-            map.insert(state.clone(), pending);
-        }
+        let mut map = self.by_state.lock()?;
+        map.retain(|_, p| p.expires_at >= now);
+        map.insert(state.clone(), pending);
         Ok(SignInStart {
             authorize_url,
             state,
@@ -137,37 +152,61 @@ impl PendingSignIns {
 
     /// Makes a started sign-in link its provider to the signed-in account: the portal's
     /// `link_intent` goes into its authorize URL.
-    pub fn link_provider(&self, start: &mut SignInStart, link_intent: &str) {
+    pub fn link_provider(
+        &self,
+        start: &mut SignInStart,
+        link_intent: &str,
+    ) -> Result<(), SignInError> {
         start
             .authorize_url
             .query_pairs_mut()
             .append_pair("link_intent", link_intent);
-        if let Ok(mut map) = self.by_state.lock() {
-            if let Some(pending) = map.get_mut(&start.state) {
-                pending.links_provider = true;
-            }
+        if let Some(pending) = self.by_state.lock()?.get_mut(&start.state) {
+            pending.links_provider = true;
         }
+        Ok(())
     }
 
     /// Forgets one started sign-in.
-    pub fn cancel(&self, state: &str) {
-        if let Ok(mut map) = self.by_state.lock() {
-            map.remove(state);
-        }
+    pub fn cancel(&self, state: &str) -> Result<(), SignInError> {
+        self.by_state.lock()?.remove(state);
+        self.changed();
+        Ok(())
     }
 
     /// Forgets every pending sign-in (Cancel): their links are dropped if they still come.
-    pub fn cancel_all(&self) {
-        if let Ok(mut map) = self.by_state.lock() {
-            map.clear();
-        }
+    pub fn cancel_all(&self) -> Result<(), SignInError> {
+        self.by_state.lock()?.clear();
+        self.changed();
+        Ok(())
     }
 
-    pub fn is_waiting(&self, now: i64) -> bool {
-        self.by_state
-            .lock()
-            .map(|map| map.values().any(|p| p.expires_at >= now))
-            .unwrap_or(false)
+    fn changed(&self) {
+        self.changes.send_modify(|generation| *generation += 1);
+    }
+
+    pub fn is_waiting(&self, now: i64) -> Result<bool, SignInError> {
+        Ok(self.by_state.lock()?.values().any(|p| p.expires_at >= now))
+    }
+
+    /// Seconds the sign-in started with `state` still waits, or `None` once it is taken,
+    /// cancelled or expired.
+    fn waits_for(&self, state: &str, now: i64) -> Option<i64> {
+        let map = self.by_state.lock().ok()?;
+        let pending = map.get(state)?;
+        (pending.expires_at >= now).then_some(pending.expires_at - now)
+    }
+
+    /// Resolves once the sign-in started with `state` is no longer waiting for its link.
+    pub async fn ended(&self, state: &str, clock: &Clock) {
+        let mut changes = self.changes.subscribe();
+        while let Some(left) = self.waits_for(state, clock()) {
+            let left = Duration::from_secs(u64::try_from(left).unwrap_or(0) + 1);
+            tokio::select! {
+                _ = changes.changed() => {}
+                _ = tokio::time::sleep(left) => {}
+            }
+        }
     }
 
     /// Takes the pending sign-in a callback belongs to and what the callback says: the code,
@@ -198,10 +237,7 @@ impl PendingSignIns {
         address.set_query(None);
         address.set_fragment(None);
         let pending = {
-            let mut map = self
-                .by_state
-                .lock()
-                .map_err(|_| SignInError::NoPendingSignIn)?;
+            let mut map = self.by_state.lock()?;
             let expected = map
                 .get(&state)
                 .ok_or(SignInError::NoPendingSignIn)?
@@ -213,6 +249,7 @@ impl PendingSignIns {
             }
             map.remove(&state).ok_or(SignInError::NoPendingSignIn)?
         };
+        self.changed();
         if now > pending.expires_at {
             return Err(SignInError::Expired);
         }
@@ -428,15 +465,46 @@ mod tests {
         let start = pending
             .begin(&portal(), "google", "Google", None, &app_redirect_uri(), 0)
             .unwrap();
-        assert!(pending.is_waiting(1));
-        pending.cancel_all();
-        assert!(!pending.is_waiting(1));
+        assert!(pending.is_waiting(1).unwrap());
+        pending.cancel_all().unwrap();
+        assert!(!pending.is_waiting(1).unwrap());
         assert_eq!(
             pending
                 .take(&callback(&start.state, "&code=c"), &portal(), 1)
                 .unwrap_err(),
             SignInError::NoPendingSignIn
         );
+    }
+
+    /// What a loopback listener waits on: it stops when its sign-in is cancelled, taken or
+    /// expired, so the core's pending sign-ins are the one record of what is in progress.
+    #[tokio::test]
+    async fn ended_resolves_once_the_sign_in_is_cancelled_or_expired() {
+        let pending = std::sync::Arc::new(PendingSignIns::default());
+        let now: Clock = std::sync::Arc::new(|| 0);
+        let start = pending
+            .begin(&portal(), "google", "Google", None, &app_redirect_uri(), 0)
+            .unwrap();
+        let waiting = {
+            let pending = std::sync::Arc::clone(&pending);
+            let state = start.state.clone();
+            tokio::spawn(async move { pending.ended(&state, &now).await })
+        };
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(!waiting.is_finished(), "ended before anything happened");
+        pending.cancel_all().unwrap();
+        tokio::time::timeout(Duration::from_secs(5), waiting)
+            .await
+            .expect("still waiting after Cancel")
+            .unwrap();
+
+        let start = pending
+            .begin(&portal(), "google", "Google", None, &app_redirect_uri(), 0)
+            .unwrap();
+        let later: Clock = std::sync::Arc::new(|| PENDING_LIFETIME + 1);
+        tokio::time::timeout(Duration::from_secs(5), pending.ended(&start.state, &later))
+            .await
+            .expect("still waiting after the sign-in expired");
     }
 
     #[test]

@@ -1,54 +1,17 @@
-//! The steps between a provider sign-in and a session when the identity is not exactly
-//! one account: choose among several (the portal remembers the choice per identity),
-//! link with the account's password once, and "use a different account" later. The
-//! portal's ticket stays here; the window only sees the step's content.
+//! The steps between a sign-in and a session when it is not simply done: choose among
+//! several accounts (the portal remembers the choice per identity), link with the
+//! account's password once, the authenticator code, and "use a different account" later.
+//! The portal's ticket stays here; the window only sees the step's content.
 
 use switchboard_api::{
     ChooseAccountRequest, ChooseAgainRequest, ErrorCode, LinkAccountRequest, LoginStep, MfaRequest,
     PasswordSignInRequest,
 };
 
+use crate::error::ClientError;
 use crate::keychain::Secret;
 use crate::portal::PortalClientError;
-use crate::switchboard::{ClientError, SignInOutcome, Switchboard};
-
-/// Why a sign-in must be linked with the account's password, in words (the CLI's; the
-/// window's are in `ui/src/lib/accounts.ts`).
-pub fn link_reason_text(
-    reason: switchboard_api::LinkReason,
-    provider_name: &str,
-    email: Option<&str>,
-) -> String {
-    use switchboard_api::LinkReason;
-    let email = email.map(str::trim).filter(|e| !e.is_empty());
-    match reason {
-        LinkReason::NoAccountForEmail => match email {
-            Some(email) => {
-                format!("No phone account signs in with {email} through {provider_name} yet.")
-            }
-            None => format!("No phone account signs in with your {provider_name} identity yet."),
-        },
-        LinkReason::EmailUnverified => format!(
-            "{provider_name} did not confirm your email address, so it can't find your account by itself."
-        ),
-        LinkReason::ProviderNotEnabled => {
-            match email.and_then(|e| e.rsplit_once('@')).map(|(_, d)| d) {
-                Some(domain) => format!(
-                    "Your organization hasn't enabled {provider_name} sign-in for {domain} accounts like this one."
-                ),
-                None => format!(
-                    "Your organization hasn't enabled {provider_name} sign-in for accounts like this one."
-                ),
-            }
-        }
-        LinkReason::EmailMatchingOff => format!(
-            "{provider_name} does not prove who owns an email domain, so your organization links each account to it once with the account's password."
-        ),
-        LinkReason::EmailLinkedToAnotherIdentity => format!(
-            "Your email address is already linked to another {provider_name} identity. If this is a new identity of yours, prove it is your account once."
-        ),
-    }
-}
+use crate::switchboard::{SignInOutcome, Switchboard};
 
 /// A step the portal asked for, with its ticket and what the window shows for it.
 #[derive(Debug, Clone)]
@@ -81,14 +44,17 @@ fn ticket_refused(error: &ClientError) -> bool {
 }
 
 impl Switchboard {
-    pub(crate) fn clear_pending_step(&self) {
-        if let Ok(mut step) = self.pending_step.lock() {
-            *step = None;
-        }
+    pub(crate) fn clear_pending_step(&self) -> Result<(), ClientError> {
+        *self.pending_step.lock()? = None;
+        Ok(())
     }
 
     /// Keeps the ticket of a choose or link step and answers what the window shows.
-    pub(crate) fn hold_step(&self, step: LoginStep, provider_name: &str) -> SignInOutcome {
+    pub(crate) fn hold_step(
+        &self,
+        step: LoginStep,
+        provider_name: &str,
+    ) -> Result<SignInOutcome, ClientError> {
         let (ticket, expires_in, outcome) = match step {
             LoginStep::ChooseAccount {
                 ticket,
@@ -121,46 +87,43 @@ impl Switchboard {
                 (ticket, expires_in, SignInOutcome::MfaRequired)
             }
             LoginStep::SignedIn { .. } => {
-                return SignInOutcome::NotSupported {
+                return Ok(SignInOutcome::NotSupported {
                     message: "The portal answered a step out of order. Start signing in again."
                         .into(),
-                }
+                })
             }
         };
         let held = PendingStep {
             ticket: Secret::new(ticket),
-            expires_at: (self.clock)() + i64::try_from(expires_in).unwrap_or(0),
+            expires_at: self.now() + i64::try_from(expires_in).unwrap_or(0),
             provider_name: provider_name.to_owned(),
             outcome: outcome.clone(),
         };
-        if let Ok(mut pending) = self.pending_step.lock() {
-            *pending = Some(held);
-        }
-        outcome
+        *self.pending_step.lock()? = Some(held);
+        Ok(outcome)
     }
 
     /// The open step, when it is of the wanted kind and in time.
     fn open_step(&self, kind: fn(&SignInOutcome) -> bool) -> Result<PendingStep, ClientError> {
-        let now = (self.clock)();
+        let now = self.now();
         let step = self
             .pending_step
-            .lock()
-            .ok()
-            .and_then(|step| step.clone())
+            .lock()?
+            .clone()
             .filter(|step| step.expires_at > now)
             .filter(|step| kind(&step.outcome));
         step.ok_or(ClientError::NoPendingStep)
     }
 
-    /// What the window shows for the open step, if one is open.
-    pub fn open_step_outcome(&self) -> Option<SignInOutcome> {
-        let now = (self.clock)();
-        self.pending_step
-            .lock()
-            .ok()
-            .and_then(|step| step.clone())
+    /// The step still open, if one is (a failed attempt keeps it on screen).
+    pub fn open_step_outcome(&self) -> Result<Option<SignInOutcome>, ClientError> {
+        let now = self.now();
+        Ok(self
+            .pending_step
+            .lock()?
+            .clone()
             .filter(|step| step.expires_at > now)
-            .map(|step| step.outcome)
+            .map(|step| step.outcome))
     }
 
     /// Signs in to one of the accounts the chooser listed. `remember`: the portal makes it
@@ -213,7 +176,7 @@ impl Switchboard {
         username: &str,
         password: &str,
     ) -> Result<SignInOutcome, ClientError> {
-        self.cancel_sign_in();
+        self.cancel_sign_in()?;
         let request = PasswordSignInRequest {
             username: username.trim().to_owned(),
             password: password.to_owned(),
@@ -246,7 +209,7 @@ impl Switchboard {
             Err(error) => {
                 let error = ClientError::from(error);
                 if ticket_refused(&error) {
-                    self.clear_pending_step();
+                    self.clear_pending_step()?;
                 }
                 Err(error)
             }
@@ -268,27 +231,5 @@ impl Switchboard {
             )
             .await?;
         self.after_login_step(step, "your provider").await
-    }
-}
-
-#[cfg(test)]
-mod reason_tests {
-    use super::link_reason_text;
-    use switchboard_api::LinkReason;
-
-    #[test]
-    fn every_reason_reads_as_what_happened() {
-        assert_eq!(
-            link_reason_text(LinkReason::ProviderNotEnabled, "Google", Some("ann@example.com")),
-            "Your organization hasn't enabled Google sign-in for example.com accounts like this one."
-        );
-        assert!(
-            link_reason_text(LinkReason::EmailMatchingOff, "Acme SSO", None)
-                .starts_with("Acme SSO does not prove")
-        );
-        assert!(
-            link_reason_text(LinkReason::EmailLinkedToAnotherIdentity, "Acme SSO", None)
-                .contains("another Acme SSO identity")
-        );
     }
 }

@@ -20,6 +20,10 @@ pub enum StoreError {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// The file was not what this app writes (damaged on disk, or edited by hand). It is
+    /// set aside, never deleted, and the app goes on as if it had not been there.
+    #[error("Switchboard's file {path} was damaged, so it was set aside as {kept_at}. Sign in again to go on; nothing else was lost.")]
+    Damaged { path: PathBuf, kept_at: PathBuf },
 }
 
 /// The softphone settings without the password.
@@ -38,18 +42,6 @@ pub struct StoredProfile {
     pub turn_server: Option<String>,
     pub voicemail_number: Option<String>,
     pub version: i64,
-}
-
-impl From<StoredProfile> for crate::bridge::PhoneSummary {
-    fn from(profile: StoredProfile) -> Self {
-        Self {
-            extension: profile.extension,
-            display_name: profile.display_name,
-            sip_domain: profile.domain,
-            registrar: profile.registrar,
-            transport: profile.transport,
-        }
-    }
 }
 
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]
@@ -108,10 +100,25 @@ pub fn write_private_file(path: &Path, contents: &[u8]) -> Result<(), StoreError
     std::fs::rename(&temporary, path).map_err(error)
 }
 
+/// Reads a file this app wrote. A damaged one is set aside (renamed, never deleted) and
+/// reported once: the next read finds no file and starts afresh.
 fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Option<T>, StoreError> {
     match std::fs::read(path) {
-        // A damaged file is treated as absent: the user signs in again, nothing crashes.
-        Ok(bytes) => Ok(serde_json::from_slice(&bytes).ok()),
+        Ok(bytes) => match serde_json::from_slice(&bytes) {
+            Ok(value) => Ok(Some(value)),
+            Err(_) => {
+                let kept_at = path.with_extension("json.damaged");
+                std::fs::rename(path, &kept_at).map_err(|source| StoreError::Write {
+                    path: kept_at.clone(),
+                    source,
+                })?;
+                tracing::error!(path = %path.display(), kept_at = %kept_at.display(), "a damaged data file was set aside");
+                Err(StoreError::Damaged {
+                    path: path.to_owned(),
+                    kept_at,
+                })
+            }
+        },
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(source) => Err(StoreError::Read {
             path: path.to_owned(),
@@ -258,12 +265,19 @@ mod tests {
         assert_eq!(store.accounts().unwrap().len(), 2);
     }
 
+    /// A damaged file is reported (not shown as an empty list without a word), kept aside
+    /// for support, and afterwards the app works as if signed out.
     #[test]
-    fn a_damaged_file_is_as_if_signed_out() {
+    fn a_damaged_file_is_reported_once_kept_aside_and_then_as_if_signed_out() {
         let dir = tempfile::tempdir().unwrap();
         let store = AccountStore::new(dir.path(), &"https://p.example/".parse().unwrap());
         store.remember(&account("a")).unwrap();
         std::fs::write(store.accounts_path(), b"{ not json").unwrap();
+        let error = store.current().unwrap_err();
+        assert!(matches!(error, StoreError::Damaged { .. }), "{error}");
+        assert!(error.to_string().contains("Sign in again"), "{error}");
+        let kept = store.accounts_path().with_extension("json.damaged");
+        assert_eq!(std::fs::read(&kept).unwrap(), b"{ not json");
         assert_eq!(store.current().unwrap(), None);
         store.remember(&account("a")).unwrap();
         assert_eq!(store.current().unwrap().unwrap().account_id, "a");

@@ -235,7 +235,7 @@ describe('linkOutcome', () => {
   const before = link();
 
   it('retries when the answer is the link form with a notice', () => {
-    const after: AppView = link({ notice: { kind: 'error', message: 'Wrong password.', code: 'link.invalid' } });
+    const after: AppView = link({ notice: { kind: 'error', message: 'Wrong password.', code: 'invalid_credentials' } });
     expect(linkOutcome(before, after)).toBe('retry');
   });
 

@@ -91,8 +91,8 @@ const linkForm: Extract<AppView, { screen: 'link_account' }> = {
   reason: 'no_account_for_email',
   notice: null,
 };
-const wrongPassword = { kind: 'error' as const, message: 'The username or password is wrong.', code: 'link.invalid' };
-const denied = { code: 'sign_in.denied', message: 'You cancelled the sign-in at Google.' };
+const wrongPassword = { kind: 'error' as const, message: 'The username or password is wrong.', code: 'invalid_credentials' as const };
+const denied = { code: 'access_denied', message: 'You cancelled the sign-in at Google.' };
 const broken = { code: 'internal', message: 'Something broke.' };
 
 /** A promise the test settles by hand. */
@@ -128,7 +128,7 @@ function setup(overrides: Partial<Backend> = {}) {
 
 describe('errorNotice and failureView', () => {
   it('keeps the message for people and the code for support', () => {
-    expect(errorNotice(denied)).toEqual({ kind: 'error', message: denied.message, code: 'sign_in.denied' });
+    expect(errorNotice(denied)).toEqual({ kind: 'error', message: denied.message, code: 'access_denied' });
     expect(errorNotice('command start_sign_in not found')).toEqual({
       kind: 'error',
       message: 'command start_sign_in not found',
@@ -184,11 +184,11 @@ describe('errorNotice and failureView', () => {
 
 describe('noticeModel', () => {
   it('renders errors as alerts and information as status', () => {
-    expect(noticeModel({ kind: 'error', message: 'Nope.', code: 'x.y' })).toEqual({
+    expect(noticeModel({ kind: 'error', message: 'Nope.', code: 'not_found' })).toEqual({
       kind: 'error',
       message: 'Nope.',
       role: 'alert',
-      code: 'x.y',
+      code: 'not_found',
     });
     expect(noticeModel({ kind: 'info', message: 'You are signed out.', code: null })).toEqual({
       kind: 'info',
@@ -713,7 +713,7 @@ describe('AppController: password sign-in, the authenticator step and the settin
   const invalidCredentials = {
     kind: 'error' as const,
     message: 'The username or password is wrong.',
-    code: 'invalid_credentials',
+    code: 'invalid_credentials' as const,
   };
 
   it('signs in with a password, then the authenticator code, keeping neither in the state', async () => {

@@ -1,6 +1,7 @@
 // Which view the window shows, and how commands and the `app-view` event change it.
 // App.svelte renders `AppState`; every rule about ordering and failures lives here.
 import type { AppView } from '../bindings/AppView';
+import type { CommandName } from '../bindings/commands';
 import type { EmailSignInView } from '../bindings/EmailSignInView';
 import type { Notice } from '../bindings/Notice';
 import type { Backend } from './bridge';
@@ -43,6 +44,10 @@ export type Pending =
   | { action: 'confirm_identity' };
 
 export type PendingAction = Pending['action'];
+
+/** Fails the type check when a pending action (other than the start-up restore) names no command. */
+type Assert<T extends true> = T;
+export type EveryActionIsACommand = Assert<Exclude<PendingAction, 'restore'> extends CommandName ? true : false>;
 
 /** What "Continue with work email" shows on the sign-in screen when no sign-in started. */
 export type EmailAnswer =

@@ -1,4 +1,5 @@
 import type { CommandError } from '../bindings/CommandError';
+import type { ErrorCode } from '../bindings/ErrorCode';
 
 export function isCommandError(value: unknown): value is CommandError {
   return (
@@ -18,6 +19,6 @@ export function errorMessage(error: unknown): string {
 }
 
 /** The stable code, kept for support (not shown as the message). */
-export function errorCode(error: unknown): string | null {
+export function errorCode(error: unknown): ErrorCode | null {
   return isCommandError(error) ? error.code : null;
 }

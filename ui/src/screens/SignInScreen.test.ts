@@ -76,11 +76,11 @@ describe('SignInScreen with a notice or a sign-in starting', () => {
         backend,
         onStartSignIn,
         onPasswordSignIn,
-        notice: { kind: 'error', message: 'The sign-in was cancelled at Google.', code: 'sign_in.denied' },
+        notice: { kind: 'error', message: 'The sign-in was cancelled at Google.', code: 'access_denied' },
       },
     });
     expect(body).toMatch(
-      /<p id="view-notice"[^>]*role="alert"[^>]*data-kind="error"[^>]*data-code="sign_in.denied"[^>]*>\s*The sign-in was cancelled at Google.\s*<\/p>/,
+      /<p id="view-notice"[^>]*role="alert"[^>]*data-kind="error"[^>]*data-code="access_denied"[^>]*>\s*The sign-in was cancelled at Google.\s*<\/p>/,
     );
     expect(body.indexOf('id="view-notice"')).toBeLessThan(body.indexOf('data-provider="google"'));
   });

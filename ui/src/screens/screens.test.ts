@@ -115,7 +115,7 @@ describe('ReadyScreen markup', () => {
   it('shows its notice', () => {
     const withNotice = render(ReadyScreen, {
       props: {
-        view: { ...ready, notice: { kind: 'error', message: "Couldn't sign out.", code: 'session.sign_out' } },
+        view: { ...ready, notice: { kind: 'error', message: "Couldn't sign out.", code: 'portal_unreachable' } },
         ...readyCallbacks,
       },
     }).body;
@@ -253,7 +253,7 @@ describe('ChooseAccountScreen markup', () => {
 
   it('shows its notice, and progress on Continue while choosing', () => {
     const html = body(
-      { ...chooser, notice: { kind: 'error', message: 'Too many wrong attempts. Try again in 15 minutes.', code: 'x' } },
+      { ...chooser, notice: { kind: 'error', message: 'Too many wrong attempts. Try again in 15 minutes.', code: 'too_many_attempts' } },
       { choosing: true },
     );
     expect(html).toMatch(/<p id="view-notice"[^>]*role="alert"[^>]*>\s*Too many wrong attempts/);
@@ -306,7 +306,7 @@ describe('LinkAccountScreen markup', () => {
 
   it('shows the notice of a failed attempt, and progress while linking', () => {
     const html = body(
-      { ...link, notice: { kind: 'error', message: 'The username or password is wrong.', code: 'link.invalid' } },
+      { ...link, notice: { kind: 'error', message: 'The username or password is wrong.', code: 'invalid_credentials' } },
       { linking: true },
     );
     expect(html).toMatch(/<p id="view-notice"[^>]*role="alert"[^>]*>\s*The username or password is wrong\./);

@@ -1,24 +1,85 @@
-//! The client core's test app: a `Switchboard` on a controllable clock, its data folder
-//! and the real keychain, against the test world (dev-idp + seeded portal).
+//! The test app: the client core (`client`) on a controllable clock, its data folder and
+//! the real keychain, and the app layer over it (`views`) with a platform that records what
+//! it was asked, against the test world (dev-idp + seeded portal).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 #![allow(dead_code)]
 
 use std::sync::atomic::AtomicI64;
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use switchboard_client::signin::app_redirect_uri;
 use switchboard_client::{ClientConfig, SignInOutcome, Switchboard};
+use switchboard_desktop::{AppView, BrowserUnavailable, Platform};
 use switchboard_e2e::browser::Browser;
 use switchboard_e2e::world::World;
 use url::Url;
 
 pub struct App {
-    pub client: Switchboard,
+    pub client: Arc<Switchboard>,
+    pub views: Arc<switchboard_desktop::App>,
+    /// What the app layer did to the platform: pages opened, views pushed.
+    pub platform: Arc<Recorded>,
     pub now: Arc<AtomicI64>,
     pub data_dir: std::path::PathBuf,
     pub config: ClientConfig,
+}
+
+/// A platform that records: the pages the app opened, the views it pushed to the window.
+#[derive(Default)]
+pub struct Recorded {
+    pub opened: Mutex<Vec<Url>>,
+    pub shown: Mutex<Vec<AppView>>,
+}
+
+struct Opened(Arc<Recorded>);
+impl switchboard_desktop::Browser for Opened {
+    fn open(&self, url: &Url) -> Result<(), BrowserUnavailable> {
+        self.0.opened.lock().unwrap().push(url.clone());
+        Ok(())
+    }
+}
+struct Shown(Arc<Recorded>);
+impl switchboard_desktop::Window for Shown {
+    fn show(&self, view: AppView) {
+        self.0.shown.lock().unwrap().push(view);
+    }
+}
+struct SchemeRegistered;
+impl switchboard_desktop::SchemeProbe for SchemeRegistered {
+    fn scheme_registered(&self, _scheme: &str) -> bool {
+        true
+    }
+}
+
+fn assemble(config: &ClientConfig, data_dir: &std::path::Path) -> App {
+    let now = Arc::new(AtomicI64::new(system_now()));
+    let clock_now = Arc::clone(&now);
+    let client = Arc::new(
+        Switchboard::new(
+            config,
+            data_dir,
+            Arc::new(move || clock_now.load(Ordering::SeqCst)),
+        )
+        .unwrap(),
+    );
+    let recorded = Arc::new(Recorded::default());
+    let platform = Platform {
+        browser: Arc::new(Opened(Arc::clone(&recorded))),
+        scheme: Arc::new(SchemeRegistered),
+        window: Arc::new(Shown(Arc::clone(&recorded))),
+        documents_dir: Some(data_dir.join("Documents")),
+    };
+    let views = switchboard_desktop::App::new(Arc::clone(&client), config.clone(), platform);
+    App {
+        client,
+        views,
+        platform: recorded,
+        now,
+        data_dir: data_dir.to_owned(),
+        config: config.clone(),
+    }
 }
 
 pub fn system_now() -> i64 {
@@ -30,43 +91,26 @@ pub fn system_now() -> i64 {
 
 impl App {
     pub fn open(world: &World, data_dir: std::path::PathBuf) -> App {
-        let now = Arc::new(AtomicI64::new(system_now()));
-        let clock_now = Arc::clone(&now);
+        Self::open_with(world, data_dir, switchboard_client::RedirectMode::Scheme)
+    }
+
+    /// The app with the browser coming back the way `redirect` says.
+    pub fn open_with(
+        world: &World,
+        data_dir: std::path::PathBuf,
+        redirect: switchboard_client::RedirectMode,
+    ) -> App {
         let config = ClientConfig {
             portal_url: world.portal.clone(),
             status_page_url: None,
-            redirect: switchboard_client::RedirectMode::Scheme,
+            redirect,
         };
-        let client = Switchboard::new(
-            &config,
-            &data_dir,
-            Arc::new(move || clock_now.load(Ordering::SeqCst)),
-        )
-        .unwrap();
-        App {
-            client,
-            now,
-            data_dir,
-            config,
-        }
+        assemble(&config, &data_dir)
     }
 
     /// A fresh app process on the same machine: same data folder and keychain.
     pub fn restart(&self) -> App {
-        let now = Arc::new(AtomicI64::new(system_now()));
-        let clock_now = Arc::clone(&now);
-        let client = Switchboard::new(
-            &self.config,
-            &self.data_dir,
-            Arc::new(move || clock_now.load(Ordering::SeqCst)),
-        )
-        .unwrap();
-        App {
-            client,
-            now,
-            data_dir: self.data_dir.clone(),
-            config: self.config.clone(),
-        }
+        assemble(&self.config, &self.data_dir)
     }
 
     pub async fn link_for(&self, provider: &str, login_hint: &str) -> Url {

@@ -12,7 +12,8 @@ use std::sync::atomic::Ordering;
 
 use switchboard_api::LinkReason;
 use switchboard_client::keychain::{Keychain, SecretKind};
-use switchboard_client::{AppView, ClientError, SignInOutcome};
+use switchboard_client::{ClientError, SignInOutcome};
+use switchboard_desktop::{AppView, ErrorCode};
 
 fn chooser(outcome: SignInOutcome) -> (Vec<String>, Option<String>, bool) {
     match outcome {
@@ -69,6 +70,7 @@ async fn choose_remember_choose_again_switch_and_sign_out_one_then_all() {
     let signed_in: Vec<String> = app
         .client
         .signed_in_accounts()
+        .unwrap()
         .into_iter()
         .map(|a| a.account_id)
         .collect();
@@ -101,10 +103,10 @@ async fn choose_remember_choose_again_switch_and_sign_out_one_then_all() {
     let restarted = app.restart();
     let (restored, _) = ready(restarted.client.restore().await.unwrap().unwrap());
     assert_eq!(restored.account_id, "acct-adam");
-    assert_eq!(restarted.client.signed_in_accounts().len(), 2);
+    assert_eq!(restarted.client.signed_in_accounts().unwrap().len(), 2);
 
     // Sign out the current one: the other takes its place, its entries untouched.
-    match app.client.sign_out_view().await {
+    match app.views.sign_out_view().await {
         AppView::Ready {
             account,
             phone,
@@ -126,7 +128,7 @@ async fn choose_remember_choose_again_switch_and_sign_out_one_then_all() {
 
     // Add one more, then sign out of all.
     ready(app.sign_in("google", "alice@acme.example").await);
-    match app.client.sign_out_all_view().await {
+    match app.views.sign_out_all_view().await {
         AppView::SignIn { notice, back_to } => {
             assert_eq!(back_to, None);
             assert!(notice.unwrap().message.contains("every account"));
@@ -136,7 +138,7 @@ async fn choose_remember_choose_again_switch_and_sign_out_one_then_all() {
     for id in ["acct-adam", "acct-maria", "acct-alice"] {
         assert_eq!(has_secrets(&keychain, id), [false, false], "{id}");
     }
-    assert!(app.client.signed_in_accounts().is_empty());
+    assert!(app.client.signed_in_accounts().unwrap().is_empty());
 }
 
 #[tokio::test]
@@ -157,13 +159,16 @@ async fn linking_once_keeps_the_form_on_a_wrong_password_and_then_needs_no_promp
 
     // A wrong password keeps the link form, with what went wrong.
     match app
-        .client
+        .views
         .link_account_view("alice", "wrong password", None)
         .await
     {
         AppView::LinkAccount { notice, .. } => {
             let notice = notice.unwrap();
-            assert_eq!(notice.code.as_deref(), Some("invalid_credentials"));
+            assert_eq!(
+                notice.code.map(ErrorCode::as_str).as_deref(),
+                Some("invalid_credentials")
+            );
             assert!(
                 notice
                     .message
@@ -175,7 +180,7 @@ async fn linking_once_keeps_the_form_on_a_wrong_password_and_then_needs_no_promp
         other => panic!("expected LinkAccount, got {other:?}"),
     }
     match app
-        .client
+        .views
         .link_account_view(" alice ", "alice-demo-pass", Some(""))
         .await
     {
@@ -199,10 +204,13 @@ async fn an_expired_or_cancelled_step_is_a_clear_way_back_to_sign_in() {
     let (_world, app) = world_and_app().await;
     chooser(app.sign_in("google", "adam@acme.example").await);
     app.now.fetch_add(601, Ordering::SeqCst);
-    match app.client.choose_account_view("acct-adam", false).await {
+    match app.views.choose_account_view("acct-adam", false).await {
         AppView::SignIn { notice, .. } => {
             let notice = notice.unwrap();
-            assert_eq!(notice.code.as_deref(), Some("no_pending_step"));
+            assert_eq!(
+                notice.code.map(ErrorCode::as_str).as_deref(),
+                Some("no_pending_step")
+            );
             assert!(notice.message.contains("start signing in again"));
         }
         other => panic!("expected SignIn, got {other:?}"),
@@ -214,7 +222,7 @@ async fn an_expired_or_cancelled_step_is_a_clear_way_back_to_sign_in() {
         app.client.choose_account("acct-alice", false).await,
         Err(ClientError::UnknownAccount)
     ));
-    app.client.cancel_sign_in();
+    app.client.cancel_sign_in().unwrap();
     assert!(matches!(
         app.client.choose_account("acct-adam", false).await,
         Err(ClientError::NoPendingStep)

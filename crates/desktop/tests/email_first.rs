@@ -8,11 +8,10 @@ mod common;
 
 use common::*;
 
-use std::process::{Command, Stdio};
-
-use switchboard_client::email_first::EmailSignInView;
 use switchboard_client::signin::app_redirect_uri;
 use switchboard_client::{ClientError, EmailSignIn};
+use switchboard_desktop::EmailSignInView;
+use switchboard_desktop::ErrorCode;
 use switchboard_e2e::browser::Browser;
 use switchboard_portal::store::NewOrganization;
 
@@ -77,7 +76,7 @@ async fn several_providers_are_offered_and_the_chosen_one_signs_in() {
         .begin_email_sign_in("tom@acme.example", &app_redirect_uri())
         .await
         .unwrap();
-    let view = found.into_choice_view().unwrap();
+    let view = EmailSignInView::of_choice(found).unwrap();
     let EmailSignInView::ChooseProvider {
         email,
         domain,
@@ -142,7 +141,7 @@ async fn an_unknown_address_or_domain_reveals_nothing_and_says_what_to_do() {
         .begin_email_sign_in("someone@unknown.example", &app_redirect_uri())
         .await
         .unwrap();
-    let view = found.into_choice_view().unwrap();
+    let view = EmailSignInView::of_choice(found).unwrap();
     let EmailSignInView::NoSingleSignOn {
         domain,
         message,
@@ -164,11 +163,11 @@ async fn an_unknown_address_or_domain_reveals_nothing_and_says_what_to_do() {
         .begin_email_sign_in("not an email", &app_redirect_uri())
         .await
         .unwrap_err();
-    assert_eq!(error.code(), "invalid_request");
+    assert_eq!(ErrorCode::of(&error).as_str(), "invalid_request");
     assert!(
-        error.message().contains("Enter your work email address"),
+        switchboard_desktop::error_code::message(&error).contains("Enter your work email address"),
         "{}",
-        error.message()
+        switchboard_desktop::error_code::message(&error)
     );
 }
 
@@ -176,8 +175,8 @@ async fn an_unknown_address_or_domain_reveals_nothing_and_says_what_to_do() {
 async fn the_settings_offer_the_organizations_own_provider_to_link() {
     let (_world, app) = world_and_app().await;
     let (account, _) = ready(app.sign_in("google", "alice@acme.example").await);
-    let view = app.client.security_view(None).await;
-    let switchboard_client::AppView::Security { providers, .. } = view else {
+    let view = app.views.security_view(None).await;
+    let switchboard_desktop::AppView::Security { providers, .. } = view else {
         panic!("expected the settings, got {view:?}");
     };
     // Alice's login email is at acme.example, whose organization enabled Acme SSO.
@@ -192,81 +191,4 @@ async fn the_settings_offer_the_organizations_own_provider_to_link() {
         .unwrap();
     assert_eq!(name, "Acme SSO");
     app.client.sign_out(&account.account_id).await.unwrap();
-}
-
-fn cli(world: &switchboard_e2e::world::World, data_dir: &std::path::Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_switchboard-cli"));
-    command
-        .env("SWITCHBOARD_PORTAL_URL", world.portal.as_str())
-        .env("SWITCHBOARD_DATA_DIR", data_dir)
-        .env_remove("BROWSER")
-        .stdin(Stdio::null());
-    command
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn the_cli_signs_in_by_work_email() {
-    let (world, _app) = world_and_app().await;
-    let data_dir = world.scratch_dir("cli-data").unwrap();
-    let run = |args: &[&str]| {
-        let output = cli(&world, &data_dir).args(args).output().unwrap();
-        (
-            output.status.success(),
-            String::from_utf8_lossy(&output.stdout).into_owned(),
-            String::from_utf8_lossy(&output.stderr).into_owned(),
-        )
-    };
-
-    // Several providers: the CLI lists them and says how to choose.
-    let (ok, _, err) = run(&["login", "--email", "tom@acme.example", "--no-browser"]);
-    assert!(!ok);
-    assert!(err.contains("--provider"), "{err}");
-    assert!(err.contains("acme-sso (Acme SSO)"), "{err}");
-
-    // No single sign-on for the domain: what to do instead.
-    let (ok, _, err) = run(&[
-        "login",
-        "--email",
-        "someone@unknown.example",
-        "--no-browser",
-    ]);
-    assert!(!ok);
-    assert!(
-        err.contains("No single sign-on is set up for unknown.example")
-            && err.contains("--username"),
-        "{err}"
-    );
-
-    let (ok, _, err) = run(&["login", "--email", "garbage", "--no-browser"]);
-    assert!(!ok);
-    assert!(
-        err.contains("Enter your work email address") && err.contains("invalid_request"),
-        "{err}"
-    );
-
-    // One provider: started at once with the email as hint.
-    add_single_provider_organization(&world).await;
-    let mut login = cli(&world, &data_dir);
-    login
-        .args(["login", "--email", "peter@initech.example", "--no-browser"])
-        .stdout(Stdio::piped());
-    let mut child = login.spawn().unwrap();
-    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
-    let mut printed = String::new();
-    let mut line = String::new();
-    while std::io::BufRead::read_line(&mut stdout, &mut line).unwrap() > 0 {
-        printed.push_str(&line);
-        if line.starts_with("Then paste") {
-            break;
-        }
-        line.clear();
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    assert!(printed.contains("sign in with Acme SSO"), "{printed}");
-    assert!(printed.contains("provider=acme-sso"), "{printed}");
-    assert!(
-        printed.contains("login_hint=peter%40initech.example"),
-        "{printed}"
-    );
 }

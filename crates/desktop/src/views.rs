@@ -1,12 +1,15 @@
-//! Types the desktop front end sees. `ts-rs` turns them into `ui/src/bindings/`, so the
-//! TypeScript cannot drift from the Rust.
+//! What the window shows: every screen is a view of one `AppView`, with at most one
+//! notice. `ts-rs` turns these types into `ui/src/bindings/`, so the TypeScript cannot drift
+//! from the Rust.
 
 use serde::Serialize;
 use switchboard_api::{
     AccountChoice, AccountSummary, LinkReason, ProviderOption, SecurityOverview, SignInOptions,
-    SipTransport,
 };
+use switchboard_client::PhoneSummary;
 use ts_rs::TS;
+
+use crate::error_code::ErrorCode;
 
 /// What the app knows about itself and where it signs in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -27,23 +30,6 @@ pub enum PortalStatus {
         message: String,
         status_page_url: Option<String>,
     },
-}
-
-/// Every error a command returns to the front end: a stable code for support and logic,
-/// a message for people.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-pub struct CommandError {
-    pub code: String,
-    pub message: String,
-}
-
-impl CommandError {
-    pub fn new(code: &str, message: impl Into<String>) -> Self {
-        Self {
-            code: code.to_owned(),
-            message: message.into(),
-        }
-    }
 }
 
 /// What the window shows: every screen is a view of one of these. Commands answer with it,
@@ -142,7 +128,7 @@ pub enum NoticeKind {
 pub struct Notice {
     pub kind: NoticeKind,
     pub message: String,
-    pub code: Option<String>,
+    pub code: Option<ErrorCode>,
 }
 
 impl Notice {
@@ -153,23 +139,13 @@ impl Notice {
             code: None,
         }
     }
-    pub fn error(code: &str, message: impl Into<String>) -> Self {
+    pub fn error(code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
             kind: NoticeKind::Error,
             message: message.into(),
-            code: Some(code.to_owned()),
+            code: Some(code),
         }
     }
-}
-
-/// The provisioned softphone, without its password (that stays in the keychain).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-pub struct PhoneSummary {
-    pub extension: String,
-    pub display_name: String,
-    pub sip_domain: String,
-    pub registrar: String,
-    pub transport: SipTransport,
 }
 
 /// The secret (also inside the URI and the QR code) never prints.
@@ -181,41 +157,74 @@ impl std::fmt::Debug for AuthenticatorSetupView {
     }
 }
 
-/// Every type of the bridge with its TypeScript declaration, for the generated bindings.
-pub fn typescript_declarations() -> Vec<(String, String)> {
-    fn entry<T: TS + 'static>() -> (String, String) {
-        let config = ts_rs::Config::default();
-        (
-            T::name(&config),
-            T::export_to_string(&config).unwrap_or_default(),
-        )
+impl AppView {
+    /// The view with `notice` when it has room for one and none yet.
+    pub fn with_notice(self, notice: Option<Notice>) -> AppView {
+        let Some(extra) = notice else {
+            return self;
+        };
+        match self {
+            AppView::SignIn {
+                notice: None,
+                back_to,
+            } => AppView::SignIn {
+                notice: Some(extra),
+                back_to,
+            },
+            AppView::Ready {
+                account,
+                phone,
+                notice: None,
+                signed_in,
+            } => AppView::Ready {
+                account,
+                phone,
+                notice: Some(extra),
+                signed_in,
+            },
+            AppView::ChooseAccount {
+                accounts,
+                remembered_account_id,
+                shared_email,
+                notice: None,
+            } => AppView::ChooseAccount {
+                accounts,
+                remembered_account_id,
+                shared_email,
+                notice: Some(extra),
+            },
+            AppView::MfaRequired { notice: None } => AppView::MfaRequired {
+                notice: Some(extra),
+            },
+            AppView::LinkAccount {
+                provider_name,
+                email,
+                reason,
+                notice: None,
+            } => AppView::LinkAccount {
+                provider_name,
+                email,
+                reason,
+                notice: Some(extra),
+            },
+            AppView::Security {
+                account,
+                overview,
+                providers,
+                setup,
+                recovery_codes,
+                notice: None,
+            } => AppView::Security {
+                account,
+                overview,
+                providers,
+                setup,
+                recovery_codes,
+                notice: Some(extra),
+            },
+            other => other,
+        }
     }
-    vec![
-        entry::<AppInfo>(),
-        entry::<PortalStatus>(),
-        entry::<CommandError>(),
-        entry::<SignInOptions>(),
-        entry::<switchboard_api::ProviderOption>(),
-        entry::<switchboard_api::ProviderKind>(),
-        entry::<AppView>(),
-        entry::<crate::email_first::EmailSignInView>(),
-        entry::<Notice>(),
-        entry::<NoticeKind>(),
-        entry::<PhoneSummary>(),
-        entry::<AccountSummary>(),
-        entry::<AccountChoice>(),
-        entry::<LinkReason>(),
-        entry::<QrCode>(),
-        entry::<AuthenticatorSetupView>(),
-        entry::<SecurityOverview>(),
-        entry::<switchboard_api::AuthenticatorStatus>(),
-        entry::<switchboard_api::LinkedProvider>(),
-        entry::<switchboard_api::AccountEmail>(),
-        entry::<switchboard_api::EmailPurpose>(),
-        entry::<switchboard_api::SecurityWarning>(),
-        entry::<switchboard_api::SessionInfo>(),
-        entry::<SipTransport>(),
-    ]
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ use std::sync::atomic::Ordering;
 use switchboard_client::keychain::{Keychain, SecretKind};
 use switchboard_client::signin::{app_redirect_uri, SignInError, PENDING_LIFETIME};
 use switchboard_client::ClientError;
+use switchboard_desktop::ErrorCode;
 use switchboard_e2e::browser::Browser;
 use url::Url;
 
@@ -96,14 +97,14 @@ async fn an_expired_pending_sign_in_is_refused() {
         matches!(error, ClientError::SignIn(SignInError::Expired)),
         "{error:?}"
     );
-    assert_eq!(error.code(), "sign_in_expired");
+    assert_eq!(ErrorCode::of(&error).as_str(), "sign_in_expired");
 }
 
 #[tokio::test]
 async fn cancel_drops_the_link_that_arrives_later() {
     let (_world, app) = world_and_app().await;
     let link = app.link_for("google", "alice@acme.example").await;
-    app.client.cancel_sign_in();
+    app.client.cancel_sign_in().unwrap();
     let error = app.client.complete_sign_in(&link).await.unwrap_err();
     assert!(
         matches!(error, ClientError::SignIn(SignInError::NoPendingSignIn)),
@@ -128,8 +129,11 @@ async fn a_cancelled_provider_sign_in_is_a_clear_message() {
         .await
         .unwrap();
     let error = app.client.complete_sign_in(&link).await.unwrap_err();
-    assert_eq!(error.code(), "access_denied");
-    assert_eq!(error.message(), "Signing in with Google was cancelled.");
+    assert_eq!(ErrorCode::of(&error).as_str(), "access_denied");
+    assert_eq!(
+        switchboard_desktop::error_code::message(&error),
+        "Signing in with Google was cancelled."
+    );
 }
 
 #[tokio::test]
@@ -163,18 +167,18 @@ async fn portal_down_is_a_clear_error_and_retry_works_later() {
 
     let restarted = app.restart();
     let error = restarted.client.restore().await.unwrap_err();
-    assert_eq!(error.code(), "portal_unreachable");
+    assert_eq!(ErrorCode::of(&error).as_str(), "portal_unreachable");
     assert!(
-        error.message().starts_with("Can't reach the portal"),
+        switchboard_desktop::error_code::message(&error).starts_with("Can't reach the portal"),
         "{}",
-        error.message()
+        switchboard_desktop::error_code::message(&error)
     );
     // Nothing was thrown away: the account is still remembered.
     assert!(restarted.client.current_account().unwrap().is_some());
 
     // The window still shows the phone as set up, from what is saved here, and says why.
-    match restarted.client.restore_view().await {
-        switchboard_client::AppView::Ready {
+    match restarted.views.restore_view().await {
+        switchboard_desktop::AppView::Ready {
             account: shown,
             phone,
             notice,
@@ -183,7 +187,10 @@ async fn portal_down_is_a_clear_error_and_retry_works_later() {
             assert_eq!(shown.account_id, account.account_id);
             assert_eq!(phone.extension, "201");
             let notice = notice.expect("a notice about the portal");
-            assert_eq!(notice.code.as_deref(), Some("portal_unreachable"));
+            assert_eq!(
+                notice.code.map(ErrorCode::as_str).as_deref(),
+                Some("portal_unreachable")
+            );
             assert!(
                 notice.message.contains("saved on this computer"),
                 "{}",

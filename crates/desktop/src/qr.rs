@@ -3,7 +3,7 @@
 
 use qrcode::{Color, EcLevel};
 
-use crate::bridge::QrCode;
+use crate::views::QrCode;
 
 /// `text` as a QR code (error correction M), or `None` when it is too long for one.
 pub fn qr_code(text: &str) -> Option<QrCode> {

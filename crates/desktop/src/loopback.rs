@@ -16,7 +16,8 @@ use url::Url;
 
 const CALLBACK_PATH: &str = "/oauth/callback";
 /// How long the listener waits for the browser in all (the pending sign-in's lifetime).
-pub const LISTEN_LIFETIME: Duration = Duration::from_secs(crate::signin::PENDING_LIFETIME as u64);
+pub const LISTEN_LIFETIME: Duration =
+    Duration::from_secs(switchboard_client::signin::PENDING_LIFETIME as u64);
 /// How long one connection may take to send its request head.
 pub const READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// The most of a request head read; a browser's callback request is far smaller.

@@ -10,7 +10,8 @@ use common::*;
 use std::sync::atomic::Ordering;
 
 use switchboard_client::signin::app_redirect_uri;
-use switchboard_client::{AppView, SignInOutcome};
+use switchboard_client::SignInOutcome;
+use switchboard_desktop::{AppView, ErrorCode};
 use switchboard_e2e::authenticator;
 use switchboard_e2e::browser::Browser;
 
@@ -22,14 +23,14 @@ fn notice_code(view: &AppView) -> Option<String> {
         | AppView::Security { notice, .. } => notice.clone(),
         _ => None,
     };
-    notice.and_then(|n| n.code)
+    notice.and_then(|n| n.code).map(ErrorCode::as_str)
 }
 
 fn security(
     view: AppView,
 ) -> (
     switchboard_api::SecurityOverview,
-    Option<switchboard_client::AuthenticatorSetupView>,
+    Option<switchboard_desktop::AuthenticatorSetupView>,
     Option<Vec<String>>,
 ) {
     match view {
@@ -46,7 +47,7 @@ fn security(
 #[tokio::test]
 async fn password_sign_in_then_the_authenticator_code() {
     let (_world, app) = world_and_app().await;
-    let wrong = app.client.password_sign_in_view("alice", "wrong").await;
+    let wrong = app.views.password_sign_in_view("alice", "wrong").await;
     assert!(matches!(wrong, AppView::SignIn { .. }), "{wrong:?}");
     assert_eq!(notice_code(&wrong).as_deref(), Some("invalid_credentials"));
 
@@ -67,13 +68,13 @@ async fn password_sign_in_then_the_authenticator_code() {
             .unwrap(),
         SignInOutcome::MfaRequired
     );
-    let wrong = app.client.submit_mfa_code_view("000000").await;
+    let wrong = app.views.submit_mfa_code_view("000000").await;
     assert!(matches!(wrong, AppView::MfaRequired { .. }), "{wrong:?}");
     assert_eq!(notice_code(&wrong).as_deref(), Some("invalid_code"));
     let secret = authenticator::base32_decode(switchboard_portal::seed::DEMO_TOTP_SECRET).unwrap();
     let now = app.now.load(Ordering::SeqCst);
     match app
-        .client
+        .views
         .submit_mfa_code_view(&authenticator::code(&secret, now))
         .await
     {
@@ -96,28 +97,28 @@ async fn set_up_the_authenticator_in_the_settings_and_use_a_recovery_code() {
             .await
             .unwrap(),
     );
-    let (overview, setup, _) = security(app.client.security_view(None).await);
+    let (overview, setup, _) = security(app.views.security_view(None).await);
     assert!(!overview.authenticator.enabled);
     assert!(setup.is_none());
     assert!(overview.warnings.len() >= 2, "{:?}", overview.warnings);
 
-    let (_, setup, _) = security(app.client.start_authenticator_setup_view().await);
+    let (_, setup, _) = security(app.views.start_authenticator_setup_view().await);
     let setup = setup.expect("the set-up is shown");
     assert!(setup.qr.size >= 21);
     let secret = authenticator::secret_of(&setup.otpauth_uri).unwrap();
     assert_eq!(authenticator::base32_decode(&setup.secret).unwrap(), secret);
     // The set-up stays on screen while the settings are refreshed.
-    let (_, again, _) = security(app.client.security_view(None).await);
+    let (_, again, _) = security(app.views.security_view(None).await);
     assert_eq!(again.as_ref(), Some(&setup));
 
     let now = app.now.load(Ordering::SeqCst);
     let wrong = app
-        .client
+        .views
         .confirm_authenticator_view("not my password", &authenticator::code(&secret, now))
         .await;
     assert_eq!(notice_code(&wrong).as_deref(), Some("invalid_credentials"));
     let (overview, setup, codes) = security(
-        app.client
+        app.views
             .confirm_authenticator_view("maria-demo-pass", &authenticator::code(&secret, now))
             .await,
     );
@@ -125,11 +126,11 @@ async fn set_up_the_authenticator_in_the_settings_and_use_a_recovery_code() {
     assert!(setup.is_none());
     let codes = codes.expect("recovery codes shown once");
     assert_eq!(codes.len(), 10);
-    let (_, _, shown_again) = security(app.client.security_view(None).await);
+    let (_, _, shown_again) = security(app.views.security_view(None).await);
     assert_eq!(shown_again, None, "never shown twice");
 
     // Sign out and back in: password, then a recovery code.
-    app.client.sign_out_view().await;
+    app.views.sign_out_view().await;
     assert_eq!(
         app.client
             .sign_in_with_password("maria", "maria-demo-pass")
@@ -138,7 +139,7 @@ async fn set_up_the_authenticator_in_the_settings_and_use_a_recovery_code() {
         SignInOutcome::MfaRequired
     );
     ready(app.client.submit_mfa_code(&codes[0]).await.unwrap());
-    let (overview, _, _) = security(app.client.security_view(None).await);
+    let (overview, _, _) = security(app.views.security_view(None).await);
     assert_eq!(overview.authenticator.recovery_codes_left, 9);
 }
 
@@ -168,7 +169,7 @@ async fn a_provider_linked_from_the_settings_then_removed() {
             provider_name: "Google".into()
         }
     );
-    let view = app.client.outcome_view(outcome).await;
+    let view = app.views.outcome_view(outcome).await;
     let (overview, _, _) = security(view.clone());
     let linked = overview
         .linked_providers
@@ -182,7 +183,7 @@ async fn a_provider_linked_from_the_settings_then_removed() {
 
     // Removing it asks the user to confirm it is them first, once.
     let unconfirmed = app
-        .client
+        .views
         .remove_linked_provider_view(&linked.link_id, "Google")
         .await;
     assert_eq!(
@@ -190,13 +191,13 @@ async fn a_provider_linked_from_the_settings_then_removed() {
         Some("confirmation_required")
     );
     let (overview, _, _) = security(
-        app.client
+        app.views
             .confirm_identity_view("adam-demo-pass", None)
             .await,
     );
     assert_eq!(overview.confirmed_for_seconds, 300);
     let (overview, _, _) = security(
-        app.client
+        app.views
             .remove_linked_provider_view(&linked.link_id, "Google")
             .await,
     );
@@ -213,12 +214,12 @@ async fn a_notification_email_waits_for_the_mailed_code() {
             .unwrap(),
     );
     security(
-        app.client
+        app.views
             .confirm_identity_view("adam-demo-pass", None)
             .await,
     );
     let view = app
-        .client
+        .views
         .add_notification_email_view("maria@acme.example")
         .await;
     assert!(
@@ -235,7 +236,7 @@ async fn a_notification_email_waits_for_the_mailed_code() {
         .unwrap();
     assert!(!waiting.confirmed);
     let wrong = app
-        .client
+        .views
         .confirm_notification_email_view("maria@acme.example", "000000")
         .await;
     assert_eq!(notice_code(&wrong).as_deref(), Some("invalid_code"));
@@ -243,7 +244,7 @@ async fn a_notification_email_waits_for_the_mailed_code() {
         .mailed_code("maria@acme.example")
         .expect("a code was mailed");
     let view = app
-        .client
+        .views
         .confirm_notification_email_view("maria@acme.example", &code)
         .await;
     let (overview, _, _) = security(view);
@@ -277,7 +278,7 @@ async fn another_session_signed_out_and_the_password_changed() {
         other => panic!("expected SignedIn, got {other:?}"),
     };
 
-    let (overview, _, _) = security(app.client.security_view(None).await);
+    let (overview, _, _) = security(app.views.security_view(None).await);
     assert_eq!(overview.sessions.len(), 2);
     let other = overview
         .sessions
@@ -286,7 +287,7 @@ async fn another_session_signed_out_and_the_password_changed() {
         .unwrap()
         .clone();
     let unconfirmed = app
-        .client
+        .views
         .sign_out_session_view(&other.session_id, &other.device_name)
         .await;
     assert_eq!(
@@ -294,17 +295,17 @@ async fn another_session_signed_out_and_the_password_changed() {
         Some("confirmation_required")
     );
     let wrong = app
-        .client
+        .views
         .confirm_identity_view("not my password", None)
         .await;
     assert_eq!(notice_code(&wrong).as_deref(), Some("invalid_credentials"));
     security(
-        app.client
+        app.views
             .confirm_identity_view("alice-demo-pass", None)
             .await,
     );
     let (overview, _, _) = security(
-        app.client
+        app.views
             .sign_out_session_view(&other.session_id, &other.device_name)
             .await,
     );
@@ -313,18 +314,18 @@ async fn another_session_signed_out_and_the_password_changed() {
     assert!(portal.refresh(&elsewhere.refresh_token).await.is_err());
 
     let short = app
-        .client
+        .views
         .change_password_view("alice-demo-pass", "short", None)
         .await;
     assert_eq!(notice_code(&short).as_deref(), Some("invalid_request"));
     let changed = app
-        .client
+        .views
         .change_password_view("alice-demo-pass", "a new long password", None)
         .await;
     assert!(
-        matches!(&changed, AppView::Security { notice: Some(n), .. } if n.kind == switchboard_client::bridge::NoticeKind::Info),
+        matches!(&changed, AppView::Security { notice: Some(n), .. } if n.kind == switchboard_desktop::NoticeKind::Info),
         "{changed:?}"
     );
     // This session stays.
-    security(app.client.security_view(None).await);
+    security(app.views.security_view(None).await);
 }

@@ -1,5 +1,5 @@
 //! `ui/src/bindings/` is generated from the Rust types the front end sees; this fails when
-//! it is stale. Refresh with `UPDATE_SNAPSHOTS=1 cargo test -p switchboard-client --test bindings`.
+//! it is stale. Refresh with `UPDATE_SNAPSHOTS=1 cargo test -p switchboard-desktop --test bindings`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -10,7 +10,7 @@ fn typescript_bindings_are_up_to_date() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/bindings");
     let update = std::env::var_os("UPDATE_SNAPSHOTS").is_some();
     let mut stale = Vec::new();
-    let declarations = switchboard_client::bridge::typescript_declarations();
+    let declarations = switchboard_desktop::bindings::generated_files();
     for (name, source) in &declarations {
         assert!(!source.is_empty(), "{name} did not export");
         let path = dir.join(format!("{name}.ts"));
@@ -35,6 +35,6 @@ fn typescript_bindings_are_up_to_date() {
     }
     assert!(
         stale.is_empty(),
-        "ui/src/bindings is stale for {stale:?}: run `UPDATE_SNAPSHOTS=1 cargo test -p switchboard-client --test bindings`"
+        "ui/src/bindings is stale for {stale:?}: run `UPDATE_SNAPSHOTS=1 cargo test -p switchboard-desktop --test bindings`"
     );
 }

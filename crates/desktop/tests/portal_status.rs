@@ -2,7 +2,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use switchboard_client::{PortalClient, PortalStatus};
+use switchboard_client::PortalClient;
+use switchboard_desktop::{portal_status, PortalStatus};
 use switchboard_portal::config::PortalConfig;
 use switchboard_portal::crypto::EncryptionKey;
 use switchboard_portal::Portal;
@@ -48,7 +49,7 @@ async fn reachable_portal_reports_its_name() {
         let _ = stopped.await;
     }));
 
-    match client.status().await {
+    match portal_status(&client).await {
         PortalStatus::Reachable { options } => {
             assert_eq!(options.portal_name, "Status Test Phones")
         }
@@ -67,7 +68,7 @@ async fn portal_down_is_a_clear_message_not_an_error() {
         .unwrap()
         .port();
     let client = PortalClient::new(format!("http://127.0.0.1:{port}/").parse().unwrap()).unwrap();
-    match client.status().await {
+    match portal_status(&client).await {
         PortalStatus::Unreachable { message, .. } => {
             assert!(
                 message.starts_with("nothing answers at http://127.0.0.1:"),
@@ -91,7 +92,7 @@ async fn something_that_is_not_a_portal_is_reported_as_such() {
         app
     });
     let client = PortalClient::new(format!("http://{addr}/").parse().unwrap()).unwrap();
-    match client.status().await {
+    match portal_status(&client).await {
         PortalStatus::Unreachable { message, .. } => {
             assert!(message.contains("does not understand"), "{message}");
             assert!(message.contains("portal address"), "{message}");
@@ -129,13 +130,13 @@ async fn status_page_named_by_the_portal_is_offered_once_it_is_down() {
         let _ = stopped.await;
     }));
     assert!(matches!(
-        client.status().await,
+        portal_status(&client).await,
         PortalStatus::Reachable { .. }
     ));
     let _ = stop.send(());
     server.await.unwrap().unwrap();
 
-    match client.status().await {
+    match portal_status(&client).await {
         PortalStatus::Unreachable {
             status_page_url, ..
         } => assert_eq!(

@@ -1,0 +1,150 @@
+//! The browser sign-in as the window drives it, over the loopback redirect: the page opened,
+//! the link coming back on the port, the view pushed to the window; and the port closing
+//! with its sign-in, which the core alone keeps track of.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use switchboard_client::RedirectMode;
+use switchboard_desktop::commands;
+use switchboard_desktop::{AppView, ErrorCode};
+use switchboard_e2e::browser::Browser;
+use url::Url;
+
+fn redirect_of(authorize_url: &str) -> Url {
+    let url: Url = authorize_url.parse().unwrap();
+    let redirect = url
+        .query_pairs()
+        .find(|(key, _)| key == "redirect_uri")
+        .map(|(_, value)| value.into_owned())
+        .unwrap();
+    redirect.parse().unwrap()
+}
+
+async fn waiting_for_browser(app: &App) -> String {
+    match commands::start_sign_in(&app.views, "google".into(), None).await {
+        AppView::WaitingForBrowser { authorize_url, .. } => authorize_url,
+        other => panic!("expected the waiting screen, got {other:?}"),
+    }
+}
+
+async fn shown(app: &App) -> Vec<AppView> {
+    for _ in 0..100 {
+        let shown = app.platform.shown.lock().unwrap().clone();
+        if !shown.is_empty() {
+            return shown;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Vec::new()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_loopback_sign_in_opens_the_browser_and_the_link_on_the_port_shows_the_account() {
+    let world = switchboard_e2e::world::World::start("127.0.0.1:0")
+        .await
+        .unwrap();
+    let app = App::open_with(
+        &world,
+        world.scratch_dir("app-data").unwrap(),
+        RedirectMode::Loopback,
+    );
+    let authorize_url = waiting_for_browser(&app).await;
+    assert_eq!(
+        app.platform.opened.lock().unwrap().as_slice(),
+        [authorize_url.parse::<Url>().unwrap()],
+        "the browser is opened at the page the waiting screen offers to copy"
+    );
+    let redirect = redirect_of(&authorize_url);
+    assert_eq!(redirect.host_str(), Some("127.0.0.1"));
+
+    let link = Browser::new()
+        .sign_in(&authorize_url.parse().unwrap(), "alice@acme.example", &[])
+        .await
+        .unwrap();
+    assert!(link.as_str().starts_with(redirect.as_str()), "{link}");
+    // The browser follows the redirect to the port.
+    let page = reqwest::get(link.as_str()).await.unwrap();
+    assert!(page.status().is_success());
+
+    let shown = shown(&app).await;
+    assert!(
+        matches!(shown.as_slice(), [AppView::Ready { account, .. }] if account.username == "alice"),
+        "{shown:?}"
+    );
+    app.client.sign_out("acct-alice").await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cancelling_a_loopback_sign_in_closes_its_port_and_the_page_then_opens_nothing() {
+    let world = switchboard_e2e::world::World::start("127.0.0.1:0")
+        .await
+        .unwrap();
+    let app = App::open_with(
+        &world,
+        world.scratch_dir("app-data").unwrap(),
+        RedirectMode::Loopback,
+    );
+    let authorize_url = waiting_for_browser(&app).await;
+    let redirect = redirect_of(&authorize_url);
+    let port = redirect.port().unwrap();
+    assert!(tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_ok());
+
+    assert!(matches!(
+        commands::cancel_sign_in(&app.views).await,
+        AppView::SignIn { notice: None, .. }
+    ));
+    let mut closed = false;
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_err()
+        {
+            closed = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(closed, "the loopback port stays open after Cancel");
+    assert!(app.platform.shown.lock().unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_damaged_accounts_file_is_said_once_on_start_with_what_to_do() {
+    let (_world, app) = world_and_app().await;
+    ready(app.sign_in("google", "alice@acme.example").await);
+    let accounts = walk(&app.data_dir)
+        .into_iter()
+        .find(|path| path.ends_with("accounts.json"))
+        .unwrap();
+    std::fs::write(&accounts, b"{\"current\": ").unwrap();
+
+    let restarted = app.restart();
+    match restarted.views.restore_view().await {
+        AppView::SignIn {
+            notice: Some(notice),
+            back_to: None,
+        } => {
+            assert_eq!(notice.code, Some(ErrorCode::DataFileDamaged));
+            assert!(
+                notice.message.contains("Sign in again"),
+                "{}",
+                notice.message
+            );
+        }
+        other => panic!("expected the sign-in screen saying so, got {other:?}"),
+    }
+    // Said once: the file was set aside, nothing else was deleted.
+    assert!(accounts.with_extension("json.damaged").exists());
+    assert!(matches!(
+        restarted.views.restore_view().await,
+        AppView::SignIn { notice: None, .. }
+    ));
+    app.client.sign_out("acct-alice").await.ok();
+}
