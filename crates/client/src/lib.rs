@@ -4,27 +4,32 @@
 //! (`switchboard-desktop`) decides what the window shows, and `switchboard-cli` what a
 //! terminal prints.
 
+pub mod clock;
 pub mod config;
 pub mod email_first;
 mod error;
 pub mod guarded;
 pub mod keychain;
+mod outcome;
+mod pending_step;
 pub mod portal;
 mod provisioning;
 mod security;
+mod session_state;
 mod sessions;
 pub mod signin;
 mod steps;
 pub mod store;
 pub mod switchboard;
 
+pub use clock::{system_clock, Clock};
 pub use config::{ClientConfig, ConfigError, RedirectMode};
 pub use email_first::EmailSignIn;
 pub use error::ClientError;
 pub use guarded::{Guarded, Poisoned};
 pub use keychain::{Keychain, KeychainError, Secret};
+pub use outcome::{PhoneSummary, SignInOutcome};
 pub use portal::{PortalClient, PortalClientError};
-pub use provisioning::PhoneSummary;
 pub use signin::{SignInError, SignInStart};
 pub use store::StoreError;
-pub use switchboard::{system_clock, Clock, SignInOutcome, Switchboard};
+pub use switchboard::Switchboard;

@@ -2,37 +2,14 @@
 //! to the keychain and the rest to the data folder; and restoring the remembered account on
 //! start without a browser.
 
-use serde::Serialize;
-use switchboard_api::{AccountSummary, SipProfile, SipTransport};
-use ts_rs::TS;
+use switchboard_api::{AccountSummary, SipProfile};
 
 use crate::error::ClientError;
 use crate::keychain::{Secret, SecretKind};
+use crate::outcome::{PhoneSummary, SignInOutcome};
 use crate::portal::PortalClient;
 use crate::store::StoredProfile;
-use crate::switchboard::{SignInOutcome, Switchboard};
-
-/// The provisioned softphone, without its password (that stays in the keychain).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-pub struct PhoneSummary {
-    pub extension: String,
-    pub display_name: String,
-    pub sip_domain: String,
-    pub registrar: String,
-    pub transport: SipTransport,
-}
-
-impl From<StoredProfile> for PhoneSummary {
-    fn from(profile: StoredProfile) -> Self {
-        Self {
-            extension: profile.extension,
-            display_name: profile.display_name,
-            sip_domain: profile.domain,
-            registrar: profile.registrar,
-            transport: profile.transport,
-        }
-    }
-}
+use crate::switchboard::Switchboard;
 
 impl Switchboard {
     /// Fetches the SIP profile when it changed (ETag); password to the keychain, the rest

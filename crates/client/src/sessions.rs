@@ -6,13 +6,10 @@ use switchboard_api::{AccountSummary, SessionTokens};
 
 use crate::error::ClientError;
 use crate::keychain::{KeychainError, Secret, SecretKind};
+use crate::outcome::SignInOutcome;
 use crate::portal::PortalClient;
+use crate::session_state::AccessToken;
 use crate::switchboard::Switchboard;
-
-pub(crate) struct AccessToken {
-    token: Secret,
-    expires_at: i64,
-}
 
 /// Runs keychain work off the async threads (the platform calls block).
 pub(crate) async fn blocking<T: Send + 'static>(
@@ -138,10 +135,7 @@ impl Switchboard {
 
     /// Makes a signed-in account the current one: refreshed and its softphone provisioned,
     /// no browser.
-    pub async fn switch_to(
-        &self,
-        account_id: &str,
-    ) -> Result<crate::switchboard::SignInOutcome, ClientError> {
+    pub async fn switch_to(&self, account_id: &str) -> Result<SignInOutcome, ClientError> {
         if !self.store.set_current(account_id)? {
             return Err(ClientError::UnknownAccount);
         }

@@ -9,9 +9,9 @@ use base64::Engine;
 use oauth2::{AuthUrl, ClientId, CsrfToken, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl};
 use url::Url;
 
+use crate::clock::Clock;
 use crate::guarded::{Guarded, Poisoned};
 use crate::keychain::Secret;
-use crate::switchboard::Clock;
 
 /// Seconds a started sign-in waits for the browser.
 pub const PENDING_LIFETIME: i64 = 600;

@@ -4,44 +4,16 @@
 //! The portal's ticket stays here; the window only sees the step's content.
 
 use switchboard_api::{
-    ChooseAccountRequest, ChooseAgainRequest, ErrorCode, LinkAccountRequest, LoginStep, MfaRequest,
+    ChooseAccountRequest, ChooseAgainRequest, LinkAccountRequest, LoginStep, MfaRequest,
     PasswordSignInRequest,
 };
 
 use crate::error::ClientError;
 use crate::keychain::Secret;
+use crate::outcome::SignInOutcome;
+use crate::pending_step::{ticket_refused, PendingStep};
 use crate::portal::PortalClientError;
-use crate::switchboard::{SignInOutcome, Switchboard};
-
-/// A step the portal asked for, with its ticket and what the window shows for it.
-#[derive(Debug, Clone)]
-pub(crate) struct PendingStep {
-    ticket: Secret,
-    expires_at: i64,
-    provider_name: String,
-    /// `ChooseAccount` or `LinkAccount`.
-    outcome: SignInOutcome,
-}
-
-impl PendingStep {
-    fn offers(&self, account_id: &str) -> bool {
-        match &self.outcome {
-            SignInOutcome::ChooseAccount { accounts, .. } => {
-                accounts.iter().any(|a| a.account_id == account_id)
-            }
-            _ => false,
-        }
-    }
-}
-
-/// Whether the portal refused the ticket itself (used, expired): the step is over.
-fn ticket_refused(error: &ClientError) -> bool {
-    matches!(
-        error,
-        ClientError::Portal(PortalClientError::Api { error, .. })
-            if error.code == ErrorCode::InvalidGrant
-    )
-}
+use crate::switchboard::Switchboard;
 
 impl Switchboard {
     pub(crate) fn clear_pending_step(&self) -> Result<(), ClientError> {

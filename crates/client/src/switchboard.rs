@@ -5,61 +5,21 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Arc;
-
-use switchboard_api::{AccountChoice, AccountSummary, LinkReason, LoginStep, ProviderOption};
+use switchboard_api::{LoginStep, ProviderOption};
 use tokio::sync::Mutex;
 use url::Url;
 
+use crate::clock::Clock;
 use crate::config::ClientConfig;
 use crate::error::ClientError;
 use crate::guarded::Guarded;
 use crate::keychain::Keychain;
+use crate::outcome::SignInOutcome;
+use crate::pending_step::PendingStep;
 use crate::portal::PortalClient;
-use crate::provisioning::PhoneSummary;
-use crate::sessions::AccessToken;
+use crate::session_state::AccessToken;
 use crate::signin::{loggable, PendingSignIns, SignInStart};
-use crate::steps::PendingStep;
 use crate::store::AccountStore;
-
-/// Unix seconds; passed in so tests control expiry.
-pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
-
-pub fn system_clock() -> Clock {
-    Arc::new(|| {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-            .unwrap_or(0)
-    })
-}
-
-/// Where the client is after a sign-in step.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SignInOutcome {
-    Ready {
-        account: AccountSummary,
-        phone: PhoneSummary,
-    },
-    /// Pick one of these accounts (`choose_account`).
-    ChooseAccount {
-        accounts: Vec<AccountChoice>,
-        remembered_account_id: Option<String>,
-        shared_email: bool,
-    },
-    /// Link the identity with an account's credentials (`link_account`).
-    LinkAccount {
-        provider_name: String,
-        email: Option<String>,
-        reason: LinkReason,
-    },
-    /// The authenticator code or a recovery code (`submit_mfa_code`).
-    MfaRequired,
-    /// A provider was linked to the signed-in account from its security settings.
-    ProviderLinked { provider_name: String },
-    /// A step this version cannot take.
-    NotSupported { message: String },
-}
 
 pub struct Switchboard {
     pub(crate) portal: PortalClient,

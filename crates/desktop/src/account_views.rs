@@ -4,7 +4,7 @@
 
 use switchboard_client::ClientError;
 
-use crate::error_code::{message, notice, ErrorCode};
+use crate::error_code::{message, ErrorCode};
 use crate::views::{AppView, Notice};
 use crate::App;
 
@@ -12,12 +12,12 @@ impl App {
     /// Makes a signed-in account the current one, its softphone provisioned.
     pub async fn switch_view(&self, account_id: &str) -> AppView {
         if let Err(error) = self.core.cancel_sign_in() {
-            return self.home_view(Some(notice(&error)));
+            return self.home_view(Some(Notice::of(&error)));
         }
         match self.core.switch_to(account_id).await {
             Ok(outcome) => self.view(outcome),
             Err(ClientError::UnknownAccount) => {
-                self.home_view(Some(notice(&ClientError::UnknownAccount)))
+                self.home_view(Some(Notice::of(&ClientError::UnknownAccount)))
             }
             Err(error) => self.view_after_failed_restore(error),
         }
@@ -28,7 +28,7 @@ impl App {
         let account = match self.core.current_account() {
             Ok(Some(account)) => account,
             Ok(None) => return self.sign_in_view(None),
-            Err(error) => return self.sign_in_view(Some(notice(&error))),
+            Err(error) => return self.sign_in_view(Some(Notice::of(&error))),
         };
         let notice_shown = match self.core.sign_out(&account.account_id).await {
             Ok(()) => Notice::info(format!(
@@ -52,7 +52,7 @@ impl App {
     pub async fn sign_out_all_view(&self) -> AppView {
         let accounts = match self.core.signed_in_accounts() {
             Ok(accounts) => accounts,
-            Err(error) => return self.sign_in_view(Some(notice(&error))),
+            Err(error) => return self.sign_in_view(Some(Notice::of(&error))),
         };
         let mut unreachable = None;
         for account in accounts {

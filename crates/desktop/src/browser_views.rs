@@ -9,7 +9,7 @@ use url::Url;
 
 use crate::browser_flow::{self, BrowserSignIn, LoopbackUnavailable, Redirect};
 use crate::email_views::EmailSignInView;
-use crate::error_code::{notice, CommandError, ErrorCode};
+use crate::error_code::{CommandError, ErrorCode};
 use crate::views::{AppView, Notice};
 use crate::App;
 
@@ -64,7 +64,7 @@ impl App {
             .map_err(|error| loopback_notice(&error))?;
         let (start, provider_name) = begin(redirect.uri())
             .await
-            .map_err(|error| notice(&error))?;
+            .map_err(|error| Notice::of(&error))?;
         Ok(self.open_in_browser(start, provider_name, redirect))
     }
 
@@ -148,7 +148,7 @@ impl App {
         let view = match browser_flow::complete(&self.core, link).await {
             None => return,
             Some(Ok(outcome)) => self.outcome_view(outcome).await,
-            Some(Err(error)) => self.sign_in_view(Some(notice(&error))),
+            Some(Err(error)) => self.sign_in_view(Some(Notice::of(&error))),
         };
         self.platform.window.show(view);
     }

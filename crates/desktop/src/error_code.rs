@@ -6,8 +6,6 @@ use serde::Serialize;
 use switchboard_client::{ClientError, KeychainError, PortalClientError, SignInError, StoreError};
 use ts_rs::TS;
 
-use crate::views::Notice;
-
 /// Every error code a notice or a rejected command carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, TS)]
 #[serde(rename_all = "snake_case")]
@@ -184,11 +182,6 @@ pub fn message(error: &ClientError) -> String {
         sentence.push('.');
     }
     sentence
-}
-
-/// The error as a notice on screen.
-pub fn notice(error: &ClientError) -> Notice {
-    Notice::error(ErrorCode::of(error), message(error))
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 use switchboard_api::{NotificationEmailWarning, RecoveryCodes};
 use switchboard_client::ClientError;
 
-use crate::error_code::{notice, ErrorCode};
+use crate::error_code::ErrorCode;
 use crate::views::{AppView, AuthenticatorSetupView, Notice};
 use crate::App;
 
@@ -38,14 +38,14 @@ impl App {
     async fn settings_view(&self, extras: Extras) -> AppView {
         let account = match self.core.signed_in_account() {
             Ok(account) => account,
-            Err(error) => return self.sign_in_view(Some(notice(&error))),
+            Err(error) => return self.sign_in_view(Some(Notice::of(&error))),
         };
         let overview = match self.core.security_overview().await {
             Ok(overview) => overview,
             Err(ClientError::SignedOut) => {
-                return self.sign_in_view(Some(notice(&ClientError::SignedOut)))
+                return self.sign_in_view(Some(Notice::of(&ClientError::SignedOut)))
             }
-            Err(error) => return self.home_view(Some(notice(&error))),
+            Err(error) => return self.home_view(Some(Notice::of(&error))),
         };
         let providers = self
             .core
@@ -66,7 +66,7 @@ impl App {
     pub async fn security_view(&self, notice_shown: Option<Notice>) -> AppView {
         let (setup, notice_shown) = match self.pending_setup() {
             Ok(setup) => (setup, notice_shown),
-            Err(error) => (None, Some(notice(&error))),
+            Err(error) => (None, Some(Notice::of(&error))),
         };
         self.settings_view(Extras {
             setup,
@@ -81,9 +81,9 @@ impl App {
         let notice_shown = match result {
             Ok(done) => done,
             Err(ClientError::SignedOut) => {
-                return self.sign_in_view(Some(notice(&ClientError::SignedOut)))
+                return self.sign_in_view(Some(Notice::of(&ClientError::SignedOut)))
             }
-            Err(error) => notice(&error),
+            Err(error) => Notice::of(&error),
         };
         self.security_view(Some(notice_shown)).await
     }
@@ -111,7 +111,7 @@ impl App {
     pub fn close_security_view(&self) -> AppView {
         match self.set_pending_setup(None) {
             Ok(()) => self.home_view(None),
-            Err(error) => self.home_view(Some(notice(&error))),
+            Err(error) => self.home_view(Some(Notice::of(&error))),
         }
     }
 

@@ -4,7 +4,7 @@
 use switchboard_api::AccountSummary;
 use switchboard_client::{ClientError, PhoneSummary, SignInOutcome};
 
-use crate::error_code::{message, notice, ErrorCode};
+use crate::error_code::{message, ErrorCode};
 use crate::views::{AppView, Notice};
 use crate::App;
 
@@ -18,7 +18,7 @@ impl App {
             },
             // A damaged accounts file is said once: it wins over what else there was to say.
             Err(error) => AppView::SignIn {
-                notice: Some(notice(&error)),
+                notice: Some(Notice::of(&error)),
                 back_to: None,
             },
         }
@@ -32,7 +32,7 @@ impl App {
     ) -> AppView {
         let (signed_in, notice_shown) = match self.core.signed_in_accounts() {
             Ok(signed_in) => (signed_in, notice_shown),
-            Err(error) => (vec![account.clone()], Some(notice(&error))),
+            Err(error) => (vec![account.clone()], Some(Notice::of(&error))),
         };
         AppView::Ready {
             account,
@@ -92,7 +92,7 @@ impl App {
         match self.core.saved_phone() {
             Ok(Some((account, phone))) => self.ready_view(account, phone, notice_shown),
             Ok(None) => self.sign_in_view(notice_shown),
-            Err(error) => self.sign_in_view(Some(notice(&error))),
+            Err(error) => self.sign_in_view(Some(Notice::of(&error))),
         }
     }
 
@@ -125,10 +125,10 @@ impl App {
                         ),
                     )),
                 ),
-                Ok(None) => self.sign_in_view(Some(notice(&error))),
-                Err(store_error) => self.sign_in_view(Some(notice(&store_error))),
+                Ok(None) => self.sign_in_view(Some(Notice::of(&error))),
+                Err(store_error) => self.sign_in_view(Some(Notice::of(&store_error))),
             },
-            error => self.sign_in_view(Some(notice(&error))),
+            error => self.sign_in_view(Some(Notice::of(&error))),
         }
     }
 
@@ -136,7 +136,7 @@ impl App {
     pub async fn password_sign_in_view(&self, username: &str, password: &str) -> AppView {
         match self.core.sign_in_with_password(username, password).await {
             Ok(outcome) => self.view(outcome),
-            Err(error) => self.sign_in_view(Some(notice(&error))),
+            Err(error) => self.sign_in_view(Some(Notice::of(&error))),
         }
     }
 
@@ -151,9 +151,9 @@ impl App {
         match result {
             Ok(outcome) => self.view(outcome),
             Err(error) => match self.core.open_step_outcome() {
-                Ok(Some(step)) => self.view(step).with_notice(Some(notice(&error))),
-                Ok(None) => self.sign_in_view(Some(notice(&error))),
-                Err(lock_error) => self.sign_in_view(Some(notice(&lock_error))),
+                Ok(Some(step)) => self.view(step).with_notice(Some(Notice::of(&error))),
+                Ok(None) => self.sign_in_view(Some(Notice::of(&error))),
+                Err(lock_error) => self.sign_in_view(Some(Notice::of(&lock_error))),
             },
         }
     }
@@ -177,7 +177,7 @@ impl App {
     pub async fn choose_again_view(&self) -> AppView {
         match self.core.choose_again().await {
             Ok(outcome) => self.view(outcome),
-            Err(error) => self.home_view(Some(notice(&error))),
+            Err(error) => self.home_view(Some(Notice::of(&error))),
         }
     }
 
@@ -187,7 +187,7 @@ impl App {
     pub fn cancel_sign_in_view(&self) -> AppView {
         match self.core.cancel_sign_in() {
             Ok(()) => self.home_view(None),
-            Err(error) => self.home_view(Some(notice(&error))),
+            Err(error) => self.home_view(Some(Notice::of(&error))),
         }
     }
 
@@ -195,7 +195,7 @@ impl App {
     pub fn add_account_view(&self) -> AppView {
         match self.core.cancel_sign_in() {
             Ok(()) => self.sign_in_view(None),
-            Err(error) => self.sign_in_view(Some(notice(&error))),
+            Err(error) => self.sign_in_view(Some(Notice::of(&error))),
         }
     }
 }

@@ -6,10 +6,10 @@ use serde::Serialize;
 use switchboard_api::{
     AccountChoice, AccountSummary, LinkReason, ProviderOption, SecurityOverview, SignInOptions,
 };
-use switchboard_client::PhoneSummary;
+use switchboard_client::{ClientError, PhoneSummary};
 use ts_rs::TS;
 
-use crate::error_code::ErrorCode;
+use crate::error_code::{message, ErrorCode};
 
 /// What the app knows about itself and where it signs in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -145,6 +145,11 @@ impl Notice {
             message: message.into(),
             code: Some(code),
         }
+    }
+
+    /// A client core error as a notice: its code and its sentence.
+    pub fn of(error: &ClientError) -> Self {
+        Self::error(ErrorCode::of(error), message(error))
     }
 }
 
