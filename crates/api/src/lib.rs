@@ -7,6 +7,7 @@ mod health;
 mod login;
 mod security;
 mod sign_in;
+mod token;
 
 pub use error::{ApiError, ErrorCode};
 pub use health::{Health, HealthStatus};
@@ -24,6 +25,7 @@ pub use security::{
 pub use sign_in::{
     EmailSignInOptions, EmailSignInRequest, ProviderKind, ProviderOption, SignInOptions,
 };
+pub use token::{RevokeRequest, TokenRequest, TokenTypeHint};
 
 /// Paths of the portal's endpoints, shared so client and portal cannot drift apart.
 pub mod paths {

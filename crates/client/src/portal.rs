@@ -6,7 +6,8 @@ use std::time::Duration;
 use switchboard_api::{
     paths, ApiError, ChooseAccountRequest, ChooseAgainRequest, EmailSignInOptions,
     EmailSignInRequest, ErrorCode, LinkAccountRequest, LoginStep, MfaRequest,
-    PasswordSignInRequest, SessionTokens, SignInOptions, SipProfile,
+    PasswordSignInRequest, RevokeRequest, SessionTokens, SignInOptions, SipProfile, TokenRequest,
+    TokenTypeHint,
 };
 use url::Url;
 
@@ -88,7 +89,7 @@ impl PortalClient {
     async fn post_form<T: serde::de::DeserializeOwned>(
         &self,
         path: &str,
-        form: &[(&str, &str)],
+        form: &impl serde::Serialize,
     ) -> Result<T, PortalClientError> {
         self.send(self.http.post(self.endpoint(path)).form(form))
             .await
@@ -145,17 +146,13 @@ impl PortalClient {
         redirect_uri: &str,
         device_name: &str,
     ) -> Result<LoginStep, PortalClientError> {
-        self.post_form(
-            paths::TOKEN,
-            &[
-                ("grant_type", "authorization_code"),
-                ("code", code),
-                ("code_verifier", code_verifier),
-                ("redirect_uri", redirect_uri),
-                ("device_name", device_name),
-            ],
-        )
-        .await
+        let request = TokenRequest::AuthorizationCode {
+            code: code.to_owned(),
+            code_verifier: Some(code_verifier.to_owned()),
+            redirect_uri: redirect_uri.to_owned(),
+            device_name: Some(device_name.to_owned()),
+        };
+        self.post_form(paths::TOKEN, &request).await
     }
 
     /// Continues a `ChooseAccount` step.
@@ -246,23 +243,20 @@ impl PortalClient {
 
     /// Rotates a refresh token: the answer holds the next one.
     pub async fn refresh(&self, refresh_token: &str) -> Result<SessionTokens, PortalClientError> {
-        self.post_form(
-            paths::TOKEN,
-            &[
-                ("grant_type", "refresh_token"),
-                ("refresh_token", refresh_token),
-            ],
-        )
-        .await
+        let request = TokenRequest::RefreshToken {
+            refresh_token: refresh_token.to_owned(),
+        };
+        self.post_form(paths::TOKEN, &request).await
     }
 
     /// Ends the session the refresh token belongs to (RFC 7009).
     pub async fn revoke(&self, refresh_token: &str) -> Result<(), PortalClientError> {
-        self.response(self.http.post(self.endpoint(paths::REVOKE)).form(&[
-            ("token", refresh_token),
-            ("token_type_hint", "refresh_token"),
-        ]))
-        .await?;
+        let request = RevokeRequest {
+            token: refresh_token.to_owned(),
+            token_type_hint: Some(TokenTypeHint::RefreshToken),
+        };
+        self.response(self.http.post(self.endpoint(paths::REVOKE)).form(&request))
+            .await?;
         Ok(())
     }
 

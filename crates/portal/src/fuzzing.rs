@@ -1,17 +1,18 @@
 //! Entry points for the fuzz targets in `fuzz/` (`cargo xtask fuzz`): the parsers that read
 //! what arrives from outside, called as the endpoints call them. Not an API.
 
-use switchboard_api::ProviderKind;
+use switchboard_api::{ProviderKind, TokenRequest};
 
 use crate::providers::{ClaimMapping, IdClaims, ProviderIdentity, UserinfoEmail};
-pub use crate::routes::token::{grant, parse_form, Grant, TokenRequest};
+pub use crate::routes::token::{parse_form, TokenForm};
 
 /// A token request's body, parsed and read as `POST /v1/token` does before it touches the
 /// database: `Ok` with the grant, or the error the endpoint answers (as its message).
 pub fn token_request(body: &[u8]) -> Result<(), String> {
-    let request = parse_form(body).map_err(|error| error.to_string())?;
-    let grant = grant(&request).map_err(|error| error.to_string())?;
-    if let Grant::AuthorizationCode { device, .. } = &grant {
+    let form = parse_form(body).map_err(|error| error.to_string())?;
+    let request = form.into_request().map_err(|error| error.to_string())?;
+    if let TokenRequest::AuthorizationCode { device_name, .. } = &request {
+        let device = crate::sessions::device_label(device_name.as_deref());
         assert!(!device.is_empty(), "a session always has a label");
         assert!(device.chars().count() <= 64, "a device label is cut to 64");
         assert!(

@@ -6,6 +6,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use switchboard_api::ProviderKind;
 
+use super::metadata::Metadata;
 use super::AppleClientSecret;
 use crate::config::{ClientAuthMethod, ProviderConfig};
 
@@ -170,6 +171,46 @@ impl ClientCredentials {
         let signature = key.sign(input.as_bytes());
         format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature))
     }
+}
+
+/// The configured client authentication is one the provider accepts.
+pub(super) fn check_auth_method(
+    credentials: &ClientCredentials,
+    metadata: &Metadata,
+) -> Result<(), String> {
+    let Some(method) = credentials.method_name() else {
+        return Ok(());
+    };
+    if let Some(supported) = metadata.token_endpoint_auth_methods_supported() {
+        let names: Vec<String> = supported
+            .iter()
+            .filter_map(|m| serde_json::to_value(m).ok())
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect();
+        if !names.iter().any(|name| name == method) {
+            return Err(format!(
+                "the provider does not accept {method} at its token endpoint (it accepts {}): set `token_endpoint_auth_method` to one of them",
+                names.join(", ")
+            ));
+        }
+    }
+    if let ClientCredentials::PrivateKeyJwt { key, .. } = credentials {
+        if let Some(algs) = metadata.token_endpoint_auth_signing_alg_values_supported() {
+            let names: Vec<String> = algs
+                .iter()
+                .filter_map(|a| serde_json::to_value(a).ok())
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect();
+            if !names.iter().any(|name| name == key.alg()) {
+                return Err(format!(
+                    "the provider does not accept {} client assertions (it accepts {}): use a key of one of those kinds",
+                    key.alg(),
+                    names.join(", ")
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -6,22 +6,47 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::{Form, Json};
 use serde::Deserialize;
-use switchboard_api::{ApiError, ErrorCode, LoginStep};
-use utoipa::ToSchema;
+use switchboard_api::{ApiError, ErrorCode, LoginStep, RevokeRequest, TokenRequest};
 
 use crate::error::PortalError;
 use crate::{login, sessions, AppState};
 
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct TokenRequest {
-    /// `authorization_code` or `refresh_token`.
+/// A token request's form as it arrives: every parameter optional but the grant type.
+/// The wire type is [`TokenRequest`]; the endpoint reads this first so that an unknown
+/// grant type answers `unsupported_grant_type` and a missing parameter is named (serde's
+/// failure on the tagged enum says neither), then turns it into the wire type
+/// ([`TokenForm::into_request`]).
+#[doc(hidden)]
+#[derive(Deserialize)]
+pub struct TokenForm {
     grant_type: String,
     code: Option<String>,
     redirect_uri: Option<String>,
     code_verifier: Option<String>,
     refresh_token: Option<String>,
-    /// Shown in the user's list of sessions ("Alice's laptop").
     device_name: Option<String>,
+}
+
+impl TokenForm {
+    /// The grant this form asks for: its type known and its required parameters present
+    /// and not empty.
+    pub fn into_request(self) -> Result<TokenRequest, PortalError> {
+        match self.grant_type.as_str() {
+            "authorization_code" => Ok(TokenRequest::AuthorizationCode {
+                code: required(self.code, "code")?,
+                redirect_uri: required(self.redirect_uri, "redirect_uri")?,
+                code_verifier: self.code_verifier,
+                device_name: self.device_name,
+            }),
+            "refresh_token" => Ok(TokenRequest::RefreshToken {
+                refresh_token: required(self.refresh_token, "refresh_token")?,
+            }),
+            _ => Err(PortalError::bad_request(
+                ErrorCode::UnsupportedGrantType,
+                "This grant type is not supported.",
+            )),
+        }
+    }
 }
 
 pub(crate) fn no_store(body: impl IntoResponse) -> Response {
@@ -35,8 +60,8 @@ pub(crate) fn no_store(body: impl IntoResponse) -> Response {
         .into_response()
 }
 
-fn required<'a>(value: &'a Option<String>, name: &str) -> Result<&'a str, PortalError> {
-    value.as_deref().filter(|v| !v.is_empty()).ok_or_else(|| {
+fn required(value: Option<String>, name: &str) -> Result<String, PortalError> {
+    value.filter(|v| !v.is_empty()).ok_or_else(|| {
         PortalError::bad_request(ErrorCode::InvalidRequest, format!("`{name}` is missing."))
     })
 }
@@ -55,82 +80,39 @@ fn required<'a>(value: &'a Option<String>, name: &str) -> Result<&'a str, Portal
 )]
 pub async fn token(
     State(state): State<AppState>,
-    Form(request): Form<TokenRequest>,
+    Form(form): Form<TokenForm>,
 ) -> Result<Response, PortalError> {
     let now = state.clock.now();
-    match grant(&request)? {
-        Grant::AuthorizationCode {
+    match form.into_request()? {
+        TokenRequest::AuthorizationCode {
             code,
-            redirect_uri,
             code_verifier,
-            device,
+            redirect_uri,
+            device_name,
         } => {
+            let device = sessions::device_label(device_name.as_deref());
             let step = login::redeem_code(
                 &state.store,
-                code,
-                code_verifier,
-                redirect_uri,
+                &code,
+                code_verifier.as_deref(),
+                &redirect_uri,
                 &device,
                 now,
             )
             .await?;
             Ok(no_store(Json(step)))
         }
-        Grant::RefreshToken { refresh_token } => {
-            let tokens = sessions::refresh(&state.store, refresh_token, now).await?;
+        TokenRequest::RefreshToken { refresh_token } => {
+            let tokens = sessions::refresh(&state.store, &refresh_token, now).await?;
             Ok(no_store(Json(tokens)))
         }
     }
 }
 
-/// What a token request asks for, its required parameters present.
-#[doc(hidden)]
-#[derive(Debug, PartialEq, Eq)]
-pub enum Grant<'a> {
-    AuthorizationCode {
-        code: &'a str,
-        redirect_uri: &'a str,
-        code_verifier: Option<&'a str>,
-        /// The session's label, cleaned (see [`sessions::device_label`]).
-        device: String,
-    },
-    RefreshToken {
-        refresh_token: &'a str,
-    },
-}
-
-/// Reads the grant of a parsed token request: the grant type known and its parameters there.
-#[doc(hidden)]
-pub fn grant(request: &TokenRequest) -> Result<Grant<'_>, PortalError> {
-    match request.grant_type.as_str() {
-        "authorization_code" => Ok(Grant::AuthorizationCode {
-            code: required(&request.code, "code")?,
-            redirect_uri: required(&request.redirect_uri, "redirect_uri")?,
-            code_verifier: request.code_verifier.as_deref(),
-            device: sessions::device_label(request.device_name.as_deref()),
-        }),
-        "refresh_token" => Ok(Grant::RefreshToken {
-            refresh_token: required(&request.refresh_token, "refresh_token")?,
-        }),
-        _ => Err(PortalError::bad_request(
-            ErrorCode::UnsupportedGrantType,
-            "This grant type is not supported.",
-        )),
-    }
-}
-
 /// Parses a token request's body as the endpoint's `Form` extractor does.
 #[doc(hidden)]
-pub fn parse_form(body: &[u8]) -> Result<TokenRequest, serde_urlencoded::de::Error> {
+pub fn parse_form(body: &[u8]) -> Result<TokenForm, serde_urlencoded::de::Error> {
     serde_urlencoded::from_bytes(body)
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct RevokeRequest {
-    token: String,
-    /// `refresh_token` or `access_token`; optional.
-    #[allow(dead_code)]
-    token_type_hint: Option<String>,
 }
 
 /// Revoke a token (RFC 7009). A refresh token ends its whole session. Always 200, whether
@@ -146,6 +128,7 @@ pub async fn revoke(
     State(state): State<AppState>,
     Form(request): Form<RevokeRequest>,
 ) -> Result<Response, PortalError> {
+    // The hint is not needed: the portal tells its tokens apart by themselves.
     sessions::revoke_token(&state.store, &request.token, state.clock.now()).await?;
     Ok(no_store(()))
 }

@@ -1,0 +1,86 @@
+//! Signing out another session, and changing the password (which signs out all
+//! others).
+
+use super::{
+    audit_change, check_password, check_password_and_code, confirmed_for, require_confirmation,
+    SecurityError, MIN_PASSWORD_LENGTH,
+};
+use crate::login::LoginError;
+use crate::password_sign_in::CredentialContext;
+use crate::sessions::{self, AuthenticatedSession};
+use crate::store::{Store, StoreError};
+
+/// Signs out another session of the same account.
+pub async fn revoke_other_session(
+    store: &Store,
+    session: &AuthenticatedSession,
+    target: &str,
+    now: i64,
+) -> Result<(), SecurityError> {
+    require_confirmation(store, session, now).await?;
+    if target == session.session_id {
+        return Err(SecurityError::CurrentSession);
+    }
+    let owned = store
+        .live_sessions_of_account(&session.account_id)
+        .await?
+        .iter()
+        .any(|live| live.id == target);
+    if !owned {
+        return Err(SecurityError::UnknownSession);
+    }
+    sessions::revoke_session(store, target, "signed_out_by_user", now).await?;
+    Ok(())
+}
+
+/// Changes the password: the current one, and the authenticator code when it is on
+/// (unless the session confirmed itself within [`CONFIRMATION_LIFETIME`]). Every other
+/// session of the account is signed out, this one kept, and what the old password started
+/// (authenticator-code tickets, link intents) can no longer be used.
+pub async fn change_password(
+    context: &CredentialContext<'_>,
+    session: &AuthenticatedSession,
+    current: &str,
+    new: &str,
+    code: Option<&str>,
+    now: i64,
+) -> Result<(), SecurityError> {
+    let store = context.store;
+    if confirmed_for(store, session, now).await? > 0 {
+        check_password(context, &session.account_id, current, now).await?;
+    } else {
+        check_password_and_code(context, &session.account_id, current, code, now).await?;
+    }
+    let username = store
+        .username(&session.account_id)
+        .await?
+        .ok_or(SecurityError::AccountGone)?;
+    if new.chars().count() < MIN_PASSWORD_LENGTH {
+        return Err(SecurityError::PasswordTooShort);
+    }
+    if new == current || new.eq_ignore_ascii_case(&username) {
+        return Err(SecurityError::PasswordTooObvious);
+    }
+    let hash = context
+        .passwords
+        .hash(new)
+        .await
+        .map_err(LoginError::from)?
+        .map_err(|error| LoginError::Db(StoreError::encode(error)))?;
+    store.set_password_hash(&session.account_id, &hash).await?;
+    store
+        .end_pending_grants_of_account(&session.account_id, now)
+        .await?;
+    store
+        .end_sessions_of_account(
+            &session.account_id,
+            Some(&session.session_id),
+            "password_changed",
+            now,
+            None,
+        )
+        .await?;
+    tracing::info!(account = %session.account_id, "password changed");
+    audit_change(store, session, "password_changed", now).await;
+    Ok(())
+}

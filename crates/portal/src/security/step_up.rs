@@ -1,0 +1,114 @@
+//! Step-up: the session's user proves it is them (password, and the authenticator code
+//! when it is on) before a sensitive change; and the password check those changes share.
+
+use switchboard_api::Confirmation;
+
+use super::{audit_change, has_authenticator, SecurityError, CONFIRMATION_LIFETIME};
+use crate::login::LoginError;
+use crate::password_sign_in::{
+    account_key, admit, check_second_factor, failure, CredentialContext,
+};
+use crate::sessions::AuthenticatedSession;
+use crate::store::Store;
+use crate::throttle::{self, PASSWORD_PER_CLIENT};
+
+/// Seconds the session's confirmation still holds (0: none, or too old).
+pub(super) async fn confirmed_for(
+    store: &Store,
+    session: &AuthenticatedSession,
+    now: i64,
+) -> Result<u64, SecurityError> {
+    let left = store
+        .session_confirmed_at(&session.session_id)
+        .await?
+        .map_or(0, |at| {
+            (at + CONFIRMATION_LIFETIME - now).min(CONFIRMATION_LIFETIME)
+        });
+    Ok(u64::try_from(left).unwrap_or(0))
+}
+
+/// A sensitive change goes ahead only for a session confirmed less than
+/// [`CONFIRMATION_LIFETIME`] seconds ago.
+pub(super) async fn require_confirmation(
+    store: &Store,
+    session: &AuthenticatedSession,
+    now: i64,
+) -> Result<(), SecurityError> {
+    if confirmed_for(store, session, now).await? > 0 {
+        Ok(())
+    } else {
+        Err(SecurityError::ConfirmationRequired)
+    }
+}
+
+/// The password, and the authenticator code when the account has one: both counted
+/// against the same limits as signing in.
+pub(super) async fn check_password_and_code(
+    context: &CredentialContext<'_>,
+    account_id: &str,
+    password: &str,
+    code: Option<&str>,
+    now: i64,
+) -> Result<(), SecurityError> {
+    check_password(context, account_id, password, now).await?;
+    if has_authenticator(context.store, account_id).await? {
+        let code = code.map(str::trim).unwrap_or_default();
+        check_second_factor(context, account_id, code, now).await?;
+    }
+    Ok(())
+}
+
+/// Step-up: the session's user proves it is them (password, and the authenticator code
+/// when it is on); for [`CONFIRMATION_LIFETIME`] seconds the session may then make
+/// sensitive changes.
+pub async fn confirm(
+    context: &CredentialContext<'_>,
+    session: &AuthenticatedSession,
+    password: &str,
+    code: Option<&str>,
+    now: i64,
+) -> Result<Confirmation, SecurityError> {
+    check_password_and_code(context, &session.account_id, password, code, now).await?;
+    context
+        .store
+        .confirm_session(&session.session_id, now)
+        .await?;
+    audit_change(context.store, session, "confirmed", now).await;
+    Ok(Confirmation {
+        expires_in: CONFIRMATION_LIFETIME as u64,
+    })
+}
+
+/// The account's current password, counted against the same limit as signing in with it.
+pub(super) async fn check_password(
+    context: &CredentialContext<'_>,
+    account_id: &str,
+    password: &str,
+    now: i64,
+) -> Result<(), SecurityError> {
+    let hash = context
+        .store
+        .credentials_by_id(account_id)
+        .await?
+        .ok_or(SecurityError::AccountGone)?
+        .password_hash;
+    // Per account and address only: someone else's guesses elsewhere never stop a
+    // signed-in user from confirming it is them or changing their password.
+    let key = throttle::per_client(&account_key(Some(account_id), ""));
+    let locks_out_at = admit(context.store, &[(&PASSWORD_PER_CLIENT, &key)], now).await?;
+    if context
+        .passwords
+        .verify(password, Some(&hash))
+        .await
+        .map_err(LoginError::from)?
+    {
+        throttle::clear(context.store, &PASSWORD_PER_CLIENT, &key).await?;
+        return Ok(());
+    }
+    Err(
+        match failure(locks_out_at, LoginError::InvalidPassword, now) {
+            LoginError::InvalidPassword => SecurityError::WrongPassword,
+            other => other.into(),
+        },
+    )
+}
