@@ -260,3 +260,43 @@ async fn tls_trusts_no_certificate_without_configured_roots() {
     .await;
     assert!(registrar.contacts(0).is_empty());
 }
+
+#[tokio::test]
+async fn the_register_goes_to_the_outbound_proxy_when_the_profile_has_one() {
+    let registrar = Registrar::start(Options::default());
+    let mut profile = registrar.profile(0, SipTransport::Tcp);
+    // The registrar's name does not resolve: only the proxy is reachable.
+    let proxy = std::mem::replace(
+        &mut profile.registrar,
+        "sip:registrar.invalid;transport=tcp".into(),
+    );
+    profile.outbound_proxy = Some(proxy);
+    let line = Line::new(&profile, test_config(Vec::new()), Arc::new(SystemClock)).unwrap();
+    line.register().await.unwrap();
+    registered(&line).await;
+    assert_eq!(registrar.contacts(0).len(), 1);
+}
+
+#[tokio::test]
+async fn re_register_after_a_network_change_registers_again() {
+    let registrar = Registrar::start(Options::default());
+    let line = line(&registrar, 0, SipTransport::Udp);
+    line.register().await.unwrap();
+    let first = registered(&line).await;
+    let before = registrar.contacts(0);
+
+    line.re_register().await.unwrap();
+    let again = wait_for(
+        &line,
+        Duration::from_secs(10),
+        |state| matches!(state, LineState::Registered { until } if *until > first),
+    )
+    .await;
+    assert!(again.is_registered());
+    // A new endpoint, so a new contact; the old one lapses at its expiry.
+    let after = registrar.contacts(0);
+    assert!(
+        after.iter().any(|contact| !before.contains(contact)),
+        "{after:?}"
+    );
+}
