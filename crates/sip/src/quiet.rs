@@ -79,3 +79,50 @@ impl Subscriber for QuietStack {
         self.inner.current_span()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+
+    #[derive(Clone, Default)]
+    struct Capture(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Capture {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn the_stacks_chatter_is_dropped_and_everything_else_passes() {
+        let capture = Capture::default();
+        let writer = capture.clone();
+        let inner = Dispatch::new(
+            tracing_subscriber::fmt()
+                .with_max_level(Level::TRACE)
+                .with_ansi(false)
+                .with_writer(move || writer.clone())
+                .finish(),
+        );
+        tracing::dispatcher::with_default(&quiet(inner), || {
+            tracing::info!(target: "rsipstack::transport::udp", raw_message = "REGISTER", "udp send");
+            tracing::debug!(target: "rsipstack::dialog", "chatter");
+            tracing::warn!(target: "rsipstack::transaction", "a stack warning");
+            tracing::info!(target: "switchboard_sip::line", "registered");
+            tracing::trace!(target: "other_crate", "detail");
+        });
+        let text = String::from_utf8_lossy(&capture.0.lock().unwrap()).into_owned();
+        assert!(!text.contains("udp send"), "{text}");
+        assert!(!text.contains("chatter"), "{text}");
+        assert!(text.contains("a stack warning"), "{text}");
+        assert!(text.contains("registered"), "{text}");
+        assert!(text.contains("detail"), "{text}");
+    }
+}
