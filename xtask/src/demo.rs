@@ -1,4 +1,5 @@
-//! `cargo xtask demo`: dev-idp, the portal with demo data, and the app pointed at them.
+//! `cargo xtask demo`: dev-idp, the portal with demo data, the SIP registrar (Kamailio) its
+//! demo SIP profiles register with, and the app pointed at them.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -10,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 
+use crate::kamailio;
 use crate::postgres::{self, TempCluster};
 use crate::setup;
 use crate::shell::{cargo, cmd, describe, on_path, run as run_command};
@@ -64,6 +66,7 @@ pub fn run(args: DemoArgs) -> Result<()> {
     if args.postgres {
         packages.push(postgres::PACKAGE);
     }
+    packages.extend_from_slice(kamailio::PACKAGES);
     setup::ensure_system_packages(&packages)?;
 
     let root = workspace_root();
@@ -113,10 +116,12 @@ pub fn run(args: DemoArgs) -> Result<()> {
         let db = data_dir.join("portal").join("portal.db");
         (None, format!("sqlite://{}?mode=rwc", db.display()))
     };
+    let registrar = kamailio::start_demo(&data_dir)?;
     let bin = target_dir().join("debug");
     let mut services = Services::default();
     let result = start_and_wait(&args, &data_dir, &bin, &database_url, &stop, &mut services);
     services.stop_all();
+    drop(registrar);
     // The database goes last, once the portal has stopped.
     drop(cluster);
     result

@@ -3,6 +3,7 @@
 mod bench;
 mod demo;
 mod fuzz;
+mod kamailio;
 mod postgres;
 mod setup;
 mod shell;

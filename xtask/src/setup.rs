@@ -24,7 +24,8 @@ pub const APP_PACKAGES: &[&str] = &[
 ];
 
 /// Testing: a headless display, D-Bus sessions, a Secret Service, the WebKit WebDriver,
-/// PostgreSQL (the portal's tests run on it too).
+/// PostgreSQL (the portal's tests run on it too), Kamailio with its TLS module (the SIP
+/// registrar of crates/sip's tests; `crate::kamailio::PACKAGES`).
 pub const TEST_PACKAGES: &[&str] = &[
     "xvfb",
     "xauth",
@@ -34,6 +35,8 @@ pub const TEST_PACKAGES: &[&str] = &[
     "gnome-keyring",
     "webkit2gtk-driver",
     crate::postgres::PACKAGE,
+    "kamailio",
+    "kamailio-tls-modules",
 ];
 
 fn is_installed(package: &str) -> bool {

@@ -11,6 +11,11 @@ use crate::store::{NewAccount, NewOrganization, NewSipProfile, Store, StoreError
 pub const DEMO_ORGANIZATION_ID: &str = "acme";
 /// The Acme tenant of the development provider's Entra-like profile.
 pub const ACME_ENTRA_TENANT: &str = "4f1d6a2e-7b1c-4d3e-9a55-0c1e2f3a4b5c";
+/// The demo accounts' SIP domain (their digest realm).
+pub const DEMO_SIP_DOMAIN: &str = "sip.acme.example";
+/// The demo accounts register with the Kamailio that `cargo xtask demo` starts on
+/// 127.0.0.1 at this port (UDP and TCP), with the credentials of [`demo_sip_credentials`].
+pub const DEMO_SIP_PORT: u16 = 5080;
 /// The demo authenticator secret of `tom` (RFC 4648 base32), so a person can add it to an
 /// authenticator app by hand.
 pub const DEMO_TOTP_SECRET: &str = "JBSWY3DPEHPK3PXP";
@@ -83,6 +88,14 @@ pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
     },
 ];
 
+/// The SIP digest user and password of a demo account.
+pub fn demo_sip_credentials(account: &DemoAccount) -> (String, String) {
+    (
+        format!("{}-auth", account.extension),
+        format!("demo-sip-{}-{}", account.username, account.extension),
+    )
+}
+
 /// Which provider is enabled for which of Acme's domains or tenants.
 const DEMO_ORGANIZATION_PROVIDERS: &[(&str, &str)] = &[
     ("google", "acme.example"),
@@ -119,15 +132,16 @@ pub async fn seed_demo(store: &Store, key: &EncryptionKey, now: i64) -> Result<b
         .iter()
         .map(|account| {
             key.encrypt(
-                format!("demo-sip-{}-{}", account.username, account.extension).as_bytes(),
+                demo_sip_credentials(account).1.as_bytes(),
                 Binding::sip_password(account.id),
             )
         })
         .collect();
     let auth_users: Vec<String> = DEMO_ACCOUNTS
         .iter()
-        .map(|account| format!("{}-auth", account.extension))
+        .map(|account| demo_sip_credentials(account).0)
         .collect();
+    let registrar = format!("sip:127.0.0.1:{DEMO_SIP_PORT};transport=tcp");
     let accounts: Vec<NewAccount<'_>> = DEMO_ACCOUNTS
         .iter()
         .zip(hashes.iter().zip(&totp_secrets))
@@ -146,10 +160,10 @@ pub async fn seed_demo(store: &Store, key: &EncryptionKey, now: i64) -> Result<b
                     sip_user: account.extension,
                     auth_user,
                     password_encrypted: sip_password,
-                    sip_domain: "sip.acme.example",
-                    registrar: "sip:sip.acme.example:5061;transport=tls",
+                    sip_domain: DEMO_SIP_DOMAIN,
+                    registrar: &registrar,
                     outbound_proxy: None,
-                    transport: "tls",
+                    transport: "tcp",
                     stun_server: Some("stun:stun.acme.example:3478"),
                     turn_server: None,
                     voicemail_number: Some("*97"),

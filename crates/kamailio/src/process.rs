@@ -1,0 +1,261 @@
+//! Starting, stopping and asking the Kamailio process.
+
+use std::fs::File;
+use std::net::{TcpListener, TcpStream, UdpSocket};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::config::RegistrarConfig;
+use crate::KamailioError;
+
+const START_TIMEOUT: Duration = Duration::from_secs(15);
+const STOP_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A running (or stopped, to be started again) Kamailio. Stopped when dropped.
+pub struct Kamailio {
+    config: RegistrarConfig,
+    kamailio: PathBuf,
+    kamcmd: PathBuf,
+    child: Option<Child>,
+}
+
+impl Kamailio {
+    /// Writes the configuration into `config.dir` and starts Kamailio; returns once it
+    /// accepts TCP connections.
+    pub fn start(config: RegistrarConfig) -> Result<Self, KamailioError> {
+        let kamailio = find_program("kamailio").ok_or(KamailioError::NotInstalled)?;
+        let kamcmd = find_program("kamcmd").ok_or(KamailioError::NotInstalled)?;
+        write_files(&config)?;
+        let mut this = Self {
+            config,
+            kamailio,
+            kamcmd,
+            child: None,
+        };
+        this.start_again()?;
+        Ok(this)
+    }
+
+    pub fn config(&self) -> &RegistrarConfig {
+        &self.config
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.child.is_some()
+    }
+
+    /// Starts the stopped registrar on the same ports (the location table starts empty).
+    pub fn start_again(&mut self) -> Result<(), KamailioError> {
+        if self.child.is_some() {
+            return Ok(());
+        }
+        let log_path = self.log_path();
+        let log = File::create(&log_path).map_err(|source| KamailioError::Write {
+            path: log_path.display().to_string(),
+            source,
+        })?;
+        let log_err = log.try_clone().map_err(KamailioError::Spawn)?;
+        let run_dir = self.config.dir.join("run");
+        let child = Command::new(&self.kamailio)
+            .arg("-f")
+            .arg(self.config.dir.join("kamailio.cfg"))
+            .args(["-DD", "-E", "-m", "64", "-M", "8"])
+            .arg("-Y")
+            .arg(&run_dir)
+            .arg("-P")
+            .arg(run_dir.join("kamailio.pid"))
+            .arg("-w")
+            .arg(&self.config.dir)
+            .stdin(Stdio::null())
+            .stdout(log)
+            .stderr(log_err)
+            // Its own process group, so stopping it stops its children too.
+            .process_group(0)
+            .spawn()
+            .map_err(KamailioError::Spawn)?;
+        self.child = Some(child);
+        self.wait_ready()
+    }
+
+    fn wait_ready(&mut self) -> Result<(), KamailioError> {
+        let started = Instant::now();
+        let address = format!("{}:{}", self.config.listen_ip, self.config.port);
+        loop {
+            if let Some(child) = self.child.as_mut() {
+                if let Ok(Some(status)) = child.try_wait() {
+                    self.child = None;
+                    return Err(KamailioError::Exited {
+                        status: status.to_string(),
+                        log: self.log(),
+                    });
+                }
+            }
+            let listening = address
+                .parse()
+                .ok()
+                .and_then(|addr| TcpStream::connect_timeout(&addr, Duration::from_millis(200)).ok())
+                .is_some();
+            if listening && self.control(&["core.uptime"]).is_ok() {
+                return Ok(());
+            }
+            if started.elapsed() > START_TIMEOUT {
+                let log = self.log();
+                self.stop();
+                return Err(KamailioError::NotReady {
+                    seconds: START_TIMEOUT.as_secs(),
+                    log,
+                });
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Stops Kamailio and its children (SIGTERM to its process group, then SIGKILL).
+    pub fn stop(&mut self) {
+        let Some(mut child) = self.child.take() else {
+            return;
+        };
+        let group = format!("-{}", child.id());
+        let _ = Command::new("kill")
+            .args(["-TERM", "--", &group])
+            .stderr(Stdio::null())
+            .status();
+        let started = Instant::now();
+        while started.elapsed() < STOP_TIMEOUT {
+            if let Ok(Some(_)) = child.try_wait() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &group])
+            .stderr(Stdio::null())
+            .status();
+        let _ = child.wait();
+    }
+
+    /// The contact addresses the location table holds for `aor` (`user@domain`).
+    pub fn contacts(&self, aor: &str) -> Result<Vec<String>, KamailioError> {
+        let output = self.control(&["ul.lookup", "location", aor]);
+        match output {
+            Ok(text) => Ok(parse_contacts(&text)),
+            // "error: 500 - AOR not found in location table"
+            Err(KamailioError::Control { output, .. }) if output.contains("not found") => {
+                Ok(Vec::new())
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Runs `kamcmd` on the control socket; returns its output.
+    pub fn control(&self, args: &[&str]) -> Result<String, KamailioError> {
+        let socket = format!("unix:{}", self.config.control_socket().display());
+        let output = Command::new(&self.kamcmd)
+            .arg("-s")
+            .arg(&socket)
+            .args(args)
+            .output()
+            .map_err(KamailioError::Spawn)?;
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        if output.status.success() && !text.starts_with("error") {
+            Ok(text)
+        } else {
+            Err(KamailioError::Control {
+                command: args.join(" "),
+                output: text,
+            })
+        }
+    }
+
+    pub fn log_path(&self) -> PathBuf {
+        self.config.dir.join("kamailio.log")
+    }
+
+    /// What Kamailio wrote so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.log_path()).unwrap_or_default()
+    }
+}
+
+impl Drop for Kamailio {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// `Address: sip:201@127.0.0.1:40000` lines of `ul.lookup`.
+fn parse_contacts(text: &str) -> Vec<String> {
+    text.lines()
+        .filter_map(|line| line.trim().strip_prefix("Address:"))
+        .map(|address| address.trim().to_string())
+        .collect()
+}
+
+fn write_files(config: &RegistrarConfig) -> Result<(), KamailioError> {
+    let db = config.db_dir();
+    let run = config.dir.join("run");
+    for dir in [&config.dir, &db, &run] {
+        std::fs::create_dir_all(dir).map_err(|source| KamailioError::Write {
+            path: dir.display().to_string(),
+            source,
+        })?;
+    }
+    write(&config.dir.join("kamailio.cfg"), &config.kamailio_cfg())?;
+    write(&db.join("subscriber"), &config.subscriber_table())?;
+    write(&db.join("version"), RegistrarConfig::version_table())?;
+    if let Some(tls) = config.tls_cfg() {
+        write(&config.dir.join("tls.cfg"), &tls)?;
+    }
+    Ok(())
+}
+
+fn write(path: &Path, text: &str) -> Result<(), KamailioError> {
+    std::fs::write(path, text).map_err(|source| KamailioError::Write {
+        path: path.display().to_string(),
+        source,
+    })
+}
+
+fn find_program(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain([PathBuf::from("/usr/sbin"), PathBuf::from("/usr/local/sbin")])
+        .map(|dir| dir.join(name))
+        .find(|candidate| candidate.is_file())
+}
+
+/// A port free for both UDP and TCP on `ip` (Kamailio listens on both with one number).
+pub fn free_port(ip: &str) -> Result<u16, KamailioError> {
+    let mut last_error = None;
+    for _ in 0..50 {
+        let tcp = match TcpListener::bind((ip, 0)) {
+            Ok(tcp) => tcp,
+            Err(error) => return Err(KamailioError::NoFreePort(error)),
+        };
+        let port = tcp.local_addr().map_err(KamailioError::NoFreePort)?.port();
+        match UdpSocket::bind((ip, port)) {
+            Ok(_) => return Ok(port),
+            Err(error) => last_error = Some(error),
+        }
+    }
+    Err(KamailioError::NoFreePort(last_error.unwrap_or_else(|| {
+        std::io::Error::other("no port free for both UDP and TCP")
+    })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contacts_are_read_from_the_lookup_output() {
+        let text = "{\n\tAoR: 201@sip.acme.example\n\tContacts: {\n\t\tContact: {\n\t\t\tAddress: sip:201@127.0.0.1:40000\n\t\t\tExpires: 598\n\t\t}\n\t}\n}\n";
+        assert_eq!(parse_contacts(text), vec!["sip:201@127.0.0.1:40000"]);
+    }
+}
