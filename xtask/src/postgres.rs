@@ -28,6 +28,8 @@ pub struct TempCluster {
     port: u16,
     as_system_user: bool,
     keep: bool,
+    /// fsync and synchronous commits on (a benchmark's durable writes); tests turn them off.
+    durable: bool,
     started: bool,
 }
 
@@ -37,7 +39,15 @@ impl TempCluster {
     pub fn start() -> Result<Self> {
         let bin = find_bin_dir()?;
         let dir = make_temp_dir()?;
-        Self::start_with(bin, dir, false)
+        Self::start_with(bin, dir, false, false)
+    }
+
+    /// As `start`, with PostgreSQL's durability left on (fsync, synchronous commit, full
+    /// page writes): what `cargo xtask bench` measures against.
+    pub fn start_durable() -> Result<Self> {
+        let bin = find_bin_dir()?;
+        let dir = make_temp_dir()?;
+        Self::start_with(bin, dir, false, true)
     }
 
     /// The cluster in `dir` (made there on first use), started on a free port. With `keep`
@@ -46,10 +56,10 @@ impl TempCluster {
         let bin = find_bin_dir()?;
         std::fs::create_dir_all(&dir)
             .with_context(|| format!("cannot create {}", dir.display()))?;
-        Self::start_with(bin, dir, keep)
+        Self::start_with(bin, dir, keep, keep)
     }
 
-    fn start_with(bin: PathBuf, dir: PathBuf, keep: bool) -> Result<Self> {
+    fn start_with(bin: PathBuf, dir: PathBuf, keep: bool, durable: bool) -> Result<Self> {
         // From here on, dropping it on an error cleans up.
         let mut cluster = TempCluster {
             bin,
@@ -57,6 +67,7 @@ impl TempCluster {
             port: 0,
             as_system_user: is_root(),
             keep,
+            durable,
             started: false,
         };
         if cluster.as_system_user {
@@ -138,7 +149,7 @@ impl TempCluster {
             "-p {} -k '' -c listen_addresses=127.0.0.1 -c max_connections=300",
             self.port
         );
-        if !self.keep {
+        if !self.durable {
             options.push_str(" -c fsync=off -c synchronous_commit=off -c full_page_writes=off");
         }
         let started = output(

@@ -4,7 +4,10 @@
 //!   rotation with the token the previous one returned (p50/p99/max latency too);
 //! - password sign-ins per second at the production Argon2 parameters;
 //! - refresh p99 at 16 connections while password sign-ins saturate the hashing pool, and the
-//!   portal's resident memory at the end of it.
+//!   portal's resident memory at the end of it;
+//! - with `--postgres`, the refresh grants again against TWO portal instances sharing one
+//!   PostgreSQL database (connections spread over both), under the `portal_refresh_pg2_*`
+//!   keys.
 //!
 //! It prints a table and merges its numbers (`key: number`, the keys of `cargo xtask bench`)
 //! into the JSON file `--out` names.
@@ -41,6 +44,9 @@ enum Command {
         /// The JSON file the numbers are merged into.
         #[arg(long)]
         out: PathBuf,
+        /// A PostgreSQL database (URL) to measure two instances sharing it on, too.
+        #[arg(long)]
+        postgres: Option<String>,
     },
 }
 
@@ -52,8 +58,13 @@ async fn main() -> Result<()> {
             portal,
             seconds,
             out,
+            postgres,
         } => {
-            let results = portal_bench(&portal, Duration::from_secs(seconds)).await?;
+            let length = Duration::from_secs(seconds);
+            let mut results = portal_bench(&portal, length).await?;
+            if let Some(database_url) = postgres {
+                results.extend(postgres_bench(&portal, &database_url, length).await?);
+            }
             for (key, value) in &results {
                 println!("{key:<45} {value:>10}");
             }
@@ -82,11 +93,10 @@ fn merge_into(path: &Path, results: &BTreeMap<String, f64>) -> Result<()> {
     Ok(())
 }
 
-/// A running portal process and its folder.
+/// A running portal process.
 struct PortalProcess {
     child: tokio::process::Child,
     url: Url,
-    _dir: tempdir::Dir,
 }
 
 mod tempdir {
@@ -112,32 +122,53 @@ mod tempdir {
     }
 }
 
-async fn start_portal(binary: &Path) -> Result<PortalProcess> {
-    let dir = tempdir::Dir::new("switchboard-bench")?;
-    let key = std::process::Command::new(binary)
-        .arg("generate-key")
-        .output()
-        .context("cannot run switchboard-portal generate-key")?;
-    if !key.status.success() {
-        bail!("switchboard-portal generate-key failed");
+/// The folder portals of one measurement share: the encryption key (instances of one
+/// database must share it) and each instance's configuration.
+struct PortalFolder {
+    dir: tempdir::Dir,
+}
+
+impl PortalFolder {
+    fn new(binary: &Path) -> Result<Self> {
+        let dir = tempdir::Dir::new("switchboard-bench")?;
+        let key = std::process::Command::new(binary)
+            .arg("generate-key")
+            .output()
+            .context("cannot run switchboard-portal generate-key")?;
+        if !key.status.success() {
+            bail!("switchboard-portal generate-key failed");
+        }
+        let key_file = dir.0.join("encryption.key");
+        std::fs::write(&key_file, &key.stdout)?;
+        set_private(&key_file)?;
+        Ok(Self { dir })
     }
-    let key_file = dir.0.join("encryption.key");
-    std::fs::write(&key_file, &key.stdout)?;
-    set_private(&key_file)?;
+}
+
+/// A portal on `database_url` (demo accounts seeded), instance `number` of the folder.
+async fn start_portal_on(
+    binary: &Path,
+    folder: &PortalFolder,
+    database_url: &str,
+    number: usize,
+) -> Result<PortalProcess> {
     // Rate limits out of the way, and each simulated device its own client address (as
     // the devices of a company are): the attempt counters then see what real sign-ins make.
-    let config = "name = 'Bench'\nlisten = '127.0.0.1:0'\n\
-         database_url = 'sqlite://portal.db?mode=rwc'\nencryption_key_file = 'encryption.key'\n\
+    let config = format!(
+        "name = 'Bench'\nlisten = '127.0.0.1:0'\n\
+         database_url = '{database_url}'\nencryption_key_file = 'encryption.key'\n\
          [server]\nmax_connections = 1024\nclient_address_header = 'X-Bench-Client'\n\
          [rate_limits]\n\
-         sign_in = { per_client = 100000000, global = 100000000 }\n\
-         login = { per_client = 100000000, global = 100000000 }\n\
-         token = { per_client = 100000000, global = 100000000 }\n";
-    let config_file = dir.0.join("portal.toml");
+         sign_in = {{ per_client = 100000000, global = 100000000 }}\n\
+         login = {{ per_client = 100000000, global = 100000000 }}\n\
+         token = {{ per_client = 100000000, global = 100000000 }}\n"
+    );
+    let config_file = folder.dir.0.join(format!("portal-{number}.toml"));
     std::fs::write(&config_file, config)?;
     let mut child = tokio::process::Command::new(binary)
         .args(["serve", "--seed-demo", "--config"])
         .arg(&config_file)
+        .current_dir(&folder.dir.0)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -156,11 +187,7 @@ async fn start_portal(binary: &Path) -> Result<PortalProcess> {
     };
     // Keep reading so the portal never blocks on a full pipe.
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    Ok(PortalProcess {
-        child,
-        url,
-        _dir: dir,
-    })
+    Ok(PortalProcess { child, url })
 }
 
 fn set_private(path: &Path) -> Result<()> {
@@ -265,6 +292,15 @@ impl Run {
         self.latencies.len() as f64 / self.elapsed.as_secs_f64()
     }
 
+    fn clone_percentile_ms(&self, percentile: f64) -> f64 {
+        Run {
+            latencies: self.latencies.clone(),
+            elapsed: self.elapsed,
+            errors: self.errors,
+        }
+        .percentile_ms(percentile)
+    }
+
     fn percentile_ms(&mut self, percentile: f64) -> f64 {
         if self.latencies.is_empty() {
             return 0.0;
@@ -275,20 +311,21 @@ impl Run {
     }
 }
 
-/// `connections` devices rotating their own refresh tokens for `length`.
-async fn refresh_run(url: &Url, connections: usize, length: Duration) -> Result<Run> {
+/// `connections` devices rotating their own refresh tokens for `length`, spread evenly
+/// over the instances at `urls`.
+async fn refresh_run(urls: &[Url], connections: usize, length: Duration) -> Result<Run> {
     let mut devices = Vec::with_capacity(connections);
-    for _ in 0..connections {
+    for number in 0..connections {
         let device = device()?;
-        let token = refresh_token_of(&device, url).await?;
-        devices.push((device, token));
+        let url = urls[number % urls.len()].clone();
+        let token = refresh_token_of(&device, &url).await?;
+        devices.push((device, url, token));
     }
     let stop = Arc::new(AtomicBool::new(false));
     let started = Instant::now();
     let workers: Vec<_> = devices
         .into_iter()
-        .map(|(device, mut token)| {
-            let url = url.clone();
+        .map(|(device, url, mut token)| {
             let stop = Arc::clone(&stop);
             tokio::spawn(async move {
                 let mut latencies = Vec::new();
@@ -383,47 +420,71 @@ fn round(value: f64) -> f64 {
     (value * 10.0).round() / 10.0
 }
 
-async fn portal_bench(binary: &Path, length: Duration) -> Result<BTreeMap<String, f64>> {
-    let mut results = BTreeMap::new();
-    let portal = start_portal(binary).await?;
-    let url = portal.url.clone();
+/// Refresh grants at 1, 16 and 64 connections over `urls`, under `prefix`'s keys.
+async fn refresh_set(
+    urls: &[Url],
+    prefix: &str,
+    length: Duration,
+    results: &mut BTreeMap<String, f64>,
+) -> Result<()> {
     for connections in [1, 16, 64] {
-        eprintln!("refresh grants at {connections} connection(s) for {length:?}…");
-        let mut run = refresh_run(&url, connections, length).await?;
+        eprintln!(
+            "{prefix}: refresh grants at {connections} connection(s) over {} instance(s) for {length:?}…",
+            urls.len()
+        );
+        let mut run = refresh_run(urls, connections, length).await?;
         results.insert(
-            format!("portal_refresh_rps_c{connections}"),
+            format!("{prefix}_rps_c{connections}"),
             round(run.per_second()),
         );
-        results.insert(
-            format!("portal_refresh_p50_ms_c{connections}"),
-            round(run.percentile_ms(50.0)),
-        );
-        results.insert(
-            format!("portal_refresh_p99_ms_c{connections}"),
-            round(run.percentile_ms(99.0)),
-        );
-        results.insert(
-            format!("portal_refresh_max_ms_c{connections}"),
-            round(run.percentile_ms(100.0)),
-        );
-        results.insert(
-            format!("portal_refresh_errors_c{connections}"),
-            run.errors as f64,
-        );
+        for (name, percentile) in [("p50", 50.0), ("p99", 99.0), ("max", 100.0)] {
+            results.insert(
+                format!("{prefix}_{name}_ms_c{connections}"),
+                round(run.percentile_ms(percentile)),
+            );
+        }
+        results.insert(format!("{prefix}_errors_c{connections}"), run.errors as f64);
     }
+    Ok(())
+}
+
+async fn portal_bench(binary: &Path, length: Duration) -> Result<BTreeMap<String, f64>> {
+    let mut results = BTreeMap::new();
+    let folder = PortalFolder::new(binary)?;
+    let portal = start_portal_on(binary, &folder, "sqlite://portal.db?mode=rwc", 0).await?;
+    let url = portal.url.clone();
+    refresh_set(
+        std::slice::from_ref(&url),
+        "portal_refresh",
+        length,
+        &mut results,
+    )
+    .await?;
     eprintln!("password sign-ins for {length:?}…");
     let threads = std::thread::available_parallelism().map_or(2, usize::from);
     let passwords = password_run(&url, threads * 2, length).await?;
     results.insert("portal_password_rps".into(), round(passwords.per_second()));
+    results.insert(
+        "portal_password_p99_ms".into(),
+        round(passwords.clone_percentile_ms(99.0)),
+    );
 
     eprintln!("refresh grants at 16 connections under password load for {length:?}…");
     let load_url = url.clone();
     let load = tokio::spawn(async move { password_run(&load_url, threads * 4, length).await });
-    let mut under_load = refresh_run(&url, 16, length).await?;
-    let _ = load.await?;
+    let mut under_load = refresh_run(std::slice::from_ref(&url), 16, length).await?;
+    let load = load.await??;
     results.insert(
         "portal_refresh_p99_ms_under_login_load".into(),
         round(under_load.percentile_ms(99.0)),
+    );
+    results.insert(
+        "portal_refresh_rps_under_login_load".into(),
+        round(under_load.per_second()),
+    );
+    results.insert(
+        "portal_password_rps_under_refresh_load".into(),
+        round(load.per_second()),
     );
     if let Some(pid) = portal.child.id() {
         if let Some(rss) = rss_mb(pid) {
@@ -431,5 +492,22 @@ async fn portal_bench(binary: &Path, length: Duration) -> Result<BTreeMap<String
         }
     }
     drop(portal);
+    Ok(results)
+}
+
+/// Two instances sharing the PostgreSQL database at `database_url`.
+async fn postgres_bench(
+    binary: &Path,
+    database_url: &str,
+    length: Duration,
+) -> Result<BTreeMap<String, f64>> {
+    let mut results = BTreeMap::new();
+    let folder = PortalFolder::new(binary)?;
+    // One after the other: the first migrates and seeds, the second finds it done.
+    let first = start_portal_on(binary, &folder, database_url, 0).await?;
+    let second = start_portal_on(binary, &folder, database_url, 1).await?;
+    let urls = [first.url.clone(), second.url.clone()];
+    refresh_set(&urls, "portal_refresh_pg2", length, &mut results).await?;
+    drop((first, second));
     Ok(results)
 }

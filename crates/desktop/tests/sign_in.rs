@@ -290,7 +290,7 @@ async fn concurrent_refreshes_are_single_flight() {
 async fn a_changed_phone_profile_is_fetched_again_on_start() {
     let (world, app) = world_and_app().await;
     let (account, phone) = ready(app.sign_in("google", "alice@acme.example").await);
-    assert_eq!(phone.registrar, "sip:sip.acme.example:5061;transport=tls");
+    assert_eq!(phone.registrar, "sip:127.0.0.1:5080;transport=tcp");
 
     // Unchanged: the next start keeps what it has (the portal answers 304).
     let (_, same) = ready(app.restart().client.restore().await.unwrap().unwrap());

@@ -65,6 +65,8 @@ pub struct AppState {
     pub app_scheme: String,
     /// Requests per minute on the endpoints that need no session.
     pub rate_limits: rate_limit::RateLimits,
+    /// This instance's leases on the shared request counts.
+    pub limiter: Arc<rate_limit::Limiter>,
     /// Where the client's address comes from (the connection, or a trusted proxy's header).
     pub client_addresses: rate_limit::ClientAddressSource,
     /// Outgoing mail (the code confirming a notification email).
@@ -258,6 +260,7 @@ impl Portal {
             issuer: url.to_string(),
             app_scheme: config.app_redirect_scheme.clone(),
             rate_limits: rate_limit::RateLimits::from_settings(&config.rate_limits),
+            limiter: Arc::new(rate_limit::Limiter::new()),
             client_addresses: config.client_address_source()?,
             mail: mail::sender(&config.mail),
         };

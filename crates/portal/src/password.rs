@@ -1,46 +1,188 @@
 //! Password hashing: Argon2id with at least OWASP's parameters (19 MiB, t=2, p=1), on a
-//! bounded set of blocking threads so a burst of sign-ins cannot starve other requests, behind
-//! a bounded queue: when it is full a request is turned away at once (the caller answers 503
-//! with Retry-After) instead of waiting behind everyone else.
+//! fixed set of hashing threads (one per CPU, each reusing its working memory, at a lower
+//! scheduling priority than the threads serving requests) so a burst of sign-ins cannot
+//! starve other requests, behind a bounded queue: when it is full a request is turned away
+//! at once (the caller answers 503 with Retry-After) instead of waiting behind everyone else.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{mpsc, Arc, Mutex, PoisonError};
 
-use tokio::sync::{OnceCell, Semaphore};
+use tokio::sync::{oneshot, OnceCell, Semaphore};
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, SaltString};
-use argon2::{Algorithm, Argon2, Params, PasswordVerifier as _, Version};
+use argon2::password_hash::{rand_core::OsRng, Output, PasswordHash, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 
 #[derive(Debug, thiserror::Error)]
 #[error("cannot hash the password: {0}")]
 pub struct HashError(String);
 
-fn argon2() -> Result<Argon2<'static>, HashError> {
-    let params = Params::new(19 * 1024, 2, 1, None).map_err(|e| HashError(e.to_string()))?;
-    Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
+fn params() -> Result<Params, HashError> {
+    Params::new(19 * 1024, 2, 1, None).map_err(|e| HashError(e.to_string()))
 }
 
 /// The stored "hash" of an account that has no password yet (imported for single sign-on):
 /// no password matches it until an administrator sets one.
 pub const NO_PASSWORD: &str = "!no-password";
 
+/// Argon2's working memory (19 MiB at our parameters). A hashing thread keeps its own and
+/// reuses it, so memory stays at one such buffer per thread however many passwords are
+/// checked (a new buffer per hash left each allocator arena holding freed ones: hundreds
+/// of MiB resident under a burst of sign-ins).
+#[derive(Default)]
+pub struct HashMemory(Vec<Block>);
+
+impl HashMemory {
+    /// At least `blocks` blocks (grown, never shrunk: the next hash needs as many).
+    fn blocks(&mut self, blocks: usize) -> &mut [Block] {
+        if self.0.len() < blocks {
+            self.0.resize(blocks, Block::default());
+        }
+        &mut self.0[..blocks]
+    }
+}
+
 pub fn hash_password(password: &str) -> Result<String, HashError> {
+    hash_password_with(password, &mut HashMemory::default())
+}
+
+/// As [`hash_password`], in the working memory given.
+pub fn hash_password_with(password: &str, memory: &mut HashMemory) -> Result<String, HashError> {
+    let error = |e: &dyn std::fmt::Display| HashError(e.to_string());
+    let params = params()?;
     let salt = SaltString::generate(&mut OsRng);
-    Ok(argon2()?
-        .hash_password(password.as_bytes(), &salt)
-        .map_err(|e| HashError(e.to_string()))?
-        .to_string())
+    let mut salt_bytes = [0_u8; 64];
+    let salt_bytes = salt.decode_b64(&mut salt_bytes).map_err(|e| error(&e))?;
+    let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
+    let mut out = [0_u8; Params::DEFAULT_OUTPUT_LEN];
+    argon2
+        .hash_password_into_with_memory(
+            password.as_bytes(),
+            salt_bytes,
+            &mut out,
+            memory.blocks(params.block_count()),
+        )
+        .map_err(|e| error(&e))?;
+    let hash = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: (&params).try_into().map_err(|e| error(&e))?,
+        salt: Some(salt.as_salt()),
+        hash: Some(Output::new(&out).map_err(|e| error(&e))?),
+    };
+    Ok(hash.to_string())
 }
 
 /// Whether `password` matches the stored PHC string; a damaged hash never matches.
 pub fn verify_password(password: &str, stored: &str) -> bool {
+    verify_password_with(password, stored, &mut HashMemory::default())
+}
+
+/// As [`verify_password`], in the working memory given.
+pub fn verify_password_with(password: &str, stored: &str, memory: &mut HashMemory) -> bool {
     let Ok(parsed) = PasswordHash::new(stored) else {
         return false;
     };
-    let Ok(argon2) = argon2() else {
+    let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
         return false;
     };
-    argon2.verify_password(password.as_bytes(), &parsed).is_ok()
+    let (Ok(algorithm), Ok(params)) = (
+        Algorithm::try_from(parsed.algorithm),
+        Params::try_from(&parsed),
+    ) else {
+        return false;
+    };
+    let version = match parsed.version.map(Version::try_from) {
+        None => Version::default(),
+        Some(Ok(version)) => version,
+        Some(Err(_)) => return false,
+    };
+    let mut salt_bytes = [0_u8; 64];
+    let Ok(salt_bytes) = salt.decode_b64(&mut salt_bytes) else {
+        return false;
+    };
+    let blocks = params.block_count();
+    let argon2 = Argon2::new(algorithm, version, params);
+    let mut out = vec![0_u8; expected.len()];
+    if argon2
+        .hash_password_into_with_memory(
+            password.as_bytes(),
+            salt_bytes,
+            &mut out,
+            memory.blocks(blocks),
+        )
+        .is_err()
+    {
+        return false;
+    }
+    // `Output` compares in constant time.
+    Output::new(&out).is_ok_and(|computed| computed == expected)
+}
+
+/// A job for a hashing thread, given that thread's working memory.
+type Job = Box<dyn FnOnce(&mut HashMemory) + Send>;
+
+/// Threads that only hash passwords, each with its working memory, at a lower scheduling
+/// priority than the threads serving requests: a burst of sign-ins uses the CPU the
+/// requests leave, instead of making every other request wait behind Argon2.
+struct HashingThreads {
+    jobs: mpsc::Sender<Job>,
+}
+
+/// How much lower than the serving threads hashing threads run (`nice` steps, Linux).
+const HASHING_NICENESS: i32 = 10;
+
+impl HashingThreads {
+    fn start(count: usize) -> Self {
+        let (sender, receiver) = mpsc::channel::<Job>();
+        let receiver = Arc::new(Mutex::new(receiver));
+        for number in 0..count {
+            let receiver = Arc::clone(&receiver);
+            let started = std::thread::Builder::new()
+                .name(format!("password-hashing-{number}"))
+                .spawn(move || {
+                    lower_this_threads_priority();
+                    let mut memory = HashMemory::default();
+                    loop {
+                        // One thread waits on the queue at a time; the lock is let go
+                        // before the job runs.
+                        let job = receiver
+                            .lock()
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .recv();
+                        match job {
+                            Ok(job) => job(&mut memory),
+                            // Every verifier sharing these threads is gone.
+                            Err(mpsc::RecvError) => break,
+                        }
+                    }
+                });
+            if let Err(error) = started {
+                tracing::error!(%error, "cannot start a password hashing thread");
+            }
+        }
+        Self { jobs: sender }
+    }
+
+    /// Runs `work` on a hashing thread; `None` if none is running.
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut HashMemory) -> T + Send + 'static,
+    ) -> Option<T> {
+        let (answer, answered) = oneshot::channel();
+        let job: Job = Box::new(move |memory| {
+            let _ = answer.send(work(memory));
+        });
+        self.jobs.send(job).ok()?;
+        answered.await.ok()
+    }
+}
+
+/// Linux applies `setpriority(PRIO_PROCESS, 0)` to the calling thread only.
+fn lower_this_threads_priority() {
+    #[cfg(target_os = "linux")]
+    if let Err(error) = rustix::process::setpriority_process(None, HASHING_NICENESS) {
+        tracing::debug!(%error, "cannot lower the hashing thread's priority");
+    }
 }
 
 /// The hashing queue is full: try again in a second.
@@ -54,11 +196,12 @@ pub const BUSY_RETRY_AFTER_SECONDS: u64 = 1;
 /// How many requests may wait for a hashing thread, per thread, by default.
 pub const DEFAULT_QUEUE_PER_THREAD: usize = 8;
 
-/// Verifies passwords off the async runtime, at most `max_parallel` at a time (each
+/// Verifies passwords off the async runtime, on `max_parallel` hashing threads (each
 /// takes 19 MiB and tens of milliseconds on purpose), with at most `max_waiting` more
 /// waiting.
 #[derive(Clone)]
 pub struct PasswordVerifier {
+    threads: Arc<HashingThreads>,
     permits: Arc<Semaphore>,
     /// Running plus waiting; never more than `capacity`.
     in_flight: Arc<AtomicUsize>,
@@ -72,6 +215,7 @@ impl PasswordVerifier {
     pub fn new(max_parallel: usize, max_waiting: usize) -> Self {
         let max_parallel = max_parallel.max(1);
         Self {
+            threads: Arc::new(HashingThreads::start(max_parallel)),
             permits: Arc::new(Semaphore::new(max_parallel)),
             in_flight: Arc::new(AtomicUsize::new(0)),
             capacity: max_parallel + max_waiting,
@@ -92,13 +236,13 @@ impl PasswordVerifier {
     /// Runs `work` on a hashing thread, or turns it away at once when the queue is full.
     async fn run<T: Send + 'static>(
         &self,
-        work: impl FnOnce() -> T + Send + 'static,
+        work: impl FnOnce(&mut HashMemory) -> T + Send + 'static,
     ) -> Result<Option<T>, HashingBusy> {
         let _place = QueuePlace::take(&self.in_flight, self.capacity).ok_or(HashingBusy)?;
         let Ok(_permit) = self.permits.acquire().await else {
             return Ok(None);
         };
-        Ok(tokio::task::spawn_blocking(work).await.ok())
+        Ok(self.threads.run(work).await)
     }
 
     /// Makes the dummy hash now, so the first unknown username does not take longer than
@@ -112,7 +256,7 @@ impl PasswordVerifier {
             .get_or_init(|| async {
                 let secret = crate::tokens::new_token(crate::tokens::TokenKind::Nonce);
                 // Made before the portal serves (see `prepare`), so the queue is empty.
-                self.run(move || hash_password(&secret).unwrap_or_default())
+                self.run(move |memory| hash_password_with(&secret, memory).unwrap_or_default())
                     .await
                     .ok()
                     .flatten()
@@ -132,7 +276,7 @@ impl PasswordVerifier {
         };
         let password = password.to_owned();
         let matches = self
-            .run(move || verify_password(&password, &stored))
+            .run(move |memory| verify_password_with(&password, &stored, memory))
             .await?
             .unwrap_or(false);
         Ok(matches && known)
@@ -141,7 +285,7 @@ impl PasswordVerifier {
     pub async fn hash(&self, password: &str) -> Result<Result<String, HashError>, HashingBusy> {
         let password = password.to_owned();
         Ok(self
-            .run(move || hash_password(&password))
+            .run(move |memory| hash_password_with(&password, memory))
             .await?
             .unwrap_or_else(|| Err(HashError("the hashing thread stopped".into()))))
     }

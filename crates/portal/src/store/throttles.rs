@@ -88,25 +88,28 @@ impl Store {
 }
 
 impl Store {
-    /// Counts one request of `client_key` in `scope`'s window starting at `window_start`;
-    /// the window's count with it.
-    pub async fn count_request(
+    /// Reserves `amount` requests of `client_key` in `scope`'s window starting at
+    /// `window_start` (one atomic upsert, so instances reserving at once are counted one
+    /// after another); the window's reserved count with them.
+    pub async fn reserve_requests(
         &self,
         scope: &str,
         client_key: &str,
         window_start: i64,
+        amount: i64,
     ) -> Result<i64, StoreError> {
         Ok(on_backend!(self, pool => {
             let (requests,): (i64,) = sqlx::query_as(
                 "INSERT INTO request_counts (scope, client_key, window_start, requests)
-                 VALUES ($1, $2, $3, 1)
+                 VALUES ($1, $2, $3, $4)
                  ON CONFLICT (scope, client_key, window_start)
-                 DO UPDATE SET requests = request_counts.requests + 1
+                 DO UPDATE SET requests = request_counts.requests + $4
                  RETURNING requests",
             )
             .bind(scope)
             .bind(client_key)
             .bind(window_start)
+            .bind(amount)
             .fetch_one(pool)
             .await?;
             requests
