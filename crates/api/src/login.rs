@@ -133,7 +133,8 @@ pub enum SipTransport {
 }
 
 /// The softphone settings of the signed-in account (`GET /v1/sip-profile`, with an ETag).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
+/// Its debug output leaves the password out.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
 pub struct SipProfile {
     pub extension: String,
     pub display_name: String,
@@ -150,6 +151,21 @@ pub struct SipProfile {
     pub voicemail_number: Option<String>,
     /// Changes whenever any setting changes.
     pub version: i64,
+}
+
+impl std::fmt::Debug for SipProfile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SipProfile")
+            .field("extension", &self.extension)
+            .field("sip_user", &self.sip_user)
+            .field("auth_user", &self.auth_user)
+            .field("domain", &self.domain)
+            .field("registrar", &self.registrar)
+            .field("outbound_proxy", &self.outbound_proxy)
+            .field("transport", &self.transport)
+            .field("version", &self.version)
+            .finish_non_exhaustive()
+    }
 }
 
 impl std::fmt::Debug for ChooseAccountRequest {
@@ -175,5 +191,32 @@ impl std::fmt::Debug for SessionTokens {
             .field("expires_in", &self.expires_in)
             .field("account", &self.account)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sip_profile_does_not_debug_print_its_password() {
+        let profile = SipProfile {
+            extension: "201".into(),
+            display_name: "Alice".into(),
+            sip_user: "201".into(),
+            auth_user: "201".into(),
+            password: "sip-secret-xyz".into(),
+            domain: "sip.example".into(),
+            registrar: "sip:sip.example".into(),
+            outbound_proxy: None,
+            transport: SipTransport::Tls,
+            stun_server: None,
+            turn_server: None,
+            voicemail_number: None,
+            version: 1,
+        };
+        let printed = format!("{profile:?}");
+        assert!(!printed.contains("sip-secret-xyz"), "{printed}");
+        assert!(printed.contains("201"), "{printed}");
     }
 }

@@ -69,15 +69,30 @@ impl Operation {
             }
             None => schema,
         };
-        let required = schema["required"]
-            .as_array()
-            .map(|names| {
-                names
-                    .iter()
-                    .map(|name| name.as_str().unwrap().to_owned())
-                    .collect()
-            })
-            .unwrap_or_default();
+        let required_of = |schema: &Value| -> Vec<String> {
+            schema["required"]
+                .as_array()
+                .map(|names| {
+                    names
+                        .iter()
+                        .map(|name| name.as_str().unwrap().to_owned())
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        // A body that is one of several shapes (the token grants) requires what they all do.
+        let required = match schema["oneOf"].as_array() {
+            Some(shapes) => {
+                let mut common = required_of(&shapes[0]);
+                common.retain(|field| {
+                    shapes
+                        .iter()
+                        .all(|shape| required_of(shape).contains(field))
+                });
+                common
+            }
+            None => required_of(schema),
+        };
         Some((content_type.clone(), required))
     }
 
