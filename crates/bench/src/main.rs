@@ -14,12 +14,12 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
+
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use clap::{Parser, Subcommand};
 use switchboard_api::LoginStep;
 use switchboard_bench::merge_into;
@@ -27,7 +27,7 @@ use url::Url;
 
 mod portal_process;
 
-use portal_process::{start_portal_on, PortalFolder, PortalProcess};
+use portal_process::{start_portal_on, PortalFolder};
 
 #[derive(Parser)]
 struct Cli {

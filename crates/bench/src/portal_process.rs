@@ -1,7 +1,7 @@
 //! The release portal as a child process: a folder of its own (database, key), the
 //! demo accounts seeded, the process started on a free port and stopped with the handle.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Stdio;
 
 use anyhow::{bail, Context, Result};
@@ -10,7 +10,7 @@ use url::Url;
 
 /// A running portal process.
 pub(crate) struct PortalProcess {
-    child: tokio::process::Child,
+    pub(crate) child: tokio::process::Child,
     pub(crate) url: Url,
 }
 
