@@ -54,18 +54,23 @@ impl PortalClient {
         self
     }
 
-    /// Keeps the status page the portal named (a `None` keeps the one known).
+    /// Keeps the status page the portal named (a `None` keeps the one known). A panic
+    /// elsewhere cannot leave an address half-written, so a poisoned lock's value is used.
     pub fn remember_status_page(&self, status_page: Option<String>) {
-        if let Ok(mut known) = self.status_page.lock() {
-            if status_page.is_some() {
-                *known = status_page;
-            }
+        if status_page.is_some() {
+            *self
+                .status_page
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = status_page;
         }
     }
 
     /// Where to send users when the portal does not answer.
     pub fn known_status_page(&self) -> Option<String> {
-        self.status_page.lock().ok().and_then(|known| known.clone())
+        self.status_page
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 
     pub fn base_url(&self) -> &Url {
