@@ -7,12 +7,22 @@ mod platform;
 
 use std::sync::Arc;
 
-use switchboard_client::{system_clock, ClientConfig, Switchboard};
+use switchboard_client::{system_clock, ClientConfig, LineConfig, Switchboard};
 use switchboard_desktop::browser_flow::browser_from_env;
 use switchboard_desktop::commands::tauri_commands;
+use switchboard_desktop::line_views::trusted_roots;
 use switchboard_desktop::{App, Platform};
 use tauri::Manager;
 use tracing_subscriber::EnvFilter;
+
+/// How the app's lines register: the defaults, trusting the system's CAs (and the one
+/// `SWITCHBOARD_SIP_CA_FILE` names).
+fn line_config() -> LineConfig {
+    LineConfig {
+        trusted_roots_pem: trusted_roots(|name| std::env::var(name).ok()),
+        ..LineConfig::default()
+    }
+}
 
 pub fn run() {
     tracing_subscriber::fmt()
@@ -58,7 +68,10 @@ pub fn run() {
                     .or_else(|_| app.path().home_dir())
                     .ok(),
             };
-            app.manage(App::new(core, config, platform));
+            let app_layer = App::new(core, config, platform);
+            app.manage(Arc::clone(&app_layer));
+            let lines = line_config();
+            tauri::async_runtime::spawn(async move { app_layer.start_lines(lines).await });
             deep_link::listen(handle);
             Ok(())
         })

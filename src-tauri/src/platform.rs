@@ -1,13 +1,15 @@
 //! What the app layer needs from the platform, done with Tauri: opening the browser, asking
 //! whether the OS hands the app's URL scheme to it, and showing a view in the window.
 
-use switchboard_desktop::{AppView, Browser, BrowserUnavailable, SchemeProbe, Window};
+use switchboard_desktop::{AppView, Browser, BrowserUnavailable, LineView, SchemeProbe, Window};
 use tauri::{AppHandle, Emitter, Manager};
 use tauri_plugin_opener::OpenerExt;
 use url::Url;
 
 /// The event that carries a view the window did not ask for (a sign-in link arrived).
 pub const APP_VIEW_EVENT: &str = "app-view";
+/// The event that carries the lines whenever one changes (registered, unreachable…).
+pub const LINES_EVENT: &str = "lines";
 
 /// The system's browser, through the opener plugin (its permissions allow https only).
 pub struct SystemBrowser(pub AppHandle);
@@ -60,6 +62,12 @@ impl Window for MainWindow {
         }
         if let Err(error) = self.0.emit(APP_VIEW_EVENT, view) {
             tracing::error!(%error, "cannot update the window");
+        }
+    }
+
+    fn show_lines(&self, lines: Vec<LineView>) {
+        if let Err(error) = self.0.emit(LINES_EVENT, lines) {
+            tracing::error!(%error, "cannot update the lines in the window");
         }
     }
 }

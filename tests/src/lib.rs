@@ -5,5 +5,6 @@
 pub mod app;
 pub mod authenticator;
 pub mod browser;
+pub mod registrar;
 pub mod webdriver;
 pub mod world;

@@ -230,6 +230,23 @@ impl World {
         Ok(Store::connect(&self.config.database_url, &PoolSettings::default()).await?)
     }
 
+    /// Changes an account's SIP profile as an operator would (`admin account update`).
+    pub async fn update_sip_profile(
+        &self,
+        username: &str,
+        sip: switchboard_portal::admin::SipInput,
+    ) -> Result<()> {
+        let admin = switchboard_portal::admin::Admin::new(
+            self.database().await?,
+            self.config.encryption_key()?,
+            self.config.providers.clone(),
+            "test-operator",
+            self.clock.now(),
+        );
+        admin.account_update(username, None, None, &sip).await?;
+        Ok(())
+    }
+
     /// A folder that lives as long as the world.
     pub fn scratch_dir(&self, name: &str) -> Result<PathBuf> {
         let path = self.dir.path().join(name);

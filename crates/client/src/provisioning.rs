@@ -15,6 +15,68 @@ impl Switchboard {
     /// Fetches the SIP profile when it changed (ETag); password to the keychain, the rest
     /// to the data folder.
     pub async fn provision(&self, account_id: &str) -> Result<PhoneSummary, ClientError> {
+        let (profile, fresh_password) = self.fetch_profile(account_id).await?;
+        self.keep_line(account_id, &profile, fresh_password, false)
+            .await?;
+        Ok(profile.into())
+    }
+
+    /// After the registrar refused the line's credentials: the profile fetched without
+    /// the ETag (the password may have changed), saved, and the line started with it.
+    pub(crate) async fn provision_again(&self, account_id: &str) -> Result<(), ClientError> {
+        let access = self.access_token(account_id).await?;
+        let Some((profile, etag)) = self.portal.sip_profile(access.expose(), None).await? else {
+            return Err(ClientError::NotSignedIn);
+        };
+        let password = Secret::new(profile.password.clone());
+        let stored = self.save_profile(account_id, profile, etag).await?;
+        self.keep_line(account_id, &stored, Some(password), true)
+            .await
+    }
+
+    /// Registers the account's line with this profile when lines are on.
+    async fn keep_line(
+        &self,
+        account_id: &str,
+        profile: &StoredProfile,
+        fresh_password: Option<Secret>,
+        refetched: bool,
+    ) -> Result<(), ClientError> {
+        if self.lines.config()?.is_none() {
+            return Ok(());
+        }
+        let password = match fresh_password {
+            Some(password) => password,
+            None => match self.sip_password(account_id).await? {
+                Some(password) => password,
+                None => return Err(ClientError::NotSignedIn),
+            },
+        };
+        let sip = SipProfile {
+            extension: profile.extension.clone(),
+            display_name: profile.display_name.clone(),
+            sip_user: profile.sip_user.clone(),
+            auth_user: profile.auth_user.clone(),
+            password: password.expose().to_owned(),
+            domain: profile.domain.clone(),
+            registrar: profile.registrar.clone(),
+            outbound_proxy: profile.outbound_proxy.clone(),
+            transport: profile.transport,
+            stun_server: profile.stun_server.clone(),
+            turn_server: profile.turn_server.clone(),
+            voicemail_number: profile.voicemail_number.clone(),
+            version: profile.version,
+        };
+        self.lines.keep(account_id, sip, refetched).await;
+        Ok(())
+    }
+
+    /// The saved profile, fetched again when it changed (ETag); with the password when it
+    /// was fetched.
+    async fn fetch_profile(
+        &self,
+        account_id: &str,
+    ) -> Result<(StoredProfile, Option<Secret>), ClientError> {
         let access = self.access_token(account_id).await?;
         let stored = self.store.profile(account_id)?;
         let etag = stored.as_ref().and_then(|p| p.etag.clone());
@@ -32,15 +94,18 @@ impl Switchboard {
             }
             Err(error) => return Err(error.into()),
         };
-        let profile = match (fetched, stored) {
-            (Some((profile, etag)), _) => self.save_profile(account_id, profile, etag).await?,
-            (None, Some(stored)) => stored,
+        let fetched = match (fetched, stored) {
+            (Some(fetched), _) => fetched,
+            (None, Some(stored)) => return Ok((stored, None)),
             (None, None) => match self.portal.sip_profile(access.expose(), None).await? {
-                Some((profile, etag)) => self.save_profile(account_id, profile, etag).await?,
+                Some(fetched) => fetched,
                 None => return Err(ClientError::NotSignedIn),
             },
         };
-        Ok(profile.into())
+        let (profile, etag) = fetched;
+        let password = Secret::new(profile.password.clone());
+        let stored = self.save_profile(account_id, profile, etag).await?;
+        Ok((stored, Some(password)))
     }
 
     async fn save_profile(

@@ -159,6 +159,7 @@ impl Switchboard {
 
     pub(crate) async fn forget_locally(&self, account_id: &str) -> Result<(), ClientError> {
         self.access_tokens.lock().await.remove(account_id);
+        self.lines.remove(account_id).await;
         let keychain = self.keychain.clone();
         let id = account_id.to_owned();
         blocking(move || keychain.wipe_account(&id)).await?;

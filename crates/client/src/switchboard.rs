@@ -14,12 +14,16 @@ use crate::config::ClientConfig;
 use crate::error::ClientError;
 use crate::guarded::Guarded;
 use crate::keychain::Keychain;
+use crate::lines::Lines;
 use crate::outcome::SignInOutcome;
 use crate::pending_step::PendingStep;
 use crate::portal::PortalClient;
 use crate::session_state::AccessToken;
 use crate::signin::{loggable, PendingSignIns, SignInStart};
 use crate::store::AccountStore;
+
+/// The lines' states, for `switchboard-cli phone status`, in the data folder.
+pub const LINES_FILE: &str = "lines.json";
 
 pub struct Switchboard {
     pub(crate) portal: PortalClient,
@@ -33,6 +37,8 @@ pub struct Switchboard {
     pub(crate) device_name: String,
     /// Held for the whole of a refresh: refreshes are single-flight.
     pub(crate) access_tokens: Mutex<HashMap<String, AccessToken>>,
+    /// The softphone's lines (off until `enable_lines`).
+    pub(crate) lines: Lines,
 }
 
 fn device_name() -> String {
@@ -62,6 +68,7 @@ impl Switchboard {
             clock,
             device_name: device_name(),
             access_tokens: Mutex::new(HashMap::new()),
+            lines: Lines::new(data_dir.join(LINES_FILE)),
         })
     }
 

@@ -42,7 +42,14 @@ macro_rules! plain_answers {
     };
 }
 
-plain_answers!(AppView, AppInfo, PortalStatus, EmailSignInView, String);
+plain_answers!(
+    AppView,
+    AppInfo,
+    PortalStatus,
+    EmailSignInView,
+    String,
+    Vec<crate::line_views::LineView>
+);
 
 impl<T: Answer> Answer for Result<T, CommandError> {
     fn typescript() -> String {

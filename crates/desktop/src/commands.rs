@@ -4,6 +4,7 @@
 use crate::command_table::commands;
 use crate::email_views::EmailSignInView;
 use crate::error_code::CommandError;
+use crate::line_views::LineView;
 use crate::views::{AppInfo, AppView, PortalStatus};
 
 commands! {
@@ -72,6 +73,11 @@ commands! {
     /// Signs out the current account: the next signed-in account's `ready`, or `sign_in`.
     async fn sign_out(app) -> AppView {
         app.sign_out_view().await
+    }
+
+    /// Every signed-in account's line and its state (also pushed as `lines` events).
+    async fn lines(app) -> Vec<LineView> {
+        app.line_views()
     }
 
     /// Signs out every account signed in here.

@@ -12,6 +12,7 @@ mod command_table;
 pub mod commands;
 pub mod email_views;
 pub mod error_code;
+pub mod line_views;
 pub mod loopback;
 #[doc(hidden)]
 pub mod qr;
@@ -29,6 +30,7 @@ use switchboard_client::{ClientConfig, Guarded, PortalClient, Switchboard};
 pub use browser_flow::{Browser, BrowserUnavailable, SchemeProbe};
 pub use email_views::EmailSignInView;
 pub use error_code::{CommandError, ErrorCode};
+pub use line_views::LineView;
 pub use views::{
     AppInfo, AppView, AuthenticatorSetupView, Notice, NoticeKind, PortalStatus, QrCode,
 };
@@ -37,6 +39,8 @@ pub use views::{
 /// window to the front.
 pub trait Window: Send + Sync {
     fn show(&self, view: AppView);
+    /// The lines changed (registered, unreachable…): the window updates them in place.
+    fn show_lines(&self, lines: Vec<LineView>);
 }
 
 /// What the app layer needs from the platform.

@@ -46,6 +46,15 @@ impl Kamailio {
         self.child.is_some()
     }
 
+    /// The registrar with these accounts instead (a password changed): stopped, its
+    /// tables written again, and started on the same ports (the location table empties).
+    pub fn change_accounts(&mut self, accounts: Vec<crate::Account>) -> Result<(), KamailioError> {
+        self.stop();
+        self.config.accounts = accounts;
+        write_files(&self.config)?;
+        self.start_again()
+    }
+
     /// Starts the stopped registrar on the same ports (the location table starts empty).
     pub fn start_again(&mut self) -> Result<(), KamailioError> {
         if self.child.is_some() {

@@ -64,6 +64,10 @@ export interface Commands {
    */
   signOut(): Promise<AppView>;
   /**
+   * Every signed-in account's line and its state (also pushed as `lines` events).
+   */
+  lines(): Promise<Array<LineView>>;
+  /**
    * Signs out every account signed in here.
    */
   signOutAll(): Promise<AppView>;
@@ -159,6 +163,7 @@ export const COMMANDS = {
   switchAccount: { command: 'switch_account', args: ['accountId'] },
   addAccount: { command: 'add_account', args: [] },
   signOut: { command: 'sign_out', args: [] },
+  lines: { command: 'lines', args: [] },
   signOutAll: { command: 'sign_out_all', args: [] },
   signInWithPassword: { command: 'sign_in_with_password', args: ['username', 'password'] },
   submitMfaCode: { command: 'submit_mfa_code', args: ['code'] },

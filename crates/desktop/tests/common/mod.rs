@@ -31,6 +31,8 @@ pub struct App {
 pub struct Recorded {
     pub opened: Mutex<Vec<Url>>,
     pub shown: Mutex<Vec<AppView>>,
+    /// The lines as pushed to the window, each time they changed.
+    pub lines: Mutex<Vec<Vec<switchboard_desktop::LineView>>>,
 }
 
 struct Opened(Arc<Recorded>);
@@ -44,6 +46,9 @@ struct Shown(Arc<Recorded>);
 impl switchboard_desktop::Window for Shown {
     fn show(&self, view: AppView) {
         self.0.shown.lock().unwrap().push(view);
+    }
+    fn show_lines(&self, lines: Vec<switchboard_desktop::LineView>) {
+        self.0.lines.lock().unwrap().push(lines);
     }
 }
 struct SchemeRegistered;

@@ -1,0 +1,81 @@
+//! The SIP registrar of a test world: Kamailio (`switchboard-kamailio`) on a free port of
+//! 127.0.0.1 with the digest credentials of the portal's demo SIP profiles, and the
+//! world's accounts pointed at it, so a sign-in ends with a line the registrar can hold.
+
+use anyhow::{Context, Result};
+use switchboard_kamailio::{free_port, Account, Kamailio, RegistrarConfig};
+use switchboard_portal::seed::{demo_sip_credentials, DEMO_ACCOUNTS, DEMO_SIP_DOMAIN};
+
+use crate::world::World;
+
+pub struct TestRegistrar {
+    pub kamailio: Kamailio,
+    pub port: u16,
+    _dir: tempfile::TempDir,
+}
+
+/// The registrar's accounts: the seed's, with `passwords` (username, password) instead.
+fn accounts(passwords: &[(&str, &str)]) -> Vec<Account> {
+    DEMO_ACCOUNTS
+        .iter()
+        .map(|account| {
+            let (auth_user, seed_password) = demo_sip_credentials(account);
+            let password = passwords
+                .iter()
+                .find(|(username, _)| *username == account.username)
+                .map(|(_, password)| (*password).to_owned())
+                .unwrap_or(seed_password);
+            Account {
+                username: auth_user,
+                domain: DEMO_SIP_DOMAIN.into(),
+                password,
+            }
+        })
+        .collect()
+}
+
+impl TestRegistrar {
+    /// A registrar that knows the demo accounts' SIP passwords, the world's SIP profiles
+    /// pointed at it (TCP, as the seed's).
+    pub async fn start_for(world: &World) -> Result<Self> {
+        Self::start_with_passwords(world, &[]).await
+    }
+
+    /// The same, but the registrar holds these (username, password) instead of the seed's.
+    pub async fn start_with_passwords(world: &World, passwords: &[(&str, &str)]) -> Result<Self> {
+        let dir = tempfile::tempdir()?;
+        let port = free_port("127.0.0.1")?;
+        let config = RegistrarConfig::new(dir.path().join("kamailio"), port, accounts(passwords));
+        // Not installed is a failure with its remedy, never a skip.
+        let kamailio = Kamailio::start(config).context("the test registrar did not start")?;
+        let registrar = format!("sip:127.0.0.1:{port};transport=tcp");
+        for account in DEMO_ACCOUNTS {
+            world
+                .update_sip_profile(
+                    account.username,
+                    switchboard_portal::admin::SipInput {
+                        registrar: Some(registrar.clone()),
+                        ..Default::default()
+                    },
+                )
+                .await?;
+        }
+        Ok(Self {
+            kamailio,
+            port,
+            _dir: dir,
+        })
+    }
+
+    /// The contacts the location table holds for an extension (`201`).
+    pub fn contacts(&self, extension: &str) -> Result<Vec<String>> {
+        Ok(self
+            .kamailio
+            .contacts(&format!("{extension}@{DEMO_SIP_DOMAIN}"))?)
+    }
+
+    /// Restarts the registrar knowing these passwords (its location table empties).
+    pub fn change_passwords(&mut self, passwords: &[(&str, &str)]) -> Result<()> {
+        Ok(self.kamailio.change_accounts(accounts(passwords))?)
+    }
+}
