@@ -94,7 +94,10 @@ pub fn commands_module(table: &[CommandSignature]) -> String {
         .iter()
         .filter(|name| {
             table.iter().any(|command| {
-                command.answer == **name || command.params.iter().any(|(_, ty)| ty == *name)
+                let array = format!("Array<{name}>");
+                command.answer == **name
+                    || command.answer == array
+                    || command.params.iter().any(|(_, ty)| ty == *name)
             })
         })
         .collect();

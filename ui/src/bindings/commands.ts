@@ -3,6 +3,7 @@
 import type { AppInfo } from './AppInfo';
 import type { AppView } from './AppView';
 import type { EmailSignInView } from './EmailSignInView';
+import type { LineView } from './LineView';
 import type { PortalStatus } from './PortalStatus';
 
 /** Every command the window can call. */

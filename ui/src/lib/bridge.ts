@@ -6,15 +6,20 @@
 import { invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 import type { AppView } from '../bindings/AppView';
+import type { LineView } from '../bindings/LineView';
 import { COMMANDS, type Commands } from '../bindings/commands';
 
 /** The event the Rust side emits when something outside a command changes the view (a deep link). */
 export const APP_VIEW_EVENT = 'app-view';
+/** The event the Rust side emits with every line whenever one changes (registered, unreachable…). */
+export const LINES_EVENT = 'lines';
 
 /** Everything the front end can ask the Rust side. Commands that can fail reject with a `CommandError`. */
 export interface Backend extends Commands {
   /** Calls `handler` with every view pushed by the Rust side; resolves to the unsubscribe function. */
   onAppView(handler: (view: AppView) => void): Promise<() => void>;
+  /** Calls `handler` with the lines whenever one changes; resolves to the unsubscribe function. */
+  onLines(handler: (lines: LineView[]) => void): Promise<() => void>;
 }
 
 type CommandCall = (command: string, args: Record<string, unknown>) => Promise<unknown>;
@@ -37,4 +42,5 @@ export function commandsCalling(call: CommandCall): Commands {
 export const tauriBackend: Backend = {
   ...commandsCalling((command, args) => invoke(command, args)),
   onAppView: (handler) => listen<AppView>(APP_VIEW_EVENT, (event) => handler(event.payload)),
+  onLines: (handler) => listen<LineView[]>(LINES_EVENT, (event) => handler(event.payload)),
 };

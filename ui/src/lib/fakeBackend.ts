@@ -35,7 +35,9 @@ export function fakeBackend(overrides: Partial<Backend> = {}): Backend {
     changePassword: never,
     confirmNotificationEmail: never,
     confirmIdentity: never,
+    lines: () => Promise.resolve([]),
     onAppView: () => Promise.resolve(() => {}),
+    onLines: () => Promise.resolve(() => {}),
     ...overrides,
   };
 }

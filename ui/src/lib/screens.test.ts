@@ -58,7 +58,6 @@ describe('readyModel', () => {
       transport: 'TLS',
       organization: 'Acme',
       username: 'ann',
-      setUp: 'Your phone is set up.',
     });
   });
 

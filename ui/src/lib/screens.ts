@@ -28,7 +28,6 @@ export interface ReadyModel {
   transport: string;
   organization: string;
   username: string;
-  setUp: string;
 }
 
 const TRANSPORTS: Record<SipTransport, string> = { udp: 'UDP', tcp: 'TCP', tls: 'TLS' };
@@ -50,7 +49,6 @@ export function readyModel(view: ViewOf<'ready'>): ReadyModel {
     transport: transportLabel(phone.transport),
     organization: account.organization_name,
     username: account.username,
-    setUp: 'Your phone is set up.',
   };
 }
 

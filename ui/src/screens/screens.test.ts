@@ -107,9 +107,37 @@ describe('ReadyScreen markup', () => {
     expect(body).toMatch(/id="ready-server"[^>]*>sip.example.com</);
     expect(body).toMatch(/id="ready-transport"[^>]*>TLS</);
     expect(body).toMatch(/id="ready-organization"[^>]*>Acme</);
-    expect(body).toContain('Your phone is set up.');
+    // Before the first line state arrives, the line is connecting.
+    expect(body).toMatch(/id="ready-line"[^>]*data-line-state="unknown"/);
     expect(body).toMatch(/<button id="sign-out" type="button"[^>]*>Sign out<\/button>/);
     expect(body).not.toContain('view-notice');
+  });
+
+  it("shows each line's state: the current one in full, the others in the switcher", () => {
+    const maria = { account_id: 'a2', username: 'maria', display_name: 'Maria', extension: '210', organization_name: 'Acme' };
+    const lines = [
+      {
+        account_id: ready.account.account_id,
+        display_name: 'Ann Example',
+        extension: '201',
+        status: { state: 'registered' as const, until: 1_800_000_000 },
+        message: 'Registered: calls to this line ring here.',
+      },
+      {
+        account_id: 'a2',
+        display_name: 'Maria',
+        extension: '210',
+        status: { state: 'unreachable' as const, next_try_at: 1_800_000_000, reason: 'no answer' },
+        message: "Can't reach the phone system (no answer). Trying again by itself.",
+      },
+    ];
+    const withLines = render(ReadyScreen, {
+      props: { view: { ...ready, signed_in: [ready.account, maria] }, lines, ...readyCallbacks },
+    }).body;
+    expect(withLines).toMatch(/id="ready-line"[^>]*data-line-state="registered"/);
+    expect(withLines).toMatch(/id="ready-status"[^>]*>[\s\S]*Registered/);
+    expect(withLines).toContain('Registered: calls to this line ring here.');
+    expect(withLines).toMatch(/data-line-of="a2"[^>]*data-line-state="unreachable"[^>]*>Phone system unreachable</);
   });
 
   it('shows its notice', () => {
