@@ -2,6 +2,7 @@
 //! configuration, data folder and keychain entries.
 
 mod login;
+mod phone;
 mod steps;
 
 use std::path::PathBuf;
@@ -74,6 +75,9 @@ enum Command {
         /// Its username, extension or id.
         account: String,
     },
+    /// The softphone's lines: `phone status [--json]`, `phone register [--hold]`.
+    #[command(subcommand)]
+    Phone(phone::PhoneCommand),
     /// Sign out the current account (or every account) here and at the portal.
     Logout {
         #[arg(long)]
@@ -136,8 +140,10 @@ async fn run(cli: Cli) -> Result<(), String> {
             .map_err(|error| error.to_string())?;
         config.portal_url = portal;
     }
-    let client = Switchboard::new(&config, &data_dir()?, system_clock()).map_err(failure)?;
+    let data_dir = data_dir()?;
+    let client = Switchboard::new(&config, &data_dir, system_clock()).map_err(failure)?;
     match cli.command {
+        Command::Phone(command) => return phone::phone(client, &data_dir, command).await,
         Command::Login {
             provider,
             login_hint,

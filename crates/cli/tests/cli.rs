@@ -3,29 +3,15 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::{cli, login_without_browser, run};
+
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 
 use switchboard_e2e::browser::Browser;
 use switchboard_e2e::world::World;
-
-fn cli(world: &World, data_dir: &std::path::Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_switchboard-cli"));
-    command
-        .env("SWITCHBOARD_PORTAL_URL", world.portal.as_str())
-        .env("SWITCHBOARD_DATA_DIR", data_dir)
-        .env_remove("BROWSER");
-    command
-}
-
-fn run(mut command: Command) -> (bool, String, String) {
-    let output = command.output().unwrap();
-    (
-        output.status.success(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn login_without_a_browser_status_and_logout() {
@@ -154,53 +140,6 @@ async fn a_locked_keychain_is_a_clear_error() {
     assert_eq!(accounts, 1);
     let _ = bus.kill();
     let _ = bus.wait();
-}
-
-/// `login --no-browser` as a person does it: open the printed link, paste where the browser
-/// landed, then answer any further prompts with `answers`. Returns what the CLI printed.
-async fn login_without_browser(
-    world: &World,
-    data_dir: &std::path::Path,
-    login_hint: &str,
-    args: &[&str],
-    envs: &[(&str, &str)],
-    answers: &[&str],
-) -> String {
-    let mut login = cli(world, data_dir);
-    login
-        .args(["login", "--provider", "google", "--no-browser"])
-        .args(args)
-        .envs(envs.iter().copied())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped());
-    let mut child = login.spawn().unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut link = None;
-    let mut line = String::new();
-    while stdout.read_line(&mut line).unwrap() > 0 {
-        if line.starts_with("http") {
-            link = Some(line.trim().to_owned());
-        }
-        if line.starts_with("Then paste") {
-            break;
-        }
-        line.clear();
-    }
-    let link: url::Url = link.expect("the CLI printed the link").parse().unwrap();
-    let landed = Browser::new()
-        .sign_in(&link, login_hint, &[])
-        .await
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    writeln!(stdin, "{landed}").unwrap();
-    for answer in answers {
-        writeln!(stdin, "{answer}").unwrap();
-    }
-    drop(stdin);
-    let mut rest = String::new();
-    std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
-    assert!(child.wait().unwrap().success(), "{rest}");
-    rest
 }
 
 #[tokio::test(flavor = "multi_thread")]
