@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use switchboard_e2e::app::App;
 use switchboard_e2e::browser::{Browser, RecordingBrowser};
+use switchboard_e2e::registrar::TestRegistrar;
 use switchboard_e2e::webdriver::Session;
 use switchboard_e2e::world::World;
 
@@ -45,6 +46,8 @@ async fn sign_in_with_google(app: &App, recorder: &RecordingBrowser, login_hint:
 #[tokio::test(flavor = "multi_thread")]
 async fn choose_switch_and_link_accounts_in_the_window() {
     let world = World::start("127.0.0.1:0").await.unwrap();
+    // Every line registers with a real registrar.
+    let registrar = TestRegistrar::start_for(&world).await.unwrap();
     let recorder = RecordingBrowser::new(&world.scratch_dir("browser").unwrap()).unwrap();
     let app = App::launch_for(&world, &recorder, "scheme").await.unwrap();
     let session = &app.session;
@@ -142,6 +145,37 @@ async fn choose_switch_and_link_accounts_in_the_window() {
         assert_eq!(session.find_all(&css).await.unwrap().len(), 1, "{other}");
     }
 
+    // Three accounts, three lines registered at once: the current one on the ready screen,
+    // the others in the switcher; the registrar holds a contact for each.
+    session
+        .wait_for(
+            "#ready-line",
+            WAIT,
+            |_, state| state == Some("registered"),
+            "data-line-state",
+        )
+        .await
+        .unwrap();
+    session
+        .wait_for_text("#ready-status", "Registered", WAIT)
+        .await
+        .unwrap();
+    for other in ["acct-adam", "acct-maria"] {
+        let css = format!("[data-line-of=\"{other}\"]");
+        session
+            .wait_for(&css, WAIT, |text, _| text == "Registered", "id")
+            .await
+            .unwrap();
+    }
+    for extension in ["201", "210", "211"] {
+        assert_eq!(
+            registrar.contacts(extension).unwrap().len(),
+            1,
+            "extension {extension}"
+        );
+    }
+    app.save_screenshot("lines-registered").await.unwrap();
+
     // Sign out of all: the sign-in screen, with nobody to go back to.
     session.click_first("#sign-out-all").await.unwrap();
     session.wait_until_connected(WAIT).await.unwrap();
@@ -150,5 +184,12 @@ async fn choose_switch_and_link_accounts_in_the_window() {
         .await
         .unwrap()
         .is_empty());
+    // Signing out unregistered every line.
+    for extension in ["201", "210", "211"] {
+        assert!(
+            registrar.contacts(extension).unwrap().is_empty(),
+            "extension {extension}"
+        );
+    }
     app.quit().await.unwrap();
 }

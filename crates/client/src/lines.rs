@@ -336,19 +336,26 @@ impl Switchboard {
         self.lines.changes()
     }
 
-    /// Registers every account signed in here (each provisioned first); an account that
-    /// cannot be provisioned shows why on its line.
+    /// Registers every account signed in here (each provisioned first, or with its saved
+    /// settings while the portal does not answer); an account that cannot be provisioned
+    /// shows why on its line.
     pub async fn register_all_lines(&self) -> Result<(), crate::ClientError> {
         for account in self.signed_in_accounts()? {
-            if let Err(error) = self.provision(&account.account_id).await {
-                tracing::warn!(account_id = %account.account_id, %error, "cannot provision the line");
-                self.lines.publish(
-                    &account.account_id,
-                    Some(LineStatus::NotRegistered {
-                        reason: format!("The phone settings could not be fetched: {error}"),
-                    }),
-                );
+            let error = match self.provision(&account.account_id).await {
+                Ok(_) => continue,
+                Err(error) => error,
+            };
+            // Offline: the phone still registers with the settings saved here.
+            if error.is_unreachable() && self.keep_saved_line(&account.account_id).await? {
+                continue;
             }
+            tracing::warn!(account_id = %account.account_id, %error, "cannot provision the line");
+            self.lines.publish(
+                &account.account_id,
+                Some(LineStatus::NotRegistered {
+                    reason: format!("The phone settings could not be fetched: {error}"),
+                }),
+            );
         }
         Ok(())
     }

@@ -34,6 +34,16 @@ impl Switchboard {
             .await
     }
 
+    /// Registers the account's line with the profile saved here (the portal does not
+    /// answer); `false` when none is saved.
+    pub(crate) async fn keep_saved_line(&self, account_id: &str) -> Result<bool, ClientError> {
+        let Some(profile) = self.store.profile(account_id)? else {
+            return Ok(false);
+        };
+        self.keep_line(account_id, &profile, None, false).await?;
+        Ok(true)
+    }
+
     /// Registers the account's line with this profile when lines are on.
     async fn keep_line(
         &self,

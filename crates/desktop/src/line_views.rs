@@ -27,7 +27,7 @@ pub struct LineView {
 pub fn line_message(status: &LineStatus) -> String {
     match status {
         LineStatus::Registering => "Connecting to the phone system…".into(),
-        LineStatus::Registered { .. } => "Registered: calls to this line ring here.".into(),
+        LineStatus::Registered { .. } => "Calls to this line ring here.".into(),
         LineStatus::WrongCredentials {
             refetch_error: None,
             ..

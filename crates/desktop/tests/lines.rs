@@ -221,3 +221,58 @@ async fn a_stopped_registrar_is_unreachable_with_the_next_try_and_registers_agai
     line_becomes(&app, &alice.account_id, registered).await;
     contacts_become(&registrar, "201", |contacts| contacts.len() == 1).await;
 }
+
+/// Addresses a test changes, as when the laptop moves to another network.
+struct MovingAddresses(std::sync::atomic::AtomicBool);
+
+impl switchboard_client::network::Addresses for MovingAddresses {
+    fn current(&self) -> std::collections::BTreeSet<std::net::IpAddr> {
+        let moved = self.0.load(std::sync::atomic::Ordering::SeqCst);
+        let address = if moved { "10.0.0.7" } else { "192.168.1.20" };
+        std::collections::BTreeSet::from([address.parse().unwrap()])
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_changed_network_address_registers_every_line_again() {
+    let (world, app) = world_and_app().await;
+    let registrar = TestRegistrar::start_for(&world).await.unwrap();
+    app.client.enable_lines(test_line_config()).unwrap();
+    let (alice, _) = ready(app.sign_in("google", "alice@acme.example").await);
+    line_becomes(&app, &alice.account_id, registered).await;
+    let before = registrar.contacts("201").unwrap();
+
+    let addresses = std::sync::Arc::new(MovingAddresses(false.into()));
+    tokio::spawn(
+        std::sync::Arc::clone(&app.client)
+            .watch_network(addresses.clone(), Duration::from_millis(50)),
+    );
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(
+        registrar.contacts("201").unwrap(),
+        before,
+        "nothing changed yet"
+    );
+
+    addresses.0.store(true, std::sync::atomic::Ordering::SeqCst);
+    // Registered again from a new endpoint: a new contact (the old one lapses at expiry).
+    contacts_become(&registrar, "201", |contacts| {
+        contacts.iter().any(|contact| !before.contains(contact))
+    })
+    .await;
+    line_becomes(&app, &alice.account_id, registered).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn with_the_portal_down_the_lines_register_with_the_saved_settings() {
+    let (mut world, app) = world_and_app().await;
+    let registrar = TestRegistrar::start_for(&world).await.unwrap();
+    let (alice, _) = ready(app.sign_in("google", "alice@acme.example").await);
+    world.stop_portal().await;
+
+    let again = app.restart();
+    again.client.enable_lines(test_line_config()).unwrap();
+    again.client.register_all_lines().await.unwrap();
+    line_becomes(&again, &alice.account_id, registered).await;
+    assert_eq!(registrar.contacts("201").unwrap().len(), 1);
+}

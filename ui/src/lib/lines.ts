@@ -34,7 +34,7 @@ export function lineModel(line: LineView | undefined, time: (unixSeconds: number
     case 'registered':
       return {
         label: 'Registered',
-        detail: `${message} Renewed before ${time(status.until)}.`,
+        detail: `Until ${time(status.until)}, renewed automatically. ${message}`,
         tone: 'ok',
         state: status.state,
       };

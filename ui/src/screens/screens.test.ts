@@ -121,7 +121,7 @@ describe('ReadyScreen markup', () => {
         display_name: 'Ann Example',
         extension: '201',
         status: { state: 'registered' as const, until: 1_800_000_000 },
-        message: 'Registered: calls to this line ring here.',
+        message: 'Calls to this line ring here.',
       },
       {
         account_id: 'a2',
@@ -136,7 +136,7 @@ describe('ReadyScreen markup', () => {
     }).body;
     expect(withLines).toMatch(/id="ready-line"[^>]*data-line-state="registered"/);
     expect(withLines).toMatch(/id="ready-status"[^>]*>[\s\S]*Registered/);
-    expect(withLines).toContain('Registered: calls to this line ring here.');
+    expect(withLines).toMatch(/Until [^,]+, renewed automatically. Calls to this line ring here./);
     expect(withLines).toMatch(/data-line-of="a2"[^>]*data-line-state="unreachable"[^>]*>Phone system unreachable</);
   });
 
