@@ -86,6 +86,7 @@ pub(crate) struct Lines {
     owner: Guarded<Weak<Switchboard>>,
     entries: tokio::sync::Mutex<HashMap<String, Entry>>,
     statuses: watch::Sender<LineStatuses>,
+    publishing: Guarded<()>,
     status_file: PathBuf,
 }
 
@@ -96,6 +97,7 @@ impl Lines {
             owner: Guarded::new(Weak::new()),
             entries: tokio::sync::Mutex::new(HashMap::new()),
             statuses: watch::channel(LineStatuses::new()).0,
+            publishing: Guarded::new(()),
             status_file,
         }
     }
@@ -202,31 +204,35 @@ impl Lines {
         }
     }
 
+    /// Records a line's state (`None`: the line is gone): first in `lines.json`, then on
+    /// the channel, so whoever sees the change can already read it from the file.
     pub(crate) fn publish(&self, account_id: &str, status: Option<LineStatus>) {
-        let mut changed = false;
-        self.statuses.send_if_modified(|statuses| {
-            let before = statuses.get(account_id).cloned();
-            match status {
-                Some(status) => {
-                    statuses.insert(account_id.to_owned(), status);
-                }
-                None => {
-                    statuses.remove(account_id);
-                }
+        // One publisher at a time, so the file and the channel agree.
+        let Ok(_publishing) = self.publishing.lock() else {
+            return;
+        };
+        let mut next = self.statuses.borrow().clone();
+        let before = next.get(account_id).cloned();
+        match status {
+            Some(status) => {
+                next.insert(account_id.to_owned(), status);
             }
-            changed = before != statuses.get(account_id).cloned();
-            changed
-        });
-        if changed {
-            self.write_status_file();
+            None => {
+                next.remove(account_id);
+            }
         }
+        if before == next.get(account_id).cloned() {
+            return;
+        }
+        self.write_status_file(&next);
+        self.statuses.send_replace(next);
     }
 
-    fn write_status_file(&self) {
+    fn write_status_file(&self, lines: &LineStatuses) {
         let file = LinesFile {
             pid: std::process::id(),
             updated_at: unix(SystemTime::now()),
-            lines: self.statuses(),
+            lines: lines.clone(),
         };
         let written = serde_json::to_vec_pretty(&file)
             .map_err(|error| error.to_string())

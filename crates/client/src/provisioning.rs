@@ -16,8 +16,19 @@ impl Switchboard {
     /// to the data folder.
     pub async fn provision(&self, account_id: &str) -> Result<PhoneSummary, ClientError> {
         let (profile, fresh_password) = self.fetch_profile(account_id).await?;
-        self.keep_line(account_id, &profile, fresh_password, false)
-            .await?;
+        // The phone settings are saved whatever the line does; its trouble shows on it.
+        if let Err(error) = self
+            .keep_line(account_id, &profile, fresh_password, false)
+            .await
+        {
+            tracing::warn!(account_id, %error, "cannot start the line");
+            self.lines.publish(
+                account_id,
+                Some(crate::LineStatus::NotRegistered {
+                    reason: format!("The phone could not be registered: {error}"),
+                }),
+            );
+        }
         Ok(profile.into())
     }
 

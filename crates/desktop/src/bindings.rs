@@ -176,6 +176,6 @@ mod tests {
             ),
             "{module}"
         );
-        assert_eq!(crate::commands::command_table().len(), 30);
+        assert_eq!(crate::commands::command_table().len(), 31);
     }
 }

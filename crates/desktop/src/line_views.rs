@@ -124,7 +124,7 @@ mod tests {
 
     #[test]
     fn every_state_says_what_is_happening_and_failures_say_what_to_do() {
-        assert!(line_message(&LineStatus::Registered { until: 0 }).contains("Registered"));
+        assert!(line_message(&LineStatus::Registered { until: 0 }).contains("ring here"));
         let wrong = line_message(&LineStatus::WrongCredentials {
             status: 401,
             refetch_error: None,
