@@ -4,6 +4,8 @@
 
 mod deep_link;
 mod platform;
+mod startup_probe;
+mod webkit_tuning;
 
 use std::sync::Arc;
 
@@ -15,6 +17,8 @@ use tauri::Manager;
 use tracing_subscriber::EnvFilter;
 
 pub fn run() {
+    // Before any thread or GTK starts: it sets environment variables WebKit reads.
+    webkit_tuning::before_start();
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
@@ -60,6 +64,8 @@ pub fn run() {
             };
             app.manage(App::new(core, config, platform));
             deep_link::listen(handle);
+            startup_probe::listen(handle);
+            webkit_tuning::tune(handle);
             Ok(())
         })
         .invoke_handler(tauri_commands::handler())
