@@ -43,8 +43,13 @@ mod linux {
 
     /// Compositing off: pages are painted in the web process's memory instead of through
     /// an OpenGL context and its buffers (Mesa's, software-rendered under Xvfb), which hold
-    /// tens of MiB for a page this simple.
-    pub const ENVIRONMENT: &[(&str, &str)] = &[("WEBKIT_DISABLE_COMPOSITING_MODE", "1")];
+    /// tens of MiB for a page this simple. Without compositing the DMA-BUF renderer (how
+    /// composited frames reach the window) has nothing to do: off too, so the window does
+    /// not set it up.
+    pub const ENVIRONMENT: &[(&str, &str)] = &[
+        ("WEBKIT_DISABLE_COMPOSITING_MODE", "1"),
+        ("WEBKIT_DISABLE_DMABUF_RENDERER", "1"),
+    ];
 
     pub fn tune(app: &tauri::AppHandle) {
         let Some(window) = app.get_webview_window("main") else {

@@ -171,7 +171,7 @@ fn client(out: &Path) -> Result<()> {
         .arg(out))
 }
 
-/// The release app as users get it: its binary (stripped by the release profile) and the
+/// The app as users get it: its binary (built with the `dist` profile, stripped) and the
 /// .deb, both made by `cargo tauri build`; then that binary's cold start and idle memory
 /// (switchboard-app-bench, whose doc comment says how each is measured) under Xvfb, each
 /// run in a fresh HOME with its own session bus and unlocked gnome-keyring.
@@ -183,8 +183,8 @@ fn app(out: &Path) -> Result<()> {
     setup::ensure_tauri_cli()?;
     setup::build_ui()?;
     let target = target_dir();
-    let deb = setup::build_deb(&target)?;
-    let binary = target.join("release").join("switchboard");
+    let deb = setup::build_deb(&target, setup::AppProfile::Dist)?;
+    let binary = target.join("dist").join("switchboard");
     let mut numbers = BTreeMap::new();
     numbers.insert("app_binary_mb".to_owned(), megabytes(&binary)?);
     numbers.insert("deb_mb".to_owned(), megabytes(&deb)?);

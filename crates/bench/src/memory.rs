@@ -121,6 +121,34 @@ pub fn tree_memory(root: u32) -> Result<Vec<ProcessMemory>> {
     Ok(processes)
 }
 
+/// Processes outside `tree` that map a file whose name contains `library` (a shared
+/// library's pages they touch are then shared with them: this tree's PSS and USS read lower
+/// than when it runs alone).
+pub fn others_mapping(tree: &[u32], library: &str) -> Result<Vec<u32>> {
+    let mut others = Vec::new();
+    for entry in std::fs::read_dir("/proc").context("cannot list /proc")? {
+        let Ok(entry) = entry else { continue };
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|name| name.parse().ok())
+        else {
+            continue;
+        };
+        if tree.contains(&pid) {
+            continue;
+        }
+        // Gone, or not ours to read: either way not counted.
+        let Ok(maps) = std::fs::read_to_string(entry.path().join("maps")) else {
+            continue;
+        };
+        if maps.contains(library) {
+            others.push(pid);
+        }
+    }
+    Ok(others)
+}
+
 /// The sum over processes.
 pub fn total(processes: &[ProcessMemory]) -> Footprint {
     let mut sum = Footprint::default();

@@ -16,6 +16,10 @@
 //!   summed over the app and every process under it (WebKitWebProcess, WebKitNetworkProcess),
 //!   from /proc/<pid>/smaps_rollup; USS is Private_Clean + Private_Dirty. In MiB.
 //!
+//! PSS and USS depend on what else runs: pages of WebKit's libraries that another WebKit
+//! process on the machine also maps count only partly (PSS) or not at all (USS); the bench
+//! warns when it sees such processes.
+//!
 //! Every number is the median over the runs. It prints each run and, for the last run, each
 //! process's memory (PSS split into anonymous memory, file mappings and shared memory), and
 //! merges its numbers into the JSON file `--out` names.
@@ -27,9 +31,12 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use clap::Parser;
 use switchboard_bench::app_launch::LaunchedApp;
-use switchboard_bench::memory::{total, tree_memory, Footprint, ProcessMemory};
+use switchboard_bench::memory::{others_mapping, total, tree_memory, Footprint, ProcessMemory};
 use switchboard_bench::merge_into;
 use switchboard_e2e::world::World;
+
+/// WebKit's library: other processes that map it share its pages with the app's.
+const WEBKIT_LIBRARY: &str = "libwebkit2gtk-4.1.so";
 
 #[derive(Parser)]
 struct Cli {
@@ -59,6 +66,8 @@ fn parse_env(text: &str) -> Result<(String, String), String> {
 struct Run {
     cold_start: Duration,
     processes: Vec<ProcessMemory>,
+    /// Other processes that mapped WebKit while the memory was read.
+    other_webkit: usize,
 }
 
 fn median(mut values: Vec<f64>) -> f64 {
@@ -87,9 +96,12 @@ fn one_run(cli: &Cli, world: &World) -> Result<Run> {
     if processes.iter().all(|process| process.pid != app.pid()) {
         bail!("the app exited while idle");
     }
+    let tree: Vec<u32> = processes.iter().map(|process| process.pid).collect();
+    let other_webkit = others_mapping(&tree, WEBKIT_LIBRARY)?.len();
     Ok(Run {
         cold_start,
         processes,
+        other_webkit,
     })
 }
 
@@ -145,6 +157,14 @@ fn main() -> Result<()> {
     }
     if let Some(last) = runs.last() {
         print_processes(&last.processes);
+    }
+    let shared = runs.iter().map(|run| run.other_webkit).max().unwrap_or(0);
+    if shared > 0 {
+        eprintln!(
+            "warning: {shared} other processes on this machine mapped WebKit during the runs (another \
+             WebKit app or test): the pages they share with the app count only partly in its PSS and \
+             not at all in its USS, so both read lower than when the app runs alone"
+        );
     }
 
     let of_runs = |value: fn(&Run) -> f64| median(runs.iter().map(value).collect());
