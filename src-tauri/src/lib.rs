@@ -4,6 +4,8 @@
 
 mod deep_link;
 mod platform;
+mod startup_probe;
+mod webkit_tuning;
 
 use std::sync::Arc;
 
@@ -25,6 +27,8 @@ fn line_config() -> LineConfig {
 }
 
 pub fn run() {
+    // Before any thread or GTK starts: it sets environment variables WebKit reads.
+    webkit_tuning::before_start();
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
@@ -73,6 +77,8 @@ pub fn run() {
             let lines = line_config();
             tauri::async_runtime::spawn(async move { app_layer.start_lines(lines).await });
             deep_link::listen(handle);
+            startup_probe::listen(handle);
+            webkit_tuning::tune(handle);
             Ok(())
         })
         .invoke_handler(tauri_commands::handler())

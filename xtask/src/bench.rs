@@ -25,7 +25,8 @@ pub struct BenchArgs {
     seconds: u64,
     /// Only these sets (repeatable): `portal` (SQLite, then two instances on PostgreSQL),
     /// `client` (the client core's sign-in and restore times, with the real keychain),
-    /// `app` (the release app's size and its package's).
+    /// `app` (the release app's size and its package's, its cold start and idle memory under
+    /// Xvfb).
     #[arg(long, value_enum)]
     only: Vec<Set>,
 }
@@ -91,6 +92,10 @@ const BUDGETS: &[Budget] = &[
     at_most("keychain_read_ms_p50", "ms", f64::INFINITY),
     at_most("app_binary_mb", "MB", 15.0),
     at_most("deb_mb", "MB", f64::INFINITY),
+    at_most("app_cold_start_ms_p50", "ms", 400.0),
+    at_most("app_idle_pss_mb", "MiB", 180.0),
+    at_most("app_idle_uss_mb", "MiB", 140.0),
+    at_most("app_idle_rss_mb", "MiB", f64::INFINITY),
 ];
 
 pub fn run_bench(args: BenchArgs) -> Result<()> {
@@ -166,20 +171,40 @@ fn client(out: &Path) -> Result<()> {
         .arg(out))
 }
 
-/// The release app as users get it: its binary (stripped by the release profile) and the
-/// .deb, both made by `cargo tauri build`.
+/// The app as users get it: its binary (built with the `dist` profile, stripped) and the
+/// .deb, both made by `cargo tauri build`; then that binary's cold start and idle memory
+/// (switchboard-app-bench, whose doc comment says how each is measured) under Xvfb, each
+/// run in a fresh HOME with its own session bus and unlocked gnome-keyring.
 fn app(out: &Path) -> Result<()> {
-    setup::ensure_system_packages(setup::APP_PACKAGES)?;
+    let mut packages = setup::APP_PACKAGES.to_vec();
+    packages.extend_from_slice(setup::TEST_PACKAGES);
+    setup::ensure_system_packages(&packages)?;
     setup::ensure_ui_packages()?;
     setup::ensure_tauri_cli()?;
     setup::build_ui()?;
     let target = target_dir();
-    let deb = setup::build_deb(&target)?;
-    let binary = target.join("release").join("switchboard");
+    let deb = setup::build_deb(&target, setup::AppProfile::Dist)?;
+    let binary = target.join("dist").join("switchboard");
     let mut numbers = BTreeMap::new();
     numbers.insert("app_binary_mb".to_owned(), megabytes(&binary)?);
     numbers.insert("deb_mb".to_owned(), megabytes(&deb)?);
-    merge(out, &numbers)
+    merge(out, &numbers)?;
+
+    run(cargo().args([
+        "build",
+        "--release",
+        "-p",
+        "switchboard-bench",
+        "--bin",
+        "switchboard-app-bench",
+    ]))?;
+    run(cmd("xvfb-run")
+        .args(["--auto-servernum", "--server-args=-screen 0 1280x1024x24"])
+        .arg(target.join("release").join("switchboard-app-bench"))
+        .arg("--app")
+        .arg(&binary)
+        .arg("--out")
+        .arg(out))
 }
 
 /// A file's size in MiB, one decimal.

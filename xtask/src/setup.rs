@@ -149,12 +149,31 @@ pub fn ensure_tauri_cli() -> Result<()> {
     run(cargo().args(["install", "tauri-cli", "--version", "^2", "--locked"]))
 }
 
-/// Builds the release app and its .deb; returns the package's path.
-pub fn build_deb(target: &Path) -> Result<std::path::PathBuf> {
+/// Cargo profiles the app and its .deb are built with: `release` for the tests (thin LTO, a
+/// few minutes less per build), `dist` as the app is distributed and measured (Cargo.toml).
+#[derive(Debug, Clone, Copy)]
+pub enum AppProfile {
+    Release,
+    Dist,
+}
+
+impl AppProfile {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Release => "release",
+            Self::Dist => "dist",
+        }
+    }
+}
+
+/// Builds the app and its .deb with `profile`; returns the package's path (the binary is
+/// `<target>/<profile>/switchboard`).
+pub fn build_deb(target: &Path, profile: AppProfile) -> Result<std::path::PathBuf> {
     run(cargo()
         .args(["tauri", "build", "--bundles", "deb", "--ci"])
+        .args(["--", "--profile", profile.name()])
         .current_dir(workspace_root()))?;
-    let dir = target.join("release").join("bundle").join("deb");
+    let dir = target.join(profile.name()).join("bundle").join("deb");
     let newest = std::fs::read_dir(&dir)
         .with_context(|| format!("no packages in {}", dir.display()))?
         .flatten()

@@ -195,7 +195,8 @@ pub fn run(args: TestArgs) -> Result<()> {
         // The .deb as users install it (its desktop file registers the URL scheme).
         let deb = if app_built && !args.no_e2e {
             let mut deb = None;
-            let built = setup::build_deb(&target).map(|path| deb = Some(path));
+            let built =
+                setup::build_deb(&target, setup::AppProfile::Release).map(|path| deb = Some(path));
             tally.check("deb package", built);
             deb
         } else {

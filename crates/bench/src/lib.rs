@@ -1,4 +1,8 @@
-//! What the benchmark binaries share: writing their numbers into `bench.json`.
+//! What the benchmark binaries share: writing their numbers into `bench.json`, starting the
+//! release app as a first launch, reading a process tree's memory.
+
+pub mod app_launch;
+pub mod memory;
 
 use std::collections::BTreeMap;
 use std::path::Path;

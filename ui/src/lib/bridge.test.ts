@@ -1,15 +1,16 @@
 // The contract with the Rust commands: names and (camelCase) argument keys.
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 
-const { invoke, listen } = vi.hoisted(() => ({
+const { invoke, listen, emit } = vi.hoisted(() => ({
   invoke: vi.fn((command: string, args?: unknown) => {
     void args;
     return Promise.resolve({ command });
   }),
   listen: vi.fn(() => Promise.resolve(() => {})),
+  emit: vi.fn(() => Promise.resolve()),
 }));
 vi.mock('@tauri-apps/api/core', () => ({ invoke }));
-vi.mock('@tauri-apps/api/event', () => ({ listen }));
+vi.mock('@tauri-apps/api/event', () => ({ listen, emit }));
 
 const { tauriBackend } = await import('./bridge');
 
@@ -103,5 +104,11 @@ describe('tauriBackend', () => {
       'close_security',
       'start_authenticator_setup',
     ]);
+  });
+
+  it('sends the sign-in screen event once, however often the screen is shown', () => {
+    tauriBackend.signInScreenShown?.();
+    tauriBackend.signInScreenShown?.();
+    expect(emit.mock.calls).toEqual([['sign-in-shown']]);
   });
 });
