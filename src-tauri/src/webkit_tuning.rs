@@ -1,14 +1,15 @@
 //! WebKitGTK set up for a window of a few small screens rather than a browser: less memory
 //! held at idle (see `cargo xtask bench`'s `app_idle_*` keys, and README's benchmark
 //! section for what was measured with and without each setting). Elsewhere nothing changes.
-//! SWITCHBOARD_WEBKIT_DEFAULTS=1 leaves WebKit as Tauri sets it up (to compare, or should a
-//! setting ever show a page wrongly on some machine).
+//! Opt-in for now: SWITCHBOARD_WEBKIT_TUNING=1 turns it on (the bench measures with and
+//! without). With it on, one run of the window tests hung in WebDriver's screenshot
+//! request; until that is understood the app starts as Tauri sets WebKit up.
 
-/// Set to 1: no tuning.
-pub const DEFAULTS_ENV: &str = "SWITCHBOARD_WEBKIT_DEFAULTS";
+/// Set to 1: the tuning below.
+pub const TUNING_ENV: &str = "SWITCHBOARD_WEBKIT_TUNING";
 
 fn wanted() -> bool {
-    std::env::var_os(DEFAULTS_ENV).is_none_or(|value| value != "1")
+    std::env::var_os(TUNING_ENV).is_some_and(|value| value == "1")
 }
 
 /// Before GTK or WebKit start (first thing in `main`): environment WebKit reads once.

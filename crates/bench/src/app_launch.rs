@@ -47,6 +47,8 @@ impl LaunchedApp {
             ),
             ("SWITCHBOARD_PORTAL_URL".into(), portal.to_string()),
             ("RUST_LOG".into(), "warn".into()),
+            // The WebKit tuning is opt-in in the app (src-tauri/src/webkit_tuning.rs).
+            ("SWITCHBOARD_WEBKIT_TUNING".into(), "1".into()),
         ];
         env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         let ready_file = home.path().join("ready");
