@@ -70,18 +70,26 @@ fn parent_of(stat: &str) -> Option<u32> {
     after_name.split_whitespace().nth(1)?.parse().ok()
 }
 
-/// `root` and every process descended from it, in the order of their ids.
-pub fn process_tree(root: u32) -> Result<Vec<u32>> {
-    let mut children: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
+/// Every process's id and its `/proc` folder.
+fn processes() -> Result<Vec<(u32, std::fs::DirEntry)>> {
+    let mut processes = Vec::new();
     for entry in std::fs::read_dir("/proc").context("cannot list /proc")? {
         let Ok(entry) = entry else { continue };
-        let Some(pid) = entry
+        if let Some(pid) = entry
             .file_name()
             .to_str()
             .and_then(|name| name.parse().ok())
-        else {
-            continue;
-        };
+        {
+            processes.push((pid, entry));
+        }
+    }
+    Ok(processes)
+}
+
+/// `root` and every process descended from it, in the order of their ids.
+pub fn process_tree(root: u32) -> Result<Vec<u32>> {
+    let mut children: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
+    for (pid, entry) in processes()? {
         // A process may be gone between the listing and the read.
         let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
             continue;
@@ -126,15 +134,7 @@ pub fn tree_memory(root: u32) -> Result<Vec<ProcessMemory>> {
 /// than when it runs alone).
 pub fn others_mapping(tree: &[u32], library: &str) -> Result<Vec<u32>> {
     let mut others = Vec::new();
-    for entry in std::fs::read_dir("/proc").context("cannot list /proc")? {
-        let Ok(entry) = entry else { continue };
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|name| name.parse().ok())
-        else {
-            continue;
-        };
+    for (pid, entry) in processes()? {
         if tree.contains(&pid) {
             continue;
         }

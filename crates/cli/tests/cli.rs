@@ -7,10 +7,8 @@ mod common;
 
 use common::{cli, login_without_browser, run};
 
-use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 
-use switchboard_e2e::browser::Browser;
 use switchboard_e2e::world::World;
 
 #[tokio::test(flavor = "multi_thread")]
@@ -89,30 +87,8 @@ async fn a_locked_keychain_is_a_clear_error() {
         command
     };
 
-    let mut login = on_desktop(cli(&world, &data_dir));
-    login
-        .args(["login", "--provider", "google", "--no-browser"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped());
-    let mut child = login.spawn().unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    let mut link = None;
-    while stdout.read_line(&mut line).unwrap() > 0 {
-        if line.starts_with("http") {
-            link = Some(line.trim().to_owned());
-        }
-        if line.starts_with("Then paste") {
-            break;
-        }
-        line.clear();
-    }
-    let landed = Browser::new()
-        .sign_in(&link.unwrap().parse().unwrap(), "alice@acme.example", &[])
-        .await
-        .unwrap();
-    writeln!(child.stdin.take().unwrap(), "{landed}").unwrap();
-    assert!(child.wait().unwrap().success());
+    let desktop: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    login_without_browser(&world, &data_dir, "alice@acme.example", &[], &desktop, &[]).await;
 
     // The user's keyring gets locked (screen lock, another program).
     let locked = Command::new("busctl")
