@@ -54,16 +54,30 @@ pub use sessions::{NewSession, PresentedRefreshToken, SessionLink, SessionRow};
 pub use throttles::{AttemptCount, AttemptKey};
 
 /// Runs `$body` once per backend with `$pool` bound to that backend's pool: the SQL is
-/// written once and type-checked against both drivers.
+/// written once and type-checked against both drivers. On SQLite this is the one writing
+/// connection: any statement may run here.
 macro_rules! on_backend {
     ($store:expr, $pool:ident => $body:expr) => {
         match &$store.backend {
-            $crate::store::Backend::Sqlite($pool) => $body,
+            $crate::store::Backend::Sqlite { writer: $pool, .. } => $body,
             $crate::store::Backend::Postgres($pool) => $body,
         }
     };
 }
 pub(crate) use on_backend;
+
+/// [`on_backend!`] for a single `SELECT` on a busy path (every refresh, every API call): on
+/// SQLite it runs on the reading connections, beside the writer, instead of queueing for it.
+/// Never for a statement that writes, nor inside a transaction.
+macro_rules! on_backend_reading {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.backend {
+            $crate::store::Backend::Sqlite { readers: $pool, .. } => $body,
+            $crate::store::Backend::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use on_backend_reading;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -172,7 +186,15 @@ impl Default for PoolSettings {
 
 #[derive(Clone)]
 pub(crate) enum Backend {
-    Sqlite(SqlitePool),
+    /// SQLite lets one connection write at a time. With several writing connections, the
+    /// ones that lose wait in SQLite's busy handler, which sleeps in steps up to 100 ms:
+    /// that was most of the refresh grant's p99 under load. So one connection writes (and
+    /// runs everything not marked as a read), and callers queue for it in order; the
+    /// `readers` (WAL: they never wait for the writer) answer the hot `SELECT`s.
+    Sqlite {
+        writer: SqlitePool,
+        readers: SqlitePool,
+    },
     Postgres(PgPool),
 }
 
@@ -236,14 +258,28 @@ impl Store {
                     .synchronous(SqliteSynchronous::Normal)
                     .foreign_keys(true)
                     .busy_timeout(settings.acquire_timeout);
-                make_private(options.get_filename())?;
-                let pool = SqlitePoolOptions::new()
-                    .max_connections(settings.max_connections)
+                let in_memory = is_in_memory(database_url);
+                if !in_memory {
+                    make_private(options.get_filename())?;
+                }
+                let writer = SqlitePoolOptions::new()
+                    .max_connections(1)
                     .acquire_timeout(settings.acquire_timeout)
-                    .connect_with(options)
+                    .connect_with(options.clone())
                     .await
                     .map_err(unreachable)?;
-                Backend::Sqlite(pool)
+                // An in-memory database lives in its connections: the writer's one is all.
+                let readers = if in_memory {
+                    writer.clone()
+                } else {
+                    SqlitePoolOptions::new()
+                        .max_connections(settings.max_connections)
+                        .acquire_timeout(settings.acquire_timeout)
+                        .connect_with(options)
+                        .await
+                        .map_err(unreachable)?
+                };
+                Backend::Sqlite { writer, readers }
             }
             Engine::Postgres => {
                 let statement_timeout = format!("{}ms", settings.statement_timeout.as_millis());
@@ -277,7 +313,7 @@ impl Store {
 
     pub fn engine(&self) -> Engine {
         match self.backend {
-            Backend::Sqlite(_) => Engine::Sqlite,
+            Backend::Sqlite { .. } => Engine::Sqlite,
             Backend::Postgres(_) => Engine::Postgres,
         }
     }
@@ -292,18 +328,26 @@ impl Store {
 
     /// Closes every connection (tests and shutdown).
     pub async fn close(&self) {
-        on_backend!(self, pool => pool.close().await);
+        match &self.backend {
+            Backend::Sqlite { writer, readers } => {
+                readers.close().await;
+                writer.close().await;
+            }
+            Backend::Postgres(pool) => pool.close().await,
+        }
     }
+}
+
+/// `sqlite::memory:`, or a URL whose `mode=memory` asks for the same: a database that lives
+/// only in its connections (and has no file to make private).
+fn is_in_memory(database_url: &str) -> bool {
+    database_url.contains(":memory:") || database_url.contains("mode=memory")
 }
 
 /// The SQLite file holds hashed tokens and encrypted secrets: it is created readable by
 /// this user only (SQLite gives its -wal and -shm files the same mode), and an existing
 /// file readable by others is made private.
 fn make_private(path: &std::path::Path) -> Result<(), StoreError> {
-    let in_memory = path.as_os_str().is_empty() || path.as_os_str() == ":memory:";
-    if in_memory {
-        return Ok(());
-    }
     let error = |source| StoreError::FilePermissions {
         path: path.to_owned(),
         source,

@@ -1,7 +1,7 @@
 //! Sessions (one refresh-token family per signed-in device) and their tokens, stored as
 //! hashes.
 
-use super::{on_backend, Store, StoreError};
+use super::{on_backend, on_backend_reading, Store, StoreError};
 
 pub struct NewSession<'a> {
     pub id: &'a str,
@@ -96,7 +96,7 @@ impl Store {
         &self,
         token_hash: &str,
     ) -> Result<Option<PresentedRefreshToken>, StoreError> {
-        Ok(on_backend!(self, pool => sqlx::query_as(
+        Ok(on_backend_reading!(self, pool => sqlx::query_as(
             "SELECT r.session_id, r.rotated_at, r.successor_hash, s.account_id, s.created_at,
                     s.last_used_at, s.revoked_at, s.revoked_reason, o.session_idle_seconds, o.session_absolute_seconds
              FROM refresh_tokens r
@@ -112,7 +112,7 @@ impl Store {
 
     /// Whether this refresh token is still its family's current one (not rotated).
     pub async fn refresh_token_is_current(&self, token_hash: &str) -> Result<bool, StoreError> {
-        let row: Option<(Option<i64>,)> = on_backend!(self, pool => sqlx::query_as(
+        let row: Option<(Option<i64>,)> = on_backend_reading!(self, pool => sqlx::query_as(
             "SELECT rotated_at FROM refresh_tokens WHERE token_hash = $1",
         )
         .bind(token_hash)
@@ -241,7 +241,7 @@ impl Store {
         token_hash: &str,
         now: i64,
     ) -> Result<Option<SessionRow>, StoreError> {
-        Ok(on_backend!(self, pool => sqlx::query_as(
+        Ok(on_backend_reading!(self, pool => sqlx::query_as(
             "SELECT s.id, s.account_id, s.device_name, s.auth_method, s.created_at, s.last_used_at, s.identity
              FROM access_tokens t JOIN sessions s ON s.id = t.session_id
              WHERE t.token_hash = $1 AND t.expires_at > $2 AND s.revoked_at IS NULL",
