@@ -304,7 +304,7 @@ describe('LinkAccountScreen markup', () => {
   it('says why and what to do', () => {
     const html = body(link);
     expect(html).toMatch(/<main[^>]*id="link-screen"/);
-    expect(html).toMatch(/<h1 tabindex="-1"[^>]*>Link your sign-in<\/h1>/);
+    expect(html).toMatch(/<h1 id="link-heading" tabindex="-1"[^>]*>Link your sign-in<\/h1>/);
     expect(html).toContain('No phone account signs in with ann@example.com through Google yet.');
     expect(html).toContain(
       "Enter your phone account's username and password once to link them. Next time Google signs you in directly.",
@@ -315,6 +315,14 @@ describe('LinkAccountScreen markup', () => {
     expect(body({ ...link, reason: 'provider_not_enabled', email: null })).toContain(
       "Your organization hasn't enabled Google sign-in for accounts like this one.",
     );
+  });
+
+  it('opens with the username field focused, the heading naming the screen', () => {
+    const html = body(link);
+    expect(html).toMatch(/<main[^>]*id="link-screen"[^>]*aria-labelledby="link-heading"/);
+    // Only the first field takes focus when the screen opens (App.svelte: focusNewScreen).
+    expect(html.match(/data-autofocus/g)).toHaveLength(1);
+    expect(html).toMatch(/<input id="link-username"[^>]*data-autofocus/);
   });
 
   it('has labelled username, password and optional code fields, and the two buttons', () => {

@@ -60,8 +60,11 @@ describe('MfaScreen markup', () => {
 
   it('asks for the 6-digit code with a labelled numeric one-time-code field', () => {
     const html = body();
-    expect(html).toMatch(/<main class="screen" id="mfa-screen">/);
-    expect(html).toMatch(/<h1 tabindex="-1"[^>]*>Enter your authenticator code<\/h1>/);
+    expect(html).toMatch(/<main class="screen" id="mfa-screen" aria-labelledby="mfa-heading">/);
+    expect(html).toMatch(/<h1 id="mfa-heading" tabindex="-1"[^>]*>Enter your authenticator code<\/h1>/);
+    // The code field takes focus when the screen opens, in either mode (focusNewScreen).
+    expect(html).toMatch(/<input id="mfa-code"[^>]*data-autofocus/);
+    expect(body({ useRecoveryCode: true })).toMatch(/<input id="mfa-code"[^>]*data-autofocus/);
     expect(html).toMatch(/<label for="mfa-code"[^>]*>6-digit code<\/label>/);
     const input = /<input id="mfa-code"[^>]*>/.exec(html)?.[0] ?? '';
     expect(input).toContain('inputmode="numeric"');
