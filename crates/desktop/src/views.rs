@@ -9,7 +9,7 @@ use switchboard_api::{
 use switchboard_client::{ClientError, PhoneSummary};
 use ts_rs::TS;
 
-use crate::error_code::{message, ErrorCode};
+use crate::error_code::{message, retry_after, ErrorCode};
 
 /// What the app knows about itself and where it signs in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -129,6 +129,11 @@ pub struct Notice {
     pub kind: NoticeKind,
     pub message: String,
     pub code: Option<ErrorCode>,
+    /// With `too_many_attempts`: seconds from when the answer came until trying again can
+    /// succeed (the window counts down and holds the button until then).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional, type = "number")]
+    pub retry_after_seconds: Option<u64>,
 }
 
 impl Notice {
@@ -137,6 +142,7 @@ impl Notice {
             kind: NoticeKind::Info,
             message: message.into(),
             code: None,
+            retry_after_seconds: None,
         }
     }
     pub fn error(code: ErrorCode, message: impl Into<String>) -> Self {
@@ -144,12 +150,16 @@ impl Notice {
             kind: NoticeKind::Error,
             message: message.into(),
             code: Some(code),
+            retry_after_seconds: None,
         }
     }
 
     /// A client core error as a notice: its code and its sentence.
     pub fn of(error: &ClientError) -> Self {
-        Self::error(ErrorCode::of(error), message(error))
+        Self {
+            retry_after_seconds: retry_after(error),
+            ..Self::error(ErrorCode::of(error), message(error))
+        }
     }
 }
 
