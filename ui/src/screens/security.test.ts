@@ -257,7 +257,7 @@ describe('SecurityScreen linked providers', () => {
     expect(linked).toHaveLength(2);
     expect(linked[0]).toContain('Google');
     expect(linked[0]).toContain('ann@example.com');
-    expect(linked[0]).toMatch(/<button type="button"[^>]*data-remove-link="l1"[^>]*aria-label="Remove Google \(ann@example.com\)"[^>]*>(<!--[^>]*-->)*Remove<\/button>/);
+    expect(linked[0]).toMatch(/<button data-remove-link="l1" aria-label="Remove Google \(ann@example.com\)" type="button"[^>]*>(<!--[^>]*-->)*Remove<\/button>/);
     expect(linked[1]).toContain('ann.private@example.org');
     expect(linked[1]).toContain('data-remove-link="l2"');
   });
@@ -361,7 +361,7 @@ describe('SecurityScreen sessions', () => {
     expect(sessions[1]).toContain('Acme SSO and authenticator');
     expect(sessions[1]).toContain('Last used 10 minutes ago');
     expect(sessions[1]).not.toContain('This device');
-    expect(sessions[1]).toMatch(/<button type="button"[^>]*data-sign-out-session="s1"[^>]*aria-label="Sign out Work laptop"[^>]*>(<!--[^>]*-->)*Sign out<\/button>/);
+    expect(sessions[1]).toMatch(/<button data-sign-out-session="s1" aria-label="Sign out Work laptop" type="button"[^>]*>(<!--[^>]*-->)*Sign out<\/button>/);
     expect(sessions[2]).toContain('Password and a recovery code');
     expect(sessions[2]).toContain('Last used 3 days ago');
     expect(sessions[2]).toContain('data-sign-out-session="s3"');
