@@ -154,11 +154,20 @@ impl Notice {
         }
     }
 
-    /// A client core error as a notice: its code and its sentence.
+    /// A client core error as a notice: its code and its sentence. The user's own Cancel at
+    /// the provider is no error: it is said as information (the code is kept for support).
     pub fn of(error: &ClientError) -> Self {
+        let code = ErrorCode::of(error);
+        let kind = if code == ErrorCode::AccessDenied {
+            NoticeKind::Info
+        } else {
+            NoticeKind::Error
+        };
         Self {
+            kind,
+            message: message(error),
+            code: Some(code),
             retry_after_seconds: retry_after(error),
-            ..Self::error(ErrorCode::of(error), message(error))
         }
     }
 }
@@ -245,6 +254,23 @@ impl AppView {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cancel_at_the_provider_is_information_and_other_failures_are_errors() {
+        let cancelled = ClientError::SignIn(switchboard_client::SignInError::Provider {
+            code: "access_denied".into(),
+            message: "Signing in with Google was cancelled.".into(),
+        });
+        let notice = Notice::of(&cancelled);
+        assert_eq!(notice.kind, NoticeKind::Info);
+        assert_eq!(notice.code, Some(ErrorCode::AccessDenied));
+        assert_eq!(notice.message, "Signing in with Google was cancelled.");
+        let refused = ClientError::SignIn(switchboard_client::SignInError::Provider {
+            code: "server_error".into(),
+            message: "Google could not sign you in.".into(),
+        });
+        assert_eq!(Notice::of(&refused).kind, NoticeKind::Error);
+    }
 
     #[test]
     fn an_authenticator_set_up_does_not_debug_print_its_secret() {
