@@ -88,8 +88,9 @@ async fn sign_in_with_google_in_the_window_then_restart_signed_in() {
         "no browser on restore"
     );
 
-    // Sign out: back to the sign-in screen, and the next start is signed out.
+    // Sign out (it asks first): back to the sign-in screen, and the next start is signed out.
     app.session.click_first("#sign-out").await.unwrap();
+    app.session.click_first("[data-confirm]").await.unwrap();
     app.session.wait_until_connected(WAIT).await.unwrap();
     let app = app.restart().await.unwrap();
     app.session.wait_until_connected(WAIT).await.unwrap();
@@ -128,6 +129,43 @@ async fn a_forged_link_changes_nothing_and_cancel_returns_to_sign_in() {
 
     session.click_first("#cancel-sign-in").await.unwrap();
     session.wait_until_connected(WAIT).await.unwrap();
+
+    // Cancelling at the provider is the user's own choice: said as information, not an error.
+    let seen = recorder.opened().len();
+    session
+        .click_first("button[data-provider=\"google\"]")
+        .await
+        .unwrap();
+    let authorize = recorder.wait_for_new_url(seen, WAIT).await.unwrap();
+    let link = Browser::new()
+        .sign_in(&authorize, "alice@acme.example", &[("dev_idp_cancel", "1")])
+        .await
+        .unwrap();
+    app.deliver_link(link.as_str()).unwrap();
+    let notice = session
+        .wait_for(
+            "#view-notice",
+            WAIT,
+            |_, code| code == Some("access_denied"),
+            "data-code",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        session.attribute(&notice, "data-kind").await.unwrap(),
+        Some("info".into())
+    );
+    assert_eq!(
+        session.attribute(&notice, "role").await.unwrap(),
+        Some("status".into())
+    );
+    assert_eq!(
+        session.text(&notice).await.unwrap(),
+        "Signing in with Google was cancelled."
+    );
+    app.save_screenshot("sign-in-cancelled-at-provider")
+        .await
+        .unwrap();
     app.quit().await.unwrap();
 }
 
