@@ -199,6 +199,41 @@ async fn without_a_registered_scheme_the_browser_comes_back_over_loopback() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_cancel_at_the_provider_over_loopback_is_not_called_signing_in() {
+    let (_world, recorder, app) = start("auto").await;
+    let session = &app.session;
+    session
+        .click_first("button[data-provider=\"apple\"]")
+        .await
+        .unwrap();
+    let authorize = recorder.wait_for_url(WAIT).await.unwrap();
+    let link = Browser::new()
+        .sign_in(&authorize, "tom@acme.example", &[("dev_idp_cancel", "1")])
+        .await
+        .unwrap();
+    assert!(link.as_str().starts_with("http://127.0.0.1:"), "{link}");
+    // The browser tab says it was cancelled, not that the app finishes signing in.
+    let page = reqwest::get(link.clone())
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Sign-in cancelled"), "{page}");
+    assert!(!page.contains("finishes signing you in"), "{page}");
+    session
+        .wait_for(
+            "#view-notice",
+            WAIT,
+            |text, kind| kind == Some("info") && text.contains("cancelled"),
+            "data-kind",
+        )
+        .await
+        .unwrap();
+    app.quit().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn continue_with_work_email_finds_the_company_provider() {
     let (world, recorder, app) = start("scheme").await;
     let portal = world.portal.to_string();
