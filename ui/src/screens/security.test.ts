@@ -86,6 +86,23 @@ describe('MfaScreen markup', () => {
     expect(html).toMatch(/<button id="use-recovery-code"[^>]*>Use the authenticator code instead<\/button>/);
   });
 
+  it('after too many wrong codes counts the wait down and holds Continue, Cancel still works', () => {
+    const html = body({
+      view: {
+        ...mfaView,
+        notice: {
+          kind: 'error',
+          message: 'Too many wrong attempts. Try again in 15 minutes.',
+          code: 'too_many_attempts',
+          retry_after_seconds: 900,
+        },
+      },
+    });
+    expect(html).toMatch(/<span id="wait-countdown" aria-hidden="true">Too many wrong attempts\. Try again in 1[45]:\d\d\.<\/span>/);
+    expect(html).toMatch(/<button id="mfa-submit"[^>]* disabled[ >=]/);
+    expect(html).not.toMatch(/<button id="mfa-cancel"[^>]* disabled[ >=]/);
+  });
+
   it('shows the notice of a failed attempt and progress while checking', () => {
     const html = body({
       view: {
