@@ -254,6 +254,12 @@ async fn choose_switch_and_link_accounts_in_the_window() {
         .unwrap();
     let under = button_at(session, pointer).await;
     assert_ne!(under, "confirm");
+    // Keyboard focus is back on the sign-out button (of the next account: it asks first).
+    let deadline = std::time::Instant::now() + WAIT;
+    while session.focused_id().await.unwrap() != "sign-out" {
+        assert!(std::time::Instant::now() < deadline, "focus was lost");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let next = session.find_all("#ready-extension").await.unwrap();
     let next = session.text(&next[0]).await.unwrap();
     session.click_first("#sign-out").await.unwrap();
