@@ -183,7 +183,9 @@ async fn security_settings_in_the_window() {
     session
         .wait_for_text(
             "#linked-providers [data-confirming] p",
-            "Remove Google (alice@acme.example)? It will no longer sign you in",
+            // Her sign-in email is the same address: it says Google may still find her by it.
+            "Remove Google (alice@acme.example)? The link goes, but alice@acme.example is \
+             still your account's email, so Google may still sign you in with it.",
             WAIT,
         )
         .await

@@ -28,6 +28,15 @@ describe('confirmations say what will happen', () => {
     expect(removeLinkConfirm('Apple', null).question).toMatch(/^Remove Apple\? /);
   });
 
+  it("removing a sign-in whose email is still the account's own says it may still sign you in", () => {
+    expect(removeLinkConfirm('Google', 'Alice@acme.example', ['bob@acme.example', 'alice@acme.example']).question).toBe(
+      "Remove Google (Alice@acme.example)? The link goes, but Alice@acme.example is still your account's email, so Google may still sign you in with it. Your username and password still work.",
+    );
+    expect(removeLinkConfirm('Google', 'ann@gmail.com', ['alice@acme.example']).question).toMatch(
+      /It will no longer sign you in/,
+    );
+  });
+
   it('signing out another session names the device', () => {
     expect(signOutSessionConfirm("Alice's desktop")).toEqual({
       question: "Sign out Alice's desktop? It has to sign in again to use this account.",

@@ -28,11 +28,22 @@ export function signOutAllConfirm(accounts: number): ConfirmText {
   };
 }
 
-/** Removing a linked sign-in: which one, and what still signs you in. */
-export function removeLinkConfirm(providerName: string, email: string | null): ConfirmText {
+/**
+ * Removing a linked sign-in: which one, and what still signs you in. `loginEmails`: the
+ * account's own sign-in emails; when the link's email is one of them, the provider may still
+ * find the account by it, and the question says so instead of promising it no longer signs in.
+ */
+export function removeLinkConfirm(
+  providerName: string,
+  email: string | null,
+  loginEmails: readonly string[] = [],
+): ConfirmText {
   const which = email ? `${providerName} (${email})` : providerName;
+  const stillMatches = email !== null && loginEmails.some((login) => login.trim().toLowerCase() === email.toLowerCase());
   return {
-    question: `Remove ${which}? It will no longer sign you in; your username and password still do.`,
+    question: stillMatches
+      ? `Remove ${which}? The link goes, but ${email} is still your account's email, so ${providerName} may still sign you in with it. Your username and password still work.`
+      : `Remove ${which}? It will no longer sign you in; your username and password still do.`,
     confirm: `Remove ${providerName}`,
   };
 }
