@@ -132,6 +132,84 @@ impl Session {
         Ok(())
     }
 
+    /// Runs `script` in the page with `args` (`arguments[0]`…) and answers what it returned.
+    pub async fn execute(&self, script: &str, args: Value) -> Result<Value> {
+        self.call(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({ "script": script, "args": args })),
+        )
+        .await
+    }
+
+    /// The `id` of the element that has keyboard focus (empty when it has none).
+    pub async fn focused_id(&self) -> Result<String> {
+        let value = self
+            .call(
+                reqwest::Method::POST,
+                "/execute/sync",
+                Some(json!({
+                    "script": "const a = document.activeElement; return a && a !== document.body ? a.id : '';",
+                    "args": [],
+                })),
+            )
+            .await?;
+        Ok(value.as_str().unwrap_or_default().to_owned())
+    }
+
+    /// Types `text` on the keyboard into whatever has focus, as a person would, without
+    /// clicking anything first.
+    pub async fn type_keys(&self, text: &str) -> Result<()> {
+        let mut keys = Vec::new();
+        for c in text.chars() {
+            keys.push(json!({ "type": "keyDown", "value": c.to_string() }));
+            keys.push(json!({ "type": "keyUp", "value": c.to_string() }));
+        }
+        self.call(
+            reqwest::Method::POST,
+            "/actions",
+            Some(json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": keys }] })),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// The current value of the first field `css` matches.
+    pub async fn value(&self, css: &str) -> Result<String> {
+        let element = self
+            .find_all(css)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| anyhow!("nothing matches {css}"))?;
+        let value = self
+            .call(
+                reqwest::Method::GET,
+                &format!("/element/{}/property/value", element.0),
+                None,
+            )
+            .await?;
+        Ok(value.as_str().unwrap_or_default().to_owned())
+    }
+
+    /// Whether the first element `css` matches can be used (a button not `disabled`).
+    pub async fn is_enabled(&self, css: &str) -> Result<bool> {
+        let element = self
+            .find_all(css)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| anyhow!("nothing matches {css}"))?;
+        let value = self
+            .call(
+                reqwest::Method::GET,
+                &format!("/element/{}/enabled", element.0),
+                None,
+            )
+            .await?;
+        Ok(value.as_bool().unwrap_or(false))
+    }
+
     /// Whether the first radio button or checkbox `css` matches is selected.
     pub async fn is_selected(&self, css: &str) -> Result<bool> {
         let element = self

@@ -88,8 +88,9 @@ async fn sign_in_with_google_in_the_window_then_restart_signed_in() {
         "no browser on restore"
     );
 
-    // Sign out: back to the sign-in screen, and the next start is signed out.
+    // Sign out (it asks first): back to the sign-in screen, and the next start is signed out.
     app.session.click_first("#sign-out").await.unwrap();
+    app.session.click_first("[data-confirm]").await.unwrap();
     app.session.wait_until_connected(WAIT).await.unwrap();
     let app = app.restart().await.unwrap();
     app.session.wait_until_connected(WAIT).await.unwrap();
@@ -128,6 +129,43 @@ async fn a_forged_link_changes_nothing_and_cancel_returns_to_sign_in() {
 
     session.click_first("#cancel-sign-in").await.unwrap();
     session.wait_until_connected(WAIT).await.unwrap();
+
+    // Cancelling at the provider is the user's own choice: said as information, not an error.
+    let seen = recorder.opened().len();
+    session
+        .click_first("button[data-provider=\"google\"]")
+        .await
+        .unwrap();
+    let authorize = recorder.wait_for_new_url(seen, WAIT).await.unwrap();
+    let link = Browser::new()
+        .sign_in(&authorize, "alice@acme.example", &[("dev_idp_cancel", "1")])
+        .await
+        .unwrap();
+    app.deliver_link(link.as_str()).unwrap();
+    let notice = session
+        .wait_for(
+            "#view-notice",
+            WAIT,
+            |_, code| code == Some("access_denied"),
+            "data-code",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        session.attribute(&notice, "data-kind").await.unwrap(),
+        Some("info".into())
+    );
+    assert_eq!(
+        session.attribute(&notice, "role").await.unwrap(),
+        Some("status".into())
+    );
+    assert_eq!(
+        session.text(&notice).await.unwrap(),
+        "Signing in with Google was cancelled."
+    );
+    app.save_screenshot("sign-in-cancelled-at-provider")
+        .await
+        .unwrap();
     app.quit().await.unwrap();
 }
 
@@ -154,6 +192,41 @@ async fn without_a_registered_scheme_the_browser_comes_back_over_loopback() {
             WAIT,
             |text, _| text.contains("220"),
             "id",
+        )
+        .await
+        .unwrap();
+    app.quit().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cancel_at_the_provider_over_loopback_is_not_called_signing_in() {
+    let (_world, recorder, app) = start("auto").await;
+    let session = &app.session;
+    session
+        .click_first("button[data-provider=\"apple\"]")
+        .await
+        .unwrap();
+    let authorize = recorder.wait_for_url(WAIT).await.unwrap();
+    let link = Browser::new()
+        .sign_in(&authorize, "tom@acme.example", &[("dev_idp_cancel", "1")])
+        .await
+        .unwrap();
+    assert!(link.as_str().starts_with("http://127.0.0.1:"), "{link}");
+    // The browser tab says it was cancelled, not that the app finishes signing in.
+    let page = reqwest::get(link.clone())
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Sign-in cancelled"), "{page}");
+    assert!(!page.contains("finishes signing you in"), "{page}");
+    session
+        .wait_for(
+            "#view-notice",
+            WAIT,
+            |text, kind| kind == Some("info") && text.contains("cancelled"),
+            "data-kind",
         )
         .await
         .unwrap();

@@ -1,7 +1,7 @@
 //! In the real window: password sign-in, the security settings with the authenticator's
 //! QR code (read back and answered by the test's own authenticator), another session
-//! signed out, a provider added through the browser, removed and added again; then the
-//! next password sign-in asks for the code.
+//! signed out, a provider added through the browser, removed and added again (both ask
+//! first); then the next password sign-in asks for the code, its field focused.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -137,6 +137,23 @@ async fn security_settings_in_the_window() {
         .click_first("button[data-sign-out-session]")
         .await
         .unwrap();
+    // It asks first, naming the device; nothing is signed out until confirmed.
+    session
+        .wait_for_text(
+            "#sessions [data-confirming] p",
+            "Sign out Alice's desktop? It has to sign in again",
+            WAIT,
+        )
+        .await
+        .unwrap();
+    wait_for_count(session, "#sessions li", 2).await;
+    app.save_screenshot("security-sign-out-session-asks")
+        .await
+        .unwrap();
+    session
+        .click_first("#sessions [data-confirm]")
+        .await
+        .unwrap();
     wait_for_count(session, "#sessions li", 1).await;
     assert!(portal.refresh(&elsewhere.refresh_token).await.is_err());
 
@@ -163,7 +180,33 @@ async fn security_settings_in_the_window() {
         .click_first("button[data-remove-link]")
         .await
         .unwrap();
+    session
+        .wait_for_text(
+            "#linked-providers [data-confirming] p",
+            // Her sign-in email is the same address: it says Google may still find her by it.
+            "Remove Google (alice@acme.example)? The link goes, but alice@acme.example is \
+             still your account's email, so Google may still sign you in with it.",
+            WAIT,
+        )
+        .await
+        .unwrap();
+    app.save_screenshot("security-remove-link-asks")
+        .await
+        .unwrap();
+    session
+        .click_first("#linked-providers [data-confirm]")
+        .await
+        .unwrap();
     wait_for_count(session, "button[data-remove-link]", 0).await;
+    // The notice says which sign-in was removed.
+    session
+        .wait_for_text(
+            "#view-notice",
+            "Google (alice@acme.example) no longer signs you in.",
+            WAIT,
+        )
+        .await
+        .unwrap();
     world.clock.advance(30);
     let code = authenticator::code(&secret, world.clock.now());
     add_google(&app, &recorder, "alice@acme.example", &code).await;
@@ -174,6 +217,7 @@ async fn security_settings_in_the_window() {
     session.click_first("#close-security").await.unwrap();
     wait_for(session, "#ready-screen").await;
     session.click_first("#sign-out").await.unwrap();
+    session.click_first("[data-confirm]").await.unwrap();
     session.wait_until_connected(WAIT).await.unwrap();
     session.type_into("#username", "alice").await.unwrap();
     session
@@ -182,9 +226,20 @@ async fn security_settings_in_the_window() {
         .unwrap();
     session.click_first("#password-sign-in").await.unwrap();
     wait_for(session, "#mfa-screen").await;
+    // The code field has focus as the screen opens, in the recovery-code mode too: a code
+    // typed at once is kept.
+    assert_eq!(session.focused_id().await.unwrap(), "mfa-code");
+    session.click_first("#use-recovery-code").await.unwrap();
+    assert_eq!(session.focused_id().await.unwrap(), "mfa-code");
+    session.type_keys("ABCD").await.unwrap();
+    assert_eq!(session.value("#mfa-code").await.unwrap(), "ABCD");
+    session.click_first("#use-recovery-code").await.unwrap();
+    assert_eq!(session.focused_id().await.unwrap(), "mfa-code");
     world.clock.advance(30);
     let code = authenticator::code(&secret, world.clock.now());
-    session.type_into("#mfa-code", &code).await.unwrap();
+    session.type_keys(&code).await.unwrap();
+    assert_eq!(session.value("#mfa-code").await.unwrap(), code);
+    app.save_screenshot("mfa-code-focused").await.unwrap();
     session.click_first("#mfa-submit").await.unwrap();
     session
         .wait_for_text("#ready-extension", "201", WAIT)

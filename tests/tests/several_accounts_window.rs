@@ -1,11 +1,13 @@
 //! In the real window, several accounts: the chooser for a shared email (remembered,
 //! then "use a different account"), the account switcher (no browser), "add another
-//! account" through the link form (a wrong password first), and signing out of all.
+//! account" through the link form (focused as it opens, a wrong password first), and signing
+//! out one account and all of them (each asks first, with nothing that acts under the pointer).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::Duration;
 
+use serde_json::json;
 use switchboard_e2e::app::App;
 use switchboard_e2e::browser::{Browser, RecordingBrowser};
 use switchboard_e2e::registrar::TestRegistrar;
@@ -26,6 +28,35 @@ async fn wait_for_screen(session: &Session, id: &str) {
         .wait_for_text(&format!("#{id}"), "", WAIT)
         .await
         .unwrap();
+}
+
+/// Where the pointer is after clicking the middle of `css`.
+async fn center_of(session: &Session, css: &str) -> (f64, f64) {
+    let point = session
+        .execute(
+            "const r = document.querySelector(arguments[0]).getBoundingClientRect(); \
+             return [r.x + r.width / 2, r.y + r.height / 2];",
+            json!([css]),
+        )
+        .await
+        .unwrap();
+    (point[0].as_f64().unwrap(), point[1].as_f64().unwrap())
+}
+
+/// The button a click at `point` would press: "confirm" for a confirmation's button that
+/// acts, else the button's id or text; "" when no button is there.
+async fn button_at(session: &Session, point: (f64, f64)) -> String {
+    let found = session
+        .execute(
+            "const e = document.elementFromPoint(arguments[0], arguments[1]); \
+             const b = e && e.closest('button'); \
+             if (!b) return ''; \
+             return b.hasAttribute('data-confirm') ? 'confirm' : (b.id || b.textContent.trim());",
+            json!([point.0, point.1]),
+        )
+        .await
+        .unwrap();
+    found.as_str().unwrap_or_default().to_owned()
 }
 
 /// Clicks Google, plays the browser as `login_hint` and hands the link to the app.
@@ -118,7 +149,11 @@ async fn choose_switch_and_link_accounts_in_the_window() {
     session.wait_until_connected(WAIT).await.unwrap();
     sign_in_with_google(&app, &recorder, "newbie@gmail.com").await;
     wait_for_screen(session, "link-screen").await;
-    session.type_into("#link-username", "alice").await.unwrap();
+    // The form opens with the username field focused: typing at once fills it.
+    assert_eq!(session.focused_id().await.unwrap(), "link-username");
+    session.type_keys("alice").await.unwrap();
+    assert_eq!(session.value("#link-username").await.unwrap(), "alice");
+    app.save_screenshot("link-form-focused").await.unwrap();
     session
         .type_into("#link-password", "not her password")
         .await
@@ -176,8 +211,80 @@ async fn choose_switch_and_link_accounts_in_the_window() {
     }
     app.save_screenshot("lines-registered").await.unwrap();
 
-    // Sign out of all: the sign-in screen, with nobody to go back to.
+    // Signing out Alice asks first, in words; where the pointer rests there is nothing
+    // that acts, so a double click signs nobody out. Cancel puts the button back.
+    let pointer = center_of(session, "#sign-out").await;
+    session.click_first("#sign-out").await.unwrap();
+    let question = session
+        .wait_for_text("[data-confirming] p", "Sign out ", WAIT)
+        .await
+        .unwrap();
+    let question = session.text(&question).await.unwrap();
+    assert!(
+        question.contains("Calls to extension 201 stop ringing on this computer"),
+        "{question}"
+    );
+    assert_ne!(button_at(session, pointer).await, "confirm");
+    // Keyboard focus is on Cancel too: Enter twice does not sign out either.
+    let on_cancel = session
+        .execute(
+            "return document.activeElement.hasAttribute('data-confirm-cancel');",
+            json!([]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(on_cancel, json!(true));
+    app.save_screenshot("sign-out-asks-first").await.unwrap();
+    session.click_first("[data-confirm-cancel]").await.unwrap();
+    wait_for_extension(session, "201").await;
+    assert_eq!(session.find_all("#sign-out").await.unwrap().len(), 1);
+
+    // Confirmed: the next account shows, and what lands under the pointer signs nobody out.
+    session.click_first("#sign-out").await.unwrap();
+    let pointer = center_of(session, "[data-confirm]").await;
+    session.click_first("[data-confirm]").await.unwrap();
+    session
+        .wait_for(
+            "#ready-extension",
+            WAIT,
+            |text, _| text.contains("21"),
+            "id",
+        )
+        .await
+        .unwrap();
+    let under = button_at(session, pointer).await;
+    assert_ne!(under, "confirm");
+    // Keyboard focus is back on the sign-out button (of the next account: it asks first).
+    let deadline = std::time::Instant::now() + WAIT;
+    while session.focused_id().await.unwrap() != "sign-out" {
+        assert!(std::time::Instant::now() < deadline, "focus was lost");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let next = session.find_all("#ready-extension").await.unwrap();
+    let next = session.text(&next[0]).await.unwrap();
+    session.click_first("#sign-out").await.unwrap();
+    session
+        .wait_for_text("[data-confirming] p", "Sign out ", WAIT)
+        .await
+        .unwrap();
+    let still = session.find_all("#ready-extension").await.unwrap();
+    assert_eq!(session.text(&still[0]).await.unwrap(), next, "{under}");
+    session.click_first("[data-confirm-cancel]").await.unwrap();
+
+    // Sign out of all asks too, then: the sign-in screen, with nobody to go back to.
     session.click_first("#sign-out-all").await.unwrap();
+    session
+        .wait_for_text(
+            "[data-confirming] p",
+            "Sign out all 2 accounts on this computer?",
+            WAIT,
+        )
+        .await
+        .unwrap();
+    app.save_screenshot("sign-out-all-asks-first")
+        .await
+        .unwrap();
+    session.click_first("[data-confirm]").await.unwrap();
     session.wait_until_connected(WAIT).await.unwrap();
     assert!(session
         .find_all("#back-to-account")

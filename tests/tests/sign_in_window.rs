@@ -1,11 +1,14 @@
 //! The real app window: the sign-in screen, its provider buttons and the portal status,
-//! read through WebDriver from the running app.
+//! and the wait after too many wrong passwords, read through WebDriver from the running app.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::Duration;
 
+use switchboard_api::PasswordSignInRequest;
 use switchboard_e2e::app::App;
+use switchboard_e2e::browser::RecordingBrowser;
+use switchboard_e2e::world::World;
 use switchboard_portal::config::{PortalConfig, ProviderConfig};
 use switchboard_portal::crypto::EncryptionKey;
 use switchboard_portal::Portal;
@@ -190,4 +193,98 @@ async fn unreachable_portal_is_explained_and_retry_reconnects() {
 
     app.quit().await.unwrap();
     let _ = stop.send(());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn too_many_wrong_passwords_count_down_and_hold_sign_in() {
+    let world = World::start("127.0.0.1:0").await.unwrap();
+    let recorder = RecordingBrowser::new(&world.scratch_dir("browser").unwrap()).unwrap();
+    // Nine wrong passwords from this address already, each after the backoff of the one
+    // before (the portal locks the address for 15 minutes at the tenth).
+    let portal = switchboard_client::PortalClient::new(world.portal.clone()).unwrap();
+    for _ in 0..9 {
+        let wrong = portal
+            .password_sign_in(&PasswordSignInRequest {
+                username: "alice".into(),
+                password: "not her password".into(),
+                device_name: None,
+            })
+            .await;
+        assert!(wrong.is_err());
+        world.clock.advance(61);
+    }
+
+    let app = App::launch_for(&world, &recorder, "scheme").await.unwrap();
+    let session = &app.session;
+    session.type_into("#username", "alice").await.unwrap();
+    session
+        .type_into("#password", "still not her password")
+        .await
+        .unwrap();
+    session.click_first("#password-sign-in").await.unwrap();
+    let notice = session
+        .wait_for(
+            "#view-notice",
+            WAIT,
+            |_, waiting| waiting == Some("true"),
+            "data-waiting",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        session.attribute(&notice, "data-code").await.unwrap(),
+        Some("too_many_attempts".into())
+    );
+    // One message, counting down live; Sign in is held meanwhile.
+    let first = session
+        .wait_for_text(
+            "#wait-countdown",
+            "Too many wrong attempts. Try again in ",
+            WAIT,
+        )
+        .await
+        .unwrap();
+    let before = session.text(&first).await.unwrap();
+    assert!(
+        before.ends_with("Try again in 15:00.") || before.ends_with("14:59."),
+        "{before}"
+    );
+    assert!(!session.is_enabled("#password-sign-in").await.unwrap());
+    session
+        .wait_for(
+            "#wait-countdown",
+            WAIT,
+            |text, _| !text.is_empty() && text != before,
+            "id",
+        )
+        .await
+        .unwrap();
+    let sign_in_notice = session.find_all("#sign-in-notice").await.unwrap();
+    assert_eq!(session.text(&sign_in_notice[0]).await.unwrap(), "");
+    // Enter in the password field sends nothing while the wait runs.
+    session
+        .type_into("#password", "alice-demo-pass\u{E007}")
+        .await
+        .unwrap();
+    session.wait_for_paint().await.unwrap();
+    assert!(session.find_all("#ready-screen").await.unwrap().is_empty());
+    assert!(!session.is_enabled("#password-sign-in").await.unwrap());
+    let countdown = session.find_all("#wait-countdown").await.unwrap();
+    assert!(session
+        .text(&countdown[0])
+        .await
+        .unwrap()
+        .starts_with("Too many wrong attempts. Try again in "));
+    // The held button in view, for the screenshot.
+    session
+        .execute(
+            "document.querySelector('#password-sign-in').scrollIntoView({ block: 'end' });",
+            serde_json::json!([]),
+        )
+        .await
+        .unwrap();
+    app.save_screenshot("sign-in-wait-counts-down")
+        .await
+        .unwrap();
+    app.quit().await.unwrap();
 }

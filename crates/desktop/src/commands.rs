@@ -138,7 +138,8 @@ commands! {
         app.add_linked_provider_view(&provider, &password, code.as_deref()).await
     }
 
-    /// Removes a linked sign-in.
+    /// Removes a linked sign-in. `providerName`: which one, as the user knows it (with its
+    /// email, e.g. "Google (ann@example.com)"): the notice after says which was removed.
     async fn remove_linked_provider(app, link_id: String, provider_name: String) -> AppView {
         app.remove_linked_provider_view(&link_id, &provider_name).await
     }

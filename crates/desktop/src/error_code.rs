@@ -166,6 +166,18 @@ impl From<&ClientError> for CommandError {
     }
 }
 
+/// With too many wrong attempts: the seconds the portal said to wait before trying again.
+pub fn retry_after(error: &ClientError) -> Option<u64> {
+    match error {
+        ClientError::Portal(PortalClientError::Api { error, .. })
+            if error.code == switchboard_api::ErrorCode::TooManyAttempts =>
+        {
+            error.retry_after_seconds
+        }
+        _ => None,
+    }
+}
+
 /// The error as a sentence for the screen.
 pub fn message(error: &ClientError) -> String {
     let text = if error.is_unreachable() {
@@ -197,6 +209,29 @@ mod tests {
             ErrorCode::from(api).as_str(),
             serde_json::to_value(api).unwrap()
         );
+    }
+
+    #[test]
+    fn only_too_many_attempts_carries_the_wait() {
+        let throttled = ClientError::Portal(PortalClientError::Api {
+            status: 429,
+            error: switchboard_api::ApiError {
+                code: switchboard_api::ErrorCode::TooManyAttempts,
+                message: "Too many wrong attempts. Try again in 2 minutes.".into(),
+                retry_after_seconds: Some(95),
+            },
+        });
+        assert_eq!(retry_after(&throttled), Some(95));
+        let busy = ClientError::Portal(PortalClientError::Api {
+            status: 503,
+            error: switchboard_api::ApiError {
+                code: switchboard_api::ErrorCode::TemporarilyUnavailable,
+                message: "Busy.".into(),
+                retry_after_seconds: Some(1),
+            },
+        });
+        assert_eq!(retry_after(&busy), None);
+        assert_eq!(retry_after(&ClientError::NotSignedIn), None);
     }
 
     #[test]

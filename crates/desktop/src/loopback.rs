@@ -114,13 +114,10 @@ async fn serve(
         .ok()??;
     let request = classify(&head, port, state);
     let (status, body) = match &request {
-        Request::Callback(_) => (
-            "200 OK",
-            page(
-                "Return to Switchboard",
-                "You can close this tab: Switchboard finishes signing you in.",
-            ),
-        ),
+        Request::Callback(url) => {
+            let (title, text) = callback_page(url);
+            ("200 OK", page(title, text))
+        }
         Request::WrongState => (
             "400 Bad Request",
             page(
@@ -139,6 +136,29 @@ async fn serve(
     match request {
         Request::Callback(url) => Some(url),
         _ => None,
+    }
+}
+
+/// What the browser tab says once it came back: a sign-in that goes on in the app, the
+/// user's own cancel, or a provider that refused (the app says why).
+fn callback_page(url: &Url) -> (&'static str, &'static str) {
+    let error = url
+        .query_pairs()
+        .find(|(key, _)| key == "error")
+        .map(|(_, value)| value.into_owned());
+    match error.as_deref() {
+        None => (
+            "Return to Switchboard",
+            "You can close this tab: Switchboard finishes signing you in.",
+        ),
+        Some("access_denied") => (
+            "Sign-in cancelled",
+            "You can close this tab. Nothing changed: Switchboard is back at its sign-in screen.",
+        ),
+        Some(_) => (
+            "The sign-in did not finish",
+            "You can close this tab: Switchboard says what happened and how to try again.",
+        ),
     }
 }
 
@@ -227,6 +247,22 @@ mod tests {
         assert!(page.text().await.unwrap().contains("Return to Switchboard"));
         let url = waiting.await.unwrap().unwrap();
         assert_eq!(url.as_str(), format!("{redirect}?code=c&state=s1"));
+    }
+
+    #[tokio::test]
+    async fn a_cancel_or_an_error_is_not_called_finishing_the_sign_in() {
+        for (query, says) in [
+            ("error=access_denied&state=s1", "Sign-in cancelled"),
+            ("error=server_error&state=s1", "The sign-in did not finish"),
+        ] {
+            let (redirect, waiting) = waiting(LISTEN_LIFETIME, READ_TIMEOUT).await;
+            let page = reqwest::get(format!("{redirect}?{query}")).await.unwrap();
+            assert_eq!(page.status(), 200);
+            let text = page.text().await.unwrap();
+            assert!(text.contains(says), "{text}");
+            assert!(!text.contains("finishes signing you in"), "{text}");
+            assert!(waiting.await.unwrap().is_ok());
+        }
     }
 
     #[tokio::test]

@@ -9,7 +9,7 @@ use switchboard_api::{
 use switchboard_client::{ClientError, PhoneSummary};
 use ts_rs::TS;
 
-use crate::error_code::{message, ErrorCode};
+use crate::error_code::{message, retry_after, ErrorCode};
 
 /// What the app knows about itself and where it signs in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -129,6 +129,11 @@ pub struct Notice {
     pub kind: NoticeKind,
     pub message: String,
     pub code: Option<ErrorCode>,
+    /// With `too_many_attempts`: seconds from when the answer came until trying again can
+    /// succeed (the window counts down and holds the button until then).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional, type = "number")]
+    pub retry_after_seconds: Option<u64>,
 }
 
 impl Notice {
@@ -137,6 +142,7 @@ impl Notice {
             kind: NoticeKind::Info,
             message: message.into(),
             code: None,
+            retry_after_seconds: None,
         }
     }
     pub fn error(code: ErrorCode, message: impl Into<String>) -> Self {
@@ -144,12 +150,25 @@ impl Notice {
             kind: NoticeKind::Error,
             message: message.into(),
             code: Some(code),
+            retry_after_seconds: None,
         }
     }
 
-    /// A client core error as a notice: its code and its sentence.
+    /// A client core error as a notice: its code and its sentence. The user's own Cancel at
+    /// the provider is no error: it is said as information (the code is kept for support).
     pub fn of(error: &ClientError) -> Self {
-        Self::error(ErrorCode::of(error), message(error))
+        let code = ErrorCode::of(error);
+        let kind = if code == ErrorCode::AccessDenied {
+            NoticeKind::Info
+        } else {
+            NoticeKind::Error
+        };
+        Self {
+            kind,
+            message: message(error),
+            code: Some(code),
+            retry_after_seconds: retry_after(error),
+        }
     }
 }
 
@@ -235,6 +254,23 @@ impl AppView {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cancel_at_the_provider_is_information_and_other_failures_are_errors() {
+        let cancelled = ClientError::SignIn(switchboard_client::SignInError::Provider {
+            code: "access_denied".into(),
+            message: "Signing in with Google was cancelled.".into(),
+        });
+        let notice = Notice::of(&cancelled);
+        assert_eq!(notice.kind, NoticeKind::Info);
+        assert_eq!(notice.code, Some(ErrorCode::AccessDenied));
+        assert_eq!(notice.message, "Signing in with Google was cancelled.");
+        let refused = ClientError::SignIn(switchboard_client::SignInError::Provider {
+            code: "server_error".into(),
+            message: "Google could not sign you in.".into(),
+        });
+        assert_eq!(Notice::of(&refused).kind, NoticeKind::Error);
+    }
 
     #[test]
     fn an_authenticator_set_up_does_not_debug_print_its_secret() {

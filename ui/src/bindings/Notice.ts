@@ -5,4 +5,9 @@ import type { NoticeKind } from "./NoticeKind";
 /**
  * A message on screen, with the stable code kept for support.
  */
-export type Notice = { kind: NoticeKind, message: string, code: ErrorCode | null, };
+export type Notice = { kind: NoticeKind, message: string, code: ErrorCode | null, 
+/**
+ * With `too_many_attempts`: seconds from when the answer came until trying again can
+ * succeed (the window counts down and holds the button until then).
+ */
+retry_after_seconds?: number, };

@@ -117,7 +117,8 @@ export interface Commands {
    */
   addLinkedProvider(provider: string, password: string, code: string | null): Promise<AppView>;
   /**
-   * Removes a linked sign-in.
+   * Removes a linked sign-in. `providerName`: which one, as the user knows it (with its
+   * email, e.g. "Google (ann@example.com)"): the notice after says which was removed.
    */
   removeLinkedProvider(linkId: string, providerName: string): Promise<AppView>;
   /**

@@ -127,8 +127,14 @@ describe('linked providers', () => {
         { link_id: 'l2', provider_id: 'acme-sso', provider_name: ' ', email: null, linked_at: 2 },
       ]),
     ).toEqual([
-      { linkId: 'l1', providerName: 'Google', email: 'ann@example.com', removeLabel: 'Remove Google (ann@example.com)' },
-      { linkId: 'l2', providerName: 'acme-sso', email: null, removeLabel: 'Remove acme-sso' },
+      {
+        linkId: 'l1',
+        providerName: 'Google',
+        email: 'ann@example.com',
+        name: 'Google (ann@example.com)',
+        removeLabel: 'Remove Google (ann@example.com)',
+      },
+      { linkId: 'l2', providerName: 'acme-sso', email: null, name: 'acme-sso', removeLabel: 'Remove acme-sso' },
     ]);
   });
 

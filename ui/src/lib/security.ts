@@ -131,6 +131,8 @@ export interface LinkedProviderItem {
   linkId: string;
   providerName: string;
   email: string | null;
+  /** Which identity this is, e.g. "Google (ann@example.com)": said when it was removed. */
+  name: string;
   /** The Remove button's accessible name: which identity it removes. */
   removeLabel: string;
 }
@@ -139,12 +141,8 @@ export function linkedProviderItems(links: readonly LinkedProvider[]): LinkedPro
   return links.map((link) => {
     const providerName = link.provider_name.trim() || link.provider_id;
     const email = link.email?.trim() || null;
-    return {
-      linkId: link.link_id,
-      providerName,
-      email,
-      removeLabel: email ? `Remove ${providerName} (${email})` : `Remove ${providerName}`,
-    };
+    const name = email ? `${providerName} (${email})` : providerName;
+    return { linkId: link.link_id, providerName, email, name, removeLabel: `Remove ${name}` };
   });
 }
 

@@ -70,6 +70,41 @@ describe('SignInScreen: continue with work email', () => {
 });
 
 describe('SignInScreen with a notice or a sign-in starting', () => {
+  it('after too many wrong passwords counts the wait down, holds Sign in, and shows one message', () => {
+    const { body } = render(SignInScreen, {
+      props: {
+        backend,
+        onStartSignIn,
+        onPasswordSignIn,
+        notice: {
+          kind: 'error',
+          message: 'Too many wrong attempts. Try again in 2 minutes.',
+          code: 'too_many_attempts',
+          retry_after_seconds: 95,
+        },
+      },
+    });
+    expect(body).toMatch(/<p id="view-notice"[^>]*role="alert"[^>]*data-code="too_many_attempts"[^>]*data-waiting="true"/);
+    expect(body).toMatch(/<span id="wait-countdown" aria-hidden="true">Too many wrong attempts\. Try again in 1:3[456]\.<\/span>/);
+    // Read out once, not every second.
+    expect(body).toMatch(/<span class="visually-hidden">Too many wrong attempts\. Try again in 2 minutes\.<\/span>/);
+    expect(body).toMatch(/<button id="password-sign-in"[^>]* disabled[ >=]/);
+    expect(body.match(/Too many wrong attempts/g)).toHaveLength(2);
+  });
+
+  it('keeps Sign in enabled after a wrong password', () => {
+    const { body } = render(SignInScreen, {
+      props: {
+        backend,
+        onStartSignIn,
+        onPasswordSignIn,
+        notice: { kind: 'error', message: 'Wrong username or password.', code: 'invalid_credentials' },
+      },
+    });
+    expect(body).not.toContain('wait-countdown');
+    expect(body).not.toMatch(/<button id="password-sign-in"[^>]* disabled[ >=]/);
+  });
+
   it('shows an error notice above the buttons as an alert, keeping the code', () => {
     const { body } = render(SignInScreen, {
       props: {

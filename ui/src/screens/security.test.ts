@@ -60,8 +60,11 @@ describe('MfaScreen markup', () => {
 
   it('asks for the 6-digit code with a labelled numeric one-time-code field', () => {
     const html = body();
-    expect(html).toMatch(/<main class="screen" id="mfa-screen">/);
-    expect(html).toMatch(/<h1 tabindex="-1"[^>]*>Enter your authenticator code<\/h1>/);
+    expect(html).toMatch(/<main class="screen" id="mfa-screen" aria-labelledby="mfa-heading">/);
+    expect(html).toMatch(/<h1 id="mfa-heading" tabindex="-1"[^>]*>Enter your authenticator code<\/h1>/);
+    // The code field takes focus when the screen opens, in either mode (focusNewScreen).
+    expect(html).toMatch(/<input id="mfa-code"[^>]*data-autofocus/);
+    expect(body({ useRecoveryCode: true })).toMatch(/<input id="mfa-code"[^>]*data-autofocus/);
     expect(html).toMatch(/<label for="mfa-code"[^>]*>6-digit code<\/label>/);
     const input = /<input id="mfa-code"[^>]*>/.exec(html)?.[0] ?? '';
     expect(input).toContain('inputmode="numeric"');
@@ -81,6 +84,23 @@ describe('MfaScreen markup', () => {
     expect(input).not.toContain('inputmode="numeric"');
     expect(input).toContain('placeholder="e.g. abcde-fghij"');
     expect(html).toMatch(/<button id="use-recovery-code"[^>]*>Use the authenticator code instead<\/button>/);
+  });
+
+  it('after too many wrong codes counts the wait down and holds Continue, Cancel still works', () => {
+    const html = body({
+      view: {
+        ...mfaView,
+        notice: {
+          kind: 'error',
+          message: 'Too many wrong attempts. Try again in 15 minutes.',
+          code: 'too_many_attempts',
+          retry_after_seconds: 900,
+        },
+      },
+    });
+    expect(html).toMatch(/<span id="wait-countdown" aria-hidden="true">Too many wrong attempts\. Try again in 1[45]:\d\d\.<\/span>/);
+    expect(html).toMatch(/<button id="mfa-submit"[^>]* disabled[ >=]/);
+    expect(html).not.toMatch(/<button id="mfa-cancel"[^>]* disabled[ >=]/);
   });
 
   it('shows the notice of a failed attempt and progress while checking', () => {
@@ -254,7 +274,7 @@ describe('SecurityScreen linked providers', () => {
     expect(linked).toHaveLength(2);
     expect(linked[0]).toContain('Google');
     expect(linked[0]).toContain('ann@example.com');
-    expect(linked[0]).toMatch(/<button type="button"[^>]*data-remove-link="l1"[^>]*aria-label="Remove Google \(ann@example.com\)"[^>]*>(<!--[^>]*-->)*Remove<\/button>/);
+    expect(linked[0]).toMatch(/<button data-remove-link="l1" aria-label="Remove Google \(ann@example.com\)" type="button"[^>]*>(<!--[^>]*-->)*Remove<\/button>/);
     expect(linked[1]).toContain('ann.private@example.org');
     expect(linked[1]).toContain('data-remove-link="l2"');
   });
@@ -358,7 +378,7 @@ describe('SecurityScreen sessions', () => {
     expect(sessions[1]).toContain('Acme SSO and authenticator');
     expect(sessions[1]).toContain('Last used 10 minutes ago');
     expect(sessions[1]).not.toContain('This device');
-    expect(sessions[1]).toMatch(/<button type="button"[^>]*data-sign-out-session="s1"[^>]*aria-label="Sign out Work laptop"[^>]*>(<!--[^>]*-->)*Sign out<\/button>/);
+    expect(sessions[1]).toMatch(/<button data-sign-out-session="s1" aria-label="Sign out Work laptop" type="button"[^>]*>(<!--[^>]*-->)*Sign out<\/button>/);
     expect(sessions[2]).toContain('Password and a recovery code');
     expect(sessions[2]).toContain('Last used 3 days ago');
     expect(sessions[2]).toContain('data-sign-out-session="s3"');
