@@ -172,7 +172,7 @@ fn client(out: &Path) -> Result<()> {
 }
 
 /// The app as users get it: its binary (built with the `dist` profile, stripped) and the
-/// .deb, both made by `cargo tauri build`; then that binary's cold start and idle memory
+/// .deb, both made by the Tauri CLI (`tauri build`, from ui/node_modules); then that binary's cold start and idle memory
 /// (switchboard-app-bench, whose doc comment says how each is measured) under Xvfb, each
 /// run in a fresh HOME with its own session bus and unlocked gnome-keyring.
 fn app(out: &Path) -> Result<()> {

@@ -1,5 +1,6 @@
 //! Installing what a fresh Debian/Ubuntu machine lacks: system packages (when root; else
-//! the one sudo command to run), the front end's npm packages, tauri-driver.
+//! the one sudo command to run), the front end's npm packages (the Tauri CLI among them),
+//! tauri-driver.
 
 use std::path::Path;
 
@@ -136,17 +137,26 @@ pub fn ensure_nextest() -> Result<()> {
     run(cargo().args(["install", "cargo-nextest", "--locked"]))
 }
 
-/// The Tauri CLI bundles the .deb; installed with cargo when missing.
+/// The Tauri CLI bundles the .deb; `ensure_ui_packages` installs it (npm).
 pub fn ensure_tauri_cli() -> Result<()> {
-    let present = cargo()
-        .args(["tauri", "--version"])
-        .output()
-        .map(|out| out.status.success())
-        .unwrap_or(false);
-    if present {
+    let cli = tauri_cli();
+    if cli.is_file() {
         return Ok(());
     }
-    run(cargo().args(["install", "tauri-cli", "--version", "^2", "--locked"]))
+    bail!(
+        "the Tauri CLI is missing from the front end's npm packages ({}): run `npm ci` in ui/",
+        cli.display()
+    )
+}
+
+/// The Tauri CLI, prebuilt, from the npm package `@tauri-apps/cli` (a devDependency of the
+/// front end): seconds to install, where `cargo install tauri-cli` compiles for minutes.
+fn tauri_cli() -> std::path::PathBuf {
+    workspace_root()
+        .join("ui")
+        .join("node_modules")
+        .join(".bin")
+        .join("tauri")
 }
 
 /// Cargo profiles the app and its .deb are built with: `release` for the tests (thin LTO, a
@@ -169,8 +179,9 @@ impl AppProfile {
 /// Builds the app and its .deb with `profile`; returns the package's path (the binary is
 /// `<target>/<profile>/switchboard`).
 pub fn build_deb(target: &Path, profile: AppProfile) -> Result<std::path::PathBuf> {
-    run(cargo()
-        .args(["tauri", "build", "--bundles", "deb", "--ci"])
+    ensure_tauri_cli()?;
+    run(cmd(tauri_cli())
+        .args(["build", "--bundles", "deb", "--ci"])
         .args(["--", "--profile", profile.name()])
         .current_dir(workspace_root()))?;
     let dir = target.join(profile.name()).join("bundle").join("deb");
