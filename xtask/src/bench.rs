@@ -90,6 +90,7 @@ const BUDGETS: &[Budget] = &[
     at_most("restore_ms_p50", "ms", f64::INFINITY),
     at_most("restore_ms_p99", "ms", f64::INFINITY),
     at_most("keychain_read_ms_p50", "ms", f64::INFINITY),
+    at_most("keychain_write_ms_p50", "ms", f64::INFINITY),
     at_most("app_binary_mb", "MB", 15.0),
     at_most("deb_mb", "MB", f64::INFINITY),
     at_most("app_cold_start_ms_p50", "ms", 400.0),

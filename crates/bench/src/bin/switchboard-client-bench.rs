@@ -6,7 +6,9 @@
 //!   its password to the keychain). The browser's part is not timed;
 //! - `restore_ms_p50`/`_p99`: a fresh client with a refresh token in the keychain until the
 //!   account is provisioned (keychain read, refresh, keychain write, profile check);
-//! - `keychain_read_ms_p50`: one keychain read alone.
+//! - `keychain_read_ms_p50`, `keychain_write_ms_p50`: one keychain read alone, and one write
+//!   (a secret of a refresh token's length). A sign-in link writes twice (the refresh token
+//!   and the SIP password), a restore once.
 //!
 //! It prints a table and merges its numbers into the JSON file `--out` names.
 
@@ -18,7 +20,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use clap::Parser;
 use switchboard_bench::merge_into;
-use switchboard_client::keychain::{Keychain, SecretKind};
+use switchboard_client::keychain::{Keychain, Secret, SecretKind};
 use switchboard_client::signin::app_redirect_uri;
 use switchboard_client::{system_clock, ClientConfig, RedirectMode, SignInOutcome, Switchboard};
 use switchboard_e2e::browser::Browser;
@@ -118,6 +120,18 @@ async fn main() -> Result<()> {
             bail!("the refresh token is not in the keychain");
         }
     }
+    let mut write = Vec::with_capacity(cli.runs);
+    for run in 0..cli.runs {
+        let keychain = Arc::clone(&keychain);
+        let secret = Secret::new(format!("sbr_bench-{run:0>38}"));
+        let began = Instant::now();
+        tokio::task::spawn_blocking(move || {
+            keychain.store("acct-bench", SecretKind::RefreshToken, &secret)
+        })
+        .await??;
+        write.push(began.elapsed());
+    }
+    keychain.delete("acct-bench", SecretKind::RefreshToken)?;
     core.sign_out("acct-alice").await?;
 
     let results = BTreeMap::from([
@@ -134,6 +148,10 @@ async fn main() -> Result<()> {
         (
             "keychain_read_ms_p50".to_owned(),
             percentile(&mut read, 0.5),
+        ),
+        (
+            "keychain_write_ms_p50".to_owned(),
+            percentile(&mut write, 0.5),
         ),
     ]);
     for (key, value) in &results {
