@@ -172,11 +172,19 @@ impl AccountStore {
             .and_then(|id| file.accounts.into_iter().find(|a| a.account_id == id)))
     }
 
-    /// Adds or updates the account and makes it the current one.
+    /// Adds the account (at the end) or updates it where it is, and makes it the current one.
+    /// The list stays in the order the accounts were added: a refresh or a new sign-in of an
+    /// account does not move it.
     pub fn remember(&self, account: &AccountSummary) -> Result<(), StoreError> {
         let mut file = self.load()?;
-        file.accounts.retain(|a| a.account_id != account.account_id);
-        file.accounts.push(account.clone());
+        match file
+            .accounts
+            .iter_mut()
+            .find(|a| a.account_id == account.account_id)
+        {
+            Some(known) => *known = account.clone(),
+            None => file.accounts.push(account.clone()),
+        }
         file.current = Some(account.account_id.clone());
         self.save(&file)
     }
@@ -263,6 +271,32 @@ mod tests {
         assert!(!store.set_current("c").unwrap());
         assert_eq!(store.current().unwrap().unwrap().account_id, "a");
         assert_eq!(store.accounts().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn accounts_stay_in_the_order_they_were_added() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = AccountStore::new(dir.path(), &"https://p.example/".parse().unwrap());
+        for id in ["a", "b", "c"] {
+            store.remember(&account(id)).unwrap();
+        }
+        // Signed in again (or refreshed) with a new name: updated where it is.
+        let mut renamed = account("a");
+        renamed.display_name = "Ann".into();
+        store.remember(&renamed).unwrap();
+        assert!(store.set_current("b").unwrap());
+        let accounts = store.accounts().unwrap();
+        let ids: Vec<&str> = accounts.iter().map(|a| a.account_id.as_str()).collect();
+        assert_eq!(ids, ["a", "b", "c"]);
+        assert_eq!(accounts[0].display_name, "Ann");
+        store.forget("b").unwrap();
+        let ids: Vec<String> = store
+            .accounts()
+            .unwrap()
+            .into_iter()
+            .map(|a| a.account_id)
+            .collect();
+        assert_eq!(ids, ["a", "c"]);
     }
 
     /// A damaged file is reported (not shown as an empty list without a word), kept aside

@@ -257,9 +257,28 @@ describe('switcherModel', () => {
     expect(model.showSignOutAll).toBe(true);
   });
 
+  it('lists every account in the backend\'s order, marking the current one wherever it is', () => {
+    const asAnn = switcherModel(ready([ann, maria, sam]), 'Ann Example');
+    const asMaria = switcherModel({ ...ready([ann, maria, sam]), account: maria }, 'Maria Manager');
+    const order = (m: typeof asAnn) => m.rows.map((r) => r.accountId);
+    // Switching moves the mark, not the rows.
+    expect(order(asAnn)).toEqual(['a1', 'a2', 'a3']);
+    expect(order(asMaria)).toEqual(['a1', 'a2', 'a3']);
+    expect(asMaria.rows.map((r) => r.current)).toEqual([false, true, false]);
+    expect(asMaria.rows[0]).toEqual({
+      accountId: 'a1',
+      name: 'Ann Example',
+      extension: '201',
+      current: false,
+      label: 'Switch to Ann Example (201)',
+    });
+    expect(asMaria.others.map((o) => o.accountId)).toEqual(['a1', 'a3']);
+  });
+
   it('offers no switch and no "sign out of all" with a single account', () => {
     for (const signedIn of [[ann], []]) {
       expect(switcherModel(ready(signedIn), 'Ann Example')).toEqual({
+        rows: [],
         others: [],
         signOutLabel: 'Sign out',
         showSignOutAll: false,

@@ -171,13 +171,26 @@ describe('ReadyScreen account switcher', () => {
     expect(body(ready)).toMatch(/<button id="sign-out"[^>]*>(<!--[^>]*-->)*Sign out<\/button>/);
   });
 
-  it('lists only the other accounts, each with a switch button naming it and its extension', () => {
+  it('lists every account as a list, the current one marked, the others as switch buttons', () => {
     const html = body(three);
+    expect(html).toMatch(/<ul id="account-list"[^>]*aria-labelledby="accounts-heading"/);
+    const rows = [...html.matchAll(/<li[^>]*data-account="([^"]+)"/g)].map((m) => m[1]);
+    expect(rows).toEqual(['a1', 'a2', 'a3']);
     const targets = [...html.matchAll(/data-switch-to="([^"]+)"/g)].map((m) => m[1]);
     expect(targets).toEqual(['a2', 'a3']);
-    expect(html).toMatch(/<button[^>]*data-switch-to="a2"[^>]*>[\s\S]*?Switch to Maria Manager \(210\)/);
-    expect(html).toMatch(/<button[^>]*data-switch-to="a3"[^>]*>[\s\S]*?Switch to Bob Builder \(230\)/);
-    expect(html).not.toContain('Switch to Ann Example');
+    const text = (markup: string) => markup.replace(/<[^>]+>/g, '').replace(/\s+/g, ' ');
+    expect(text(switchButton(html, 'a2'))).toContain('Switch to Maria Manager 210');
+    expect(text(switchButton(html, 'a3'))).toContain('Switch to Bob Builder 230');
+    expect(html).toMatch(/<div class="row-body[^"]*" aria-current="true">[\s\S]*?Ann Example[\s\S]*?In use/);
+    expect(html).not.toContain('<input');
+  });
+
+  it('keeps the rows in their order when another account is current', () => {
+    const html = body({ ...three, account: maria });
+    const rows = [...html.matchAll(/<li[^>]*data-account="([^"]+)"/g)].map((m) => m[1]);
+    expect(rows).toEqual(['a1', 'a2', 'a3']);
+    const targets = [...html.matchAll(/data-switch-to="([^"]+)"/g)].map((m) => m[1]);
+    expect(targets).toEqual(['a1', 'a3']);
   });
 
   it('says whom "sign out" signs out, and offers "sign out of all accounts", with more than one account', () => {
