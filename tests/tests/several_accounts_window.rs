@@ -145,6 +145,27 @@ async fn choose_switch_and_link_accounts_in_the_window() {
     session.click_first("#choose-continue").await.unwrap();
     wait_for_extension(session, "210").await;
 
+    // "Use a different account" is offered, saying what it does: adam@'s sign-in reaches two.
+    let help = session
+        .wait_for_text("#use-different-account-help", "reaches 2 accounts", WAIT)
+        .await
+        .unwrap();
+    assert!(session
+        .text(&help)
+        .await
+        .unwrap()
+        .contains("choose another of them"));
+    session
+        .execute(
+            "document.querySelector('#use-different-account-help').scrollIntoView({ block: 'end' });",
+            json!([]),
+        )
+        .await
+        .unwrap();
+    app.save_screenshot("use-different-account-explained")
+        .await
+        .unwrap();
+
     // "Use a different account": the chooser again without a browser, Maria preselected.
     let opened = recorder.opened().len();
     session.click_first("#use-different-account").await.unwrap();
@@ -253,6 +274,13 @@ async fn choose_switch_and_link_accounts_in_the_window() {
     assert_eq!(rows.len(), 3, "{rows:?}");
     assert_eq!(&rows[..2], ["acct-maria", "acct-adam"], "{rows:?}");
     let alice = rows[2].clone();
+    // Alice signed in by her password (linking Google): one account, nothing different to
+    // choose, so no "use a different account".
+    assert!(session
+        .find_all("#use-different-account")
+        .await
+        .unwrap()
+        .is_empty());
     let current = session
         .find_all("#account-list [aria-current=\"true\"]")
         .await

@@ -13,6 +13,7 @@ import {
   selectedAccount,
   switchLabel,
   switcherModel,
+  differentAccountHelp,
   validateLinkForm,
 } from './accounts';
 import type { ViewOf } from './appView';
@@ -55,6 +56,7 @@ const ready = (signedIn: AccountSummary[]): ViewOf<'ready'> => ({
   },
   notice: null,
   signed_in: signedIn,
+  reaches_accounts: 1,
 });
 
 const link = (overrides: Partial<ViewOf<'link_account'>> = {}): ViewOf<'link_account'> => ({
@@ -282,12 +284,21 @@ describe('switcherModel', () => {
         others: [],
         signOutLabel: 'Sign out',
         showSignOutAll: false,
+        differentAccountHelp: null,
       });
     }
   });
 
   it('lists an account once even if the backend repeats it', () => {
     expect(switcherModel(ready([ann, maria, maria]), 'Ann Example').others).toHaveLength(1);
+  });
+
+  it('offers "use a different account" only when the sign-in reached several accounts, saying what it does', () => {
+    expect(switcherModel(ready([ann]), 'Ann Example').differentAccountHelp).toBeNull();
+    expect(switcherModel({ ...ready([ann]), reaches_accounts: 2 }, 'Ann Example').differentAccountHelp).toBe(
+      'The sign-in you used reaches 2 accounts: choose another of them, without signing in again.',
+    );
+    expect(differentAccountHelp(0)).toBeNull();
   });
 
   it('labels a switch button', () => {

@@ -229,6 +229,17 @@ export interface SwitcherModel {
   signOutLabel: string;
   /** "Sign out of all accounts" only makes sense with more than one account. */
   showSignOutAll: boolean;
+  /**
+   * What "Use a different account" does, or `null` when it has nothing to offer: only a sign-in
+   * that reached several accounts (through the chooser) can choose another of them.
+   */
+  differentAccountHelp: string | null;
+}
+
+/** Under "Use a different account": what it does. `null` when the sign-in reached one account. */
+export function differentAccountHelp(reachesAccounts: number): string | null {
+  if (reachesAccounts <= 1) return null;
+  return `The sign-in you used reaches ${reachesAccounts} accounts: choose another of them, without signing in again.`;
 }
 
 export function switchLabel(account: AccountSummary): string {
@@ -258,5 +269,6 @@ export function switcherModel(view: ViewOf<'ready'>, currentName: string): Switc
     others,
     signOutLabel: others.length > 0 ? `Sign out ${currentName}` : 'Sign out',
     showSignOutAll: others.length > 0,
+    differentAccountHelp: differentAccountHelp(view.reaches_accounts),
   };
 }

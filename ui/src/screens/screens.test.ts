@@ -47,6 +47,7 @@ const ready: ViewOf<'ready'> = {
       organization_name: 'Acme',
     },
   ],
+  reaches_accounts: 1,
 };
 
 describe('App', () => {
@@ -162,13 +163,22 @@ describe('ReadyScreen account switcher', () => {
   const bob = { ...maria, account_id: 'a3', username: 'bob', display_name: 'Bob Builder', extension: '230' };
   const three: ViewOf<'ready'> = { ...ready, signed_in: [ready.account, maria, bob] };
 
-  it('offers "use a different account" and "add another account", but no switch, with one account', () => {
+  it('offers "add another account", but no switch, with one account', () => {
     expect(body(ready)).toMatch(/<section id="account-switcher"[^>]*aria-label="Accounts"/);
-    expect(body(ready)).toMatch(/<button id="use-different-account" type="button"[^>]*>Use a different account<\/button>/);
+    // Its sign-in reached this account only: nothing different to choose.
+    expect(body(ready)).not.toContain('use-different-account');
     expect(body(ready)).toMatch(/<button id="add-account" type="button"[^>]*>Add another account<\/button>/);
     expect(body(ready)).not.toContain('data-switch-to');
     expect(body(ready)).not.toContain('id="sign-out-all"');
     expect(body(ready)).toMatch(/<button id="sign-out"[^>]*>(<!--[^>]*-->)*Sign out<\/button>/);
+  });
+
+  it('offers "use a different account", saying what it does, when the sign-in reached several accounts', () => {
+    const html = body({ ...ready, reaches_accounts: 2 });
+    expect(html).toMatch(
+      /<button id="use-different-account" type="button"[^>]*aria-describedby="use-different-account-help"[^>]*>Use a different account<\/button>/,
+    );
+    expect(html).toMatch(/<p id="use-different-account-help"[^>]*>The sign-in you used reaches 2 accounts: choose another of them/);
   });
 
   it('lists every account as a list, the current one marked, the others as switch buttons', () => {
@@ -200,7 +210,7 @@ describe('ReadyScreen account switcher', () => {
   });
 
   it('marks every account action busy while a command runs, with progress on the account being switched to', () => {
-    const html = body(three, { action: 'switch_account', accountId: 'a3' });
+    const html = body({ ...three, reaches_accounts: 2 }, { action: 'switch_account', accountId: 'a3' });
     for (const id of ['use-different-account', 'add-account', 'sign-out', 'sign-out-all']) {
       expect(html).toMatch(new RegExp(`<button id="${id}"[^>]*aria-disabled="true"`));
     }

@@ -143,6 +143,7 @@ describe('ReadyScreen security settings button', () => {
     },
     notice: null,
     signed_in: [securityView.account],
+    reaches_accounts: 1,
   };
   const callbacks = {
     onSignOut: noop,
