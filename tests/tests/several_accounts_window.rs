@@ -166,6 +166,34 @@ async fn choose_switch_and_link_accounts_in_the_window() {
         .await
         .unwrap();
 
+    // Maria's settings: adam@ signs in to her account and Adam's; the warning says what to do.
+    session.click_first("#open-security").await.unwrap();
+    let warnings = session
+        .wait_for_text(
+            "#email-warnings",
+            "adam@acme.example also signs in to",
+            WAIT,
+        )
+        .await
+        .unwrap();
+    let warnings = session.text(&warnings).await.unwrap();
+    assert!(
+        warnings.contains("Ask your office manager to give each person their own address"),
+        "{warnings}"
+    );
+    session
+        .execute(
+            "document.querySelector('#email-warnings').scrollIntoView({ block: 'center' });",
+            json!([]),
+        )
+        .await
+        .unwrap();
+    app.save_screenshot("security-shared-email-says-what-to-do")
+        .await
+        .unwrap();
+    session.click_first("#close-security").await.unwrap();
+    wait_for_extension(session, "210").await;
+
     // "Use a different account": the chooser again without a browser, Maria preselected.
     let opened = recorder.opened().len();
     session.click_first("#use-different-account").await.unwrap();
