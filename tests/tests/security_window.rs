@@ -120,6 +120,34 @@ async fn security_settings_in_the_window() {
         .await
         .unwrap();
 
+    // A wrong code first: the portal rejects it; the password (right) stays, the code is
+    // asked again.
+    session
+        .type_into("#confirm-password", "alice-demo-pass")
+        .await
+        .unwrap();
+    session.type_into("#confirm-code", "000000").await.unwrap();
+    session.click_first("#confirm-identity").await.unwrap();
+    session
+        .wait_for(
+            "#view-notice",
+            WAIT,
+            |_, code| code == Some("invalid_code"),
+            "data-code",
+        )
+        .await
+        .unwrap();
+    session.wait_for_paint().await.unwrap();
+    assert_eq!(
+        session.value("#confirm-password").await.unwrap(),
+        "alice-demo-pass"
+    );
+    assert_eq!(session.value("#confirm-code").await.unwrap(), "");
+    assert_eq!(session.focused_id().await.unwrap(), "confirm-code");
+    app.save_screenshot("security-wrong-code-keeps-password")
+        .await
+        .unwrap();
+
     // Confirm it's you, once: the password and a fresh code from the authenticator.
     world.clock.advance(30);
     let code = authenticator::code(&secret, world.clock.now());

@@ -26,6 +26,7 @@ import {
   validateNotificationEmail,
   validatePasswordAndCode,
   warningText,
+  keepPasswordAfter,
   warningTexts,
 } from './security';
 
@@ -417,5 +418,18 @@ describe('validateChangePassword', () => {
       invalid: ['next', 'confirm'],
     });
     expect(validateChangePassword({ current: 'old', next: long, confirm: long })).toBeNull();
+  });
+});
+
+describe('keepPasswordAfter', () => {
+  it('keeps the password when only the authenticator code was rejected', () => {
+    expect(keepPasswordAfter('invalid_code')).toBe(true);
+  });
+
+  it('empties the form after a wrong password, another error, or success', () => {
+    expect(keepPasswordAfter('invalid_credentials')).toBe(false);
+    expect(keepPasswordAfter('too_many_attempts')).toBe(false);
+    expect(keepPasswordAfter(null)).toBe(false);
+    expect(keepPasswordAfter(undefined)).toBe(false);
   });
 });

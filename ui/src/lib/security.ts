@@ -457,3 +457,12 @@ export interface SecurityActions {
   /** "Confirm it's you"; `code` is `null` when the authenticator app is off. */
   onConfirmIdentity: (password: string, code: string | null) => Promise<void> | void;
 }
+
+/**
+ * After a form's answer (`answerCode`: the code of the notice it brought, `null` when it
+ * succeeded): a rejected authenticator code keeps the password, which was not the problem, and
+ * asks for the code again; anything else empties the form.
+ */
+export function keepPasswordAfter(answerCode: string | null | undefined): boolean {
+  return answerCode === 'invalid_code';
+}
