@@ -120,6 +120,34 @@ async fn security_settings_in_the_window() {
         .await
         .unwrap();
 
+    // A wrong code first: the portal rejects it; the password (right) stays, the code is
+    // asked again.
+    session
+        .type_into("#confirm-password", "alice-demo-pass")
+        .await
+        .unwrap();
+    session.type_into("#confirm-code", "000000").await.unwrap();
+    session.click_first("#confirm-identity").await.unwrap();
+    session
+        .wait_for(
+            "#view-notice",
+            WAIT,
+            |_, code| code == Some("invalid_code"),
+            "data-code",
+        )
+        .await
+        .unwrap();
+    session.wait_for_paint().await.unwrap();
+    assert_eq!(
+        session.value("#confirm-password").await.unwrap(),
+        "alice-demo-pass"
+    );
+    assert_eq!(session.value("#confirm-code").await.unwrap(), "");
+    assert_eq!(session.focused_id().await.unwrap(), "confirm-code");
+    app.save_screenshot("security-wrong-code-keeps-password")
+        .await
+        .unwrap();
+
     // Confirm it's you, once: the password and a fresh code from the authenticator.
     world.clock.advance(30);
     let code = authenticator::code(&secret, world.clock.now());
@@ -229,12 +257,36 @@ async fn security_settings_in_the_window() {
     // The code field has focus as the screen opens, in the recovery-code mode too: a code
     // typed at once is kept.
     assert_eq!(session.focused_id().await.unwrap(), "mfa-code");
+    // A wrong code first: the screen says so.
+    session.type_keys("000000").await.unwrap();
+    session.click_first("#mfa-submit").await.unwrap();
+    session
+        .wait_for(
+            "#view-notice",
+            WAIT,
+            |_, code| code == Some("invalid_code"),
+            "data-code",
+        )
+        .await
+        .unwrap();
+    // The recovery-code mode has its own heading, and the answer about the other code goes.
     session.click_first("#use-recovery-code").await.unwrap();
+    session
+        .wait_for_text("#mfa-heading", "Enter a recovery code", WAIT)
+        .await
+        .unwrap();
+    assert!(session.find_all("#view-notice").await.unwrap().is_empty());
+    app.save_screenshot("mfa-recovery-code-mode").await.unwrap();
     assert_eq!(session.focused_id().await.unwrap(), "mfa-code");
     session.type_keys("ABCD").await.unwrap();
     assert_eq!(session.value("#mfa-code").await.unwrap(), "ABCD");
     session.click_first("#use-recovery-code").await.unwrap();
     assert_eq!(session.focused_id().await.unwrap(), "mfa-code");
+    let heading = session.find_all("#mfa-heading").await.unwrap();
+    assert_eq!(
+        session.text(&heading[0]).await.unwrap(),
+        "Enter your authenticator code"
+    );
     world.clock.advance(30);
     let code = authenticator::code(&secret, world.clock.now());
     session.type_keys(&code).await.unwrap();

@@ -1,7 +1,9 @@
 //! In the real window, several accounts: the chooser for a shared email (remembered,
 //! then "use a different account"), the account switcher (no browser), "add another
-//! account" through the link form (focused as it opens, a wrong password first), and signing
-//! out one account and all of them (each asks first, with nothing that acts under the pointer).
+//! account" through the link form (focused as it opens, a wrong password first), three
+//! accounts as one list in the order they were added (the same after switching, every row and
+//! sign-out button reachable at the default window size), and signing out one account and all
+//! of them (each asks first, with nothing that acts under the pointer).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -59,6 +61,39 @@ async fn button_at(session: &Session, point: (f64, f64)) -> String {
     found.as_str().unwrap_or_default().to_owned()
 }
 
+/// The account list's rows, top to bottom (`data-account`).
+async fn account_rows(session: &Session) -> Vec<String> {
+    let rows = session
+        .execute(
+            "return [...document.querySelectorAll('#account-list li')] \
+               .map((li) => li.dataset.account);",
+            json!([]),
+        )
+        .await
+        .unwrap();
+    serde_json::from_value(rows).unwrap()
+}
+
+/// Scrolls `css` into view (as a keyboard or a wheel would) and checks the whole of it is
+/// inside the window and nothing covers its middle: it can be seen and clicked.
+async fn assert_reachable(session: &Session, css: &str) {
+    let answer = session
+        .execute(
+            "const e = document.querySelector(arguments[0]); \
+             if (!e) return 'missing'; \
+             e.scrollIntoView({ block: 'nearest' }); \
+             const r = e.getBoundingClientRect(); \
+             if (r.top < 0 || r.left < 0 || r.bottom > innerHeight || r.right > innerWidth) \
+               return `outside the ${innerWidth}x${innerHeight} window: ${JSON.stringify(r)}`; \
+             const at = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2); \
+             return at && (at === e || e.contains(at)) ? 'ok' : 'covered';",
+            json!([css]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(answer, json!("ok"), "{css}");
+}
+
 /// Clicks Google, plays the browser as `login_hint` and hands the link to the app.
 async fn sign_in_with_google(app: &App, recorder: &RecordingBrowser, login_hint: &str) {
     let seen = recorder.opened().len();
@@ -108,6 +143,55 @@ async fn choose_switch_and_link_accounts_in_the_window() {
     session.click_first("#choose-acct-maria").await.unwrap();
     session.click_first("#remember-choice").await.unwrap();
     session.click_first("#choose-continue").await.unwrap();
+    wait_for_extension(session, "210").await;
+
+    // "Use a different account" is offered, saying what it does: adam@'s sign-in reaches two.
+    let help = session
+        .wait_for_text("#use-different-account-help", "reaches 2 accounts", WAIT)
+        .await
+        .unwrap();
+    assert!(session
+        .text(&help)
+        .await
+        .unwrap()
+        .contains("choose another of them"));
+    session
+        .execute(
+            "document.querySelector('#use-different-account-help').scrollIntoView({ block: 'end' });",
+            json!([]),
+        )
+        .await
+        .unwrap();
+    app.save_screenshot("use-different-account-explained")
+        .await
+        .unwrap();
+
+    // Maria's settings: adam@ signs in to her account and Adam's; the warning says what to do.
+    session.click_first("#open-security").await.unwrap();
+    let warnings = session
+        .wait_for_text(
+            "#email-warnings",
+            "adam@acme.example also signs in to",
+            WAIT,
+        )
+        .await
+        .unwrap();
+    let warnings = session.text(&warnings).await.unwrap();
+    assert!(
+        warnings.contains("Ask your office manager to give each person their own address"),
+        "{warnings}"
+    );
+    session
+        .execute(
+            "document.querySelector('#email-warnings').scrollIntoView({ block: 'center' });",
+            json!([]),
+        )
+        .await
+        .unwrap();
+    app.save_screenshot("security-shared-email-says-what-to-do")
+        .await
+        .unwrap();
+    session.click_first("#close-security").await.unwrap();
     wait_for_extension(session, "210").await;
 
     // "Use a different account": the chooser again without a browser, Maria preselected.
@@ -210,6 +294,60 @@ async fn choose_switch_and_link_accounts_in_the_window() {
         );
     }
     app.save_screenshot("lines-registered").await.unwrap();
+
+    // Three accounts in the default 420x640 window: one list, in the order they were added
+    // (Maria, Adam, then Alice, marked as the one in use), the same after switching; every
+    // row and every sign-out button (and its confirmation) can be scrolled to and clicked.
+    let rows = account_rows(session).await;
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    assert_eq!(&rows[..2], ["acct-maria", "acct-adam"], "{rows:?}");
+    let alice = rows[2].clone();
+    // Alice signed in by her password (linking Google): one account, nothing different to
+    // choose, so no "use a different account".
+    assert!(session
+        .find_all("#use-different-account")
+        .await
+        .unwrap()
+        .is_empty());
+    let current = session
+        .find_all("#account-list [aria-current=\"true\"]")
+        .await
+        .unwrap();
+    assert_eq!(current.len(), 1);
+    assert!(session.text(&current[0]).await.unwrap().contains("Alice"));
+    assert!(session
+        .find_all("#account-list input")
+        .await
+        .unwrap()
+        .is_empty());
+    for row in &rows {
+        assert_reachable(session, &format!("li[data-account=\"{row}\"]")).await;
+    }
+    assert_reachable(session, "#sign-out").await;
+    assert_reachable(session, "#sign-out-all").await;
+    session.click_first("#sign-out-all").await.unwrap();
+    session
+        .wait_for_text("[data-confirming] p", "Sign out all 3 accounts", WAIT)
+        .await
+        .unwrap();
+    assert_reachable(session, "[data-confirm]").await;
+    assert_reachable(session, "[data-confirm-cancel]").await;
+    session.click_first("[data-confirm-cancel]").await.unwrap();
+    assert_reachable(session, "#account-list").await;
+    app.save_screenshot("accounts-list-three").await.unwrap();
+    session
+        .click_first("button[data-switch-to=\"acct-adam\"]")
+        .await
+        .unwrap();
+    wait_for_extension(session, "211").await;
+    assert_eq!(account_rows(session).await, rows, "the order moved");
+    assert_reachable(session, "#sign-out").await;
+    session
+        .click_first(&format!("button[data-switch-to=\"{alice}\"]"))
+        .await
+        .unwrap();
+    wait_for_extension(session, "201").await;
+    assert_eq!(account_rows(session).await, rows, "the order moved");
 
     // Signing out Alice asks first, in words; where the pointer rests there is nothing
     // that acts, so a double click signs nobody out. Cancel puts the button back.

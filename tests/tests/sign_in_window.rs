@@ -61,11 +61,25 @@ fn portal_config(dir: &std::path::Path, listen: &str) -> PortalConfig {
 }
 
 async fn serve(portal: Portal) -> tokio::sync::oneshot::Sender<()> {
+    serve_until_stopped(portal).await.0
+}
+
+/// Serves the portal; sending on the first stops it, the second ends once it stopped.
+async fn serve_until_stopped(
+    portal: Portal,
+) -> (
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<()>,
+) {
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(portal.serve(async {
-        let _ = stopped.await;
-    }));
-    stop
+    let task = tokio::spawn(async move {
+        let _ = portal
+            .serve(async {
+                let _ = stopped.await;
+            })
+            .await;
+    });
+    (stop, task)
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -75,7 +89,11 @@ async fn sign_in_screen_shows_providers_and_the_connected_portal() {
         .await
         .unwrap();
     let portal_url = portal.url().to_string();
-    let stop = serve(portal).await;
+    let listen = format!(
+        "127.0.0.1:{}",
+        portal.url().port().expect("the portal's port")
+    );
+    let (stop, serving) = serve_until_stopped(portal).await;
 
     let app = App::launch(&[("SWITCHBOARD_PORTAL_URL", &portal_url)])
         .await
@@ -126,6 +144,78 @@ async fn sign_in_screen_shows_providers_and_the_connected_portal() {
 
     let shot = app.save_screenshot("sign-in-connected").await.unwrap();
     eprintln!("screenshot: {}", shot.display());
+
+    // The portal goes away. The screen still says "Connected" (nothing asked it since), but
+    // the next request's outcome turns the status line: one answer, with Retry beside it.
+    let _ = stop.send(());
+    tokio::time::timeout(WAIT, serving).await.unwrap().unwrap();
+    session.type_into("#username", "alice").await.unwrap();
+    session
+        .type_into("#password", "any password")
+        .await
+        .unwrap();
+    session.click_first("#password-sign-in").await.unwrap();
+    let status = session
+        .wait_for(
+            "#portal-status",
+            WAIT,
+            |_, state| state == Some("unreachable"),
+            "data-state",
+        )
+        .await
+        .unwrap();
+    let text = session.text(&status).await.unwrap();
+    assert!(text.starts_with("Can't reach the portal"), "{text}");
+    let page = session
+        .execute(
+            "return document.querySelector('main').innerText;",
+            serde_json::json!([]),
+        )
+        .await
+        .unwrap();
+    let page = page.as_str().unwrap_or_default();
+    assert!(!page.contains("Connected to"), "{page}");
+    assert_eq!(
+        page.matches("Can't reach the portal").count(),
+        1,
+        "said once, by the status line: {page}"
+    );
+    assert_eq!(session.find_all("#retry-portal").await.unwrap().len(), 1);
+    session
+        .wait_for_text("#portal-recheck", "Checking again", WAIT)
+        .await
+        .unwrap();
+    session
+        .execute(
+            "document.querySelector('#portal-status').scrollIntoView({ block: 'center' });",
+            serde_json::json!([]),
+        )
+        .await
+        .unwrap();
+    app.save_screenshot("sign-in-portal-went-away")
+        .await
+        .unwrap();
+
+    // Back on the same address: the status line notices by itself (the backoff's next check),
+    // without a click on Retry.
+    let portal = Portal::bind(&portal_config(dir.path(), &listen))
+        .await
+        .unwrap();
+    let (stop, _serving) = serve_until_stopped(portal).await;
+    let status = session
+        .wait_for(
+            "#portal-status",
+            WAIT,
+            |_, state| state == Some("reachable"),
+            "data-state",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        session.text(&status).await.unwrap(),
+        "Connected to E2E Phones"
+    );
+    assert!(session.find_all("#retry-portal").await.unwrap().is_empty());
     app.quit().await.unwrap();
     let _ = stop.send(());
 }

@@ -55,6 +55,12 @@ impl Switchboard {
         self.store_secret(&account_id, SecretKind::RefreshToken, refresh)
             .await?;
         self.store.remember(&session.account)?;
+        // Through the chooser (this sign-in reached several accounts), a password or a new
+        // link (one). A provider's sign-in without a chooser (a choice remembered at the
+        // portal) says nothing new: what was known stays.
+        if let Some(reached) = self.reached.lock()?.take() {
+            self.store.set_reach(&account_id, reached)?;
+        }
         let expires_at = self.now() + i64::try_from(session.expires_in).unwrap_or(0);
         tokens.insert(
             account_id,
@@ -126,6 +132,12 @@ impl Switchboard {
     /// The current account, if one is signed in here.
     pub fn current_account(&self) -> Result<Option<AccountSummary>, ClientError> {
         Ok(self.store.current()?)
+    }
+
+    /// How many accounts the sign-in that signed this account in here reached: with more
+    /// than one, "use a different account" can offer the others.
+    pub fn reaches_accounts(&self, account_id: &str) -> Result<usize, ClientError> {
+        Ok(self.store.reach(account_id)?)
     }
 
     /// Every account signed in here, in the order they were added.

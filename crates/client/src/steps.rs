@@ -35,6 +35,7 @@ impl Switchboard {
                 remembered_account_id,
             } => {
                 let shared_email = accounts.iter().any(|a| a.reached_through_shared_email);
+                *self.reached.lock()? = Some(accounts.len());
                 let outcome = SignInOutcome::ChooseAccount {
                     accounts,
                     remembered_account_id,
@@ -128,6 +129,8 @@ impl Switchboard {
         totp_code: Option<&str>,
     ) -> Result<SignInOutcome, ClientError> {
         let step = self.open_step(|o| matches!(o, SignInOutcome::LinkAccount { .. }))?;
+        // The identity is linked to the one account these credentials sign in to.
+        *self.reached.lock()? = Some(1);
         let request = LinkAccountRequest {
             ticket: step.ticket.expose().to_owned(),
             username: username.trim().to_owned(),
@@ -149,6 +152,8 @@ impl Switchboard {
         password: &str,
     ) -> Result<SignInOutcome, ClientError> {
         self.cancel_sign_in()?;
+        // A password signs in to its one account.
+        *self.reached.lock()? = Some(1);
         let request = PasswordSignInRequest {
             username: username.trim().to_owned(),
             password: password.to_owned(),

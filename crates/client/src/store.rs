@@ -48,6 +48,10 @@ pub struct StoredProfile {
 struct AccountsFile {
     current: Option<String>,
     accounts: Vec<AccountSummary>,
+    /// How many accounts the sign-in that last signed each account in here reached (it went
+    /// through the chooser when more than one). Missing: one.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    reach: std::collections::BTreeMap<String, usize>,
 }
 
 /// The data folder of one portal.
@@ -172,11 +176,19 @@ impl AccountStore {
             .and_then(|id| file.accounts.into_iter().find(|a| a.account_id == id)))
     }
 
-    /// Adds or updates the account and makes it the current one.
+    /// Adds the account (at the end) or updates it where it is, and makes it the current one.
+    /// The list stays in the order the accounts were added: a refresh or a new sign-in of an
+    /// account does not move it.
     pub fn remember(&self, account: &AccountSummary) -> Result<(), StoreError> {
         let mut file = self.load()?;
-        file.accounts.retain(|a| a.account_id != account.account_id);
-        file.accounts.push(account.clone());
+        match file
+            .accounts
+            .iter_mut()
+            .find(|a| a.account_id == account.account_id)
+        {
+            Some(known) => *known = account.clone(),
+            None => file.accounts.push(account.clone()),
+        }
         file.current = Some(account.account_id.clone());
         self.save(&file)
     }
@@ -192,10 +204,28 @@ impl AccountStore {
         Ok(true)
     }
 
+    /// Records how many accounts the sign-in that signed the account in reached.
+    pub fn set_reach(&self, account_id: &str, accounts: usize) -> Result<(), StoreError> {
+        let mut file = self.load()?;
+        if accounts > 1 {
+            file.reach.insert(account_id.to_owned(), accounts);
+        } else if file.reach.remove(account_id).is_none() {
+            return Ok(());
+        }
+        self.save(&file)
+    }
+
+    /// How many accounts the account's sign-in reached: more than one means "use a different
+    /// account" has others to offer.
+    pub fn reach(&self, account_id: &str) -> Result<usize, StoreError> {
+        Ok(self.load()?.reach.get(account_id).copied().unwrap_or(1))
+    }
+
     /// Forgets the account and its profile.
     pub fn forget(&self, account_id: &str) -> Result<(), StoreError> {
         let mut file = self.load()?;
         file.accounts.retain(|a| a.account_id != account_id);
+        file.reach.remove(account_id);
         if file.current.as_deref() == Some(account_id) {
             file.current = file.accounts.first().map(|a| a.account_id.clone());
         }
@@ -263,6 +293,48 @@ mod tests {
         assert!(!store.set_current("c").unwrap());
         assert_eq!(store.current().unwrap().unwrap().account_id, "a");
         assert_eq!(store.accounts().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn accounts_stay_in_the_order_they_were_added() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = AccountStore::new(dir.path(), &"https://p.example/".parse().unwrap());
+        for id in ["a", "b", "c"] {
+            store.remember(&account(id)).unwrap();
+        }
+        // Signed in again (or refreshed) with a new name: updated where it is.
+        let mut renamed = account("a");
+        renamed.display_name = "Ann".into();
+        store.remember(&renamed).unwrap();
+        assert!(store.set_current("b").unwrap());
+        let accounts = store.accounts().unwrap();
+        let ids: Vec<&str> = accounts.iter().map(|a| a.account_id.as_str()).collect();
+        assert_eq!(ids, ["a", "b", "c"]);
+        assert_eq!(accounts[0].display_name, "Ann");
+        store.forget("b").unwrap();
+        let ids: Vec<String> = store
+            .accounts()
+            .unwrap()
+            .into_iter()
+            .map(|a| a.account_id)
+            .collect();
+        assert_eq!(ids, ["a", "c"]);
+    }
+
+    #[test]
+    fn remembers_how_many_accounts_a_sign_in_reached() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = AccountStore::new(dir.path(), &"https://p.example/".parse().unwrap());
+        store.remember(&account("a")).unwrap();
+        assert_eq!(store.reach("a").unwrap(), 1);
+        store.set_reach("a", 2).unwrap();
+        assert_eq!(store.reach("a").unwrap(), 2);
+        // Signed in again by password: one account.
+        store.set_reach("a", 1).unwrap();
+        assert_eq!(store.reach("a").unwrap(), 1);
+        store.set_reach("a", 3).unwrap();
+        store.forget("a").unwrap();
+        assert_eq!(store.reach("a").unwrap(), 1);
     }
 
     /// A damaged file is reported (not shown as an empty list without a word), kept aside

@@ -33,6 +33,9 @@ pub struct Switchboard {
     pending: PendingSignIns,
     /// The choose, link or code step the portal asked for, until it is finished.
     pub(crate) pending_step: Guarded<Option<PendingStep>>,
+    /// How many accounts the sign-in in progress reached (set by its chooser); recorded with
+    /// the account once it is signed in.
+    pub(crate) reached: Guarded<Option<usize>>,
     pub(crate) clock: Clock,
     pub(crate) device_name: String,
     /// Held for the whole of a refresh: refreshes are single-flight.
@@ -65,6 +68,7 @@ impl Switchboard {
             store: AccountStore::new(data_dir, &config.portal_url),
             pending: PendingSignIns::default(),
             pending_step: Guarded::new(None),
+            reached: Guarded::new(None),
             clock,
             device_name: device_name(),
             access_tokens: Mutex::new(HashMap::new()),
@@ -140,6 +144,7 @@ impl Switchboard {
     /// Gives up every sign-in in progress: the browser's and any choose or link step.
     pub fn cancel_sign_in(&self) -> Result<(), ClientError> {
         self.pending.cancel_all()?;
+        *self.reached.lock()? = None;
         self.clear_pending_step()
     }
 

@@ -34,11 +34,16 @@ impl App {
             Ok(signed_in) => (signed_in, notice_shown),
             Err(error) => (vec![account.clone()], Some(Notice::of(&error))),
         };
+        let reaches_accounts = self
+            .core
+            .reaches_accounts(&account.account_id)
+            .map_or(1, |n| u32::try_from(n).unwrap_or(u32::MAX));
         AppView::Ready {
             account,
             phone,
             notice: notice_shown,
             signed_in,
+            reaches_accounts,
         }
     }
 

@@ -82,6 +82,10 @@ pub enum AppView {
         notice: Option<Notice>,
         /// Every account signed in here, the current one included (the switcher).
         signed_in: Vec<AccountSummary>,
+        /// How many accounts the sign-in that signed this one in reached, as far as this
+        /// computer saw (its chooser; 1 after a password or a new link): "use a different
+        /// account" is offered only with more than one (it chooses among them).
+        reaches_accounts: u32,
     },
     /// The portal asked for a step this version cannot take yet.
     StepNotSupported { message: String },
@@ -200,11 +204,13 @@ impl AppView {
                 phone,
                 notice: None,
                 signed_in,
+                reaches_accounts,
             } => AppView::Ready {
                 account,
                 phone,
                 notice: Some(extra),
                 signed_in,
+                reaches_accounts,
             },
             AppView::ChooseAccount {
                 accounts,

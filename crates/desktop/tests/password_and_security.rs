@@ -79,10 +79,15 @@ async fn password_sign_in_then_the_authenticator_code() {
         .await
     {
         AppView::Ready {
-            account, signed_in, ..
+            account,
+            signed_in,
+            reaches_accounts,
+            ..
         } => {
             assert_eq!(account.username, "tom");
             assert_eq!(signed_in.len(), 2, "alice stays signed in too");
+            // A password signs in one account: no "use a different account".
+            assert_eq!(reaches_accounts, 1);
         }
         other => panic!("expected Ready, got {other:?}"),
     }

@@ -112,8 +112,11 @@ async fn choose_remember_choose_again_switch_and_sign_out_one_then_all() {
             phone,
             notice,
             signed_in,
+            reaches_accounts,
         } => {
             assert_eq!(account.account_id, "acct-maria");
+            // Maria was chosen among the two accounts adam@'s sign-in reaches.
+            assert_eq!(reaches_accounts, 2);
             assert_eq!(phone.extension, "210");
             assert!(notice
                 .unwrap()

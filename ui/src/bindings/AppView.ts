@@ -30,7 +30,13 @@ shared_email: boolean, notice: Notice | null, } | { "screen": "link_account", pr
 /**
  * Every account signed in here, the current one included (the switcher).
  */
-signed_in: Array<AccountSummary>, } | { "screen": "step_not_supported", message: string, } | { "screen": "security", account: AccountSummary, overview: SecurityOverview, 
+signed_in: Array<AccountSummary>, 
+/**
+ * How many accounts the sign-in that signed this one in reached, as far as this
+ * computer saw (its chooser; 1 after a password or a new link): "use a different
+ * account" is offered only with more than one (it chooses among them).
+ */
+reaches_accounts: number, } | { "screen": "step_not_supported", message: string, } | { "screen": "security", account: AccountSummary, overview: SecurityOverview, 
 /**
  * Every provider the portal offers (for "add").
  */

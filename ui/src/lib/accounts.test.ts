@@ -13,6 +13,7 @@ import {
   selectedAccount,
   switchLabel,
   switcherModel,
+  differentAccountHelp,
   validateLinkForm,
 } from './accounts';
 import type { ViewOf } from './appView';
@@ -55,6 +56,7 @@ const ready = (signedIn: AccountSummary[]): ViewOf<'ready'> => ({
   },
   notice: null,
   signed_in: signedIn,
+  reaches_accounts: 1,
 });
 
 const link = (overrides: Partial<ViewOf<'link_account'>> = {}): ViewOf<'link_account'> => ({
@@ -257,18 +259,46 @@ describe('switcherModel', () => {
     expect(model.showSignOutAll).toBe(true);
   });
 
+  it('lists every account in the backend\'s order, marking the current one wherever it is', () => {
+    const asAnn = switcherModel(ready([ann, maria, sam]), 'Ann Example');
+    const asMaria = switcherModel({ ...ready([ann, maria, sam]), account: maria }, 'Maria Manager');
+    const order = (m: typeof asAnn) => m.rows.map((r) => r.accountId);
+    // Switching moves the mark, not the rows.
+    expect(order(asAnn)).toEqual(['a1', 'a2', 'a3']);
+    expect(order(asMaria)).toEqual(['a1', 'a2', 'a3']);
+    expect(asMaria.rows.map((r) => r.current)).toEqual([false, true, false]);
+    expect(asMaria.rows[0]).toEqual({
+      accountId: 'a1',
+      name: 'Ann Example',
+      extension: '201',
+      current: false,
+      label: 'Switch to Ann Example (201)',
+    });
+    expect(asMaria.others.map((o) => o.accountId)).toEqual(['a1', 'a3']);
+  });
+
   it('offers no switch and no "sign out of all" with a single account', () => {
     for (const signedIn of [[ann], []]) {
       expect(switcherModel(ready(signedIn), 'Ann Example')).toEqual({
+        rows: [],
         others: [],
         signOutLabel: 'Sign out',
         showSignOutAll: false,
+        differentAccountHelp: null,
       });
     }
   });
 
   it('lists an account once even if the backend repeats it', () => {
     expect(switcherModel(ready([ann, maria, maria]), 'Ann Example').others).toHaveLength(1);
+  });
+
+  it('offers "use a different account" only when the sign-in reached several accounts, saying what it does', () => {
+    expect(switcherModel(ready([ann]), 'Ann Example').differentAccountHelp).toBeNull();
+    expect(switcherModel({ ...ready([ann]), reaches_accounts: 2 }, 'Ann Example').differentAccountHelp).toBe(
+      'The sign-in you used reaches 2 accounts: choose another of them, without signing in again.',
+    );
+    expect(differentAccountHelp(0)).toBeNull();
   });
 
   it('labels a switch button', () => {

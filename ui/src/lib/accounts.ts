@@ -206,12 +206,40 @@ export interface SwitchTarget {
   label: string;
 }
 
+/** A row of the account list: every account signed in here, the current one included. */
+export interface AccountRow {
+  accountId: string;
+  name: string;
+  /** The extension alone ("210"), or "" without one. */
+  extension: string;
+  /** The account on screen: marked, not a button. */
+  current: boolean;
+  /** What choosing the row does, for screen readers: "Switch to Maria Manager (210)". */
+  label: string;
+}
+
 export interface SwitcherModel {
-  /** The other accounts signed in here (not the current one), in the backend's order. */
+  /**
+   * Every account signed in here, in the order they were added (the backend's order, kept the
+   * same on every screen): switching does not reorder them, it moves the mark.
+   */
+  rows: AccountRow[];
+  /** The other accounts signed in here (not the current one), in the same order. */
   others: SwitchTarget[];
   signOutLabel: string;
   /** "Sign out of all accounts" only makes sense with more than one account. */
   showSignOutAll: boolean;
+  /**
+   * What "Use a different account" does, or `null` when it has nothing to offer: only a sign-in
+   * that reached several accounts (through the chooser) can choose another of them.
+   */
+  differentAccountHelp: string | null;
+}
+
+/** Under "Use a different account": what it does. `null` when the sign-in reached one account. */
+export function differentAccountHelp(reachesAccounts: number): string | null {
+  if (reachesAccounts <= 1) return null;
+  return `The sign-in you used reaches ${reachesAccounts} accounts: choose another of them, without signing in again.`;
 }
 
 export function switchLabel(account: AccountSummary): string {
@@ -220,16 +248,27 @@ export function switchLabel(account: AccountSummary): string {
 }
 
 export function switcherModel(view: ViewOf<'ready'>, currentName: string): SwitcherModel {
-  const seen = new Set([view.account.account_id]);
-  const others: SwitchTarget[] = [];
+  const current = view.account.account_id;
+  const seen = new Set<string>();
+  const rows: AccountRow[] = [];
   for (const account of view.signed_in) {
     if (seen.has(account.account_id)) continue;
     seen.add(account.account_id);
-    others.push({ accountId: account.account_id, label: switchLabel(account) });
+    rows.push({
+      accountId: account.account_id,
+      name: accountName(account),
+      extension: account.extension.trim(),
+      current: account.account_id === current,
+      label: switchLabel(account),
+    });
   }
+  const others = rows.filter((row) => !row.current).map(({ accountId, label }) => ({ accountId, label }));
   return {
+    // One account alone needs no list.
+    rows: others.length > 0 ? rows : [],
     others,
     signOutLabel: others.length > 0 ? `Sign out ${currentName}` : 'Sign out',
     showSignOutAll: others.length > 0,
+    differentAccountHelp: differentAccountHelp(view.reaches_accounts),
   };
 }

@@ -46,6 +46,7 @@ const ready: Extract<AppView, { screen: 'ready' }> = {
       organization_name: 'Acme',
     },
   ],
+  reaches_accounts: 1,
 };
 const maria = {
   account_id: 'a2',

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { removeLinkConfirm, signOutAllConfirm, signOutConfirm, signOutSessionConfirm } from './confirm';
+import {
+  removeLinkConfirm,
+  scrollKeepingPointerOff,
+  signOutAllConfirm,
+  signOutConfirm,
+  signOutSessionConfirm,
+} from './confirm';
 
 describe('confirmations say what will happen', () => {
   it('signing out names the account and its line', () => {
@@ -42,5 +48,27 @@ describe('confirmations say what will happen', () => {
       question: "Sign out Alice's desktop? It has to sign in again to use this account.",
       confirm: 'Sign it out',
     });
+  });
+});
+
+describe('scrollKeepingPointerOff', () => {
+  // The question's confirm button, just below the window's bottom edge (640).
+  const danger = { left: 110, top: 638, right: 288, bottom: 670 };
+
+  it('scrolls the whole way when nothing acts under the pointer then', () => {
+    expect(scrollKeepingPointerOff(0, { x: 116, y: 612 }, danger)).toBe(0);
+    expect(scrollKeepingPointerOff(30, null, danger)).toBe(30);
+    expect(scrollKeepingPointerOff(30, { x: 60, y: 612 }, danger)).toBe(30);
+    expect(scrollKeepingPointerOff(10, { x: 116, y: 612 }, danger)).toBe(10);
+  });
+
+  it('stops short of bringing the confirm button under the pointer', () => {
+    const s = scrollKeepingPointerOff(30, { x: 116, y: 612 }, danger);
+    expect(s).toBe(22);
+    expect(danger.top - s).toBeGreaterThan(612);
+  });
+
+  it('scrolls past when the whole way takes the button beyond the pointer', () => {
+    expect(scrollKeepingPointerOff(80, { x: 116, y: 612 }, danger)).toBe(80);
   });
 });

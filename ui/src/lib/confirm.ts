@@ -55,3 +55,28 @@ export function signOutSessionConfirm(deviceName: string): ConfirmText {
     confirm: 'Sign it out',
   };
 }
+
+export interface Box {
+  left: number;
+  top: number;
+  right: number;
+  bottom: number;
+}
+
+/**
+ * How far to scroll the page down (px) so the question's buttons come into view (`need`: how far
+ * their bottom is below the window's) without bringing the button that acts under the pointer
+ * that asked: a second click of a double click must land on words, not on `danger`. When the whole
+ * way would put it there, scroll less (the buttons show in part; the page still scrolls by hand).
+ */
+export function scrollKeepingPointerOff(need: number, pointer: { x: number; y: number } | null, danger: Box): number {
+  if (need <= 0) return 0;
+  if (!pointer || pointer.x < danger.left || pointer.x > danger.right) return need;
+  const margin = 4;
+  // Scrolled by s, `danger` spans [top - s, bottom - s]: the pointer is on it for s in
+  // [top - y, bottom - y].
+  const firstUnsafe = danger.top - pointer.y - margin;
+  const lastUnsafe = danger.bottom - pointer.y + margin;
+  if (need < firstUnsafe || need > lastUnsafe) return need;
+  return Math.max(0, firstUnsafe);
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MFA_HEADING, mfaCodeArg, mfaFieldModel, validateMfaCode } from './mfa';
+import { MFA_HEADING, RECOVERY_CODE_HEADING, mfaCodeArg, mfaFieldModel, mfaNotice, validateMfaCode } from './mfa';
 
 describe('mfaFieldModel', () => {
   it('asks for the 6-digit authenticator code with a numeric keypad by default', () => {
@@ -45,5 +45,24 @@ describe('validateMfaCode and mfaCodeArg', () => {
   it('sends the code without spaces', () => {
     expect(mfaCodeArg(' 123 456 ')).toBe('123456');
     expect(mfaCodeArg('abcde-fghij')).toBe('abcde-fghij');
+  });
+});
+
+describe('recovery-code mode', () => {
+  it('has its own heading', () => {
+    expect(mfaFieldModel(false).heading).toBe(MFA_HEADING);
+    expect(mfaFieldModel(true).heading).toBe(RECOVERY_CODE_HEADING);
+    expect(RECOVERY_CODE_HEADING).toBe('Enter a recovery code');
+  });
+
+  it('drops the answer about the code typed before switching, but not a wait that still runs', () => {
+    const wrong = { code: 'invalid_code', message: 'That code is not right.' };
+    expect(mfaNotice(wrong, null, false)).toBe(wrong);
+    expect(mfaNotice(wrong, wrong, false)).toBeNull();
+    expect(mfaNotice(wrong, wrong, true)).toBe(wrong);
+    // A new answer after switching shows.
+    const again = { ...wrong };
+    expect(mfaNotice(again, wrong, false)).toBe(again);
+    expect(mfaNotice(null, wrong, false)).toBeNull();
   });
 });

@@ -1,9 +1,12 @@
 // Texts and pure logic of the authenticator step (`mfa_required`): MfaScreen.svelte only renders these.
 
 export const MFA_HEADING = 'Enter your authenticator code';
+export const RECOVERY_CODE_HEADING = 'Enter a recovery code';
 
 /** What the code field looks like: the authenticator's 6 digits, or a recovery code. */
 export interface MfaFieldModel {
+  /** The screen's heading: each kind of code has its own. */
+  heading: string;
   /** Why the screen asks, under the heading. */
   text: string;
   label: string;
@@ -23,6 +26,7 @@ export interface MfaFieldModel {
 export function mfaFieldModel(useRecoveryCode: boolean): MfaFieldModel {
   if (useRecoveryCode) {
     return {
+      heading: RECOVERY_CODE_HEADING,
       text: 'Enter one of the recovery codes you saved when you set up your authenticator app. Each code works once.',
       label: 'Recovery code',
       inputmode: 'text',
@@ -35,6 +39,7 @@ export function mfaFieldModel(useRecoveryCode: boolean): MfaFieldModel {
     };
   }
   return {
+    heading: MFA_HEADING,
     text: 'Your account is protected with an authenticator app. Open it and enter the 6-digit code it shows.',
     label: '6-digit code',
     inputmode: 'numeric',
@@ -45,6 +50,15 @@ export function mfaFieldModel(useRecoveryCode: boolean): MfaFieldModel {
     emptyMessage: 'Enter the 6-digit code from your authenticator app.',
     progress: 'Checking the code…',
   };
+}
+
+/**
+ * The notice the screen shows: after switching to the other kind of code, the answer about the
+ * code typed before (`dismissed`) is old news and goes, unless it holds a wait that still runs.
+ */
+export function mfaNotice<N>(notice: N | null, dismissed: N | null, waiting: boolean): N | null {
+  if (!notice) return null;
+  return notice === dismissed && !waiting ? null : notice;
 }
 
 /** What goes to the backend: the code without spaces ("123 456" -> "123456"). */

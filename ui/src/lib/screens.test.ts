@@ -28,6 +28,7 @@ const ready: ViewOf<'ready'> = {
       organization_name: 'Acme',
     },
   ],
+  reaches_accounts: 1,
 };
 
 describe('waitingModel', () => {

@@ -26,6 +26,7 @@ import {
   validateNotificationEmail,
   validatePasswordAndCode,
   warningText,
+  keepPasswordAfter,
   warningTexts,
 } from './security';
 
@@ -196,17 +197,19 @@ describe('emails', () => {
   });
 
   it('words the warnings', () => {
-    expect(warningText({ kind: 'several_login_emails', count: 3 })).toBe('3 emails can sign in to this account.');
+    expect(warningText({ kind: 'several_login_emails', count: 3 })).toBe(
+      '3 emails can sign in to this account. If one is not yours, ask your office manager to remove it.',
+    );
     expect(warningText({ kind: 'shared_login_email', email: 'team@example.com', other_accounts: 4 })).toBe(
-      'team@example.com also signs in to 4 other accounts.',
+      'team@example.com also signs in to 4 other accounts, so whoever reads it can choose this account too. Ask your office manager to give each person their own address, or to remove it from this account.',
     );
     expect(warningText({ kind: 'shared_login_email', email: 'a@b.c', other_accounts: 1 })).toBe(
-      'a@b.c also signs in to 1 other account.',
+      'a@b.c also signs in to 1 other account, so whoever reads it can choose this account too. Ask your office manager to give each person their own address, or to remove it from this account.',
     );
     // A kind added on the Rust side before this screen knows it is left out.
     const unknown = { kind: 'new_kind' } as unknown as Parameters<typeof warningText>[0];
     expect(warningTexts([unknown, { kind: 'several_login_emails', count: 2 }])).toEqual([
-      '2 emails can sign in to this account.',
+      '2 emails can sign in to this account. If one is not yours, ask your office manager to remove it.',
     ]);
   });
 
@@ -415,5 +418,18 @@ describe('validateChangePassword', () => {
       invalid: ['next', 'confirm'],
     });
     expect(validateChangePassword({ current: 'old', next: long, confirm: long })).toBeNull();
+  });
+});
+
+describe('keepPasswordAfter', () => {
+  it('keeps the password when only the authenticator code was rejected', () => {
+    expect(keepPasswordAfter('invalid_code')).toBe(true);
+  });
+
+  it('empties the form after a wrong password, another error, or success', () => {
+    expect(keepPasswordAfter('invalid_credentials')).toBe(false);
+    expect(keepPasswordAfter('too_many_attempts')).toBe(false);
+    expect(keepPasswordAfter(null)).toBe(false);
+    expect(keepPasswordAfter(undefined)).toBe(false);
   });
 });

@@ -239,9 +239,9 @@ export function emailItems(emails: readonly AccountEmail[]): EmailItem[] {
 export function warningText(warning: SecurityWarning): string | null {
   switch (warning.kind) {
     case 'several_login_emails':
-      return `${warning.count} emails can sign in to this account.`;
+      return `${warning.count} emails can sign in to this account. If one is not yours, ask your office manager to remove it.`;
     case 'shared_login_email':
-      return `${warning.email} also signs in to ${plural(warning.other_accounts, 'other account', 'other accounts')}.`;
+      return `${warning.email} also signs in to ${plural(warning.other_accounts, 'other account', 'other accounts')}, so whoever reads it can choose this account too. Ask your office manager to give each person their own address, or to remove it from this account.`;
     default:
       return null;
   }
@@ -456,4 +456,13 @@ export interface SecurityActions {
   onChangePassword: (currentPassword: string, newPassword: string, code: string | null) => Promise<void> | void;
   /** "Confirm it's you"; `code` is `null` when the authenticator app is off. */
   onConfirmIdentity: (password: string, code: string | null) => Promise<void> | void;
+}
+
+/**
+ * After a form's answer (`answerCode`: the code of the notice it brought, `null` when it
+ * succeeded): a rejected authenticator code keeps the password, which was not the problem, and
+ * asks for the code again; anything else empties the form.
+ */
+export function keepPasswordAfter(answerCode: string | null | undefined): boolean {
+  return answerCode === 'invalid_code';
 }

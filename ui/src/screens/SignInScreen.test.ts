@@ -163,3 +163,21 @@ describe('SignInScreen while another account is signed in', () => {
     expect(body).toMatch(/<button id="back-to-account"[^>]*aria-disabled="true"/);
   });
 });
+
+describe('SignInScreen: an unreachable portal is said once', () => {
+  it('leaves a sign-in that could not reach the portal to the status line, not the banner', () => {
+    const notice = {
+      kind: 'error' as const,
+      code: 'portal_unreachable' as const,
+      message: "Can't reach the portal: connection refused.",
+    };
+    const { body } = render(SignInScreen, { props: { backend, notice, onStartSignIn, onPasswordSignIn } });
+    expect(body).not.toContain('view-notice');
+  });
+
+  it('keeps other notices in the banner', () => {
+    const notice = { kind: 'error' as const, code: 'invalid_credentials' as const, message: 'Wrong password.' };
+    const { body } = render(SignInScreen, { props: { backend, notice, onStartSignIn, onPasswordSignIn } });
+    expect(body).toMatch(/<p id="view-notice"[^>]*>\s*Wrong password\.\s*<\/p>/);
+  });
+});

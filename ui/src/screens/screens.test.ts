@@ -47,6 +47,7 @@ const ready: ViewOf<'ready'> = {
       organization_name: 'Acme',
     },
   ],
+  reaches_accounts: 1,
 };
 
 describe('App', () => {
@@ -162,22 +163,44 @@ describe('ReadyScreen account switcher', () => {
   const bob = { ...maria, account_id: 'a3', username: 'bob', display_name: 'Bob Builder', extension: '230' };
   const three: ViewOf<'ready'> = { ...ready, signed_in: [ready.account, maria, bob] };
 
-  it('offers "use a different account" and "add another account", but no switch, with one account', () => {
+  it('offers "add another account", but no switch, with one account', () => {
     expect(body(ready)).toMatch(/<section id="account-switcher"[^>]*aria-label="Accounts"/);
-    expect(body(ready)).toMatch(/<button id="use-different-account" type="button"[^>]*>Use a different account<\/button>/);
+    // Its sign-in reached this account only: nothing different to choose.
+    expect(body(ready)).not.toContain('use-different-account');
     expect(body(ready)).toMatch(/<button id="add-account" type="button"[^>]*>Add another account<\/button>/);
     expect(body(ready)).not.toContain('data-switch-to');
     expect(body(ready)).not.toContain('id="sign-out-all"');
     expect(body(ready)).toMatch(/<button id="sign-out"[^>]*>(<!--[^>]*-->)*Sign out<\/button>/);
   });
 
-  it('lists only the other accounts, each with a switch button naming it and its extension', () => {
+  it('offers "use a different account", saying what it does, when the sign-in reached several accounts', () => {
+    const html = body({ ...ready, reaches_accounts: 2 });
+    expect(html).toMatch(
+      /<button id="use-different-account" type="button"[^>]*aria-describedby="use-different-account-help"[^>]*>Use a different account<\/button>/,
+    );
+    expect(html).toMatch(/<p id="use-different-account-help"[^>]*>The sign-in you used reaches 2 accounts: choose another of them/);
+  });
+
+  it('lists every account as a list, the current one marked, the others as switch buttons', () => {
     const html = body(three);
+    expect(html).toMatch(/<ul id="account-list"[^>]*aria-labelledby="accounts-heading"/);
+    const rows = [...html.matchAll(/<li[^>]*data-account="([^"]+)"/g)].map((m) => m[1]);
+    expect(rows).toEqual(['a1', 'a2', 'a3']);
     const targets = [...html.matchAll(/data-switch-to="([^"]+)"/g)].map((m) => m[1]);
     expect(targets).toEqual(['a2', 'a3']);
-    expect(html).toMatch(/<button[^>]*data-switch-to="a2"[^>]*>[\s\S]*?Switch to Maria Manager \(210\)/);
-    expect(html).toMatch(/<button[^>]*data-switch-to="a3"[^>]*>[\s\S]*?Switch to Bob Builder \(230\)/);
-    expect(html).not.toContain('Switch to Ann Example');
+    const text = (markup: string) => markup.replace(/<[^>]+>/g, '').replace(/\s+/g, ' ');
+    expect(text(switchButton(html, 'a2'))).toContain('Switch to Maria Manager 210');
+    expect(text(switchButton(html, 'a3'))).toContain('Switch to Bob Builder 230');
+    expect(html).toMatch(/<div class="row-body[^"]*" aria-current="true">[\s\S]*?Ann Example[\s\S]*?In use/);
+    expect(html).not.toContain('<input');
+  });
+
+  it('keeps the rows in their order when another account is current', () => {
+    const html = body({ ...three, account: maria });
+    const rows = [...html.matchAll(/<li[^>]*data-account="([^"]+)"/g)].map((m) => m[1]);
+    expect(rows).toEqual(['a1', 'a2', 'a3']);
+    const targets = [...html.matchAll(/data-switch-to="([^"]+)"/g)].map((m) => m[1]);
+    expect(targets).toEqual(['a1', 'a3']);
   });
 
   it('says whom "sign out" signs out, and offers "sign out of all accounts", with more than one account', () => {
@@ -187,7 +210,7 @@ describe('ReadyScreen account switcher', () => {
   });
 
   it('marks every account action busy while a command runs, with progress on the account being switched to', () => {
-    const html = body(three, { action: 'switch_account', accountId: 'a3' });
+    const html = body({ ...three, reaches_accounts: 2 }, { action: 'switch_account', accountId: 'a3' });
     for (const id of ['use-different-account', 'add-account', 'sign-out', 'sign-out-all']) {
       expect(html).toMatch(new RegExp(`<button id="${id}"[^>]*aria-disabled="true"`));
     }

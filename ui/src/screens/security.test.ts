@@ -143,6 +143,7 @@ describe('ReadyScreen security settings button', () => {
     },
     notice: null,
     signed_in: [securityView.account],
+    reaches_accounts: 1,
   };
   const callbacks = {
     onSignOut: noop,
@@ -352,7 +353,10 @@ describe('SecurityScreen emails', () => {
 
   it('lists the warnings above the emails', () => {
     const warnings = items(html, 'email-warnings').map((li) => /<span>([^<]+)<\/span>/.exec(li)?.[1]);
-    expect(warnings).toEqual(['2 emails can sign in to this account.', 'team@example.com also signs in to 2 other accounts.']);
+    expect(warnings).toEqual([
+      '2 emails can sign in to this account. If one is not yours, ask your office manager to remove it.',
+      'team@example.com also signs in to 2 other accounts, so whoever reads it can choose this account too. Ask your office manager to give each person their own address, or to remove it from this account.',
+    ]);
     expect(html.indexOf('id="email-warnings"')).toBeLessThan(html.indexOf('id="emails"'));
     const calm = security({ ...securityView, overview: { ...securityView.overview, warnings: [] } });
     expect(calm).not.toContain('email-warnings');
