@@ -112,7 +112,9 @@ impl Switchboard {
         let next = Secret::new(session.refresh_token.clone());
         self.store_secret(account_id, SecretKind::RefreshToken, next)
             .await?;
-        self.store.remember(&session.account)?;
+        // Updated where it is: refreshing another account's token (its line, in the
+        // background) does not make it the one the window shows.
+        self.store.update(&session.account)?;
         let token = Secret::new(session.access_token);
         tokens.insert(
             account_id.to_owned(),

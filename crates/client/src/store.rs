@@ -193,6 +193,25 @@ impl AccountStore {
         self.save(&file)
     }
 
+    /// Updates an account signed in here (its name or organization may have changed) where
+    /// it is, without making it the current one: a refresh in the background must not
+    /// switch the window to another account. An account not signed in here stays absent.
+    pub fn update(&self, account: &AccountSummary) -> Result<(), StoreError> {
+        let mut file = self.load()?;
+        let Some(known) = file
+            .accounts
+            .iter_mut()
+            .find(|a| a.account_id == account.account_id)
+        else {
+            return Ok(());
+        };
+        if known == account {
+            return Ok(());
+        }
+        *known = account.clone();
+        self.save(&file)
+    }
+
     /// Makes a signed-in account the current one; `false` when it is not signed in here.
     pub fn set_current(&self, account_id: &str) -> Result<bool, StoreError> {
         let mut file = self.load()?;
@@ -319,6 +338,30 @@ mod tests {
             .map(|a| a.account_id)
             .collect();
         assert_eq!(ids, ["a", "c"]);
+    }
+
+    #[test]
+    fn a_refreshed_account_is_updated_in_place_and_does_not_become_current() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = AccountStore::new(dir.path(), &"https://p.example/".parse().unwrap());
+        store.remember(&account("a")).unwrap();
+        store.remember(&account("b")).unwrap();
+        let mut renamed = account("a");
+        renamed.display_name = "Ann".into();
+        store.update(&renamed).unwrap();
+        assert_eq!(store.current().unwrap().unwrap().account_id, "b");
+        let accounts = store.accounts().unwrap();
+        assert_eq!(accounts[0].display_name, "Ann");
+        // Signed out meanwhile: a late refresh does not bring it back.
+        store.forget("a").unwrap();
+        store.update(&renamed).unwrap();
+        let ids: Vec<String> = store
+            .accounts()
+            .unwrap()
+            .into_iter()
+            .map(|a| a.account_id)
+            .collect();
+        assert_eq!(ids, ["b"]);
     }
 
     #[test]

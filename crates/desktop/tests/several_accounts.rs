@@ -144,6 +144,37 @@ async fn choose_remember_choose_again_switch_and_sign_out_one_then_all() {
     assert!(app.client.signed_in_accounts().unwrap().is_empty());
 }
 
+/// A line refetching its profile in the background refreshes that account's access token:
+/// the window must stay on the account the user is looking at.
+#[tokio::test]
+async fn refreshing_another_accounts_token_does_not_switch_to_it() {
+    let (_world, app) = world_and_app().await;
+    chooser(app.sign_in("google", "adam@acme.example").await);
+    ready(app.client.choose_account("acct-adam", false).await.unwrap());
+    ready(app.sign_in("google", "alice@acme.example").await);
+    assert_eq!(
+        app.client.current_account().unwrap().unwrap().account_id,
+        "acct-alice"
+    );
+
+    // Two hours on: Adam's access token has run out, and his line asks for a new one.
+    app.now.fetch_add(2 * 3600, Ordering::SeqCst);
+    app.client.access_token("acct-adam").await.unwrap();
+
+    assert_eq!(
+        app.client.current_account().unwrap().unwrap().account_id,
+        "acct-alice"
+    );
+    let ids: Vec<String> = app
+        .client
+        .signed_in_accounts()
+        .unwrap()
+        .into_iter()
+        .map(|a| a.account_id)
+        .collect();
+    assert_eq!(ids, ["acct-adam", "acct-alice"]);
+}
+
 #[tokio::test]
 async fn linking_once_keeps_the_form_on_a_wrong_password_and_then_needs_no_prompt() {
     let (_world, app) = world_and_app().await;
