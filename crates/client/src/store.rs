@@ -277,6 +277,22 @@ impl AccountStore {
 mod tests {
     use super::*;
 
+    /// A store in a folder of its own (kept while the folder handle lives).
+    fn fresh_store() -> (tempfile::TempDir, AccountStore) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = AccountStore::new(dir.path(), &"https://p.example/".parse().unwrap());
+        (dir, store)
+    }
+
+    fn account_ids(store: &AccountStore) -> Vec<String> {
+        store
+            .accounts()
+            .unwrap()
+            .into_iter()
+            .map(|a| a.account_id)
+            .collect()
+    }
+
     fn account(id: &str) -> AccountSummary {
         AccountSummary {
             account_id: id.into(),
@@ -289,8 +305,7 @@ mod tests {
 
     #[test]
     fn remembers_the_current_account_and_forgets_cleanly() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = AccountStore::new(dir.path(), &"https://p.example/".parse().unwrap());
+        let (_dir, store) = fresh_store();
         assert_eq!(store.current().unwrap(), None);
         store.remember(&account("a")).unwrap();
         store.remember(&account("b")).unwrap();
@@ -303,8 +318,7 @@ mod tests {
 
     #[test]
     fn switching_keeps_every_account_and_refuses_strangers() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = AccountStore::new(dir.path(), &"https://p.example/".parse().unwrap());
+        let (_dir, store) = fresh_store();
         store.remember(&account("a")).unwrap();
         store.remember(&account("b")).unwrap();
         assert!(store.set_current("a").unwrap());
@@ -316,8 +330,7 @@ mod tests {
 
     #[test]
     fn accounts_stay_in_the_order_they_were_added() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = AccountStore::new(dir.path(), &"https://p.example/".parse().unwrap());
+        let (_dir, store) = fresh_store();
         for id in ["a", "b", "c"] {
             store.remember(&account(id)).unwrap();
         }
@@ -331,19 +344,13 @@ mod tests {
         assert_eq!(ids, ["a", "b", "c"]);
         assert_eq!(accounts[0].display_name, "Ann");
         store.forget("b").unwrap();
-        let ids: Vec<String> = store
-            .accounts()
-            .unwrap()
-            .into_iter()
-            .map(|a| a.account_id)
-            .collect();
+        let ids = account_ids(&store);
         assert_eq!(ids, ["a", "c"]);
     }
 
     #[test]
     fn a_refreshed_account_is_updated_in_place_and_does_not_become_current() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = AccountStore::new(dir.path(), &"https://p.example/".parse().unwrap());
+        let (_dir, store) = fresh_store();
         store.remember(&account("a")).unwrap();
         store.remember(&account("b")).unwrap();
         let mut renamed = account("a");
@@ -355,19 +362,13 @@ mod tests {
         // Signed out meanwhile: a late refresh does not bring it back.
         store.forget("a").unwrap();
         store.update(&renamed).unwrap();
-        let ids: Vec<String> = store
-            .accounts()
-            .unwrap()
-            .into_iter()
-            .map(|a| a.account_id)
-            .collect();
+        let ids = account_ids(&store);
         assert_eq!(ids, ["b"]);
     }
 
     #[test]
     fn remembers_how_many_accounts_a_sign_in_reached() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = AccountStore::new(dir.path(), &"https://p.example/".parse().unwrap());
+        let (_dir, store) = fresh_store();
         store.remember(&account("a")).unwrap();
         assert_eq!(store.reach("a").unwrap(), 1);
         store.set_reach("a", 2).unwrap();
@@ -384,8 +385,7 @@ mod tests {
     /// for support, and afterwards the app works as if signed out.
     #[test]
     fn a_damaged_file_is_reported_once_kept_aside_and_then_as_if_signed_out() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = AccountStore::new(dir.path(), &"https://p.example/".parse().unwrap());
+        let (_dir, store) = fresh_store();
         store.remember(&account("a")).unwrap();
         std::fs::write(store.accounts_path(), b"{ not json").unwrap();
         let error = store.current().unwrap_err();

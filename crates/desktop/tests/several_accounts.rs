@@ -30,6 +30,16 @@ fn chooser(outcome: SignInOutcome) -> (Vec<String>, Option<String>, bool) {
     }
 }
 
+/// The accounts signed in here, in the order the client keeps them.
+fn signed_in_ids(app: &App) -> Vec<String> {
+    app.client
+        .signed_in_accounts()
+        .unwrap()
+        .into_iter()
+        .map(|a| a.account_id)
+        .collect()
+}
+
 fn has_secrets(keychain: &Keychain, account_id: &str) -> [bool; 2] {
     [SecretKind::RefreshToken, SecretKind::SipPassword]
         .map(|kind| keychain.load(account_id, kind).unwrap().is_some())
@@ -67,14 +77,7 @@ async fn choose_remember_choose_again_switch_and_sign_out_one_then_all() {
     assert_eq!(maria_phone.extension, "210");
 
     // Both stay signed in, each with its own keychain entries.
-    let signed_in: Vec<String> = app
-        .client
-        .signed_in_accounts()
-        .unwrap()
-        .into_iter()
-        .map(|a| a.account_id)
-        .collect();
-    assert_eq!(signed_in, ["acct-adam", "acct-maria"]);
+    assert_eq!(signed_in_ids(&app), ["acct-adam", "acct-maria"]);
     assert_eq!(has_secrets(&keychain, "acct-adam"), [true, true]);
     assert_eq!(has_secrets(&keychain, "acct-maria"), [true, true]);
     let adam_sip = app.client.sip_password("acct-adam").await.unwrap().unwrap();
@@ -165,14 +168,7 @@ async fn refreshing_another_accounts_token_does_not_switch_to_it() {
         app.client.current_account().unwrap().unwrap().account_id,
         "acct-alice"
     );
-    let ids: Vec<String> = app
-        .client
-        .signed_in_accounts()
-        .unwrap()
-        .into_iter()
-        .map(|a| a.account_id)
-        .collect();
-    assert_eq!(ids, ["acct-adam", "acct-alice"]);
+    assert_eq!(signed_in_ids(&app), ["acct-adam", "acct-alice"]);
 }
 
 #[tokio::test]
