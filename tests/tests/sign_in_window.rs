@@ -258,15 +258,34 @@ async fn unreachable_portal_is_explained_and_retry_reconnects() {
     );
     app.save_screenshot("sign-in-unreachable").await.unwrap();
 
+    // The window checks again by itself after 2 s, then 4, then 8. Wait for the 8-second wait
+    // so that Retry, not the backoff, is what finds the portal once it is back.
+    session
+        .wait_for(
+            "#portal-recheck",
+            WAIT,
+            |text, _| text.contains("in 8 s") || text.contains("in 7 s"),
+            "id",
+        )
+        .await
+        .unwrap();
+
     let dir = tempfile::tempdir().unwrap();
     let portal = Portal::bind(&portal_config(dir.path(), &format!("127.0.0.1:{port}")))
         .await
         .unwrap();
     let stop = serve(portal).await;
 
-    let retry = session.find_all("#retry-portal").await.unwrap();
-    assert_eq!(retry.len(), 1, "no Retry button");
-    session.click(&retry[0]).await.unwrap();
+    // Clicked in the page, in one step: the button cannot go stale between finding and clicking.
+    let clicked = session
+        .execute(
+            "const retry = document.querySelector('#retry-portal'); \
+             if (retry) retry.click(); return retry !== null;",
+            serde_json::json!([]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(clicked, serde_json::json!(true), "no Retry button");
     let status = session
         .wait_for(
             "#portal-status",
