@@ -154,7 +154,7 @@ async fn choose_switch_and_link_accounts_in_the_window() {
         .text(&help)
         .await
         .unwrap()
-        .contains("choose another of them"));
+        .contains("use another of them here instead of Maria Manager"));
     session
         .execute(
             "document.querySelector('#use-different-account-help').scrollIntoView({ block: 'end' });",
@@ -194,17 +194,67 @@ async fn choose_switch_and_link_accounts_in_the_window() {
     session.click_first("#close-security").await.unwrap();
     wait_for_extension(session, "210").await;
 
-    // "Use a different account": the chooser again without a browser, Maria preselected.
+    // "Use a different account": the chooser again without a browser, saying that the account
+    // chosen replaces Maria here; Maria is marked as in use, and the other one preselected.
     let opened = recorder.opened().len();
     session.click_first("#use-different-account").await.unwrap();
     wait_for_screen(session, "choose-screen").await;
-    assert!(session.is_selected("#choose-acct-maria").await.unwrap());
+    let heading = session.find_all("#choose-screen h1").await.unwrap();
+    assert_eq!(
+        session.text(&heading[0]).await.unwrap(),
+        "Use a different account"
+    );
+    let text = session.find_all("#choose-screen .text").await.unwrap();
+    let text = session.text(&text[0]).await.unwrap();
+    assert!(
+        text.contains("instead of Maria Manager")
+            && text.contains("Maria Manager is signed out on this computer"),
+        "{text}"
+    );
+    let maria_row = session
+        .find_all("label[for=\"choose-acct-maria\"]")
+        .await
+        .unwrap();
+    assert!(session
+        .text(&maria_row[0])
+        .await
+        .unwrap()
+        .contains("In use now"));
+    assert!(session.is_selected("#choose-acct-adam").await.unwrap());
     assert!(session.is_selected("#remember-choice").await.unwrap());
-    session.click_first("#choose-acct-adam").await.unwrap();
+    app.save_screenshot("use-different-account-chooser")
+        .await
+        .unwrap();
+    // Not remembered, so that signing in again later asks.
+    session.click_first("#remember-choice").await.unwrap();
     session.click_first("#choose-continue").await.unwrap();
     wait_for_extension(session, "211").await;
+    // It switched: Adam in place of Maria, not beside her; her line is unregistered.
+    assert!(session
+        .find_all("button[data-switch-to=\"acct-maria\"]")
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(session.find_all("#account-list").await.unwrap().is_empty());
+    assert_eq!(recorder.opened().len(), opened, "choosing opens no browser");
+    assert!(registrar.contacts("210").unwrap().is_empty());
 
-    // The switcher: back to Maria, no browser, her phone settings.
+    // Maria is added back by signing in: the chooser again, as nothing is remembered.
+    session.click_first("#add-account").await.unwrap();
+    session.wait_until_connected(WAIT).await.unwrap();
+    sign_in_with_google(&app, &recorder, "adam@acme.example").await;
+    wait_for_screen(session, "choose-screen").await;
+    session.click_first("#choose-acct-maria").await.unwrap();
+    session.click_first("#choose-continue").await.unwrap();
+    wait_for_extension(session, "210").await;
+
+    // The switcher: to Adam and back to Maria, no browser, each one's phone settings.
+    let opened = recorder.opened().len();
+    session
+        .click_first("button[data-switch-to=\"acct-adam\"]")
+        .await
+        .unwrap();
+    wait_for_extension(session, "211").await;
     session
         .click_first("button[data-switch-to=\"acct-maria\"]")
         .await
@@ -296,11 +346,11 @@ async fn choose_switch_and_link_accounts_in_the_window() {
     app.save_screenshot("lines-registered").await.unwrap();
 
     // Three accounts in the default 420x640 window: one list, in the order they were added
-    // (Maria, Adam, then Alice, marked as the one in use), the same after switching; every
+    // (Adam, Maria, then Alice, marked as the one in use), the same after switching; every
     // row and every sign-out button (and its confirmation) can be scrolled to and clicked.
     let rows = account_rows(session).await;
     assert_eq!(rows.len(), 3, "{rows:?}");
-    assert_eq!(&rows[..2], ["acct-maria", "acct-adam"], "{rows:?}");
+    assert_eq!(&rows[..2], ["acct-adam", "acct-maria"], "{rows:?}");
     let alice = rows[2].clone();
     // Alice signed in by her password (linking Google): one account, nothing different to
     // choose, so no "use a different account".

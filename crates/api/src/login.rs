@@ -28,6 +28,12 @@ pub struct SessionTokens {
     /// Store it in the OS keychain only; it changes on every refresh.
     pub refresh_token: String,
     pub account: AccountSummary,
+    /// On a sign-in: how many accounts the sign-in's provider identity reaches (more than
+    /// one offers "use a different account", also when a remembered choice skipped the
+    /// chooser). Absent on a refresh, and when the portal does not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub reaches_accounts: Option<u32>,
 }
 
 /// One account of the chooser.
@@ -190,6 +196,7 @@ impl std::fmt::Debug for SessionTokens {
         f.debug_struct("SessionTokens")
             .field("expires_in", &self.expires_in)
             .field("account", &self.account)
+            .field("reaches_accounts", &self.reaches_accounts)
             .finish_non_exhaustive()
     }
 }

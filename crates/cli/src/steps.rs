@@ -77,6 +77,7 @@ pub async fn finish_steps(
                 accounts,
                 remembered_account_id,
                 shared_email,
+                ..
             } => {
                 println!("step: choose_account");
                 if shared_email {

@@ -18,6 +18,9 @@ pub enum SignInOutcome {
         accounts: Vec<AccountChoice>,
         remembered_account_id: Option<String>,
         shared_email: bool,
+        /// "Use a different account": the account in use, which the chosen one replaces on
+        /// this computer (`None` for a new sign-in, which adds an account).
+        in_place_of: Option<AccountSummary>,
     },
     /// Link the identity with an account's credentials (`link_account`).
     LinkAccount {

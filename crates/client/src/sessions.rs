@@ -55,10 +55,14 @@ impl Switchboard {
         self.store_secret(&account_id, SecretKind::RefreshToken, refresh)
             .await?;
         self.store.remember(&session.account)?;
-        // Through the chooser (this sign-in reached several accounts), a password or a new
-        // link (one). A provider's sign-in without a chooser (a choice remembered at the
-        // portal) says nothing new: what was known stays.
-        if let Some(reached) = self.reached.lock()?.take() {
+        // The portal says how many accounts the sign-in reached (also when a remembered
+        // choice skipped the chooser); else what this sign-in's steps showed: the chooser
+        // (several), a password or a new link (one). When neither says, what was known stays.
+        let shown = self.reached.lock()?.take();
+        let said = session
+            .reaches_accounts
+            .and_then(|reached| usize::try_from(reached).ok());
+        if let Some(reached) = said.or(shown) {
             self.store.set_reach(&account_id, reached)?;
         }
         let expires_at = self.now() + i64::try_from(session.expires_in).unwrap_or(0);
@@ -169,6 +173,15 @@ impl Switchboard {
         self.forget_locally(account_id).await?;
         revoked?;
         Ok(())
+    }
+
+    /// "Use a different account" ended on another account: the one it was used instead of is
+    /// signed out here (its line stops ringing). The portal not answering does not undo the
+    /// switch: the account is forgotten here either way.
+    pub(crate) async fn sign_out_replaced(&self, account_id: &str) {
+        if let Err(error) = self.sign_out(account_id).await {
+            tracing::warn!(%error, "the account used before could not be signed out at the portal");
+        }
     }
 
     pub(crate) async fn forget_locally(&self, account_id: &str) -> Result<(), ClientError> {

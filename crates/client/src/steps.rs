@@ -40,6 +40,7 @@ impl Switchboard {
                     accounts,
                     remembered_account_id,
                     shared_email,
+                    in_place_of: None,
                 };
                 (ticket, expires_in, outcome)
             }
@@ -194,9 +195,11 @@ impl Switchboard {
     }
 
     /// "Use a different account": the chooser again for the provider identity the current
-    /// account signed in with, with no browser.
+    /// account signed in with, with no browser. The account chosen is used instead of the
+    /// current one: that one is signed out here once the other is signed in.
     pub async fn choose_again(&self) -> Result<SignInOutcome, ClientError> {
         let account = self.store.current()?.ok_or(ClientError::NotSignedIn)?;
+        self.cancel_sign_in()?;
         let access = self.access_token(&account.account_id).await?;
         let step = self
             .portal
@@ -207,6 +210,26 @@ impl Switchboard {
                 },
             )
             .await?;
-        self.after_login_step(step, "your provider").await
+        let outcome = self.after_login_step(step, "your provider").await?;
+        let SignInOutcome::ChooseAccount {
+            accounts,
+            remembered_account_id,
+            shared_email,
+            ..
+        } = outcome
+        else {
+            return Ok(outcome);
+        };
+        let outcome = SignInOutcome::ChooseAccount {
+            accounts,
+            remembered_account_id,
+            shared_email,
+            in_place_of: Some(account.clone()),
+        };
+        if let Some(step) = self.pending_step.lock()?.as_mut() {
+            step.outcome = outcome.clone();
+        }
+        *self.in_place_of.lock()? = Some(account.account_id);
+        Ok(outcome)
     }
 }

@@ -36,6 +36,9 @@ pub struct Switchboard {
     /// How many accounts the sign-in in progress reached (set by its chooser); recorded with
     /// the account once it is signed in.
     pub(crate) reached: Guarded<Option<usize>>,
+    /// "Use a different account": the account the sign-in in progress is to replace on this
+    /// computer. Signed out here once another account of the chooser is signed in.
+    pub(crate) in_place_of: Guarded<Option<String>>,
     pub(crate) clock: Clock,
     pub(crate) device_name: String,
     /// Held for the whole of a refresh: refreshes are single-flight.
@@ -69,6 +72,7 @@ impl Switchboard {
             pending: PendingSignIns::default(),
             pending_step: Guarded::new(None),
             reached: Guarded::new(None),
+            in_place_of: Guarded::new(None),
             clock,
             device_name: device_name(),
             access_tokens: Mutex::new(HashMap::new()),
@@ -145,6 +149,7 @@ impl Switchboard {
     pub fn cancel_sign_in(&self) -> Result<(), ClientError> {
         self.pending.cancel_all()?;
         *self.reached.lock()? = None;
+        *self.in_place_of.lock()? = None;
         self.clear_pending_step()
     }
 
@@ -158,6 +163,8 @@ impl Switchboard {
                 return Err(error.into());
             }
         };
+        // A sign-in in the browser adds an account; it replaces none.
+        *self.in_place_of.lock()? = None;
         let step = self
             .portal
             .redeem_code(
@@ -188,8 +195,12 @@ impl Switchboard {
         match step {
             LoginStep::SignedIn { session } => {
                 self.clear_pending_step()?;
+                let replaced = self.in_place_of.lock()?.take();
                 let account = session.account.clone();
                 self.keep_session(session).await?;
+                if let Some(replaced) = replaced.filter(|id| *id != account.account_id) {
+                    self.sign_out_replaced(&replaced).await;
+                }
                 let phone = self.provision(&account.account_id).await?;
                 Ok(SignInOutcome::Ready { account, phone })
             }

@@ -55,10 +55,12 @@ impl App {
                 accounts,
                 remembered_account_id,
                 shared_email,
+                in_place_of,
             } => AppView::ChooseAccount {
                 accounts,
                 remembered_account_id,
                 shared_email,
+                in_place_of,
                 notice: None,
             },
             SignInOutcome::LinkAccount {

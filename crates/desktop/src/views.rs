@@ -62,6 +62,10 @@ pub enum AppView {
         /// The accounts are reached through an email several accounts sign in with (a
         /// shared or group address): the chooser says so.
         shared_email: bool,
+        /// "Use a different account": the account in use, which the chosen one replaces on
+        /// this computer (signed out here once the other is signed in). `None` when a new
+        /// sign-in adds an account.
+        in_place_of: Option<AccountSummary>,
         notice: Option<Notice>,
     },
     /// The identity is not linked to an account yet: the account's username and password
@@ -216,11 +220,13 @@ impl AppView {
                 accounts,
                 remembered_account_id,
                 shared_email,
+                in_place_of,
                 notice: None,
             } => AppView::ChooseAccount {
                 accounts,
                 remembered_account_id,
                 shared_email,
+                in_place_of,
                 notice: Some(extra),
             },
             AppView::MfaRequired { notice: None } => AppView::MfaRequired {

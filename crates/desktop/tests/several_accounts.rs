@@ -21,6 +21,7 @@ fn chooser(outcome: SignInOutcome) -> (Vec<String>, Option<String>, bool) {
             accounts,
             remembered_account_id,
             shared_email,
+            in_place_of: None,
         } => (
             accounts.into_iter().map(|a| a.account_id).collect(),
             remembered_account_id,
@@ -59,14 +60,31 @@ async fn choose_remember_choose_again_switch_and_sign_out_one_then_all() {
     assert_eq!(adam.username, "adam");
     assert_eq!(adam_phone.extension, "211");
 
-    // The portal remembers: the next provider sign-in needs no chooser.
+    // The portal remembers: the next provider sign-in needs no chooser, and still says the
+    // sign-in reaches two accounts (so "Use a different account" is offered).
     let (again, _) = ready(app.sign_in("google", "adam@acme.example").await);
     assert_eq!(again.account_id, "acct-adam");
+    assert_eq!(app.client.reaches_accounts("acct-adam").unwrap(), 2);
+    let adam_session = keychain
+        .load("acct-adam", SecretKind::RefreshToken)
+        .unwrap()
+        .unwrap();
 
-    // "Use a different account": the chooser, no browser, Adam preselected.
-    let (ids, remembered, _) = chooser(app.client.choose_again().await.unwrap());
-    assert_eq!(ids, ["acct-adam", "acct-maria"]);
-    assert_eq!(remembered.as_deref(), Some("acct-adam"));
+    // "Use a different account": the chooser, no browser, saying which account it replaces.
+    match app.views.choose_again_view().await {
+        AppView::ChooseAccount {
+            accounts,
+            remembered_account_id,
+            in_place_of,
+            ..
+        } => {
+            let ids: Vec<_> = accounts.into_iter().map(|a| a.account_id).collect();
+            assert_eq!(ids, ["acct-adam", "acct-maria"]);
+            assert_eq!(remembered_account_id.as_deref(), Some("acct-adam"));
+            assert_eq!(in_place_of.unwrap().account_id, "acct-adam");
+        }
+        other => panic!("expected ChooseAccount, got {other:?}"),
+    }
     let (maria, maria_phone) = ready(
         app.client
             .choose_account("acct-maria", false)
@@ -76,8 +94,26 @@ async fn choose_remember_choose_again_switch_and_sign_out_one_then_all() {
     assert_eq!(maria.username, "maria");
     assert_eq!(maria_phone.extension, "210");
 
-    // Both stay signed in, each with its own keychain entries.
-    assert_eq!(signed_in_ids(&app), ["acct-adam", "acct-maria"]);
+    // It switched: Maria is used instead of Adam, who is signed out here (his keychain
+    // entries gone, his session ended at the portal), not added beside him.
+    assert_eq!(signed_in_ids(&app), ["acct-maria"]);
+    assert_eq!(has_secrets(&keychain, "acct-adam"), [false, false]);
+    assert!(app
+        .client
+        .portal()
+        .refresh(adam_session.expose())
+        .await
+        .is_err());
+
+    // Adam is added back by signing in (the choice was forgotten: the chooser again).
+    let (ids, remembered, _) = chooser(app.sign_in("google", "adam@acme.example").await);
+    assert_eq!(ids, ["acct-adam", "acct-maria"]);
+    assert_eq!(remembered, None);
+    let (adam, _) = ready(app.client.choose_account("acct-adam", false).await.unwrap());
+    assert_eq!(adam.account_id, "acct-adam");
+
+    // Both are signed in now, in the order they were added, each with its own entries.
+    assert_eq!(signed_in_ids(&app), ["acct-maria", "acct-adam"]);
     assert_eq!(has_secrets(&keychain, "acct-adam"), [true, true]);
     assert_eq!(has_secrets(&keychain, "acct-maria"), [true, true]);
     let adam_sip = app.client.sip_password("acct-adam").await.unwrap().unwrap();
@@ -90,6 +126,9 @@ async fn choose_remember_choose_again_switch_and_sign_out_one_then_all() {
     assert_ne!(adam_sip.expose(), maria_sip.expose());
 
     // Switching needs no browser and provisions the softphone for that account.
+    let (current, phone) = ready(app.client.switch_to("acct-maria").await.unwrap());
+    assert_eq!(phone.extension, "210");
+    assert_eq!(current.account_id, "acct-maria");
     let (current, phone) = ready(app.client.switch_to("acct-adam").await.unwrap());
     assert_eq!(current.account_id, "acct-adam");
     assert_eq!(phone.extension, "211");

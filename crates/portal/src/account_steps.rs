@@ -49,7 +49,9 @@ pub async fn choose_account(
             .forget_choice(&identity.issuer, &identity.subject)
             .await?;
     }
-    let (step, _) = login::finish_for_account(store, &identity, account, device_name, now).await?;
+    let (step, _) =
+        login::finish_for_account(store, &identity, account, accounts.len(), device_name, now)
+            .await?;
     Ok(step)
 }
 

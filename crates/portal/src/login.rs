@@ -239,7 +239,8 @@ pub async fn step_for_identity(
         _ => None,
     };
     if let Some(account) = chosen {
-        return finish_for_account(store, identity, account, device_name, now).await;
+        return finish_for_account(store, identity, account, accounts.len(), device_name, now)
+            .await;
     }
     let step = choose_step(store, identity, accounts, remembered, now).await?;
     Ok((step, None))
@@ -257,12 +258,14 @@ pub(crate) async fn remembered_choice(
     Ok(remembered.filter(|id| accounts.iter().any(|account| &account.id == id)))
 }
 
-/// Signs the identity in to one account it reaches, or asks for the authenticator code
-/// first when the organization's policy wants it for provider sign-ins.
+/// Signs the identity in to one account it reaches (of `reaches` it reaches in all), or
+/// asks for the authenticator code first when the organization's policy wants it for
+/// provider sign-ins.
 pub(crate) async fn finish_for_account(
     store: &Store,
     identity: &ProviderIdentity,
     account: &MatchedAccount,
+    reaches: usize,
     device_name: &str,
     now: i64,
 ) -> Result<(LoginStep, Option<String>), LoginError> {
@@ -278,7 +281,7 @@ pub(crate) async fn finish_for_account(
         return Ok((step, None));
     }
     let method = format!("sso:{}", identity.provider_id);
-    let (session_id, session) = sessions::start_session_from(
+    let (session_id, mut session) = sessions::start_session_from(
         store,
         &account.id,
         &method,
@@ -287,6 +290,7 @@ pub(crate) async fn finish_for_account(
         now,
     )
     .await?;
+    session.reaches_accounts = Some(u32::try_from(reaches).unwrap_or(u32::MAX));
     Ok((LoginStep::SignedIn { session }, Some(session_id)))
 }
 

@@ -142,8 +142,10 @@ pub async fn sign_in(
             expires_in: TICKET_LIFETIME as u64,
         });
     }
-    let (_, session) =
+    let (_, mut session) =
         sessions::start_session(store, &account.id, "password", device_name, now).await?;
+    // A password signs in to its one account.
+    session.reaches_accounts = Some(1);
     Ok(LoginStep::SignedIn { session })
 }
 

@@ -108,6 +108,7 @@ pub async fn start_session_from(
             expires_in: ACCESS_TOKEN_LIFETIME as u64,
             refresh_token,
             account,
+            reaches_accounts: None,
         },
     ))
 }
@@ -177,6 +178,7 @@ pub async fn refresh(
         expires_in: ACCESS_TOKEN_LIFETIME as u64,
         refresh_token: new_refresh,
         account: account_summary(store, &presented.account_id).await?,
+        reaches_accounts: None,
     })
 }
 

@@ -106,10 +106,14 @@ async fn a_remembered_choice_signs_straight_in_until_the_user_chooses_again() {
 
     let adam = session_of(world.choose(&first.ticket, "acct-adam", true).await).await;
     assert_eq!(adam.account.username, "adam");
+    // The session says how many accounts the sign-in reached.
+    assert_eq!(adam.reaches_accounts, Some(2));
 
-    // Next sign-in (any computer: it is the portal that remembers): no chooser.
+    // Next sign-in (any computer: it is the portal that remembers): no chooser, and the
+    // app still learns that this sign-in reaches two accounts.
     let again = signed_in(world.sign_in("google", "adam@acme.example").await);
     assert_eq!(again.account.username, "adam");
+    assert_eq!(again.reaches_accounts, Some(2));
 
     // "Use a different account" from the signed-in session asks again, no browser, with
     // the remembered account preselected.

@@ -26,7 +26,13 @@ remembered_account_id: string | null,
  * The accounts are reached through an email several accounts sign in with (a
  * shared or group address): the chooser says so.
  */
-shared_email: boolean, notice: Notice | null, } | { "screen": "link_account", provider_name: string, email: string | null, reason: LinkReason, notice: Notice | null, } | { "screen": "mfa_required", notice: Notice | null, } | { "screen": "ready", account: AccountSummary, phone: PhoneSummary, notice: Notice | null, 
+shared_email: boolean, 
+/**
+ * "Use a different account": the account in use, which the chosen one replaces on
+ * this computer (signed out here once the other is signed in). `None` when a new
+ * sign-in adds an account.
+ */
+in_place_of: AccountSummary | null, notice: Notice | null, } | { "screen": "link_account", provider_name: string, email: string | null, reason: LinkReason, notice: Notice | null, } | { "screen": "mfa_required", notice: Notice | null, } | { "screen": "ready", account: AccountSummary, phone: PhoneSummary, notice: Notice | null, 
 /**
  * Every account signed in here, the current one included (the switcher).
  */

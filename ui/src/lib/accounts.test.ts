@@ -31,6 +31,7 @@ const chooser: ViewOf<'choose_account'> = {
   accounts: [choice('a1', 'Ann Example', '201'), choice('a2', 'Maria Manager', '210')],
   remembered_account_id: null,
   shared_email: false,
+  in_place_of: null,
   notice: null,
 };
 
@@ -76,6 +77,24 @@ describe('backToLabel', () => {
 });
 
 describe('chooserModel', () => {
+  it('after "Use a different account" says the chosen account replaces the one in use, and marks it', () => {
+    const model = chooserModel({ ...chooser, remembered_account_id: 'a1', in_place_of: ann });
+    expect(model.heading).toBe('Use a different account');
+    expect(model.text).toBe(
+      'Choose the account to use here instead of Ann Example. Once you continue, Ann Example is signed out on this computer and calls to 201 stop ringing here.',
+    );
+    expect(model.options.map((o) => o.inUse)).toEqual([true, false]);
+    // The remembered account is the one in use: the other one is what the user came for.
+    expect(model.initialAccountId).toBe('a2');
+    expect(model.progress).toBe('Switching accounts…');
+  });
+
+  it('for a new sign-in marks no account as in use', () => {
+    const model = chooserModel(chooser);
+    expect(model.heading).toBe('Choose an account');
+    expect(model.options.some((o) => o.inUse)).toBe(false);
+  });
+
   it('lists every account with its radio id, extension and organization', () => {
     const model = chooserModel(chooser);
     expect(model.heading).toBe('Choose an account');
@@ -89,6 +108,7 @@ describe('chooserModel', () => {
         organization: 'Acme',
         meta: 'Extension 201 · Acme',
         sharedNote: null,
+        inUse: false,
       },
       {
         accountId: 'a2',
@@ -98,6 +118,7 @@ describe('chooserModel', () => {
         organization: 'Acme',
         meta: 'Extension 210 · Acme',
         sharedNote: null,
+        inUse: false,
       },
     ]);
   });
@@ -296,9 +317,9 @@ describe('switcherModel', () => {
   it('offers "use a different account" only when the sign-in reached several accounts, saying what it does', () => {
     expect(switcherModel(ready([ann]), 'Ann Example').differentAccountHelp).toBeNull();
     expect(switcherModel({ ...ready([ann]), reaches_accounts: 2 }, 'Ann Example').differentAccountHelp).toBe(
-      'The sign-in you used reaches 2 accounts: choose another of them, without signing in again.',
+      'The sign-in you used reaches 2 accounts: use another of them here instead of Ann Example, without signing in again.',
     );
-    expect(differentAccountHelp(0)).toBeNull();
+    expect(differentAccountHelp(0, 'Ann Example')).toBeNull();
   });
 
   it('labels a switch button', () => {

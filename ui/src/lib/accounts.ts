@@ -45,6 +45,8 @@ export interface ChooserOption {
   meta: string;
   /** Said next to an account reached through a shared or group address. */
   sharedNote: string | null;
+  /** "Use a different account": the account in use now, which choosing it again keeps. */
+  inUse: boolean;
 }
 
 export interface ChooserModel {
@@ -64,7 +66,7 @@ export interface ChooserModel {
 export const SHARED_EMAIL_NOTE =
   'Your email address is shared by several accounts (a shared or group address). Make sure you pick your own.';
 
-export function chooserOption(account: AccountChoice): ChooserOption {
+export function chooserOption(account: AccountChoice, inUseId: string | null = null): ChooserOption {
   const extension = extensionText(account.extension);
   const organization = account.organization_name.trim();
   return {
@@ -75,25 +77,38 @@ export function chooserOption(account: AccountChoice): ChooserOption {
     organization,
     meta: organization ? `${extension} · ${organization}` : extension,
     sharedNote: account.reached_through_shared_email ? 'Shared email address' : null,
+    inUse: account.account_id === inUseId,
   };
 }
 
+/** The chooser's words after "Use a different account": the chosen account replaces this one. */
+function inPlaceOfText(inPlaceOf: AccountSummary): string {
+  const name = accountName(inPlaceOf);
+  const extension = inPlaceOf.extension.trim();
+  const stops = extension ? ` and calls to ${extension} stop ringing here` : '';
+  return `Choose the account to use here instead of ${name}. Once you continue, ${name} is signed out on this computer${stops}.`;
+}
+
 export function chooserModel(view: ViewOf<'choose_account'>): ChooserModel {
-  const options = view.accounts.map(chooserOption);
+  const inPlaceOf = view.in_place_of;
+  const options = view.accounts.map((account) => chooserOption(account, inPlaceOf?.account_id ?? null));
   const remembered = options.find((o) => o.accountId === view.remembered_account_id);
+  // Switching: another account than the one in use is what the user came for.
+  const preselected = inPlaceOf ? options.find((o) => !o.inUse) : remembered;
+  let text: string;
+  if (options.length === 0) text = 'Your sign-in reaches no phone account you can use here.';
+  else if (inPlaceOf) text = inPlaceOfText(inPlaceOf);
+  else text = 'Your sign-in reaches more than one phone account. Which one do you want to use here?';
   return {
-    heading: 'Choose an account',
-    text:
-      options.length > 0
-        ? 'Your sign-in reaches more than one phone account. Which one do you want to use here?'
-        : 'Your sign-in reaches no phone account you can use here.',
+    heading: inPlaceOf ? 'Use a different account' : 'Choose an account',
+    text,
     legend: 'Phone accounts',
     options,
-    initialAccountId: remembered?.accountId ?? options[0]?.accountId ?? null,
+    initialAccountId: preselected?.accountId ?? options[0]?.accountId ?? null,
     initialRemember: view.remembered_account_id !== null,
     sharedEmailNote: view.shared_email ? SHARED_EMAIL_NOTE : null,
     rememberLabel: 'Remember my choice',
-    progress: 'Signing you in…',
+    progress: inPlaceOf ? 'Switching accounts…' : 'Signing you in…',
   };
 }
 
@@ -236,10 +251,13 @@ export interface SwitcherModel {
   differentAccountHelp: string | null;
 }
 
-/** Under "Use a different account": what it does. `null` when the sign-in reached one account. */
-export function differentAccountHelp(reachesAccounts: number): string | null {
+/**
+ * Under "Use a different account": what it does (the chosen account replaces this one here).
+ * `null` when the sign-in reached one account.
+ */
+export function differentAccountHelp(reachesAccounts: number, currentName: string): string | null {
   if (reachesAccounts <= 1) return null;
-  return `The sign-in you used reaches ${reachesAccounts} accounts: choose another of them, without signing in again.`;
+  return `The sign-in you used reaches ${reachesAccounts} accounts: use another of them here instead of ${currentName}, without signing in again.`;
 }
 
 export function switchLabel(account: AccountSummary): string {
@@ -269,6 +287,6 @@ export function switcherModel(view: ViewOf<'ready'>, currentName: string): Switc
     others,
     signOutLabel: others.length > 0 ? `Sign out ${currentName}` : 'Sign out',
     showSignOutAll: others.length > 0,
-    differentAccountHelp: differentAccountHelp(view.reaches_accounts),
+    differentAccountHelp: differentAccountHelp(view.reaches_accounts, currentName),
   };
 }

@@ -83,6 +83,7 @@ const chooser: Extract<AppView, { screen: 'choose_account' }> = {
   ],
   remembered_account_id: null,
   shared_email: false,
+  in_place_of: null,
   notice: null,
 };
 const linkForm: Extract<AppView, { screen: 'link_account' }> = {

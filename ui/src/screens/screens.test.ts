@@ -178,7 +178,7 @@ describe('ReadyScreen account switcher', () => {
     expect(html).toMatch(
       /<button id="use-different-account" type="button"[^>]*aria-describedby="use-different-account-help"[^>]*>Use a different account<\/button>/,
     );
-    expect(html).toMatch(/<p id="use-different-account-help"[^>]*>The sign-in you used reaches 2 accounts: choose another of them/);
+    expect(html).toMatch(/<p id="use-different-account-help"[^>]*>The sign-in you used reaches 2 accounts: use another of them here instead of /);
   });
 
   it('lists every account as a list, the current one marked, the others as switch buttons', () => {
@@ -253,6 +253,7 @@ describe('ChooseAccountScreen markup', () => {
     ],
     remembered_account_id: null,
     shared_email: false,
+    in_place_of: null,
     notice: null,
   };
   const body = (view: ViewOf<'choose_account'>, extra: { choosing?: boolean } = {}) =>
