@@ -13,6 +13,7 @@ use switchboard_client::{system_clock, ClientConfig, LineConfig, Switchboard};
 use switchboard_desktop::browser_flow::browser_from_env;
 use switchboard_desktop::commands::tauri_commands;
 use switchboard_desktop::line_views::trusted_roots;
+use switchboard_desktop::save_dialog::save_dialog_from_env;
 use switchboard_desktop::{App, Platform};
 use tauri::Manager;
 use tracing_subscriber::EnvFilter;
@@ -47,6 +48,7 @@ pub fn run() {
         }))
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_dialog::init())
         .setup(|app| {
             let config_file = app
                 .path()
@@ -66,6 +68,10 @@ pub fn run() {
                 ),
                 scheme: Arc::new(platform::DesktopEntries(handle.clone())),
                 window: Arc::new(platform::MainWindow(handle.clone())),
+                save_dialog: save_dialog_from_env(
+                    |name| std::env::var(name).ok(),
+                    Arc::new(platform::SystemSaveDialog(handle.clone())),
+                ),
                 documents_dir: app
                     .path()
                     .document_dir()

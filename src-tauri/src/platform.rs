@@ -1,8 +1,15 @@
 //! What the app layer needs from the platform, done with Tauri: opening the browser, asking
-//! whether the OS hands the app's URL scheme to it, and showing a view in the window.
+//! whether the OS hands the app's URL scheme to it, showing a view in the window, and the
+//! system's save dialog.
 
-use switchboard_desktop::{AppView, Browser, BrowserUnavailable, LineView, SchemeProbe, Window};
+use std::path::PathBuf;
+
+use switchboard_desktop::{
+    AppView, Browser, BrowserUnavailable, LineView, SaveDialog, SaveDialogUnavailable, SaveRequest,
+    SchemeProbe, Window,
+};
 use tauri::{AppHandle, Emitter, Manager};
+use tauri_plugin_dialog::DialogExt;
 use tauri_plugin_opener::OpenerExt;
 use url::Url;
 
@@ -68,6 +75,35 @@ impl Window for MainWindow {
     fn show_lines(&self, lines: Vec<LineView>) {
         if let Err(error) = self.0.emit(LINES_EVENT, lines) {
             tracing::error!(%error, "cannot update the lines in the window");
+        }
+    }
+}
+
+/// The system's save dialog (GTK's on Linux), over the main window. It asks before
+/// replacing an existing file.
+pub struct SystemSaveDialog(pub AppHandle);
+
+impl SaveDialog for SystemSaveDialog {
+    fn choose(&self, request: &SaveRequest) -> Result<Option<PathBuf>, SaveDialogUnavailable> {
+        let mut dialog = self
+            .0
+            .dialog()
+            .file()
+            .set_title(&request.title)
+            .set_file_name(&request.file_name)
+            .add_filter("Text file", &["txt"]);
+        if let Some(folder) = &request.folder {
+            dialog = dialog.set_directory(folder);
+        }
+        if let Some(window) = self.0.get_webview_window("main") {
+            dialog = dialog.set_parent(&window);
+        }
+        match dialog.blocking_save_file() {
+            None => Ok(None),
+            Some(chosen) => chosen
+                .into_path()
+                .map(Some)
+                .map_err(|error| SaveDialogUnavailable(error.to_string())),
         }
     }
 }

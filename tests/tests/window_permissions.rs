@@ -49,3 +49,21 @@ fn the_window_may_open_only_https_urls() {
     .unwrap();
     assert!(!bridge.contains("plugin-opener"), "the UI calls the opener");
 }
+
+#[test]
+fn the_window_cannot_open_file_dialogs_itself() {
+    // "Save to a file" opens the save dialog from Rust, inside its command, and writes only
+    // the recovery codes there: the page is granted no dialog (or file system) permission.
+    let capability = capability();
+    let permissions = capability["permissions"].as_array().unwrap();
+    for permission in permissions {
+        let name = permission
+            .as_str()
+            .or_else(|| permission["identifier"].as_str())
+            .unwrap();
+        assert!(
+            !name.starts_with("dialog:") && !name.starts_with("fs:"),
+            "the page may {name}"
+        );
+    }
+}

@@ -1,9 +1,11 @@
 //! `cargo xtask demo`: dev-idp, the portal with demo data, the SIP registrar (Kamailio) its
-//! demo SIP profiles register with, and the app pointed at them.
+//! demo SIP profiles register with, and the app pointed at them. Closing the app leaves the
+//! services running (`cargo xtask demo --app-only` opens it again); a service that stops is
+//! named with why, and the rest keep running; Ctrl-C stops everything.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::sync::Arc;
@@ -11,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 
+use crate::demo_session;
 use crate::kamailio;
 use crate::postgres::{self, TempCluster};
 use crate::setup;
@@ -22,6 +25,10 @@ pub struct DemoArgs {
     /// Start only dev-idp and the portal; print their URLs and keep them running.
     #[arg(long)]
     pub no_app: bool,
+    /// Start only the app, pointed at the demo already running (started by `cargo xtask
+    /// demo` or `--no-app` in another terminal): reopens the app after closing it.
+    #[arg(long, conflicts_with_all = ["no_app", "postgres"])]
+    pub app_only: bool,
     /// Where the demo keeps its database, keys and configuration.
     #[arg(long, default_value = ".demo-data")]
     pub data_dir: PathBuf,
@@ -52,6 +59,14 @@ const DEMO_PROVIDERS: &[(&str, &str, &str, &str)] = &[
     ("acme-sso", "oidc", "Acme SSO", "acme-sso"),
 ];
 
+/// What the running demo writes into its data folder for `--app-only`: the portal's URL
+/// and the session bus it started (when it did). Deleted when the demo stops.
+const RUNNING_FILE: &str = "running.txt";
+
+fn env_var(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
 pub fn run(args: DemoArgs) -> Result<()> {
     let mut packages = setup::APP_PACKAGES.to_vec();
     if !args.no_app
@@ -62,6 +77,12 @@ pub fn run(args: DemoArgs) -> Result<()> {
     }
     if args.no_app {
         packages.retain(|p| matches!(*p, "build-essential" | "pkg-config"));
+    } else if !demo_session::has_session_bus(env_var) {
+        packages.extend_from_slice(demo_session::PACKAGES);
+    }
+    if args.app_only {
+        setup::ensure_system_packages(&packages)?;
+        return run_app_only(&args);
     }
     if args.postgres {
         packages.push(postgres::PACKAGE);
@@ -119,7 +140,18 @@ pub fn run(args: DemoArgs) -> Result<()> {
     let registrar = kamailio::start_demo(&data_dir)?;
     let bin = target_dir().join("debug");
     let mut services = Services::default();
-    let result = start_and_wait(&args, &data_dir, &bin, &database_url, &stop, &mut services);
+    let result = start_own_session_bus(&args, &data_dir, &mut services).and_then(|bus| {
+        start_and_wait(
+            &args,
+            &data_dir,
+            &bin,
+            &database_url,
+            bus.as_deref(),
+            &stop,
+            &mut services,
+        )
+    });
+    let _ = std::fs::remove_file(data_dir.join(RUNNING_FILE));
     services.stop_all();
     drop(registrar);
     // The database goes last, once the portal has stopped.
@@ -175,11 +207,175 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     })
 }
 
+/// Without a session bus (no desktop session), the app's keychain would be missing: the
+/// demo starts its own bus and unlocked keyring (`demo_session`), which it stops last.
+/// Returns the bus's address when it did.
+fn start_own_session_bus(
+    args: &DemoArgs,
+    data_dir: &Path,
+    services: &mut Services,
+) -> Result<Option<String>> {
+    if args.no_app || demo_session::has_session_bus(env_var) {
+        return Ok(None);
+    }
+    let (bus, address) = demo_session::start(data_dir)?;
+    eprintln!(
+        "xtask: no desktop session here (DBUS_SESSION_BUS_ADDRESS is unset), so the demo started its own D-Bus session with an unlocked gnome-keyring for the app's keychain, kept in {}",
+        data_dir.join("keyring").display()
+    );
+    services.children.push(("the session bus", bus));
+    Ok(Some(address))
+}
+
+/// The app pointed at the portal, on the demo's session bus when it started one.
+fn app_command(bin: &Path, portal_url: &str, session_bus: Option<&str>) -> Command {
+    let mut app = cmd(bin.join("switchboard"));
+    app.env("SWITCHBOARD_PORTAL_URL", portal_url);
+    if let Some(address) = session_bus {
+        app.env("DBUS_SESSION_BUS_ADDRESS", address);
+    }
+    app
+}
+
+/// What `--app-only` reads: the running demo's portal URL and session bus.
+fn write_running_file(data_dir: &Path, portal_url: &str, session_bus: Option<&str>) -> Result<()> {
+    let mut text = format!("portal={portal_url}\n");
+    if let Some(address) = session_bus {
+        text.push_str(&format!("session_bus={address}\n"));
+    }
+    let path = data_dir.join(RUNNING_FILE);
+    std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// The running demo's portal URL and session bus, as `write_running_file` wrote them.
+fn parse_running_file(text: &str) -> (Option<String>, Option<String>) {
+    let value = |key: &str| {
+        text.lines()
+            .find_map(|line| line.strip_prefix(key)?.strip_prefix('='))
+            .map(str::trim)
+            .filter(|value| !value.is_empty())
+            .map(str::to_owned)
+    };
+    (value("portal"), value("session_bus"))
+}
+
+/// `--app-only`: the app alone, pointed at the demo running in another terminal.
+fn run_app_only(args: &DemoArgs) -> Result<()> {
+    let root = workspace_root();
+    let data_dir = if args.data_dir.is_absolute() {
+        args.data_dir.clone()
+    } else {
+        root.join(&args.data_dir)
+    };
+    let running = std::fs::read_to_string(data_dir.join(RUNNING_FILE)).unwrap_or_default();
+    let (portal_url, bus) = parse_running_file(&running);
+    let portal_url = match portal_url {
+        Some(url) => url,
+        None => {
+            let address = format!("127.0.0.1:{}", args.portal_port);
+            if std::net::TcpStream::connect(&address).is_err() {
+                bail!("no demo is running (nothing in {} and nothing listens on {address}): start it with `cargo xtask demo` or `cargo xtask demo --no-app`", data_dir.join(RUNNING_FILE).display());
+            }
+            format!("http://{address}/")
+        }
+    };
+    setup::ensure_ui_packages()?;
+    setup::build_ui()?;
+    run_command(
+        cargo()
+            .args([
+                "build",
+                "-p",
+                "switchboard-app",
+                "--features",
+                "switchboard-app/custom-protocol",
+            ])
+            .current_dir(&root),
+    )?;
+    let mut own_bus = None;
+    let bus = match bus {
+        _ if demo_session::has_session_bus(env_var) => None,
+        Some(address) => Some(address),
+        None => {
+            let (child, address) = demo_session::start(&data_dir)?;
+            eprintln!("xtask: started a D-Bus session with an unlocked gnome-keyring for the app (no desktop session here)");
+            own_bus = Some(child);
+            Some(address)
+        }
+    };
+    eprintln!("xtask: starting the app against {portal_url}; the demo's services keep running when you close it");
+    let status = app_command(&target_dir().join("debug"), &portal_url, bus.as_deref())
+        .status()
+        .context("cannot start the app");
+    if let Some(mut child) = own_bus {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    let status = status?;
+    if !status.success() {
+        bail!(
+            "the app stopped ({}); see its messages above",
+            describe_exit(&status)
+        );
+    }
+    eprintln!("xtask: the app was closed; the demo's services are still running in their terminal");
+    Ok(())
+}
+
+/// What the demo does when one of its processes ends.
+#[derive(Debug, PartialEq, Eq)]
+enum AfterExit {
+    /// Say this and keep the others running.
+    KeepRunning(String),
+    /// Say this and stop: nothing is left running.
+    Stop(String),
+}
+
+/// Why a process ended, in words.
+fn describe_exit(status: &ExitStatus) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(signal) = status.signal() {
+            return format!("killed by signal {signal}");
+        }
+    }
+    match status.code() {
+        Some(0) => "exited normally".to_owned(),
+        Some(code) => format!("exit code {code}"),
+        None => status.to_string(),
+    }
+}
+
+/// `name` ended (`why`, `clean` when it exited normally); `still_running` are the others.
+/// Closing the app leaves the services running, to reopen it; a service that stops is
+/// named with why, and the rest keep running until Ctrl-C.
+fn after_exit(name: &str, why: &str, clean: bool, still_running: &[&str]) -> AfterExit {
+    let reopen = "Reopen it with `cargo xtask demo --app-only` in another terminal; Ctrl-C here stops the demo.";
+    if still_running.is_empty() {
+        return AfterExit::Stop(format!(
+            "{name} stopped ({why}) and nothing else is running: the demo stops"
+        ));
+    }
+    if name == "app" {
+        return AfterExit::KeepRunning(if clean {
+            format!("the app was closed; the services keep running. {reopen}")
+        } else {
+            format!("the app stopped ({why}); see its messages above. The services keep running. {reopen}")
+        });
+    }
+    AfterExit::KeepRunning(format!(
+        "{name} stopped ({why}); see its messages above. Still running: {}. The demo needs {name}: press Ctrl-C and run `cargo xtask demo` again.",
+        still_running.join(", ")
+    ))
+}
+
 fn start_and_wait(
     args: &DemoArgs,
     data_dir: &Path,
     bin: &Path,
     database_url: &str,
+    session_bus: Option<&str>,
     stop: &AtomicBool,
     services: &mut Services,
 ) -> Result<()> {
@@ -204,27 +400,30 @@ fn start_and_wait(
 
     println!("portal={portal_url}");
     println!("dev-idp={idp_url}");
+    write_running_file(data_dir, &portal_url, session_bus)?;
 
     if !args.no_app {
-        let mut app = cmd(bin.join("switchboard"));
-        app.env("SWITCHBOARD_PORTAL_URL", &portal_url);
-        eprintln!("xtask: starting the app; close its window or press Ctrl-C to stop the demo");
+        let mut app = app_command(bin, &portal_url, session_bus);
+        eprintln!("xtask: starting the app. Closing it leaves the services running (reopen it with `cargo xtask demo --app-only`); Ctrl-C stops everything");
         let child = app.spawn().context("cannot start the app")?;
         services.children.push(("app", child));
     } else {
-        eprintln!("xtask: services are running; press Ctrl-C to stop them");
+        eprintln!("xtask: services are running; open the app with `cargo xtask demo --app-only`; press Ctrl-C to stop them");
     }
 
     while !stop.load(Ordering::SeqCst) {
-        if let Some(name) = services.exited() {
+        if let Some((name, status)) = services.take_exited() {
             if stop.load(Ordering::SeqCst) {
                 break;
             }
-            if name == "app" {
-                eprintln!("xtask: the app was closed; stopping the services");
-                return Ok(());
+            let running = services.names();
+            match after_exit(name, &describe_exit(&status), status.success(), &running) {
+                AfterExit::KeepRunning(message) => eprintln!("xtask: {message}"),
+                AfterExit::Stop(message) => {
+                    eprintln!("xtask: {message}");
+                    return Ok(());
+                }
             }
-            bail!("{name} stopped unexpectedly; see its messages above");
         }
         std::thread::sleep(Duration::from_millis(200));
     }
@@ -379,6 +578,25 @@ impl Services {
             .find_map(|(name, child)| matches!(child.try_wait(), Ok(Some(_))).then_some(*name))
     }
 
+    /// The first child that has exited, with how, no longer counted among the running.
+    fn take_exited(&mut self) -> Option<(&'static str, ExitStatus)> {
+        let (index, status) =
+            self.children
+                .iter_mut()
+                .enumerate()
+                .find_map(|(index, (_, child))| match child.try_wait() {
+                    Ok(Some(status)) => Some((index, status)),
+                    _ => None,
+                })?;
+        let (name, _) = self.children.remove(index);
+        Some((name, status))
+    }
+
+    /// What is still running.
+    fn names(&self) -> Vec<&'static str> {
+        self.children.iter().map(|(name, _)| *name).collect()
+    }
+
     /// SIGTERM to every child (they shut down cleanly), then wait; SIGKILL after 10 s.
     fn stop_all(&mut self) {
         for (_, child) in self.children.iter().rev() {
@@ -400,5 +618,98 @@ impl Services {
                 let _ = child.wait();
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn closing_the_app_keeps_the_services_and_says_how_to_reopen_it() {
+        let AfterExit::KeepRunning(message) =
+            after_exit("app", "exited normally", true, &["dev-idp", "portal"])
+        else {
+            panic!("closing the app stopped the demo");
+        };
+        assert!(message.contains("the services keep running"), "{message}");
+        assert!(message.contains("cargo xtask demo --app-only"), "{message}");
+        assert!(message.contains("Ctrl-C"), "{message}");
+    }
+
+    #[test]
+    fn an_app_that_crashed_is_said_so_and_the_services_keep_running() {
+        let AfterExit::KeepRunning(message) =
+            after_exit("app", "killed by signal 11", false, &["portal"])
+        else {
+            panic!("a crashed app stopped the demo");
+        };
+        assert!(
+            message.contains("the app stopped (killed by signal 11)"),
+            "{message}"
+        );
+        assert!(message.contains("--app-only"), "{message}");
+    }
+
+    #[test]
+    fn a_service_that_stops_is_named_with_why_and_the_rest_keep_running() {
+        let AfterExit::KeepRunning(message) =
+            after_exit("portal", "exit code 1", false, &["dev-idp", "app"])
+        else {
+            panic!("one service stopping stopped the demo");
+        };
+        assert!(
+            message.starts_with("portal stopped (exit code 1)"),
+            "{message}"
+        );
+        assert!(message.contains("Still running: dev-idp, app"), "{message}");
+    }
+
+    #[test]
+    fn the_demo_stops_once_nothing_is_left_running() {
+        assert!(matches!(
+            after_exit("portal", "exit code 1", false, &[]),
+            AfterExit::Stop(_)
+        ));
+    }
+
+    #[test]
+    fn app_only_reads_the_portal_and_bus_the_running_demo_wrote() {
+        let dir = std::env::temp_dir().join(format!("xtask-running-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        write_running_file(
+            &dir,
+            "http://127.0.0.1:8780/",
+            Some("unix:abstract=/tmp/dbus-x"),
+        )
+        .unwrap();
+        let text = std::fs::read_to_string(dir.join(RUNNING_FILE)).unwrap();
+        assert_eq!(
+            parse_running_file(&text),
+            (
+                Some("http://127.0.0.1:8780/".to_owned()),
+                Some("unix:abstract=/tmp/dbus-x".to_owned())
+            )
+        );
+        write_running_file(&dir, "http://127.0.0.1:9000/", None).unwrap();
+        let text = std::fs::read_to_string(dir.join(RUNNING_FILE)).unwrap();
+        assert_eq!(
+            parse_running_file(&text),
+            (Some("http://127.0.0.1:9000/".to_owned()), None)
+        );
+        assert_eq!(parse_running_file(""), (None, None));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn why_a_process_ended_in_words() {
+        use std::os::unix::process::ExitStatusExt;
+        assert_eq!(describe_exit(&ExitStatus::from_raw(0)), "exited normally");
+        assert_eq!(describe_exit(&ExitStatus::from_raw(1 << 8)), "exit code 1");
+        assert_eq!(
+            describe_exit(&ExitStatus::from_raw(9)),
+            "killed by signal 9"
+        );
     }
 }

@@ -2,6 +2,7 @@
 
 mod bench;
 mod demo;
+mod demo_session;
 mod fuzz;
 mod kamailio;
 mod postgres;
@@ -24,8 +25,9 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Install what is missing, build, start dev-idp and the portal with demo data (on
-    /// SQLite, or PostgreSQL with --postgres), and launch the app pointed at them. Ctrl-C
-    /// stops everything.
+    /// SQLite, or PostgreSQL with --postgres), and launch the app pointed at them. Closing
+    /// the app leaves the services running (`--app-only` reopens it); Ctrl-C stops
+    /// everything.
     Demo(demo::DemoArgs),
     /// Every check and test: fmt, clippy, the front end's type check, lint and unit tests,
     /// the Rust tests with the keychain and the end-to-end tests in a real window, then the

@@ -172,7 +172,7 @@ mod tests {
         );
         assert!(
             module.contains(
-                "saveRecoveryCodes(username: string, codes: Array<string>): Promise<string>;"
+                "saveRecoveryCodes(username: string, codes: Array<string>): Promise<string | null>;"
             ),
             "{module}"
         );

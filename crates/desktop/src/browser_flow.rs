@@ -5,7 +5,9 @@
 //! belong to no sign-in started here).
 
 use std::path::PathBuf;
+use std::process::{Command, Stdio};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use switchboard_client::signin::{app_redirect_uri, APP_SCHEME};
 use switchboard_client::{
@@ -33,13 +35,40 @@ pub trait SchemeProbe: Send + Sync {
 /// A browser started as a program with the URL as its argument.
 pub struct ProgramBrowser(pub PathBuf);
 
+/// How long a browser program has to fail before it counts as opened: a launcher that
+/// finds no browser (xdg-open with none installed) exits at once with an error, a browser
+/// that opened either hands the page to a running one and exits 0 or keeps running. The
+/// system opener makes the same check.
+pub const PROGRAM_FAILURE_CHECK: Duration = Duration::from_millis(500);
+
 impl Browser for ProgramBrowser {
     fn open(&self, url: &Url) -> Result<(), BrowserUnavailable> {
-        std::process::Command::new(&self.0)
+        let program = self.0.display();
+        let mut child = Command::new(&self.0)
             .arg(url.as_str())
+            .stdin(Stdio::null())
             .spawn()
-            .map(|_| ())
-            .map_err(|error| BrowserUnavailable(format!("{}: {error}", self.0.display())))
+            .map_err(|error| BrowserUnavailable(format!("{program}: {error}")))?;
+        let deadline = Instant::now() + PROGRAM_FAILURE_CHECK;
+        loop {
+            match child.try_wait() {
+                Ok(Some(status)) if status.success() => return Ok(()),
+                Ok(Some(status)) => {
+                    return Err(BrowserUnavailable(format!(
+                        "{program} exited with {status}"
+                    )))
+                }
+                Ok(None) if Instant::now() >= deadline => {
+                    // Still running: a browser. Reap it whenever it ends.
+                    std::thread::spawn(move || {
+                        let _ = child.wait();
+                    });
+                    return Ok(());
+                }
+                Ok(None) => std::thread::sleep(Duration::from_millis(20)),
+                Err(error) => return Err(BrowserUnavailable(format!("{program}: {error}"))),
+            }
+        }
     }
 }
 
@@ -105,23 +134,38 @@ impl Redirect {
 pub struct BrowserSignIn {
     pub authorize_url: Url,
     pub provider_name: String,
+    /// Whether a browser opened at the page; when not, the waiting screen says so and
+    /// offers the link to copy at once.
+    pub browser_opened: bool,
     state: String,
     loopback: Option<LoopbackRedirect>,
 }
 
 impl BrowserSignIn {
-    /// Opens the browser at the sign-in. A browser that cannot be opened is logged: the
-    /// waiting screen offers the link to copy.
-    pub fn open(
+    /// Opens the browser at the sign-in (off the async threads: opening waits a moment to
+    /// see the browser start). A browser that cannot be opened is logged and remembered:
+    /// the waiting screen says so and offers the link to copy.
+    pub async fn open(
         start: SignInStart,
         provider_name: String,
         redirect: Redirect,
-        browser: &dyn Browser,
+        browser: Arc<dyn Browser>,
     ) -> BrowserSignIn {
-        if let Err(error) = browser.open(&start.authorize_url) {
-            tracing::warn!(%error, "cannot open the browser");
+        let url = start.authorize_url.clone();
+        let opened = tokio::task::spawn_blocking(move || browser.open(&url))
+            .await
+            .unwrap_or_else(|error| Err(BrowserUnavailable(error.to_string())));
+        let browser_opened = match opened {
+            Ok(()) => true,
+            Err(error) => {
+                tracing::warn!(%error, "cannot open the browser");
+                false
+            }
+        };
+        BrowserSignIn {
+            browser_opened,
+            ..Self::without_browser(start, provider_name, redirect)
         }
-        Self::without_browser(start, provider_name, redirect)
     }
 
     /// The sign-in, for a person to open the link themselves.
@@ -133,6 +177,7 @@ impl BrowserSignIn {
         BrowserSignIn {
             authorize_url: start.authorize_url,
             provider_name,
+            browser_opened: false,
             state: start.state,
             loopback: match redirect {
                 Redirect::Loopback(loopback) => Some(loopback),

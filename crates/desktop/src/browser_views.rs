@@ -24,7 +24,7 @@ impl App {
 
     /// Opens the browser at a started sign-in, listens on its loopback port if it uses one,
     /// and answers the waiting screen.
-    fn open_in_browser(
+    async fn open_in_browser(
         self: &Arc<Self>,
         start: SignInStart,
         provider_name: String,
@@ -34,11 +34,13 @@ impl App {
             start,
             provider_name,
             redirect,
-            self.platform.browser.as_ref(),
-        );
+            Arc::clone(&self.platform.browser),
+        )
+        .await;
         let view = AppView::WaitingForBrowser {
             provider_name: sign_in.provider_name.clone(),
             authorize_url: sign_in.authorize_url.to_string(),
+            browser_opened: sign_in.browser_opened,
         };
         if sign_in.uses_loopback() {
             let app = Arc::clone(self);
@@ -65,7 +67,7 @@ impl App {
         let (start, provider_name) = begin(redirect.uri())
             .await
             .map_err(|error| Notice::of(&error))?;
-        Ok(self.open_in_browser(start, provider_name, redirect))
+        Ok(self.open_in_browser(start, provider_name, redirect).await)
     }
 
     /// Opens the system browser at the portal for this provider.
@@ -109,7 +111,7 @@ impl App {
                 start,
                 provider_name,
             } => Ok(EmailSignInView::Started {
-                view: self.open_in_browser(start, provider_name, redirect),
+                view: self.open_in_browser(start, provider_name, redirect).await,
             }),
             other => {
                 Ok(

@@ -48,6 +48,7 @@ plain_answers!(
     PortalStatus,
     EmailSignInView,
     String,
+    Option<String>,
     Vec<crate::line_views::LineView>
 );
 

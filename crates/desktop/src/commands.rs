@@ -126,9 +126,11 @@ commands! {
         app.regenerate_recovery_codes_view(&password, &code).await
     }
 
-    /// Writes the codes to a private text file; resolves to its path.
-    async fn save_recovery_codes(app, username: String, codes: Vec<String>) -> Result<String, CommandError> {
-        app.save_recovery_codes(&username, &codes)
+    /// Asks where to save the codes (the system's save dialog), then writes them there in a
+    /// text file only the user can read; resolves to its path, or `null` when the user
+    /// cancelled the dialog (nothing written).
+    async fn save_recovery_codes(app, username: String, codes: Vec<String>) -> Result<Option<String>, CommandError> {
+        app.save_recovery_codes(&username, &codes).await
     }
 
     /// Links another identity through the browser: normally `waiting_for_browser`. The user

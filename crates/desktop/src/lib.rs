@@ -2,7 +2,7 @@
 //! and notice, the error codes, the browser sign-in flow, and the commands the window calls
 //! (written once in `commands.rs`; the Tauri shell registers them and the TypeScript
 //! `Backend` is generated from them). The platform comes in through small traits
-//! ([`Browser`], [`SchemeProbe`], [`Window`]), so all of it runs in tests without a window.
+//! ([`Browser`], [`SchemeProbe`], [`Window`], [`SaveDialog`]), so all of it runs in tests without a window.
 
 mod account_views;
 pub mod bindings;
@@ -16,7 +16,8 @@ pub mod line_views;
 pub mod loopback;
 #[doc(hidden)]
 pub mod qr;
-mod recovery_codes;
+pub mod recovery_codes;
+pub mod save_dialog;
 mod security_views;
 mod sign_in_views;
 pub mod views;
@@ -31,6 +32,7 @@ pub use browser_flow::{Browser, BrowserUnavailable, SchemeProbe};
 pub use email_views::EmailSignInView;
 pub use error_code::{CommandError, ErrorCode};
 pub use line_views::LineView;
+pub use save_dialog::{SaveDialog, SaveDialogUnavailable, SaveRequest};
 pub use views::{
     AppInfo, AppView, AuthenticatorSetupView, Notice, NoticeKind, PortalStatus, QrCode,
 };
@@ -48,7 +50,9 @@ pub struct Platform {
     pub browser: Arc<dyn Browser>,
     pub scheme: Arc<dyn SchemeProbe>,
     pub window: Arc<dyn Window>,
-    /// Where "Save to a file" puts recovery codes (the Documents folder, else home).
+    /// Asks where "Save to a file" puts recovery codes.
+    pub save_dialog: Arc<dyn SaveDialog>,
+    /// Where the save dialog opens (the Documents folder, else home).
     pub documents_dir: Option<PathBuf>,
 }
 

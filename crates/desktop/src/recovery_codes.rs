@@ -1,39 +1,74 @@
-//! "Save to a file" for recovery codes just shown: a text file only the user can read.
+//! "Save to a file" for recovery codes just shown: the system's save dialog asks where, and
+//! the file is one only the user can read, written whole or not at all.
 
-use switchboard_client::store::write_private_file;
+use std::sync::Arc;
 
 use crate::error_code::{CommandError, ErrorCode};
+use crate::save_dialog::{write_private_atomically, SaveRequest};
 use crate::App;
 
+/// The file name the save dialog suggests for an account's codes.
+pub fn suggested_file_name(username: &str) -> String {
+    let safe: String = username
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        .collect();
+    format!("Switchboard recovery codes ({safe}).txt")
+}
+
+/// What the file holds: a line saying what the codes are, then one code a line.
+pub fn recovery_codes_file(username: &str, codes: &[String]) -> String {
+    format!(
+        "Switchboard recovery codes for {username}\nEach code signs you in once when you don't have your authenticator app. Keep this file where only you can reach it.\n\n{}\n",
+        codes.join("\n")
+    )
+}
+
 impl App {
-    /// Writes the codes to a text file in the user's Documents folder (readable by them
-    /// only); answers its path.
-    pub fn save_recovery_codes(
+    /// Asks where to save the codes (the system's save dialog, opening in the Documents
+    /// folder), then writes them there, readable by the user only. Answers the file's path,
+    /// or `None` when the user cancelled the dialog: nothing was written.
+    pub async fn save_recovery_codes(
         &self,
         username: &str,
         codes: &[String],
-    ) -> Result<String, CommandError> {
-        let folder = self.platform.documents_dir.as_ref().ok_or_else(|| {
-            CommandError::new(
-                ErrorCode::NoFolder,
-                "Cannot find your Documents folder. Copy the codes instead.",
-            )
-        })?;
-        let safe: String = username
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-            .collect();
-        let path = folder.join(format!("Switchboard recovery codes ({safe}).txt"));
-        let text = format!(
-            "Switchboard recovery codes for {username}\nEach code signs you in once when you don't have your authenticator app.\n\n{}\n",
-            codes.join("\n")
-        );
-        write_private_file(&path, text.as_bytes()).map_err(|error| {
+    ) -> Result<Option<String>, CommandError> {
+        let request = SaveRequest {
+            title: "Save your recovery codes".to_owned(),
+            file_name: suggested_file_name(username),
+            folder: self.platform.documents_dir.clone(),
+        };
+        let text = recovery_codes_file(username, codes);
+        let dialog = Arc::clone(&self.platform.save_dialog);
+        // The dialog waits for the user, and writing waits for the disk: off the async threads.
+        tokio::task::spawn_blocking(move || {
+            let Some(path) = dialog.choose(&request).map_err(|error| {
+                CommandError::new(
+                    ErrorCode::SaveFailed,
+                    format!("{error}. Copy the codes instead."),
+                )
+            })?
+            else {
+                return Ok(None);
+            };
+            write_private_atomically(&path, text.as_bytes()).map_err(|error| {
+                CommandError::new(
+                    ErrorCode::SaveFailed,
+                    format!(
+                        "Cannot save the recovery codes to {}: {error}. Choose another place, or copy them instead.",
+                        path.display()
+                    ),
+                )
+            })?;
+            tracing::info!("recovery codes saved to a file the user chose");
+            Ok(Some(path.display().to_string()))
+        })
+        .await
+        .map_err(|error| {
             CommandError::new(
                 ErrorCode::SaveFailed,
                 format!("Cannot save the recovery codes: {error}"),
             )
-        })?;
-        Ok(path.display().to_string())
+        })?
     }
 }

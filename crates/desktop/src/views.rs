@@ -48,11 +48,14 @@ pub enum AppView {
     },
     /// Restoring the remembered account on start.
     Restoring,
-    /// The browser is open at the provider.
+    /// The browser is open at the provider, or could not be opened (`browser_opened`
+    /// false: no browser on this computer): the screen then says so and offers the link
+    /// to copy at once.
     WaitingForBrowser {
         provider_name: String,
         /// For "copy the sign-in link" when the browser did not open.
         authorize_url: String,
+        browser_opened: bool,
     },
     /// The identity reaches several phone accounts: pick one.
     ChooseAccount {

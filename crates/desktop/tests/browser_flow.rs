@@ -80,6 +80,76 @@ async fn a_loopback_sign_in_opens_the_browser_and_the_link_on_the_port_shows_the
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn without_a_browser_the_waiting_screen_says_so_and_the_link_still_signs_in() {
+    let world = switchboard_e2e::world::World::start("127.0.0.1:0")
+        .await
+        .unwrap();
+    let app = App::open_with(
+        &world,
+        world.scratch_dir("app-data").unwrap(),
+        RedirectMode::Loopback,
+    );
+    app.platform
+        .no_browser
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let (authorize_url, browser_opened) =
+        match commands::start_sign_in(&app.views, "google".into(), None).await {
+            AppView::WaitingForBrowser {
+                authorize_url,
+                browser_opened,
+                ..
+            } => (authorize_url, browser_opened),
+            other => panic!("expected the waiting screen, got {other:?}"),
+        };
+    assert!(
+        !browser_opened,
+        "the screen must not speak of a browser that opened"
+    );
+    assert!(app.platform.opened.lock().unwrap().is_empty());
+
+    // The copied link, opened in a browser elsewhere, still finishes the sign-in.
+    let link = Browser::new()
+        .sign_in(&authorize_url.parse().unwrap(), "alice@acme.example", &[])
+        .await
+        .unwrap();
+    assert!(reqwest::get(link.as_str())
+        .await
+        .unwrap()
+        .status()
+        .is_success());
+    let shown = shown(&app).await;
+    assert!(
+        matches!(shown.as_slice(), [AppView::Ready { account, .. }] if account.username == "alice"),
+        "{shown:?}"
+    );
+    app.client.sign_out("acct-alice").await.unwrap();
+}
+
+#[test]
+fn a_browser_program_that_fails_or_is_missing_is_no_browser() {
+    use switchboard_desktop::browser_flow::ProgramBrowser;
+    use switchboard_desktop::Browser as _;
+    let dir = tempfile::tempdir().unwrap();
+    let script = |name: &str, body: &str| {
+        use std::os::unix::fs::PermissionsExt;
+        let path = dir.path().join(name);
+        std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        ProgramBrowser(path)
+    };
+    let url: Url = "https://portal.example/authorize".parse().unwrap();
+    assert!(script("fails.sh", "exit 1").open(&url).is_err());
+    assert!(ProgramBrowser(dir.path().join("missing"))
+        .open(&url)
+        .is_err());
+    assert!(script("opens.sh", "exit 0").open(&url).is_ok());
+    // A browser that keeps running (the first window of one) opened.
+    assert!(script("runs.sh", "exec sleep 1 >/dev/null 2>&1")
+        .open(&url)
+        .is_ok());
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn cancelling_a_loopback_sign_in_closes_its_port_and_the_page_then_opens_nothing() {
     let world = switchboard_e2e::world::World::start("127.0.0.1:0")
         .await

@@ -11,7 +11,7 @@ use std::sync::atomic::Ordering;
 
 use switchboard_client::signin::app_redirect_uri;
 use switchboard_client::SignInOutcome;
-use switchboard_desktop::{AppView, ErrorCode};
+use switchboard_desktop::{commands, AppView, ErrorCode};
 use switchboard_e2e::authenticator;
 use switchboard_e2e::browser::Browser;
 
@@ -146,6 +146,55 @@ async fn set_up_the_authenticator_in_the_settings_and_use_a_recovery_code() {
     ready(app.client.submit_mfa_code(&codes[0]).await.unwrap());
     let (overview, _, _) = security(app.views.security_view(None).await);
     assert_eq!(overview.authenticator.recovery_codes_left, 9);
+}
+
+#[tokio::test]
+async fn save_to_a_file_writes_where_the_dialog_says_only_for_the_user_and_nothing_on_cancel() {
+    let (_world, app) = world_and_app().await;
+    let codes = vec!["abcde-fghjk".to_owned(), "mnpqr-stuvw".to_owned()];
+    let folder = app.data_dir.join("chosen");
+    std::fs::create_dir_all(&folder).unwrap();
+
+    // Cancelled in the dialog: nothing written, and that is no error.
+    *app.platform.save_answer.lock().unwrap() = None;
+    let cancelled = commands::save_recovery_codes(&app.views, "tom".into(), codes.clone()).await;
+    assert_eq!(cancelled, Ok(None));
+    assert_eq!(std::fs::read_dir(&folder).unwrap().count(), 0);
+    let asked = app.platform.save_requests.lock().unwrap().clone();
+    assert_eq!(asked.len(), 1, "the dialog was asked where");
+    assert_eq!(asked[0].file_name, "Switchboard recovery codes (tom).txt");
+    assert_eq!(asked[0].folder, Some(app.data_dir.join("Documents")));
+
+    // Saved where the dialog says, replacing a file there (the dialog asked first).
+    let path = folder.join("my codes.txt");
+    std::fs::write(&path, "an older file").unwrap();
+    *app.platform.save_answer.lock().unwrap() = Some(path.clone());
+    let saved = commands::save_recovery_codes(&app.views, "tom".into(), codes.clone()).await;
+    assert_eq!(saved, Ok(Some(path.display().to_string())));
+    let text = std::fs::read_to_string(&path).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].contains("recovery codes for tom"), "{text}");
+    assert_eq!(&lines[lines.len() - 2..], ["abcde-fghjk", "mnpqr-stuvw"]);
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "mode {mode:o}");
+    assert_eq!(
+        std::fs::read_dir(&folder).unwrap().count(),
+        1,
+        "no temporary file is left"
+    );
+
+    // A place it cannot write to: said, with what to do, and nothing half-written.
+    *app.platform.save_answer.lock().unwrap() = Some(folder.join("no such folder/codes.txt"));
+    let failed = commands::save_recovery_codes(&app.views, "tom".into(), codes)
+        .await
+        .unwrap_err();
+    assert_eq!(failed.code, ErrorCode::SaveFailed);
+    assert!(
+        failed.message.contains("Choose another place"),
+        "{}",
+        failed.message
+    );
 }
 
 #[tokio::test]

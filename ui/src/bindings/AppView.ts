@@ -17,7 +17,7 @@ export type AppView = { "screen": "sign_in", notice: Notice | null, back_to: Acc
 /**
  * For "copy the sign-in link" when the browser did not open.
  */
-authorize_url: string, } | { "screen": "choose_account", accounts: Array<AccountChoice>, 
+authorize_url: string, browser_opened: boolean, } | { "screen": "choose_account", accounts: Array<AccountChoice>, 
 /**
  * Preselected; also what "remember my choice" starts ticked for.
  */

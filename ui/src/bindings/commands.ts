@@ -106,10 +106,12 @@ export interface Commands {
    */
   regenerateRecoveryCodes(password: string, code: string): Promise<AppView>;
   /**
-   * Writes the codes to a private text file; resolves to its path.
+   * Asks where to save the codes (the system's save dialog), then writes them there in a
+   * text file only the user can read; resolves to its path, or `null` when the user
+   * cancelled the dialog (nothing written).
    * Rejects with a `CommandError`.
    */
-  saveRecoveryCodes(username: string, codes: Array<string>): Promise<string>;
+  saveRecoveryCodes(username: string, codes: Array<string>): Promise<string | null>;
   /**
    * Links another identity through the browser: normally `waiting_for_browser`. The user
    * confirms it's them first: their current password, plus an authenticator or recovery

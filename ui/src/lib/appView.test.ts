@@ -19,6 +19,7 @@ const waiting: AppView = {
   screen: 'waiting_for_browser',
   provider_name: 'Google',
   authorize_url: 'https://portal.example.com/v1/authorize?provider=google',
+  browser_opened: true,
 };
 const ready: Extract<AppView, { screen: 'ready' }> = {
   screen: 'ready',

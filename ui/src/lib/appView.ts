@@ -321,7 +321,7 @@ export class AppController {
   }
 
   /** Not a view change: resolves to the saved file's path, rejects with the reason. */
-  saveRecoveryCodes(username: string, codes: readonly string[]): Promise<string> {
+  saveRecoveryCodes(username: string, codes: readonly string[]): Promise<string | null> {
     return this.#backend.saveRecoveryCodes(username, [...codes]);
   }
 

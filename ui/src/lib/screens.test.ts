@@ -34,17 +34,40 @@ const ready: ViewOf<'ready'> = {
 describe('waitingModel', () => {
   it("names the provider and says what happens next", () => {
     expect(
-      waitingModel({ screen: 'waiting_for_browser', provider_name: 'Acme SSO', authorize_url: 'https://p/authorize' }),
+      waitingModel({
+        screen: 'waiting_for_browser',
+        provider_name: 'Acme SSO',
+        authorize_url: 'https://p/authorize',
+        browser_opened: true,
+      }),
     ).toEqual({
       heading: 'Continue in your browser',
       text: "Sign in with Acme SSO in the browser window that opened. This window updates when you're done.",
       progress: 'Waiting for you to finish signing in…',
       authorizeUrl: 'https://p/authorize',
+      noBrowser: false,
+      linkHeading: "Browser didn't open?",
     });
   });
 
+  it('says at once when no browser could be opened, and never speaks of a browser window that opened', () => {
+    const model = waitingModel({
+      screen: 'waiting_for_browser',
+      provider_name: 'Google',
+      authorize_url: 'https://p/authorize',
+      browser_opened: false,
+    });
+    expect(model.noBrowser).toBe(true);
+    expect(model.heading).toBe('Sign in with Google in a browser');
+    expect(model.text).toBe(
+      "No browser could be opened on this computer. Copy the sign-in link and open it in a browser. This window updates when you're done.",
+    );
+    expect(model.text).not.toContain('that opened');
+    expect(model.linkHeading).toBeNull();
+  });
+
   it('copes with a blank provider name', () => {
-    expect(waitingModel({ screen: 'waiting_for_browser', provider_name: ' ', authorize_url: 'u' }).text).toMatch(
+    expect(waitingModel({ screen: 'waiting_for_browser', provider_name: ' ', authorize_url: 'u', browser_opened: true }).text).toMatch(
       /^Sign in with your provider in/,
     );
   });

@@ -9,15 +9,35 @@ export interface WaitingModel {
   text: string;
   progress: string;
   authorizeUrl: string;
+  /** No browser opened: the copy-link button is the way on, and takes focus. */
+  noBrowser: boolean;
+  /** The heading over "Copy sign-in link" when a browser did open; null when none did. */
+  linkHeading: string | null;
 }
+
+export const NO_BROWSER_TEXT =
+  'No browser could be opened on this computer. Copy the sign-in link and open it in a browser.';
 
 export function waitingModel(view: ViewOf<'waiting_for_browser'>): WaitingModel {
   const provider = view.provider_name.trim() || 'your provider';
+  const progress = 'Waiting for you to finish signing in…';
+  if (!view.browser_opened) {
+    return {
+      heading: `Sign in with ${provider} in a browser`,
+      text: `${NO_BROWSER_TEXT} This window updates when you're done.`,
+      progress,
+      authorizeUrl: view.authorize_url,
+      noBrowser: true,
+      linkHeading: null,
+    };
+  }
   return {
     heading: 'Continue in your browser',
     text: `Sign in with ${provider} in the browser window that opened. This window updates when you're done.`,
-    progress: 'Waiting for you to finish signing in…',
+    progress,
     authorizeUrl: view.authorize_url,
+    noBrowser: false,
+    linkHeading: "Browser didn't open?",
   };
 }
 

@@ -116,7 +116,11 @@ describe('recovery codes', () => {
     const failed = copyLinkReducer(COPY_IDLE, { type: 'done', result: 'failed' });
     expect(failed.showField).toBe(true);
     expect(recoveryCopyFeedback(failed)).toBe("Couldn't copy the codes. They're selected below: copy them yourself.");
-    expect(savedToText('/home/ann/Documents/codes.txt')).toBe('Saved to /home/ann/Documents/codes.txt');
+    expect(savedToText('/home/ann/Documents/codes.txt')).toBe(
+      'Saved to /home/ann/Documents/codes.txt. Only you can open it on this computer.',
+    );
+    // A cancelled save dialog is the user's choice, said calmly.
+    expect(savedToText(null)).toBe('Not saved: no file was chosen. The codes are still here to copy or save.');
   });
 });
 

@@ -121,8 +121,14 @@ export function recoveryCopyFeedback(state: CopyLinkState): string {
   }
 }
 
-export function savedToText(path: string): string {
-  return `Saved to ${path}`;
+/** Said before the save dialog opens: the file is as good as the authenticator. */
+export const SAVE_CODES_WARNING =
+  'These codes each sign in once in place of your authenticator. Keep the file somewhere only you can reach, or print it and delete it.';
+
+/** What "Save to a file" ended with: the file's path, or `null` when the dialog was cancelled. */
+export function savedToText(path: string | null): string {
+  if (path === null) return 'Not saved: no file was chosen. The codes are still here to copy or save.';
+  return `Saved to ${path}. Only you can open it on this computer.`;
 }
 
 // ---- Linked providers -----------------------------------------------------------------------------
@@ -443,7 +449,7 @@ export interface SecurityActions {
   onDisableAuthenticator: (password: string, code: string) => Promise<void> | void;
   onRegenerateRecoveryCodes: (password: string, code: string) => Promise<void> | void;
   /** Resolves to the saved file's path. */
-  onSaveRecoveryCodes: (codes: readonly string[]) => Promise<string>;
+  onSaveRecoveryCodes: (codes: readonly string[]) => Promise<string | null>;
   /** `code` is `null` when the authenticator app is off. */
   onAddProvider: (providerId: string, password: string, code: string | null) => Promise<void> | void;
   onRemoveProvider: (linkId: string, providerName: string) => Promise<void> | void;

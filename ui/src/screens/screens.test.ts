@@ -72,6 +72,7 @@ describe('WaitingScreen markup', () => {
     screen: 'waiting_for_browser',
     provider_name: 'Google',
     authorize_url: 'https://portal.example.com/v1/authorize?provider=google&state=abc',
+    browser_opened: true,
   };
   const { body } = render(WaitingScreen, { props: { view, onCancel: noop } });
 
@@ -95,6 +96,20 @@ describe('WaitingScreen markup', () => {
   it('marks Cancel busy while cancelling', () => {
     const busy = render(WaitingScreen, { props: { view, cancelling: true, onCancel: noop } }).body;
     expect(busy).toMatch(/<button id="cancel-sign-in"[^>]*aria-disabled="true"/);
+  });
+
+  it('leaves focus to the heading when the browser opened', () => {
+    expect(body).not.toContain('data-autofocus');
+  });
+
+  it('without a browser: says so first and puts "Copy sign-in link" first, taking focus', () => {
+    const none = render(WaitingScreen, { props: { view: { ...view, browser_opened: false }, onCancel: noop } }).body;
+    expect(none).toContain('No browser could be opened on this computer. Copy the sign-in link and open it in a browser.');
+    expect(none).not.toContain('in the browser window that opened');
+    expect(none).not.toContain("Browser didn't open?");
+    expect(none).toMatch(/<button id="copy-sign-in-link" type="button" class="primary" data-autofocus=""/);
+    // The link comes before Cancel, right under what happened.
+    expect(none.indexOf('id="copy-sign-in-link"')).toBeLessThan(none.indexOf('id="cancel-sign-in"'));
   });
 });
 

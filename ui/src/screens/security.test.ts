@@ -260,7 +260,9 @@ describe('SecurityScreen authenticator section', () => {
     expect(box).toContain('Each code works once');
     expect(box).toContain('shown only now');
     expect(box).toMatch(/<button id="copy-recovery-codes" type="button"[^>]*>Copy codes<\/button>/);
-    expect(box).toMatch(/<button id="save-recovery-codes" type="button"[^>]*>(<!--[^>]*-->)*Save to a file<\/button>/);
+    expect(box).toMatch(/<button id="save-recovery-codes" type="button"[^>]*aria-expanded="false"[^>]*>Save to a file…<\/button>/);
+    // The warning that the file holds secrets comes with the click, before the save dialog.
+    expect(box).not.toContain('id="save-codes-warning"');
     expect(box).toMatch(/<p id="recovery-codes-feedback"[^>]*role="status"[^>]*><\/p>/);
     // Inside the authenticator section, after its status.
     expect(html.indexOf('id="authenticator-status"')).toBeLessThan(html.indexOf('id="recovery-codes"'));

@@ -33,13 +33,31 @@ pub struct Recorded {
     pub shown: Mutex<Vec<AppView>>,
     /// The lines as pushed to the window, each time they changed.
     pub lines: Mutex<Vec<Vec<switchboard_desktop::LineView>>>,
+    /// Set: opening the browser fails, as on a computer without one.
+    pub no_browser: std::sync::atomic::AtomicBool,
+    /// What the save dialog answers (`None`: the user cancels), and what it was asked.
+    pub save_answer: Mutex<Option<std::path::PathBuf>>,
+    pub save_requests: Mutex<Vec<switchboard_desktop::SaveRequest>>,
 }
 
 struct Opened(Arc<Recorded>);
 impl switchboard_desktop::Browser for Opened {
     fn open(&self, url: &Url) -> Result<(), BrowserUnavailable> {
+        if self.0.no_browser.load(Ordering::SeqCst) {
+            return Err(BrowserUnavailable("no browser is installed".into()));
+        }
         self.0.opened.lock().unwrap().push(url.clone());
         Ok(())
+    }
+}
+struct Asked(Arc<Recorded>);
+impl switchboard_desktop::SaveDialog for Asked {
+    fn choose(
+        &self,
+        request: &switchboard_desktop::SaveRequest,
+    ) -> Result<Option<std::path::PathBuf>, switchboard_desktop::SaveDialogUnavailable> {
+        self.0.save_requests.lock().unwrap().push(request.clone());
+        Ok(self.0.save_answer.lock().unwrap().clone())
     }
 }
 struct Shown(Arc<Recorded>);
@@ -74,6 +92,7 @@ fn assemble(config: &ClientConfig, data_dir: &std::path::Path) -> App {
         browser: Arc::new(Opened(Arc::clone(&recorded))),
         scheme: Arc::new(SchemeRegistered),
         window: Arc::new(Shown(Arc::clone(&recorded))),
+        save_dialog: Arc::new(Asked(Arc::clone(&recorded))),
         documents_dir: Some(data_dir.join("Documents")),
     };
     let views = switchboard_desktop::App::new(Arc::clone(&client), config.clone(), platform);
