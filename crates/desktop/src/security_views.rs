@@ -245,7 +245,7 @@ impl App {
         let result = self.core.confirm_identity(password, code).await;
         self.after_action(result.map(|confirmation| {
             Notice::info(format!(
-                "Thanks. For the next {} minutes you can change the settings below without confirming again.",
+                "Confirmed. For the next {} minutes you can change your security settings without confirming again.",
                 confirmation.expires_in.div_ceil(60)
             ))
         }))
