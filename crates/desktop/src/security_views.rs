@@ -138,7 +138,7 @@ impl App {
             return self.after_action(Err(error)).await;
         }
         self.security_view(Some(Notice::info(
-            "Scan the QR code with your authenticator app, then enter the code it shows and your password.",
+            "Scan the QR code with your authenticator app. Confirm it's you if asked, then enter the code the app shows.",
         )))
         .await
     }

@@ -4,6 +4,7 @@ import {
   SECTION_KEYS,
   STEP_UP_PURPOSE,
   confirmedSecondsLeft,
+  defaultSection,
   forgetSections,
   sectionSummary,
   toggleSection,
@@ -34,6 +35,13 @@ describe('sectionSummary', () => {
   it('puts the email warnings in the heading, in red, so they are not hidden in a closed section', () => {
     expect(sectionSummary('emails', securityView.overview)).toEqual({ text: '2 warnings', warn: true });
     expect(sectionSummary('emails', { ...securityView.overview, warnings: [] })).toEqual({ text: '3 emails', warn: false });
+  });
+});
+
+describe('defaultSection', () => {
+  it('opens Emails when it has warnings, else nothing', () => {
+    expect(defaultSection(securityView.overview)).toBe('emails');
+    expect(defaultSection({ ...securityView.overview, warnings: [] })).toBeNull();
   });
 });
 

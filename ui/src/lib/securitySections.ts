@@ -49,6 +49,14 @@ export function sectionSummary(key: SectionKey, overview: SecurityOverview): Sec
 }
 
 /**
+ * The section open when the settings open: Emails when it has warnings (risky associations are
+ * shown, not hidden), else none, so the page starts as a short list of headings.
+ */
+export function defaultSection(overview: SecurityOverview): SectionKey | null {
+  return warningTexts(overview.warnings).length > 0 ? 'emails' : null;
+}
+
+/**
  * Seconds the confirmation still holds, counted down on this computer from what the portal
  * said (`confirmedFor`) when the view arrived (`receivedAtMs`), both as `Date.now()`.
  */

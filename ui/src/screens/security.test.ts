@@ -178,7 +178,7 @@ describe('ReadyScreen security settings button', () => {
 
 describe('SecurityScreen layout', () => {
   it('has the heading, Back at the top and the sections in order, all closed at first', () => {
-    const html = security(securityView);
+    const html = security({ ...securityView, overview: { ...securityView.overview, warnings: [] } });
     expect(html).toMatch(/<main class="screen" id="security-screen">/);
     expect(html).toMatch(/<h1 tabindex="-1"[^>]*>Security settings<\/h1>/);
     expect(html).toMatch(/<button id="close-security" type="button"[^>]*aria-disabled="false"[^>]*>[\s\S]*?Back<\/button>/);
@@ -213,6 +213,12 @@ describe('SecurityScreen layout', () => {
     expect(summary('emails')?.[2]).toBe('2 warnings');
     expect(summary('emails')?.[1]).toContain('warn');
     expect(summary('sessions')?.[2]).toBe('3 sessions');
+  });
+
+  it('opens Emails at first when it has warnings, so they are not hidden', () => {
+    const html = security(securityView);
+    expect(element(html, 'button', 'emails-toggle')).toContain('aria-expanded="true"');
+    expect(html).toContain('id="email-warnings"');
   });
 
   it('opens one section at a time: its content shows, the others stay closed', () => {
