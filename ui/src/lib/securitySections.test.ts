@@ -6,6 +6,7 @@ import {
   confirmedSecondsLeft,
   defaultSection,
   forgetSections,
+  noticeAfterToggle,
   sectionSummary,
   toggleSection,
   type SectionMemory,
@@ -61,6 +62,12 @@ describe('confirmedSecondsLeft', () => {
 describe('the step-up', () => {
   it('says in each section which change it is for', () => {
     for (const key of SECTION_KEYS) expect(STEP_UP_PURPOSE[key]).toMatch(/^To .+, confirm it's you\.$/);
+  });
+
+  it("hides a section's answer when the user moves on, rather than moving it to the top", () => {
+    expect(noticeAfterToggle('sessions')).toBe('hidden');
+    expect(noticeAfterToggle('hidden')).toBe('hidden');
+    expect(noticeAfterToggle(null)).toBeNull();
   });
 
   it('forgets the open section and where the last answer goes when the settings close', () => {

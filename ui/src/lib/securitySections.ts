@@ -72,7 +72,19 @@ export function confirmedSecondsLeft(confirmedFor: number, receivedAtMs: number,
  */
 export interface SectionMemory {
   open: SectionKey | null;
-  noticeIn: SectionKey | null;
+  /** `hidden`: the last answer belonged to a section the user has since left. */
+  noticeIn: NoticePlace;
+}
+
+/** Where the view's notice shows: in a section, `null` at the top, or `hidden`. */
+export type NoticePlace = SectionKey | 'hidden' | null;
+
+/**
+ * After the user opened or closed a section: an answer shown in a section goes with it (it is
+ * not moved to the top, out of place); one at the top stays.
+ */
+export function noticeAfterToggle(noticeIn: NoticePlace): NoticePlace {
+  return noticeIn === null ? null : 'hidden';
 }
 
 export const sectionMemory: SectionMemory = { open: null, noticeIn: null };

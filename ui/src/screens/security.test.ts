@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { Pending, ViewOf } from '../lib/appView';
 import { fakeBackend } from '../lib/fakeBackend';
 import type { SecurityActions } from '../lib/security';
-import { forgetSections, sectionMemory, type SectionKey } from '../lib/securitySections';
+import { forgetSections, sectionMemory, type NoticePlace, type SectionKey } from '../lib/securitySections';
 import {
   FIXED_NOW,
   authenticatorOn,
@@ -43,7 +43,7 @@ function security(
   view: ViewOf<'security'>,
   pending: Pending | null = null,
   open: SectionKey | null = null,
-  noticeIn: SectionKey | null = null,
+  noticeIn: NoticePlace = null,
 ): string {
   sectionMemory.open = open;
   sectionMemory.noticeIn = noticeIn;
@@ -247,6 +247,11 @@ describe('SecurityScreen layout', () => {
     const panel = html.slice(html.indexOf('id="sessions-panel"'));
     expect(panel).toMatch(/^[^]*?<p id="view-notice"[^>]*role="alert"[^>]*>\s*That did not work\./);
     expect(html.indexOf('id="sessions-panel"')).toBeLessThan(html.indexOf('id="view-notice"'));
+  });
+
+  it("does not move a section's answer to the top once the user opened another section", () => {
+    const view = { ...securityView, notice: { kind: 'info' as const, message: 'Signed out Work laptop.', code: null } };
+    expect(security(view, null, 'password', 'hidden')).not.toContain('view-notice');
   });
 
   it('marks every action busy while one runs, with progress on its own button', () => {
