@@ -151,10 +151,14 @@ pub struct AuthenticatorSetup {
 }
 
 /// Confirming or disabling the authenticator, or new recovery codes: the password and a
-/// current code.
+/// current code (confirming: a code from the new secret). A session that confirmed itself
+/// (`/v1/account/confirm`) in the last five minutes leaves `password` empty or out, and,
+/// disabling or making new recovery codes, `code` too.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct PasswordAndCode {
+    #[serde(default)]
     pub password: String,
+    #[serde(default)]
     pub code: String,
 }
 
@@ -165,10 +169,13 @@ pub struct RecoveryCodes {
 }
 
 /// `POST /v1/account/linked-providers/start`: link another provider through the browser.
-/// A new way to sign in: the password, and a code when the account has an authenticator.
+/// A new way to sign in: the password, and a code when the account has an authenticator;
+/// or neither (`password` empty or out) when the session confirmed itself in the last five
+/// minutes.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct StartLinkRequest {
     pub provider: String,
+    #[serde(default)]
     pub password: String,
     #[serde(default)]
     pub code: Option<String>,
@@ -199,9 +206,11 @@ pub struct RevokeSessionRequest {
 }
 
 /// `POST /v1/account/password`: the current password, and the authenticator code when the
-/// account has one (unless the session confirmed itself less than five minutes ago).
+/// account has one; or neither (`current_password` empty or out) when the session confirmed
+/// itself less than five minutes ago.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ChangePasswordRequest {
+    #[serde(default)]
     pub current_password: String,
     pub new_password: String,
     #[serde(default)]

@@ -138,7 +138,7 @@ impl App {
             return self.after_action(Err(error)).await;
         }
         self.security_view(Some(Notice::info(
-            "Scan the QR code with your authenticator app, then enter the code it shows and your password.",
+            "Scan the QR code with your authenticator app. Confirm it's you if asked, then enter the code the app shows.",
         )))
         .await
     }
@@ -245,7 +245,7 @@ impl App {
         let result = self.core.confirm_identity(password, code).await;
         self.after_action(result.map(|confirmation| {
             Notice::info(format!(
-                "Thanks. For the next {} minutes you can change the settings below without confirming again.",
+                "Confirmed. For the next {} minutes you can change your security settings without confirming again.",
                 confirmation.expires_in.div_ceil(60)
             ))
         }))

@@ -517,3 +517,239 @@ async fn a_password_change_ends_earlier_code_tickets_and_link_intents() {
         .await;
     assert_eq!(adam.status(), StatusCode::OK);
 }
+
+/// Sends a credential change with no password and no code, as a window that relies on the
+/// session's confirmation does.
+async fn without_password(
+    world: &World,
+    token: &str,
+    path: &str,
+    body: serde_json::Value,
+) -> reqwest::Response {
+    world.post(path, Some(token), body).await
+}
+
+#[tokio::test]
+async fn a_fresh_confirmation_of_this_session_is_the_proof_for_credential_changes() {
+    let world = World::start().await;
+    let me = password_session(&world, "alice", "alice-demo-pass").await;
+    let secret = enable_authenticator(&world, &me.access_token, "alice-demo-pass").await;
+    let _: Confirmation = ok_json(
+        world
+            .post(
+                "/v1/account/confirm",
+                Some(&me.access_token),
+                json!({ "password": "alice-demo-pass", "code": next_code(&world, &secret) }),
+            )
+            .await,
+    )
+    .await;
+
+    // Confirmed once: new recovery codes, a new linked sign-in and a new password come
+    // without the password or a code.
+    let codes: serde_json::Value = ok_json(
+        without_password(
+            &world,
+            &me.access_token,
+            "/v1/account/recovery-codes",
+            json!({}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(codes["codes"].as_array().map(Vec::len), Some(10));
+    let _: LinkIntent = ok_json(
+        without_password(
+            &world,
+            &me.access_token,
+            "/v1/account/linked-providers/start",
+            json!({ "provider": "google", "code_challenge": pkce_challenge(&random_string()) }),
+        )
+        .await,
+    )
+    .await;
+    // The new password must still differ from the current one the user did not type.
+    let same = refused(
+        without_password(
+            &world,
+            &me.access_token,
+            "/v1/account/password",
+            json!({ "new_password": "alice-demo-pass" }),
+        )
+        .await,
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    assert!(same.message.contains("differ"), "{}", same.message);
+    assert_eq!(
+        without_password(
+            &world,
+            &me.access_token,
+            "/v1/account/password",
+            json!({ "new_password": "correct horse battery" }),
+        )
+        .await
+        .status(),
+        StatusCode::OK
+    );
+    // A password sent is still checked.
+    let wrong = refused(
+        world
+            .post(
+                "/v1/account/authenticator/disable",
+                Some(&me.access_token),
+                json!({ "password": "alice-demo-pass", "code": "" }),
+            )
+            .await,
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    assert_eq!(wrong.code, ErrorCode::InvalidCredentials);
+    assert_eq!(
+        without_password(
+            &world,
+            &me.access_token,
+            "/v1/account/authenticator/disable",
+            json!({})
+        )
+        .await
+        .status(),
+        StatusCode::OK
+    );
+    assert!(
+        !security(&world, &me.access_token)
+            .await
+            .authenticator
+            .enabled
+    );
+    // Turning it on again: the code from the new secret is still needed, not the password.
+    let setup: AuthenticatorSetup = ok_json(
+        world
+            .post(
+                "/v1/account/authenticator",
+                Some(&me.access_token),
+                json!({}),
+            )
+            .await,
+    )
+    .await;
+    let new_secret = authenticator::secret_of(&setup.otpauth_uri).unwrap();
+    let no_code = refused(
+        without_password(
+            &world,
+            &me.access_token,
+            "/v1/account/authenticator/confirm",
+            json!({ "code": "" }),
+        )
+        .await,
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    assert_eq!(no_code.code, ErrorCode::InvalidCode);
+    let _: serde_json::Value = ok_json(
+        without_password(
+            &world,
+            &me.access_token,
+            "/v1/account/authenticator/confirm",
+            json!({ "code": next_code(&world, &new_secret) }),
+        )
+        .await,
+    )
+    .await;
+    assert!(
+        security(&world, &me.access_token)
+            .await
+            .authenticator
+            .enabled
+    );
+}
+
+#[tokio::test]
+async fn another_sessions_or_a_stale_confirmation_is_no_proof() {
+    let world = World::start().await;
+    let me = password_session(&world, "alice", "alice-demo-pass").await;
+    let secret = enable_authenticator(&world, &me.access_token, "alice-demo-pass").await;
+    // The attacker's stolen token is another session of Alice's; Alice confirms on hers.
+    let ticket = match password_step(&world, "alice", "alice-demo-pass").await {
+        LoginStep::MfaRequired { ticket, .. } => ticket,
+        other => panic!("expected MfaRequired, got {other:?}"),
+    };
+    let stolen: SessionTokens = signed_in(
+        ok_json(
+            world
+                .post(
+                    "/v1/login/mfa",
+                    None,
+                    json!({ "ticket": ticket, "code": next_code(&world, &secret) }),
+                )
+                .await,
+        )
+        .await,
+    );
+    let _: Confirmation = ok_json(
+        world
+            .post(
+                "/v1/account/confirm",
+                Some(&me.access_token),
+                json!({ "password": "alice-demo-pass", "code": next_code(&world, &secret) }),
+            )
+            .await,
+    )
+    .await;
+
+    let attempts = |token: String| {
+        let world = &world;
+        async move {
+            let challenge = pkce_challenge(&random_string());
+            vec![
+                without_password(
+                    world,
+                    &token,
+                    "/v1/account/authenticator/disable",
+                    json!({}),
+                )
+                .await,
+                without_password(
+                    world,
+                    &token,
+                    "/v1/account/recovery-codes",
+                    json!({ "password": "" }),
+                )
+                .await,
+                without_password(
+                    world,
+                    &token,
+                    "/v1/account/password",
+                    json!({ "current_password": "", "new_password": "attacker's password" }),
+                )
+                .await,
+                without_password(
+                    world,
+                    &token,
+                    "/v1/account/linked-providers/start",
+                    json!({ "provider": "google", "code_challenge": challenge }),
+                )
+                .await,
+            ]
+        }
+    };
+    for response in attempts(stolen.access_token.clone()).await {
+        confirmation_required(response).await;
+    }
+    // Five minutes later Alice's own confirmation has run out too.
+    world.clock.advance(301);
+    for response in attempts(me.access_token.clone()).await {
+        confirmation_required(response).await;
+    }
+    // Nothing changed: the authenticator is on and the password is the old one.
+    assert!(
+        security(&world, &me.access_token)
+            .await
+            .authenticator
+            .enabled
+    );
+    assert!(matches!(
+        password_step(&world, "alice", "alice-demo-pass").await,
+        LoginStep::MfaRequired { .. }
+    ));
+}

@@ -11,7 +11,6 @@ import {
   emailListed,
   groupSecret,
   lastUsedText,
-  linkProviderArgs,
   linkedProviderItems,
   methodLabel,
   qrModel,
@@ -151,29 +150,6 @@ describe('linked providers', () => {
       ['acme-sso', 'Add Acme SSO'],
     ]);
     expect(addProviderButtons([{ id: 'okta', kind: 'oidc', display_name: '' }])[0]?.label).toBe('Add okta');
-  });
-
-  it('asks for the password before adding a sign-in', () => {
-    expect(linkProviderArgs({ password: '', code: '123456' }, true)).toEqual({
-      problem: 'Enter your password to add a sign-in.',
-    });
-    expect(linkProviderArgs({ password: '', code: '' }, false)).toEqual({
-      problem: 'Enter your password to add a sign-in.',
-    });
-  });
-
-  it('sends the code without spaces only when the authenticator is on, null otherwise', () => {
-    expect(linkProviderArgs({ password: 'pw', code: ' 123 456 ' }, true)).toEqual({
-      args: { password: 'pw', code: '123456' },
-    });
-    expect(linkProviderArgs({ password: 'pw', code: 'abcde-fghjk' }, true)).toEqual({
-      args: { password: 'pw', code: 'abcde-fghjk' },
-    });
-    expect(linkProviderArgs({ password: 'pw', code: '  ' }, true)).toEqual({ args: { password: 'pw', code: null } });
-    // A code left over from when the app was on is not sent.
-    expect(linkProviderArgs({ password: 'pw', code: '123456' }, false)).toEqual({ args: { password: 'pw', code: null } });
-    // The password is sent as typed.
-    expect(linkProviderArgs({ password: ' pw ', code: '' }, false)).toEqual({ args: { password: ' pw ', code: null } });
   });
 });
 
@@ -366,62 +342,49 @@ describe("confirm it's you", () => {
   });
 
   it('says how many minutes the confirmation still holds, rounded up', () => {
-    expect(confirmedText(300)).toBe('Confirmed: you can change the settings below for 5 more minutes.');
-    expect(confirmedText(61)).toBe('Confirmed: you can change the settings below for 2 more minutes.');
-    expect(confirmedText(5)).toBe('Confirmed: you can change the settings below for 1 more minute.');
+    expect(confirmedText(300)).toBe("Confirmed it's you for 5 more minutes.");
+    expect(confirmedText(61)).toBe("Confirmed it's you for 2 more minutes.");
+    expect(confirmedText(5)).toBe("Confirmed it's you for 1 more minute.");
   });
 });
 
 describe('validateChangePassword', () => {
   const long = 'correct horse';
 
-  it('asks for the authenticator code when it is asked for', () => {
-    expect(validateChangePassword({ current: 'old', next: long, confirm: long, code: '' })).toEqual({
-      message: 'Enter the 6-digit code from your authenticator app.',
-      field: 'code',
-      invalid: ['code'],
+  it('asks for the new password twice, never the current one', () => {
+    expect(validateChangePassword({ next: '', confirm: '' })).toEqual({
+      message: 'Enter a new password, twice.',
+      field: 'next',
+      invalid: ['next', 'confirm'],
     });
-    expect(validateChangePassword({ current: 'old', next: long, confirm: long, code: '123456' })).toBeNull();
-    expect(validateChangePassword({ current: 'old', next: long, confirm: long, code: null })).toBeNull();
-  });
-
-  it('requires all three fields', () => {
-    expect(validateChangePassword({ current: '', next: '', confirm: '' })).toEqual({
-      message: 'Fill in all three password fields.',
-      field: 'current',
-      invalid: ['current', 'next', 'confirm'],
-    });
-    expect(validateChangePassword({ current: 'old', next: long, confirm: '' })).toEqual({
+    expect(validateChangePassword({ next: long, confirm: '' })).toEqual({
       message: 'Enter the new password again.',
       field: 'confirm',
       invalid: ['confirm'],
     });
-    expect(validateChangePassword({ current: '', next: long, confirm: long })?.message).toBe(
-      'Enter your current password.',
-    );
-    expect(validateChangePassword({ current: 'old', next: '', confirm: long })?.message).toBe('Enter a new password.');
+    expect(validateChangePassword({ next: '', confirm: long })?.message).toBe('Enter a new password.');
   });
 
   it('asks for at least 10 characters, counted as characters', () => {
-    expect(validateChangePassword({ current: 'old', next: 'short', confirm: 'short' })).toEqual({
+    expect(validateChangePassword({ next: 'short', confirm: 'short' })).toEqual({
       message: 'The new password must have at least 10 characters.',
       field: 'next',
       invalid: ['next'],
     });
-    expect(validateChangePassword({ current: 'old', next: '123456789', confirm: '123456789' })?.field).toBe('next');
+    expect(validateChangePassword({ next: '123456789', confirm: '123456789' })?.field).toBe('next');
     // Nine emoji are 18 UTF-16 units but 9 characters.
     const emoji = '🔑'.repeat(9);
-    expect(validateChangePassword({ current: 'old', next: emoji, confirm: emoji })?.field).toBe('next');
-    expect(validateChangePassword({ current: 'old', next: '1234567890', confirm: '1234567890' })).toBeNull();
+    expect(validateChangePassword({ next: emoji, confirm: emoji })?.field).toBe('next');
+    expect(validateChangePassword({ next: '1234567890', confirm: '1234567890' })).toBeNull();
   });
 
   it('asks for the same new password twice', () => {
-    expect(validateChangePassword({ current: 'old', next: long, confirm: `${long}!` })).toEqual({
+    expect(validateChangePassword({ next: long, confirm: `${long}!` })).toEqual({
       message: "The new passwords don't match.",
       field: 'confirm',
       invalid: ['next', 'confirm'],
     });
-    expect(validateChangePassword({ current: 'old', next: long, confirm: long })).toBeNull();
+    expect(validateChangePassword({ next: long, confirm: long })).toBeNull();
   });
 });
 

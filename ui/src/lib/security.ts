@@ -172,36 +172,6 @@ export function addProviderButtons(providers: readonly ProviderOption[]): AddPro
   return buttons;
 }
 
-/** Adding a sign-in asks the user to confirm it's them (the fields above the Add buttons). */
-export const LINK_PROVIDER_CONFIRM_TITLE = "Confirm it's you to add a sign-in";
-export const LINK_PROVIDER_PASSWORD_LABEL = 'Current password';
-export const LINK_PROVIDER_CODE_LABEL = 'Authenticator code or recovery code';
-export const LINK_PROVIDER_NO_PASSWORD = 'Enter your password to add a sign-in.';
-
-export interface LinkProviderForm {
-  password: string;
-  code: string;
-}
-
-export interface LinkProviderArgs {
-  password: string;
-  /** `null` when the authenticator app is off (no code field) or nothing was typed. */
-  code: string | null;
-}
-
-/**
- * What adding a sign-in sends, or the message to show when the password is missing. The code is
- * sent without spaces, and only when the authenticator app is on.
- */
-export function linkProviderArgs(
-  form: LinkProviderForm,
-  authenticatorOn: boolean,
-): { args: LinkProviderArgs } | { problem: string } {
-  if (!form.password) return { problem: LINK_PROVIDER_NO_PASSWORD };
-  const code = authenticatorOn ? codeArg(form.code) : '';
-  return { args: { password: form.password, code: code || null } };
-}
-
 export const LINKED_PROVIDERS_NOTE =
   'Removing a sign-in only unlinks it from this account. You can add it again at any time.';
 
@@ -372,34 +342,21 @@ export function sessionItems(
 export const MIN_PASSWORD_LENGTH = 10;
 
 export interface ChangePasswordForm {
-  current: string;
   next: string;
   confirm: string;
-  /** The authenticator code, when asked for (`null`: not asked). */
-  code?: string | null;
 }
 
 export type ChangePasswordField = keyof ChangePasswordForm;
 
 /**
- * Client-side check: all three fields, a long enough new password, typed the same twice, and the
- * authenticator code when it is asked for.
+ * Client-side check of a new password (the user confirmed it's them already): both fields, long
+ * enough, typed the same twice.
  */
 export function validateChangePassword(form: ChangePasswordForm): FormProblem<ChangePasswordField> | null {
-  const missing = (['current', 'next', 'confirm'] as const).filter((field) => !form[field]);
-  const [first] = missing;
-  if (first !== undefined) {
-    const messages: Record<'current' | 'next' | 'confirm', string> = {
-      current: 'Enter your current password.',
-      next: 'Enter a new password.',
-      confirm: 'Enter the new password again.',
-    };
-    return {
-      message: missing.length > 1 ? 'Fill in all three password fields.' : messages[first],
-      field: first,
-      invalid: missing,
-    };
+  if (!form.next && !form.confirm) {
+    return { message: 'Enter a new password, twice.', field: 'next', invalid: ['next', 'confirm'] };
   }
+  if (!form.next) return { message: 'Enter a new password.', field: 'next', invalid: ['next'] };
   // Characters as the portal counts them (code points), not UTF-16 units.
   if ([...form.next].length < MIN_PASSWORD_LENGTH) {
     return {
@@ -408,24 +365,19 @@ export function validateChangePassword(form: ChangePasswordForm): FormProblem<Ch
       invalid: ['next'],
     };
   }
+  if (!form.confirm) return { message: 'Enter the new password again.', field: 'confirm', invalid: ['confirm'] };
   if (form.next !== form.confirm) {
     return { message: "The new passwords don't match.", field: 'confirm', invalid: ['next', 'confirm'] };
-  }
-  if (form.code !== undefined && form.code !== null && !form.code.trim()) {
-    return { message: 'Enter the 6-digit code from your authenticator app.', field: 'code', invalid: ['code'] };
   }
   return null;
 }
 
 // ---- Confirm it's you (step-up) ---------------------------------------------------------------
 
-export const CONFIRM_IDENTITY_NOTE =
-  "Adding a notification email, removing a linked sign-in and signing out other sessions ask you to confirm it's you first. You're asked once; it holds for five minutes.";
-
-/** What the confirmation section says while a confirmation holds (`seconds` > 0). */
+/** What a section says while the user's confirmation holds (`seconds` > 0). */
 export function confirmedText(seconds: number): string {
   const minutes = Math.max(1, Math.ceil(seconds / 60));
-  return `Confirmed: you can change the settings below for ${plural(minutes, 'more minute', 'more minutes')}.`;
+  return `Confirmed it's you for ${plural(minutes, 'more minute', 'more minutes')}.`;
 }
 
 /** The password is required; the code too when the authenticator app is on. */
@@ -440,26 +392,29 @@ export function validateConfirmIdentity(
 
 // ---- The screen's callbacks ----------------------------------------------------------------------
 
-/** What the security screen asks of the app (App.svelte wires these to the controller). */
+/**
+ * What the security screen asks of the app (App.svelte wires these to the controller). Changes
+ * to a credential take no password: the user confirmed it's them (`onConfirmIdentity`) in the
+ * section, and the portal lets this session make them for five minutes.
+ */
 export interface SecurityActions {
   onClose: () => void;
   onStartSetup: () => Promise<void> | void;
   /** The actions below resolve once their answer is shown (the forms then clear their fields). */
-  onConfirmAuthenticator: (password: string, code: string) => Promise<void> | void;
-  onDisableAuthenticator: (password: string, code: string) => Promise<void> | void;
-  onRegenerateRecoveryCodes: (password: string, code: string) => Promise<void> | void;
+  /** `code`: from the new authenticator app, proving it is set up right. */
+  onConfirmAuthenticator: (code: string) => Promise<void> | void;
+  onDisableAuthenticator: () => Promise<void> | void;
+  onRegenerateRecoveryCodes: () => Promise<void> | void;
   /** Resolves to the saved file's path. */
   onSaveRecoveryCodes: (codes: readonly string[]) => Promise<string | null>;
-  /** `code` is `null` when the authenticator app is off. */
-  onAddProvider: (providerId: string, password: string, code: string | null) => Promise<void> | void;
+  onAddProvider: (providerId: string) => Promise<void> | void;
   onRemoveProvider: (linkId: string, providerName: string) => Promise<void> | void;
   onAddEmail: (email: string) => Promise<void> | void;
   onRemoveEmail: (email: string) => Promise<void> | void;
   /** The code mailed to a notification email waiting for confirmation. */
   onConfirmEmail: (email: string, code: string) => Promise<void> | void;
   onSignOutSession: (sessionId: string, deviceName: string) => Promise<void> | void;
-  /** `code` is `null` when the authenticator app is off or the user confirmed it's them recently. */
-  onChangePassword: (currentPassword: string, newPassword: string, code: string | null) => Promise<void> | void;
+  onChangePassword: (newPassword: string) => Promise<void> | void;
   /** "Confirm it's you"; `code` is `null` when the authenticator app is off. */
   onConfirmIdentity: (password: string, code: string | null) => Promise<void> | void;
 }
@@ -472,3 +427,10 @@ export interface SecurityActions {
 export function keepPasswordAfter(answerCode: string | null | undefined): boolean {
   return answerCode === 'invalid_code';
 }
+
+/**
+ * The password credential changes send: none. The user confirmed it's them in the settings, and
+ * the portal lets this session make them for five minutes (it answers `confirmation_required`
+ * otherwise), so the window never keeps a password to send again.
+ */
+export const NO_PASSWORD = '';

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { Pending, ViewOf } from '../lib/appView';
 import { fakeBackend } from '../lib/fakeBackend';
 import type { SecurityActions } from '../lib/security';
+import { forgetSections, sectionMemory, type NoticePlace, type SectionKey } from '../lib/securitySections';
 import {
   FIXED_NOW,
   authenticatorOn,
@@ -37,8 +38,20 @@ const actions: SecurityActions = {
   onConfirmIdentity: noop,
 };
 
-function security(view: ViewOf<'security'>, pending: Pending | null = null): string {
-  return render(SecurityScreen, { props: { view, pending, clock: () => FIXED_NOW, ...actions } }).body;
+/** The screen with section `open` open (none by default) and the notice from `noticeIn`'s last action. */
+function security(
+  view: ViewOf<'security'>,
+  pending: Pending | null = null,
+  open: SectionKey | null = null,
+  noticeIn: NoticePlace = null,
+): string {
+  sectionMemory.open = open;
+  sectionMemory.noticeIn = noticeIn;
+  try {
+    return render(SecurityScreen, { props: { view, pending, clock: () => FIXED_NOW, ...actions } }).body;
+  } finally {
+    forgetSections();
+  }
 }
 
 /** The markup of the element with `id` (up to its closing tag, for elements without nested ones of the same tag). */
@@ -164,62 +177,106 @@ describe('ReadyScreen security settings button', () => {
 });
 
 describe('SecurityScreen layout', () => {
-  it('has the heading, Back at the top and the sections in order', () => {
-    const html = security(securityView);
+  it('has the heading, Back at the top and the sections in order, all closed at first', () => {
+    const html = security({ ...securityView, overview: { ...securityView.overview, warnings: [] } });
     expect(html).toMatch(/<main class="screen" id="security-screen">/);
     expect(html).toMatch(/<h1 tabindex="-1"[^>]*>Security settings<\/h1>/);
     expect(html).toMatch(/<button id="close-security" type="button"[^>]*aria-disabled="false"[^>]*>[\s\S]*?Back<\/button>/);
     expect(html.indexOf('id="close-security"')).toBeLessThan(html.indexOf('<h1'));
-    const order = ['authenticator-section', 'confirm-section', 'providers-section', 'emails-section', 'sessions-section', 'password-section'];
-    const positions = order.map((id) => html.search(new RegExp(`<section id="${id}"`)));
+    const order = ['providers', 'authenticator', 'password', 'emails', 'sessions'];
+    const positions = order.map((id) => html.search(new RegExp(`<section id="${id}-section"`)));
     expect(positions.every((p) => p > 0)).toBe(true);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
-    // Every section is named by its h2.
+    // Each section is named by its heading, a button that opens it (closed: no content, no password field).
     for (const [id, heading] of [
-      ['authenticator', 'Authenticator app'],
-      ['confirm', "Confirm it's you"],
       ['providers', 'Linked sign-ins'],
+      ['authenticator', 'Authenticator app'],
+      ['password', 'Password'],
       ['emails', 'Emails'],
       ['sessions', "Where you're signed in"],
-      ['password', 'Password'],
     ]) {
       expect(html).toMatch(
-        new RegExp(`<section id="${id}-section"[^>]*aria-labelledby="${id}-heading"><h2 id="${id}-heading"[^>]*>${heading}</h2>`),
+        new RegExp(
+          `<section id="${id}-section"[^>]*aria-labelledby="${id}-toggle"><h2[^>]*><button id="${id}-toggle" type="button" class="disclosure-toggle[^"]*" aria-expanded="false" aria-controls="${id}-panel"><span class="title[^"]*">${heading}</span>`,
+        ),
       );
+      expect(html).toMatch(new RegExp(`<div id="${id}-panel" class="disclosure-panel[^"]*" hidden(="")?>(<!--[^>]*-->)*</div>`));
     }
+    expect(html).not.toContain('type="password"');
   });
 
-  it('shows the notice under the heading', () => {
+  it('says in each closed heading what is inside, the email warnings in red', () => {
+    const html = security(securityView);
+    const summary = (id: string) => new RegExp(`id="${id}-toggle"[\\s\\S]*?<span class="summary([^"]*)"[^>]*>([^<]*)</span>`).exec(html);
+    expect(summary('providers')?.[2]).toBe('Google');
+    expect(summary('authenticator')?.[2]).toBe('Off');
+    expect(summary('emails')?.[2]).toBe('2 warnings');
+    expect(summary('emails')?.[1]).toContain('warn');
+    expect(summary('sessions')?.[2]).toBe('3 sessions');
+  });
+
+  it('opens Emails at first when it has warnings, so they are not hidden', () => {
+    const html = security(securityView);
+    expect(element(html, 'button', 'emails-toggle')).toContain('aria-expanded="true"');
+    expect(html).toContain('id="email-warnings"');
+  });
+
+  it('opens one section at a time: its content shows, the others stay closed', () => {
+    const html = security(securityView, null, 'emails');
+    expect(element(html, 'button', 'emails-toggle')).toContain('aria-expanded="true"');
+    for (const id of ['providers', 'authenticator', 'password', 'sessions']) {
+      expect(element(html, 'button', `${id}-toggle`)).toContain('aria-expanded="false"');
+    }
+    expect(html).toContain('id="emails"');
+    expect(html).not.toContain('id="sessions"');
+    expect(html).not.toContain('id="linked-providers"');
+  });
+
+  it('shows the notice under the heading when no section it came from is open', () => {
     const html = security({ ...securityView, notice: { kind: 'info', message: 'Google was removed.', code: null } });
     expect(html).toMatch(/<p id="view-notice"[^>]*role="status"[^>]*>\s*Google was removed\./);
     expect(html.indexOf('<h1')).toBeLessThan(html.indexOf('id="view-notice"'));
-    expect(html.indexOf('id="view-notice"')).toBeLessThan(html.indexOf('id="authenticator-section"'));
+    expect(html.indexOf('id="view-notice"')).toBeLessThan(html.indexOf('id="providers-section"'));
     expect(security(securityView)).not.toContain('view-notice');
   });
 
+  it("shows an action's answer inside the section it came from, once", () => {
+    const view = { ...securityView, notice: { kind: 'error' as const, message: 'That did not work.', code: 'invalid_request' as const } };
+    const html = security(view, null, 'sessions', 'sessions');
+    expect(html.match(/id="view-notice"/g)).toHaveLength(1);
+    const panel = html.slice(html.indexOf('id="sessions-panel"'));
+    expect(panel).toMatch(/^[^]*?<p id="view-notice"[^>]*role="alert"[^>]*>\s*That did not work\./);
+    expect(html.indexOf('id="sessions-panel"')).toBeLessThan(html.indexOf('id="view-notice"'));
+  });
+
+  it("does not move a section's answer to the top once the user opened another section", () => {
+    const view = { ...securityView, notice: { kind: 'info' as const, message: 'Signed out Work laptop.', code: null } };
+    expect(security(view, null, 'password', 'hidden')).not.toContain('view-notice');
+  });
+
   it('marks every action busy while one runs, with progress on its own button', () => {
-    const html = security(securityView, { action: 'sign_out_session', sessionId: 's3' });
+    const html = security(confirmed, { action: 'sign_out_session', sessionId: 's3' }, 'sessions');
     expect(html).not.toMatch(/aria-disabled="false"/);
     expect(element(html, 'button', 'close-security')).toContain('aria-disabled="true"');
     const signOut = (id: string) => new RegExp(`<button[^>]*data-sign-out-session="${id}"[\\s\\S]*?</button>`).exec(html)?.[0];
     expect(signOut('s3')).toContain('class="spinner');
     expect(signOut('s1')).not.toContain('class="spinner');
-    expect(security(securityView)).not.toMatch(/aria-disabled="true"/);
+    expect(security(confirmed, null, 'sessions')).not.toMatch(/aria-disabled="true"/);
   });
 });
 
 describe('SecurityScreen authenticator section', () => {
-  it('when off: says so and offers the set-up', () => {
-    const html = security(securityView);
+  it('when off: says so and offers the set-up, which needs no confirmation', () => {
+    const html = security(securityView, null, 'authenticator');
     expect(html).toMatch(/<p id="authenticator-status"[^>]*>Off<\/p>/);
     expect(html).toMatch(/<button id="start-authenticator-setup" type="button"[^>]*>(<!--[^>]*-->)*Set up authenticator app\s*<\/button>/);
     expect(html).not.toContain('authenticator-qr');
-    expect(html).not.toContain('id="authenticator-password"');
+    expect(html).not.toContain('confirm-identity-form');
     expect(html).not.toContain('id="disable-authenticator"');
   });
 
-  it('while setting up: the QR code, the secret and the form to turn it on', () => {
-    const html = security(settingUp);
+  it('while setting up: the QR code, the secret, then confirm it is you and the code', () => {
+    const html = security(settingUp, null, 'authenticator');
     expect(html).not.toContain('id="start-authenticator-setup"');
     const svg = element(html, 'svg', 'authenticator-qr');
     expect(svg).toContain('role="img"');
@@ -236,25 +293,33 @@ describe('SecurityScreen authenticator section', () => {
     const dark = smallQr.rows.join('').split('').filter((c) => c === '1').length;
     expect(svg.match(/h1v1h-1z/g)).toHaveLength(dark);
     expect(html).toMatch(/<code id="authenticator-secret" data-secret="JBSWY3DPEHPK3PXP"[^>]*>JBSW Y3DP EHPK 3PXP<\/code>/);
-    expect(html).toMatch(/<label for="setup-code">[^<]+<\/label> <input id="setup-code"[^>]*inputmode="numeric"[^>]*autocomplete="one-time-code"/);
-    expect(html).toMatch(/<label for="setup-password">Current password<\/label> <input id="setup-password" type="password"/);
-    expect(html).toMatch(/<button id="confirm-authenticator" type="submit"[^>]*>(<!--[^>]*-->)*Turn on<\/button>/);
+    // Not confirmed: the step-up stands where the code goes.
+    expect(html).toContain('id="confirm-identity-form"');
+    expect(html).not.toContain('id="setup-code"');
+    const ready = security({ ...settingUp, overview: { ...settingUp.overview, confirmed_for_seconds: 200 } }, null, 'authenticator');
+    expect(ready).toMatch(/<label for="setup-code">[^<]+<\/label> <input id="setup-code"[^>]*inputmode="numeric"[^>]*autocomplete="one-time-code"/);
+    expect(ready).not.toContain('setup-password');
+    expect(ready).toMatch(/<button id="confirm-authenticator" type="submit"[^>]*>(<!--[^>]*-->)*Turn on<\/button>/);
   });
 
-  it('when on: the recovery codes left, and the form to make new ones or turn it off', () => {
-    const html = security(authenticatorOn);
+  it('when on: the recovery codes left; new ones or turning it off once confirmed, no password field', () => {
+    const html = security(authenticatorOn, null, 'authenticator');
     expect(html).toMatch(/<p id="authenticator-status"[^>]*>On — 10 recovery codes left<\/p>/);
-    expect(html).toMatch(/<label for="authenticator-password">Current password<\/label> <input id="authenticator-password" type="password"/);
-    expect(html).toMatch(/<label for="authenticator-code">[^<]+<\/label> <input id="authenticator-code"/);
-    expect(html).toMatch(/<button id="regenerate-recovery-codes" type="submit"[^>]*>(<!--[^>]*-->)*New recovery codes<\/button>/);
-    expect(html).toMatch(/<button id="disable-authenticator" type="submit"[^>]*>(<!--[^>]*-->)*Turn off<\/button>/);
-    expect(html).not.toContain('id="start-authenticator-setup"');
-    expect(html).not.toContain('authenticator-qr');
+    expect(html).toContain('id="confirm-identity-form"');
+    expect(html).not.toContain('id="disable-authenticator"');
+    const on = security({ ...authenticatorOn, overview: { ...authenticatorOn.overview, confirmed_for_seconds: 200 } }, null, 'authenticator');
+    expect(on).not.toContain('type="password"');
+    expect(on).toMatch(/<button id="regenerate-recovery-codes" type="button"[^>]*>(<!--[^>]*-->)*New recovery codes<\/button>/);
+    expect(on).toMatch(/<button id="disable-authenticator" type="button"[^>]*>(<!--[^>]*-->)*Turn off<\/button>/);
+    expect(on).not.toContain('id="start-authenticator-setup"');
+    expect(on).not.toContain('authenticator-qr');
   });
 
   it('shows the recovery codes only when they were just made', () => {
-    for (const view of [securityView, settingUp, authenticatorOn]) expect(security(view)).not.toContain('id="recovery-codes"');
-    const html = security(withRecoveryCodes);
+    for (const view of [securityView, settingUp, authenticatorOn]) {
+      expect(security(view, null, 'authenticator')).not.toContain('id="recovery-codes"');
+    }
+    const html = security(withRecoveryCodes, null, 'authenticator');
     const box = element(html, 'section', 'recovery-codes');
     expect([...box.matchAll(/<li>([^<]*)<\/li>/g)].map((m) => m[1])).toEqual(withRecoveryCodes.recovery_codes);
     expect(box).toContain('Each code works once');
@@ -266,13 +331,13 @@ describe('SecurityScreen authenticator section', () => {
     expect(box).toMatch(/<p id="recovery-codes-feedback"[^>]*role="status"[^>]*><\/p>/);
     // Inside the authenticator section, after its status.
     expect(html.indexOf('id="authenticator-status"')).toBeLessThan(html.indexOf('id="recovery-codes"'));
-    expect(html.indexOf('id="recovery-codes"')).toBeLessThan(html.indexOf('id="providers-section"'));
+    expect(html.indexOf('id="recovery-codes"')).toBeLessThan(html.indexOf('id="password-section"'));
   });
 });
 
 describe('SecurityScreen linked providers', () => {
   it('lists each linked identity with its own Remove button', () => {
-    const html = security(securityView);
+    const html = security(securityView, null, 'providers');
     const linked = items(html, 'linked-providers');
     expect(linked).toHaveLength(2);
     expect(linked[0]).toContain('Google');
@@ -282,57 +347,34 @@ describe('SecurityScreen linked providers', () => {
     expect(linked[1]).toContain('data-remove-link="l2"');
   });
 
-  it('offers to add every provider, linked ones included, and says removing can be undone', () => {
-    const html = security(securityView);
+  it('asks to confirm it is you before adding, then offers every provider, linked ones included', () => {
+    const unconfirmed = security(securityView, null, 'providers');
+    expect(unconfirmed).not.toContain('data-add-provider');
+    expect(element(unconfirmed, 'div', 'confirm-section')).toContain('To add or remove a sign-in');
+    const html = security(confirmed, null, 'providers');
+    expect(html).not.toContain('type="password"');
     const adds = [...html.matchAll(/<button[^>]*data-add-provider="([^"]+)"[^>]*>[\s\S]*?<\/button>/g)];
     expect(adds.map((m) => m[1])).toEqual(['google', 'microsoft', 'acme-sso']);
     expect(adds.map((m) => /(Add [^<]+)<\/button>/.exec(m[0])?.[1])).toEqual(['Add Google', 'Add Microsoft', 'Add Acme SSO']);
     expect(html).toContain('You can add it again at any time.');
   });
 
-  it('asks for the current password above the Add buttons, in a labelled group', () => {
-    const html = security(securityView);
-    const group = element(html, 'div', 'link-provider-confirm');
-    expect(group).toMatch(/role="group"[^>]*aria-labelledby="link-provider-confirm-title"/);
-    expect(group).toMatch(/<p id="link-provider-confirm-title"[^>]*>Confirm it's you to add a sign-in<\/p>/);
-    expect(group).toMatch(
-      /<label for="link-provider-password">Current password<\/label> <input id="link-provider-password" type="password" autocomplete="current-password"/,
-    );
-    expect(group).toMatch(/<p id="providers-error" class="settings-error" role="alert"><\/p>/);
-    expect(html.indexOf('id="link-provider-password"')).toBeLessThan(html.indexOf('data-add-provider="google"'));
-    expect(html.indexOf('id="providers-error"')).toBeLessThan(html.indexOf('data-add-provider="google"'));
-  });
-
-  it('asks for an authenticator or recovery code only when the authenticator is on', () => {
-    const off = security(securityView);
-    expect(off).not.toContain('id="link-provider-code"');
-    expect(off).not.toContain('for="link-provider-code"');
-
-    const on = security(authenticatorOn);
-    const group = element(on, 'div', 'link-provider-confirm');
-    expect(group).toMatch(
-      /<label for="link-provider-code">Authenticator code or recovery code<\/label> <input id="link-provider-code" type="text" autocomplete="one-time-code"/,
-    );
-    expect(group).toContain('id="link-provider-password"');
-    expect(on.indexOf('id="link-provider-code"')).toBeLessThan(on.indexOf('data-add-provider="google"'));
-  });
-
   it('shows progress on the provider being added, only there', () => {
-    const html = security(authenticatorOn, { action: 'add_linked_provider', providerId: 'microsoft' });
+    const html = security(confirmed, { action: 'add_linked_provider', providerId: 'microsoft' }, 'providers');
     const add = (id: string) => new RegExp(`<button[^>]*data-add-provider="${id}"[\\s\\S]*?</button>`).exec(html)?.[0];
     expect(add('microsoft')).toMatch(/aria-disabled="true"[\s\S]*class="spinner/);
     expect(add('google')).not.toContain('class="spinner');
   });
 
   it('says when nothing is linked', () => {
-    const html = security({ ...securityView, overview: { ...securityView.overview, linked_providers: [] } });
+    const html = security({ ...securityView, overview: { ...securityView.overview, linked_providers: [] } }, null, 'providers');
     expect(items(html, 'linked-providers')).toEqual([]);
     expect(html).toContain('No provider is linked');
   });
 });
 
 describe('SecurityScreen emails', () => {
-  const html = security(securityView);
+  const html = security(securityView, null, 'emails');
 
   it('badges each email, warns about shared ones, and lets notification emails be removed', () => {
     const emails = items(html, 'emails');
@@ -360,21 +402,24 @@ describe('SecurityScreen emails', () => {
       'team@example.com also signs in to 2 other accounts, so whoever reads it can choose this account too. Ask your office manager to give each person their own address, or to remove it from this account.',
     ]);
     expect(html.indexOf('id="email-warnings"')).toBeLessThan(html.indexOf('id="emails"'));
-    const calm = security({ ...securityView, overview: { ...securityView.overview, warnings: [] } });
+    const calm = security({ ...securityView, overview: { ...securityView.overview, warnings: [] } }, null, 'emails');
     expect(calm).not.toContain('email-warnings');
   });
 
-  it('has the form to add a notification email, with what they are for', () => {
-    expect(html).toMatch(/<label for="new-notification-email">[^<]+<\/label>/);
-    expect(html).toMatch(/<input id="new-notification-email" type="email"/);
-    expect(html).toMatch(/<button id="add-notification-email" type="submit"[^>]*>(<!--[^>]*-->)*Add<\/button>/);
-    expect(html).toContain("Notification emails receive copies, such as voicemail. They can't be used to sign in.");
+  it('has the form to add a notification email once confirmed, with what they are for', () => {
+    expect(html).not.toContain('id="new-notification-email"');
+    expect(element(html, 'div', 'confirm-section')).toContain('To add a notification email');
+    const ready = security(confirmed, null, 'emails');
+    expect(ready).toMatch(/<label for="new-notification-email">[^<]+<\/label>/);
+    expect(ready).toMatch(/<input id="new-notification-email" type="email"/);
+    expect(ready).toMatch(/<button id="add-notification-email" type="submit"[^>]*>(<!--[^>]*-->)*Add<\/button>/);
+    expect(ready).toContain("Notification emails receive copies, such as voicemail. They can't be used to sign in.");
   });
 });
 
 describe('SecurityScreen sessions', () => {
   it('marks this device without a button, and offers "Sign out" for the others', () => {
-    const sessions = items(security(securityView), 'sessions');
+    const sessions = items(security(securityView, null, 'sessions'), 'sessions');
     expect(sessions.map((li) => /data-session-id="([^"]+)"/.exec(li)?.[1])).toEqual(['s2', 's1', 's3']);
     expect(sessions[0]).toContain('This device');
     expect(sessions[0]).not.toContain('<button');
@@ -403,7 +448,7 @@ describe('SecurityScreen emails waiting for confirmation', () => {
         ],
       },
     };
-    const html = security(waiting);
+    const html = security(waiting, null, 'emails');
     const entries = items(html, 'emails');
     const entry = entries.find((li) => li.includes('data-email="new@example.com"')) ?? '';
     expect(entry).toContain('Waiting for confirmation');
@@ -417,46 +462,49 @@ describe('SecurityScreen emails waiting for confirmation', () => {
 });
 
 describe("SecurityScreen confirm it's you", () => {
-  it('asks for the current password once, saying which changes need it', () => {
-    const html = security(securityView);
+  it('asks for the current password in the open section, saying why and that it holds five minutes', () => {
+    const html = security(securityView, null, 'sessions');
     const form = element(html, 'form', 'confirm-identity-form');
     expect(form).toMatch(/<label for="confirm-password">Current password<\/label> <input id="confirm-password" type="password" autocomplete="current-password"/);
     expect(form).not.toContain('confirm-code');
     expect(form).toMatch(/<p id="confirm-identity-error"[^>]*role="alert"/);
     expect(form).toMatch(/<button id="confirm-identity" type="submit"[^>]*>(<!--[^>]*-->)*Confirm<\/button>/);
-    expect(element(html, 'section', 'confirm-section')).toContain('five minutes');
+    const block = element(html, 'div', 'confirm-section');
+    expect(block).toContain('To sign out another session');
+    expect(block).toContain('five minutes, in every section');
+    // Exactly one password field on the page.
+    expect(html.match(/type="password"/g)).toHaveLength(1);
+    expect(html.indexOf('id="sessions-panel"')).toBeLessThan(html.indexOf('id="confirm-section"'));
   });
 
   it('asks for the authenticator code too when the app is on', () => {
-    const form = element(security(authenticatorOn), 'form', 'confirm-identity-form');
+    const form = element(security(authenticatorOn, null, 'password'), 'form', 'confirm-identity-form');
     expect(form).toMatch(/<label for="confirm-code">[^<]+<\/label> <input id="confirm-code" type="text" inputmode="numeric" autocomplete="one-time-code"/);
   });
 
-  it('while a confirmation holds: says for how long, and asks nothing', () => {
-    const html = security(confirmed);
-    expect(html).not.toContain('confirm-identity-form');
-    expect(html).toMatch(/<p id="confirmed-status"[^>]*role="status"[^>]*>Confirmed: you can change the settings below for 4 more minutes\.<\/p>/);
+  it('while a confirmation holds: says for how long in every section, and asks nothing', () => {
+    for (const key of ['providers', 'password', 'emails', 'sessions'] as const) {
+      const html = security(confirmed, null, key);
+      expect(html).not.toContain('confirm-identity-form');
+      expect(html).not.toContain('id="current-password"');
+      expect(html).toMatch(/<p id="confirmed-status"[^>]*role="status"[^>]*>[\s\S]*?Confirmed it's you for 4 more minutes\.<\/span><\/p>/);
+    }
   });
 
   it('shows progress on Confirm while confirming', () => {
-    const html = security(securityView, { action: 'confirm_identity' });
+    const html = security(securityView, { action: 'confirm_identity' }, 'password');
     expect(element(html, 'button', 'confirm-identity')).toContain('class="spinner');
   });
 });
 
 describe('SecurityScreen change password', () => {
-  it('asks for the authenticator code only when the app is on and no confirmation holds', () => {
-    expect(element(security(securityView), 'form', 'change-password-form')).not.toContain('change-password-code');
-    expect(element(security(authenticatorOn), 'form', 'change-password-form')).toMatch(
-      /<label for="change-password-code">[^<]+<\/label> <input id="change-password-code" type="text" inputmode="numeric" autocomplete="one-time-code"/,
-    );
-    const confirmedOn = { ...authenticatorOn, overview: { ...authenticatorOn.overview, confirmed_for_seconds: 100 } };
-    expect(element(security(confirmedOn), 'form', 'change-password-form')).not.toContain('change-password-code');
-  });
-
-  it('has the three labelled password fields, the button and the place for errors', () => {
-    const form = element(security(securityView), 'form', 'change-password-form');
-    expect(form).toMatch(/<label for="current-password">Current password<\/label> <input id="current-password" type="password" autocomplete="current-password"/);
+  it('asks to confirm it is you first, then only for the new password', () => {
+    const unconfirmed = security(authenticatorOn, null, 'password');
+    expect(unconfirmed).not.toContain('change-password-form');
+    expect(element(unconfirmed, 'div', 'confirm-section')).toContain('To change your password');
+    const form = element(security(confirmed, null, 'password'), 'form', 'change-password-form');
+    expect(form).not.toContain('current-password');
+    expect(form).not.toContain('change-password-code');
     expect(form).toMatch(/<label for="new-password">New password<\/label> <input id="new-password" type="password" autocomplete="new-password"/);
     expect(form).toMatch(/<label for="confirm-new-password">[^<]+<\/label> <input id="confirm-new-password" type="password" autocomplete="new-password"/);
     expect(form).toContain('At least 10 characters.');

@@ -54,11 +54,12 @@ pub async fn start_authenticator(
     Ok(no_store(Json(setup)))
 }
 
-/// Turn the authenticator on with a code from it and the password; answers the ten
+/// Turn the authenticator on with a code from it and the password (no password when the
+/// session confirmed itself in the last five minutes); answers the ten
 /// recovery codes, shown only this once.
 #[utoipa::path(post, path = "/v1/account/authenticator/confirm", tag = "security", security(("bearer" = [])),
     request_body = PasswordAndCode,
-    responses((status = 200, body = RecoveryCodes), (status = 400, description = "invalid_credentials, invalid_code or not_available", body = ApiError)))]
+    responses((status = 200, body = RecoveryCodes), (status = 400, description = "invalid_credentials, invalid_code or not_available", body = ApiError), (status = 403, description = "confirmation_required: no password sent and no confirmation of this session in the last five minutes", body = ApiError)))]
 pub async fn confirm_authenticator(
     State(state): State<AppState>,
     Authenticated(session): Authenticated,
@@ -75,10 +76,11 @@ pub async fn confirm_authenticator(
     Ok(no_store(Json(codes)))
 }
 
-/// Turn the authenticator off (password and a current or recovery code).
+/// Turn the authenticator off (password and a current or recovery code, or neither when
+/// the session confirmed itself in the last five minutes).
 #[utoipa::path(post, path = "/v1/account/authenticator/disable", tag = "security", security(("bearer" = [])),
     request_body = PasswordAndCode,
-    responses((status = 200, description = "Turned off"), (status = 400, body = ApiError)))]
+    responses((status = 200, description = "Turned off"), (status = 400, body = ApiError), (status = 403, description = "confirmation_required: no password sent and no confirmation of this session in the last five minutes", body = ApiError)))]
 pub async fn disable_authenticator(
     State(state): State<AppState>,
     Authenticated(session): Authenticated,
@@ -95,10 +97,11 @@ pub async fn disable_authenticator(
     Ok(done())
 }
 
-/// Ten new recovery codes; the old ones stop working.
+/// Ten new recovery codes; the old ones stop working. The same proof as turning the
+/// authenticator off.
 #[utoipa::path(post, path = "/v1/account/recovery-codes", tag = "security", security(("bearer" = [])),
     request_body = PasswordAndCode,
-    responses((status = 200, body = RecoveryCodes), (status = 400, body = ApiError)))]
+    responses((status = 200, body = RecoveryCodes), (status = 400, body = ApiError), (status = 403, description = "confirmation_required: no password sent and no confirmation of this session in the last five minutes", body = ApiError)))]
 pub async fn recovery_codes(
     State(state): State<AppState>,
     Authenticated(session): Authenticated,
@@ -118,7 +121,7 @@ pub async fn recovery_codes(
 /// Link another provider: pass the answer's `link_intent` to `/v1/authorize`.
 #[utoipa::path(post, path = "/v1/account/linked-providers/start", tag = "security", security(("bearer" = [])),
     request_body = StartLinkRequest,
-    responses((status = 200, body = LinkIntent), (status = 400, body = ApiError)))]
+    responses((status = 200, body = LinkIntent), (status = 400, body = ApiError), (status = 403, description = "confirmation_required: no password sent and no confirmation of this session in the last five minutes", body = ApiError)))]
 pub async fn start_link(
     State(state): State<AppState>,
     Authenticated(session): Authenticated,
@@ -226,12 +229,12 @@ pub async fn revoke_session(
     Ok(done())
 }
 
-/// Change the password (the current one, and the authenticator code when it is on unless
-/// the session confirmed itself in the last five minutes); every other session is signed
+/// Change the password (the current one, and the authenticator code when it is on; neither
+/// when the session confirmed itself in the last five minutes); every other session is signed
 /// out, this one kept, and outstanding authenticator-code tickets and link intents end.
 #[utoipa::path(post, path = "/v1/account/password", tag = "security", security(("bearer" = [])),
     request_body = ChangePasswordRequest,
-    responses((status = 200, description = "Changed"), (status = 400, body = ApiError), (status = 429, body = ApiError)))]
+    responses((status = 200, description = "Changed"), (status = 400, body = ApiError), (status = 403, description = "confirmation_required: no password sent and no confirmation of this session in the last five minutes", body = ApiError), (status = 429, body = ApiError)))]
 pub async fn change_password(
     State(state): State<AppState>,
     Authenticated(session): Authenticated,
@@ -252,7 +255,8 @@ pub async fn change_password(
 /// Step-up: confirm it is the account's user (password, and the authenticator code when it
 /// is on). For five minutes the session may then add a notification email, remove a
 /// linked sign-in and sign out other sessions (which answer 403 `confirmation_required`
-/// otherwise).
+/// otherwise), and change the password, the authenticator app, recovery codes and linked
+/// sign-ins without sending the password again.
 #[utoipa::path(post, path = "/v1/account/confirm", tag = "security", security(("bearer" = [])),
     request_body = ConfirmRequest,
     responses((status = 200, body = Confirmation), (status = 400, description = "invalid_credentials or invalid_code", body = ApiError), (status = 429, body = ApiError)))]

@@ -4,8 +4,8 @@
 use crate::crypto::Binding;
 use switchboard_api::{AuthenticatorSetup, RecoveryCodes};
 
-use super::{audit_change, check_password, SecurityError, SETUP_LIFETIME};
-use crate::password_sign_in::{check_second_factor, CredentialContext};
+use super::{audit_change, prove_user, SecurityError, SETUP_LIFETIME};
+use crate::password_sign_in::CredentialContext;
 use crate::sessions::AuthenticatedSession;
 use crate::store::Store;
 use crate::{recovery, totp};
@@ -62,7 +62,8 @@ fn new_recovery_codes() -> Vec<String> {
     recovery::generate(&mut rand::rngs::OsRng)
 }
 
-/// Turns the authenticator on: the password and a code from the new secret. Answers the
+/// Turns the authenticator on: a code from the new secret, and the password unless the
+/// session confirmed itself in the last five minutes (see [`prove_user`]). Answers the
 /// recovery codes, the only time they are shown.
 pub async fn confirm_authenticator(
     context: &CredentialContext<'_>,
@@ -76,7 +77,7 @@ pub async fn confirm_authenticator(
         .pending_authenticator(&session.account_id, now)
         .await?
         .ok_or(SecurityError::NoPendingSetup)?;
-    check_password(context, &session.account_id, password, now).await?;
+    prove_user(context, session, password, None, now).await?;
     let secret = context
         .key
         .decrypt(&encrypted, Binding::totp_secret(&session.account_id))
@@ -121,7 +122,8 @@ async fn require_enabled(store: &Store, account_id: &str) -> Result<(), Security
     }
 }
 
-/// Turns the authenticator off (password and a current or recovery code).
+/// Turns the authenticator off: the password and a current or recovery code, or a
+/// confirmation of this session in the last five minutes.
 pub async fn disable_authenticator(
     context: &CredentialContext<'_>,
     session: &AuthenticatedSession,
@@ -130,8 +132,7 @@ pub async fn disable_authenticator(
     now: i64,
 ) -> Result<(), SecurityError> {
     require_enabled(context.store, &session.account_id).await?;
-    check_password(context, &session.account_id, password, now).await?;
-    check_second_factor(context, &session.account_id, code, now).await?;
+    prove_user(context, session, password, Some(code), now).await?;
     context
         .store
         .disable_authenticator(&session.account_id)
@@ -141,7 +142,8 @@ pub async fn disable_authenticator(
     Ok(())
 }
 
-/// A new set of recovery codes; the old ones stop working.
+/// A new set of recovery codes; the old ones stop working. The same proof as turning the
+/// authenticator off.
 pub async fn regenerate_recovery_codes(
     context: &CredentialContext<'_>,
     session: &AuthenticatedSession,
@@ -150,8 +152,7 @@ pub async fn regenerate_recovery_codes(
     now: i64,
 ) -> Result<RecoveryCodes, SecurityError> {
     require_enabled(context.store, &session.account_id).await?;
-    check_password(context, &session.account_id, password, now).await?;
-    check_second_factor(context, &session.account_id, code, now).await?;
+    prove_user(context, session, password, Some(code), now).await?;
     let codes = new_recovery_codes();
     recovery::replace(context.store, context.key, &session.account_id, &codes, now).await?;
     audit_change(context.store, session, "recovery_codes_replaced", now).await;

@@ -3,7 +3,7 @@
 
 use switchboard_api::{LinkIntent, SignInOptions, StartLinkRequest};
 
-use super::{check_password_and_code, require_confirmation, SecurityError, SETUP_LIFETIME};
+use super::{prove_user, require_confirmation, SecurityError, SETUP_LIFETIME};
 use crate::audit::{self, AuditEvent, AuditKind};
 use crate::password_sign_in::CredentialContext;
 use crate::sessions::AuthenticatedSession;
@@ -17,7 +17,8 @@ pub(super) fn link_id(issuer: &str, subject: &str) -> String {
 
 /// A one-time intent the app passes to `/v1/authorize` as `link_intent`: the provider
 /// sign-in that follows links to this account. A new way to sign in is a credential, so
-/// it asks for the password (and a code when the account has an authenticator app), and
+/// it asks for the password (and a code when the account has an authenticator app) or a
+/// confirmation of this session in the last five minutes, and
 /// the intent is bound to the app's PKCE challenge: only that sign-in can use it.
 pub async fn start_link(
     context: &CredentialContext<'_>,
@@ -31,9 +32,9 @@ pub async fn start_link(
     if !options.providers.iter().any(|p| p.id == provider_id) {
         return Err(SecurityError::UnknownProvider);
     }
-    check_password_and_code(
+    prove_user(
         context,
-        &session.account_id,
+        session,
         &request.password,
         request.code.as_deref(),
         now,

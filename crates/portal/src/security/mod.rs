@@ -2,12 +2,15 @@
 //! and a confirming code + password, disable, recovery codes), linked providers (add through
 //! the browser, remove), emails and their warnings, sessions (sign out others), password.
 //!
-//! Changes that weaken or replace a credential ask for the password and a current code;
-//! wrong ones count towards the same limits as signing in. The other sensitive changes
-//! (adding a notification email, removing a linked sign-in, signing out other sessions,
-//! changing the password) need a step-up: the session confirmed its user with the
-//! password (and the code when the authenticator is on) less than
-//! [`CONFIRMATION_LIFETIME`] seconds ago, so a stolen access token alone changes nothing.
+//! Every sensitive change needs proof that the session's user is making it, so a stolen
+//! access token alone changes nothing. The proof is a step-up: the session confirmed its
+//! user with the password (and the code when the authenticator is on) less than
+//! [`CONFIRMATION_LIFETIME`] seconds ago; wrong ones count towards the same limits as
+//! signing in. Adding a notification email, removing a linked sign-in and signing out
+//! other sessions take only that. Changes to a credential (the authenticator app on or
+//! off, new recovery codes, a new password, a new linked sign-in) take it too, or else the
+//! password (and a current code) sent with the change: a confirmation of another session,
+//! or an older one, is no proof.
 
 mod authenticator;
 mod emails;
@@ -29,7 +32,7 @@ pub use step_up::confirm;
 
 use authenticator::has_authenticator;
 use linked_providers::link_id;
-use step_up::{check_password, check_password_and_code, confirmed_for, require_confirmation};
+use step_up::{confirmed_for, prove_user, require_confirmation};
 
 use crate::audit::{self, AuditEvent, AuditKind};
 use crate::login::LoginError;

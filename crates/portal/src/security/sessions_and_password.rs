@@ -1,10 +1,7 @@
 //! Signing out another session, and changing the password (which signs out all
 //! others).
 
-use super::{
-    audit_change, check_password, check_password_and_code, confirmed_for, require_confirmation,
-    SecurityError, MIN_PASSWORD_LENGTH,
-};
+use super::{audit_change, prove_user, require_confirmation, SecurityError, MIN_PASSWORD_LENGTH};
 use crate::login::LoginError;
 use crate::password_sign_in::CredentialContext;
 use crate::sessions::{self, AuthenticatedSession};
@@ -33,8 +30,9 @@ pub async fn revoke_other_session(
     Ok(())
 }
 
-/// Changes the password: the current one, and the authenticator code when it is on
-/// (unless the session confirmed itself within [`CONFIRMATION_LIFETIME`]). Every other
+/// Changes the password: the current one, and the authenticator code when it is on; or,
+/// when the session confirmed itself within [`super::CONFIRMATION_LIFETIME`], nothing more
+/// (`current` empty; see [`prove_user`]). Every other
 /// session of the account is signed out, this one kept, and what the old password started
 /// (authenticator-code tickets, link intents) can no longer be used.
 pub async fn change_password(
@@ -46,11 +44,7 @@ pub async fn change_password(
     now: i64,
 ) -> Result<(), SecurityError> {
     let store = context.store;
-    if confirmed_for(store, session, now).await? > 0 {
-        check_password(context, &session.account_id, current, now).await?;
-    } else {
-        check_password_and_code(context, &session.account_id, current, code, now).await?;
-    }
+    prove_user(context, session, current, code, now).await?;
     let username = store
         .username(&session.account_id)
         .await?
@@ -58,7 +52,10 @@ pub async fn change_password(
     if new.chars().count() < MIN_PASSWORD_LENGTH {
         return Err(SecurityError::PasswordTooShort);
     }
-    if new == current || new.eq_ignore_ascii_case(&username) {
+    if new == current
+        || new.eq_ignore_ascii_case(&username)
+        || (current.is_empty() && is_current_password(context, &session.account_id, new).await?)
+    {
         return Err(SecurityError::PasswordTooObvious);
     }
     let hash = context
@@ -83,4 +80,24 @@ pub async fn change_password(
     tracing::info!(account = %session.account_id, "password changed");
     audit_change(store, session, "password_changed", now).await;
     Ok(())
+}
+
+/// Whether `password` is the account's password now (the new one must differ from it even
+/// when the user did not type the current one, having confirmed it's them instead).
+async fn is_current_password(
+    context: &CredentialContext<'_>,
+    account_id: &str,
+    password: &str,
+) -> Result<bool, SecurityError> {
+    let hash = context
+        .store
+        .credentials_by_id(account_id)
+        .await?
+        .ok_or(SecurityError::AccountGone)?
+        .password_hash;
+    Ok(context
+        .passwords
+        .verify(password, Some(&hash))
+        .await
+        .map_err(LoginError::from)?)
 }

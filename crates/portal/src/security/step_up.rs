@@ -41,6 +41,30 @@ pub(super) async fn require_confirmation(
     }
 }
 
+/// Proof for a change to a credential (turning the authenticator app on or off, new
+/// recovery codes, a new password, a new linked sign-in). A step-up confirmation of this
+/// session less than [`CONFIRMATION_LIFETIME`] seconds ago is that proof: the change may
+/// then come without a password (`password` empty). Otherwise the password, and the
+/// authenticator code when the account has one. A password sent is always checked, and
+/// without a confirmation the code too.
+pub(super) async fn prove_user(
+    context: &CredentialContext<'_>,
+    session: &AuthenticatedSession,
+    password: &str,
+    code: Option<&str>,
+    now: i64,
+) -> Result<(), SecurityError> {
+    let confirmed = confirmed_for(context.store, session, now).await? > 0;
+    match (password.is_empty(), confirmed) {
+        (true, true) => Ok(()),
+        (true, false) => Err(SecurityError::ConfirmationRequired),
+        (false, true) => check_password(context, &session.account_id, password, now).await,
+        (false, false) => {
+            check_password_and_code(context, &session.account_id, password, code, now).await
+        }
+    }
+}
+
 /// The password, and the authenticator code when the account has one: both counted
 /// against the same limits as signing in.
 pub(super) async fn check_password_and_code(
