@@ -8,6 +8,7 @@ use std::time::Duration;
 use switchboard_api::PasswordSignInRequest;
 use switchboard_e2e::app::App;
 use switchboard_e2e::browser::RecordingBrowser;
+use switchboard_e2e::webdriver::Session;
 use switchboard_e2e::world::World;
 use switchboard_portal::config::{PortalConfig, ProviderConfig};
 use switchboard_portal::crypto::EncryptionKey;
@@ -393,6 +394,162 @@ async fn too_many_wrong_passwords_count_down_and_hold_sign_in() {
         .await
         .unwrap();
     app.save_screenshot("sign-in-wait-counts-down")
+        .await
+        .unwrap();
+    app.quit().await.unwrap();
+}
+
+/// Records every state of the notice and the Sign in button as it changes (a wait of one
+/// second would slip between two looks), as `code|waiting|text|button disabled`.
+const RECORD_NOTICES: &str = r#"
+window.__notices = [];
+const record = () => {
+  const notice = document.querySelector('#view-notice');
+  const countdown = document.querySelector('#wait-countdown');
+  const button = document.querySelector('#password-sign-in');
+  const entry = notice
+    ? [
+        notice.getAttribute('data-code'),
+        notice.getAttribute('data-waiting'),
+        (countdown ?? notice).textContent.trim(),
+        button ? String(button.disabled) : '',
+      ].join('|')
+    : 'none';
+  if (window.__notices[window.__notices.length - 1] !== entry) window.__notices.push(entry);
+};
+new MutationObserver(record).observe(document.body, {
+  subtree: true,
+  childList: true,
+  characterData: true,
+  attributes: true,
+});
+record();
+"#;
+
+async fn recorded_notices(session: &Session) -> Vec<String> {
+    let value = session
+        .execute("return window.__notices;", serde_json::json!([]))
+        .await
+        .unwrap();
+    serde_json::from_value(value).unwrap()
+}
+
+/// Waits until a state after the first `from` recorded ones is `entry`; answers its index.
+async fn wait_for_recorded(session: &Session, from: usize, entry: &str) -> usize {
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let seen = recorded_notices(session).await;
+        if let Some(at) = seen.iter().skip(from).position(|seen| seen == entry) {
+            return from + at;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no {entry:?} after the first {from} of {seen:#?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wrong_password_that_starts_a_wait_counts_it_down_at_once_and_never_alternates() {
+    let world = World::start("127.0.0.1:0").await.unwrap();
+    let recorder = RecordingBrowser::new(&world.scratch_dir("browser").unwrap()).unwrap();
+    // Two wrong passwords from this address already: the next one starts the backoff.
+    let portal = switchboard_client::PortalClient::new(world.portal.clone()).unwrap();
+    for _ in 0..2 {
+        let wrong = portal
+            .password_sign_in(&PasswordSignInRequest {
+                username: "alice".into(),
+                password: "not her password".into(),
+                device_name: None,
+            })
+            .await;
+        assert!(wrong.is_err());
+    }
+
+    let app = App::launch_for(&world, &recorder, "scheme").await.unwrap();
+    let session = &app.session;
+    session.wait_until_connected(WAIT).await.unwrap();
+    session
+        .execute(RECORD_NOTICES, serde_json::json!([]))
+        .await
+        .unwrap();
+    session.type_into("#username", "alice").await.unwrap();
+
+    // The third to sixth wrong passwords: each answer says the wait it started (1, 2, 4,
+    // 8 s); the notice counts it down at once with Sign in held, then says it is over.
+    let mut from = recorded_notices(session).await.len();
+    for wait in [1, 2, 4, 8] {
+        session
+            .type_into("#password", "still not her password")
+            .await
+            .unwrap();
+        session.click_first("#password-sign-in").await.unwrap();
+        let counting = format!(
+            "invalid_credentials|true|The username or password is wrong. Try again in 0:0{wait}.|true"
+        );
+        let at = wait_for_recorded(session, from, &counting).await;
+        if wait == 8 {
+            // Within the wait, Enter in the password field sends nothing (the portal would
+            // refuse it as "too many", and the message would change).
+            assert!(!session.is_enabled("#password-sign-in").await.unwrap());
+            session
+                .type_into("#password", "alice-demo-pass\u{E007}")
+                .await
+                .unwrap();
+            session.wait_for_paint().await.unwrap();
+            assert!(session.find_all("#ready-screen").await.unwrap().is_empty());
+            let countdown = session.find_all("#wait-countdown").await.unwrap();
+            let text = session.text(&countdown[0]).await.unwrap();
+            assert!(
+                text.starts_with("The username or password is wrong. Try again in 0:0"),
+                "{text}"
+            );
+            // The held button in view, for the screenshot.
+            session
+                .execute(
+                    "document.querySelector('#password-sign-in').scrollIntoView({ block: 'end' });",
+                    serde_json::json!([]),
+                )
+                .await
+                .unwrap();
+            app.save_screenshot("sign-in-wrong-password-waits")
+                .await
+                .unwrap();
+        }
+        let over = wait_for_recorded(
+            session,
+            at,
+            "invalid_credentials|false|You can try again now.|false",
+        )
+        .await;
+        from = over + 1;
+        // The portal's clock is the test's: the wait passes there too.
+        world.clock.advance(wait);
+    }
+
+    // One message the whole time: never "too many", and never a wait with Sign in usable.
+    let seen = recorded_notices(session).await;
+    assert!(
+        seen.iter()
+            .all(|entry| !entry.contains("too_many_attempts")),
+        "{seen:#?}"
+    );
+    assert!(
+        seen.iter()
+            .filter(|entry| entry.contains("|true|"))
+            .all(|entry| entry.ends_with("|true")),
+        "{seen:#?}"
+    );
+
+    // After the wait the right password signs in.
+    session
+        .type_into("#password", "alice-demo-pass")
+        .await
+        .unwrap();
+    session.click_first("#password-sign-in").await.unwrap();
+    session
+        .wait_for_text("#ready-extension", "201", WAIT)
         .await
         .unwrap();
     app.quit().await.unwrap();

@@ -51,7 +51,9 @@ pub enum ErrorCode {
 pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,
-    /// With `too_many_attempts`: seconds until trying again can succeed.
+    /// Seconds until trying again can succeed: with `too_many_attempts`, and with a wrong
+    /// password (`invalid_credentials`) once it started a short wait (from the third wrong
+    /// password on), so a client can hold its button instead of being refused again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub retry_after_seconds: Option<u64>,

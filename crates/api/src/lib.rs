@@ -20,7 +20,8 @@ pub use security::{
     ConfirmEmailRequest, ConfirmRequest, Confirmation, EmailPurpose, EmailRequest, LinkIntent,
     LinkedProvider, MfaRequest, NotificationEmailAdded, NotificationEmailWarning, PasswordAndCode,
     PasswordSignInRequest, RecoveryCodes, RemoveLinkRequest, RevokeSessionRequest,
-    SecurityOverview, SecurityWarning, SessionInfo, StartLinkRequest,
+    SecurityOverview, SecurityWarning, SessionClient, SessionInfo, StartLinkRequest,
+    APP_USER_AGENT_PRODUCT, CLI_USER_AGENT_PRODUCT,
 };
 pub use sign_in::{
     EmailSignInOptions, EmailSignInRequest, ProviderKind, ProviderOption, SignInOptions,

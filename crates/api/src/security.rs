@@ -109,18 +109,85 @@ pub enum SecurityWarning {
     SharedLoginEmail { email: String, other_accounts: u32 },
 }
 
+/// The first product token of the User-Agent the desktop app sends ("Switchboard-App/1.2.0").
+pub const APP_USER_AGENT_PRODUCT: &str = "Switchboard-App";
+/// The first product token of the User-Agent `switchboard-cli` sends.
+pub const CLI_USER_AGENT_PRODUCT: &str = "Switchboard-CLI";
+
+/// The program a session signed in with, as the program said itself in its User-Agent:
+/// for telling sessions apart, never for deciding anything (any program can claim any
+/// name).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ToSchema, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionClient {
+    /// The Switchboard desktop app.
+    App,
+    /// The command line, `switchboard-cli`.
+    CommandLine,
+    /// Another program, or a session from before the portal kept this.
+    #[default]
+    Other,
+}
+
+/// A name this version does not know (a later portal's) reads as `other`, so an older
+/// client still shows the list.
+impl<'de> Deserialize<'de> for SessionClient {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        Ok(match name.as_str() {
+            "app" => Self::App,
+            "command_line" => Self::CommandLine,
+            _ => Self::Other,
+        })
+    }
+}
+
+impl SessionClient {
+    /// Which program a User-Agent names, by its first product token (case-insensitive).
+    pub fn of_user_agent(user_agent: &str) -> Self {
+        let product = user_agent
+            .split_whitespace()
+            .next()
+            .and_then(|token| token.split('/').next())
+            .unwrap_or_default();
+        if product.eq_ignore_ascii_case(APP_USER_AGENT_PRODUCT) {
+            Self::App
+        } else if product.eq_ignore_ascii_case(CLI_USER_AGENT_PRODUCT) {
+            Self::CommandLine
+        } else {
+            Self::Other
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
 pub struct SessionInfo {
     pub session_id: String,
+    /// The name the program gave its computer when it signed in ("alice-laptop").
     pub device_name: String,
     /// "password", "password+totp", "sso:google", …
     pub auth_method: String,
+    /// When it signed in (Unix seconds).
     #[ts(type = "number")]
     pub created_at: i64,
+    /// When it was last used (Unix seconds): its sign-in or latest token refresh.
     #[ts(type = "number")]
     pub last_used_at: i64,
     /// The session asking.
     pub current: bool,
+    /// The program it signed in with.
+    #[serde(default)]
+    pub client: SessionClient,
+    /// The program's User-Agent as it sent it, made printable and at most 128 characters:
+    /// untrusted text, to show as such (for `other` programs).
+    #[serde(default)]
+    pub user_agent: Option<String>,
+    /// The address it signed in from (the portal's view of the client address).
+    #[serde(default)]
+    pub signed_in_from: Option<String>,
+    /// The address it was last used from.
+    #[serde(default)]
+    pub last_used_from: Option<String>,
 }
 
 /// `GET /v1/account/security`.
@@ -262,6 +329,38 @@ redacted_debug!(ConfirmEmailRequest { email });
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_program_is_read_from_the_user_agents_first_product() {
+        for (user_agent, client) in [
+            ("Switchboard-App/1.2.0", SessionClient::App),
+            ("switchboard-cli/0.1.0 (linux)", SessionClient::CommandLine),
+            ("Switchboard-CLI", SessionClient::CommandLine),
+            ("Switchboard/0.1.0", SessionClient::Other),
+            ("curl/8.5.0", SessionClient::Other),
+            ("Mozilla/5.0 Switchboard-App/1.0", SessionClient::Other),
+            ("", SessionClient::Other),
+        ] {
+            assert_eq!(
+                SessionClient::of_user_agent(user_agent),
+                client,
+                "{user_agent}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_session_from_an_older_portal_reads_with_an_unknown_program() {
+        let session: SessionInfo = serde_json::from_value(serde_json::json!({
+            "session_id": "s", "device_name": "vm", "auth_method": "password",
+            "created_at": 1, "last_used_at": 2, "current": false
+        }))
+        .unwrap();
+        assert_eq!(session.client, SessionClient::Other);
+        assert_eq!(session.signed_in_from, None);
+        let later: SessionClient = serde_json::from_value(serde_json::json!("phone")).unwrap();
+        assert_eq!(later, SessionClient::Other);
+    }
 
     #[test]
     fn secrets_do_not_debug_print() {

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use switchboard_client::{system_clock, ClientConfig, ClientError, Switchboard};
+use switchboard_client::{system_clock, ClientConfig, ClientError, Program, Switchboard};
 use url::Url;
 
 use crate::login::{login, login_with_email};
@@ -141,7 +141,8 @@ async fn run(cli: Cli) -> Result<(), String> {
         config.portal_url = portal;
     }
     let data_dir = data_dir()?;
-    let client = Switchboard::new(&config, &data_dir, system_clock()).map_err(failure)?;
+    let client = Switchboard::for_program(&config, &data_dir, system_clock(), Program::CommandLine)
+        .map_err(failure)?;
     match cli.command {
         Command::Phone(command) => return phone::phone(client, &data_dir, command).await,
         Command::Login {

@@ -32,7 +32,7 @@ pub use guarded::{Guarded, Poisoned};
 pub use keychain::{Keychain, KeychainError, Secret};
 pub use lines::{LineStatus, LineStatuses, LinesFile};
 pub use outcome::{PhoneSummary, SignInOutcome};
-pub use portal::{PortalClient, PortalClientError};
+pub use portal::{PortalClient, PortalClientError, Program};
 pub use signin::{SignInError, SignInStart};
 pub use store::StoreError;
 pub use switchboard::{Switchboard, LINES_FILE};

@@ -25,6 +25,28 @@ pub enum PortalClientError {
     Setup(String),
 }
 
+/// Which Switchboard program talks to the portal: it says so in its User-Agent, and the
+/// portal shows it in the account's list of sessions ("Switchboard app on alice-laptop").
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Program {
+    /// The desktop app.
+    #[default]
+    App,
+    /// `switchboard-cli`.
+    CommandLine,
+}
+
+impl Program {
+    /// "Switchboard-App/1.2.0", "Switchboard-CLI/1.2.0".
+    pub fn user_agent(self) -> String {
+        let product = match self {
+            Program::App => switchboard_api::APP_USER_AGENT_PRODUCT,
+            Program::CommandLine => switchboard_api::CLI_USER_AGENT_PRODUCT,
+        };
+        format!("{product}/{}", env!("CARGO_PKG_VERSION"))
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct PortalClient {
     base: Url,
@@ -34,11 +56,17 @@ pub struct PortalClient {
 }
 
 impl PortalClient {
+    /// The desktop app's client.
     pub fn new(base: Url) -> Result<Self, PortalClientError> {
+        Self::for_program(base, Program::App)
+    }
+
+    /// The client of `program`, which names itself in every request's User-Agent.
+    pub fn for_program(base: Url, program: Program) -> Result<Self, PortalClientError> {
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(15))
-            .user_agent(concat!("Switchboard/", env!("CARGO_PKG_VERSION")))
+            .user_agent(program.user_agent())
             .build()
             .map_err(|error| PortalClientError::Setup(error.to_string()))?;
         Ok(Self {
@@ -333,5 +361,24 @@ impl PortalClient {
                 }),
         )
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use switchboard_api::SessionClient;
+
+    #[test]
+    fn each_program_names_itself_so_the_portal_tells_its_sessions_apart() {
+        assert!(Program::App.user_agent().starts_with("Switchboard-App/"));
+        assert_eq!(
+            SessionClient::of_user_agent(&Program::App.user_agent()),
+            SessionClient::App
+        );
+        assert_eq!(
+            SessionClient::of_user_agent(&Program::CommandLine.user_agent()),
+            SessionClient::CommandLine
+        );
     }
 }

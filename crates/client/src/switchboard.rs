@@ -17,7 +17,7 @@ use crate::keychain::Keychain;
 use crate::lines::Lines;
 use crate::outcome::SignInOutcome;
 use crate::pending_step::PendingStep;
-use crate::portal::PortalClient;
+use crate::portal::{PortalClient, Program};
 use crate::session_state::AccessToken;
 use crate::signin::{loggable, PendingSignIns, SignInStart};
 use crate::store::AccountStore;
@@ -47,22 +47,32 @@ pub struct Switchboard {
     pub(crate) lines: Lines,
 }
 
+/// The computer's name, as the account's list of sessions shows it ("alice-laptop"); which
+/// program signed in is said apart (the User-Agent, see `Program`).
 fn device_name() -> String {
-    let host = std::fs::read_to_string("/etc/hostname")
+    std::fs::read_to_string("/etc/hostname")
         .ok()
         .or_else(|| std::env::var("COMPUTERNAME").ok())
         .or_else(|| std::env::var("HOSTNAME").ok())
         .map(|name| name.trim().to_owned())
-        .filter(|name| !name.is_empty());
-    match host {
-        Some(host) => format!("Switchboard on {host}"),
-        None => "Switchboard desktop".into(),
-    }
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "Unknown computer".into())
 }
 
 impl Switchboard {
+    /// The desktop app's core.
     pub fn new(config: &ClientConfig, data_dir: &Path, clock: Clock) -> Result<Self, ClientError> {
-        let portal = PortalClient::new(config.portal_url.clone())?
+        Self::for_program(config, data_dir, clock, Program::App)
+    }
+
+    /// The core of `program`, which the portal's list of sessions names.
+    pub fn for_program(
+        config: &ClientConfig,
+        data_dir: &Path,
+        clock: Clock,
+        program: Program,
+    ) -> Result<Self, ClientError> {
+        let portal = PortalClient::for_program(config.portal_url.clone(), program)?
             .with_status_page(config.status_page_url.clone());
         Ok(Self {
             portal,

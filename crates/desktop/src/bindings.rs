@@ -47,6 +47,7 @@ pub fn typescript_declarations() -> Vec<(String, String)> {
         entry::<switchboard_api::EmailPurpose>(),
         entry::<switchboard_api::SecurityWarning>(),
         entry::<switchboard_api::SessionInfo>(),
+        entry::<switchboard_api::SessionClient>(),
         entry::<switchboard_api::SipTransport>(),
         entry::<crate::line_views::LineView>(),
         entry::<switchboard_client::LineStatus>(),

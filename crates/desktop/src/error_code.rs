@@ -166,11 +166,13 @@ impl From<&ClientError> for CommandError {
     }
 }
 
-/// With too many wrong attempts: the seconds the portal said to wait before trying again.
+/// With too many wrong attempts, or a wrong password that started a wait (from the third):
+/// the seconds the portal said to wait before trying again.
 pub fn retry_after(error: &ClientError) -> Option<u64> {
+    use switchboard_api::ErrorCode as Api;
     match error {
         ClientError::Portal(PortalClientError::Api { error, .. })
-            if error.code == switchboard_api::ErrorCode::TooManyAttempts =>
+            if matches!(error.code, Api::TooManyAttempts | Api::InvalidCredentials) =>
         {
             error.retry_after_seconds
         }
@@ -212,7 +214,7 @@ mod tests {
     }
 
     #[test]
-    fn only_too_many_attempts_carries_the_wait() {
+    fn only_too_many_attempts_and_a_wrong_password_carry_the_wait() {
         let throttled = ClientError::Portal(PortalClientError::Api {
             status: 429,
             error: switchboard_api::ApiError {
@@ -222,6 +224,18 @@ mod tests {
             },
         });
         assert_eq!(retry_after(&throttled), Some(95));
+        let wrong = |retry_after_seconds| {
+            ClientError::Portal(PortalClientError::Api {
+                status: 400,
+                error: switchboard_api::ApiError {
+                    code: switchboard_api::ErrorCode::InvalidCredentials,
+                    message: "The username or password is wrong. Try again in 4 seconds.".into(),
+                    retry_after_seconds,
+                },
+            })
+        };
+        assert_eq!(retry_after(&wrong(Some(4))), Some(4));
+        assert_eq!(retry_after(&wrong(None)), None);
         let busy = ClientError::Portal(PortalClientError::Api {
             status: 503,
             error: switchboard_api::ApiError {

@@ -140,8 +140,9 @@ pub struct Notice {
     pub kind: NoticeKind,
     pub message: String,
     pub code: Option<ErrorCode>,
-    /// With `too_many_attempts`: seconds from when the answer came until trying again can
-    /// succeed (the window counts down and holds the button until then).
+    /// With `too_many_attempts`, or `invalid_credentials` for a wrong password that started
+    /// a wait: seconds from when the answer came until trying again can succeed (the window
+    /// counts down and holds the button until then).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[ts(optional, type = "number")]
     pub retry_after_seconds: Option<u64>,

@@ -348,3 +348,33 @@ async fn a_strict_provider_signs_in_through_the_client_core_or_is_refused_with_t
         other => panic!("expected a provider error, got {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn a_wrong_password_that_starts_a_wait_carries_it_to_the_window() {
+    let (_world, app) = world_and_app().await;
+    let notice = |view: switchboard_desktop::AppView| match view {
+        switchboard_desktop::AppView::SignIn {
+            notice: Some(notice),
+            ..
+        } => notice,
+        other => panic!("expected the sign-in screen with a notice, got {other:?}"),
+    };
+    for _ in 0..2 {
+        let wrong = notice(app.views.password_sign_in_view("alice", "wrong").await);
+        assert_eq!(wrong.code, Some(ErrorCode::InvalidCredentials));
+        assert_eq!(wrong.retry_after_seconds, None);
+    }
+    // The third starts a wait of a second: the notice says it, so the window counts it
+    // down and holds Sign in instead of trying at once and being told "too many".
+    let wrong = notice(app.views.password_sign_in_view("alice", "wrong").await);
+    assert_eq!(wrong.code, Some(ErrorCode::InvalidCredentials));
+    assert_eq!(wrong.retry_after_seconds, Some(1));
+    assert_eq!(
+        wrong.message,
+        "The username or password is wrong. Try again in 1 second."
+    );
+    // Tried at once anyway: refused with the same wait.
+    let held = notice(app.views.password_sign_in_view("alice", "wrong").await);
+    assert_eq!(held.code, Some(ErrorCode::TooManyAttempts));
+    assert_eq!(held.retry_after_seconds, Some(1));
+}

@@ -118,7 +118,7 @@ async fn link_account_checked(
     let account = store.credentials_by_username(&typed).await?;
     let identity_key = format!("{}\n{}", identity.issuer, identity.subject);
     let account_key = account_key(account.as_ref().map(|a| a.id.as_str()), &typed);
-    let locks_out_at = admit(
+    let if_wrong = admit(
         store,
         &[
             (&LINK_PER_IDENTITY, &identity_key),
@@ -136,7 +136,7 @@ async fn link_account_checked(
         .await?;
     let wrong = || {
         tracing::info!(provider = %identity.provider_id, "link refused: wrong credentials");
-        failure(locks_out_at, LoginError::InvalidCredentials, now)
+        failure(if_wrong, LoginError::InvalidCredentials, now)
     };
     let Some(account) = account.filter(|_| password_right) else {
         return Err(wrong());

@@ -71,6 +71,9 @@ impl AuditKind {
 pub struct RequestContext {
     /// The client's address (see `rate_limit::ClientAddressSource`).
     pub ip: Option<std::net::IpAddr>,
+    /// The client's User-Agent, made printable and cut short (`sessions::user_agent_label`):
+    /// what a session started in this request records as its program.
+    pub user_agent: Option<String>,
 }
 
 tokio::task_local! {
@@ -85,6 +88,14 @@ pub async fn in_request<F: std::future::Future>(context: RequestContext, future:
 /// The address of the client whose request this task serves, if any.
 pub fn request_ip() -> Option<std::net::IpAddr> {
     REQUEST.try_with(|request| request.ip).ok().flatten()
+}
+
+/// The User-Agent of the client whose request this task serves, if it sent one.
+pub fn request_user_agent() -> Option<String> {
+    REQUEST
+        .try_with(|request| request.user_agent.clone())
+        .ok()
+        .flatten()
 }
 
 /// One event, built with the methods below.
@@ -265,6 +276,7 @@ mod tests {
         let inside = in_request(
             RequestContext {
                 ip: Some("192.0.2.7".parse().unwrap()),
+                user_agent: None,
             },
             async { AuditEvent::new(AuditKind::SignIn).into_row(1) },
         )

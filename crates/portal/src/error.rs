@@ -26,6 +26,15 @@ pub enum PortalError {
     /// Too many attempts: 429 with Retry-After.
     #[error("{message}")]
     Throttled { retry_after: u64, message: String },
+    /// A wrong password that started a short wait (the password limits back off from the
+    /// third failure): 400 with `code`, and with Retry-After as the too-many answer has it,
+    /// so the client waits instead of being refused by an attempt at once.
+    #[error("{message}")]
+    WrongWithWait {
+        code: ErrorCode,
+        retry_after: u64,
+        message: String,
+    },
     /// Too many requests at once for the portal's capacity (the password hashing queue is
     /// full): 503 with Retry-After, answered at once.
     #[error("{message}")]
@@ -53,6 +62,18 @@ impl PortalError {
                 StatusCode::TOO_MANY_REQUESTS,
                 ApiError {
                     code: ErrorCode::TooManyAttempts,
+                    message: message.clone(),
+                    retry_after_seconds: Some(*retry_after),
+                },
+            ),
+            PortalError::WrongWithWait {
+                code,
+                retry_after,
+                message,
+            } => (
+                StatusCode::BAD_REQUEST,
+                ApiError {
+                    code: *code,
                     message: message.clone(),
                     retry_after_seconds: Some(*retry_after),
                 },
@@ -119,7 +140,14 @@ impl From<LoginError> for PortalError {
             LoginError::InvalidCode => {
                 PortalError::bad_request(ErrorCode::InvalidCode, sentence(&error))
             }
-            LoginError::InvalidCredentials | LoginError::InvalidPassword => {
+            LoginError::InvalidPassword {
+                retry_after: Some(retry_after),
+            } => PortalError::WrongWithWait {
+                code: ErrorCode::InvalidCredentials,
+                retry_after: u64::try_from(retry_after).unwrap_or(0),
+                message: sentence(&error),
+            },
+            LoginError::InvalidCredentials | LoginError::InvalidPassword { .. } => {
                 PortalError::bad_request(ErrorCode::InvalidCredentials, sentence(&error))
             }
             LoginError::SsoNotAllowed
@@ -147,7 +175,14 @@ impl From<crate::security::SecurityError> for PortalError {
                 ErrorCode::ConfirmationRequired,
                 sentence(&error),
             ),
-            SecurityError::WrongPassword => {
+            SecurityError::WrongPassword {
+                retry_after: Some(retry_after),
+            } => PortalError::WrongWithWait {
+                code: ErrorCode::InvalidCredentials,
+                retry_after: u64::try_from(retry_after).unwrap_or(0),
+                message: sentence(&error),
+            },
+            SecurityError::WrongPassword { retry_after: None } => {
                 PortalError::bad_request(ErrorCode::InvalidCredentials, sentence(&error))
             }
             SecurityError::WrongSetupCode => {
@@ -215,6 +250,7 @@ impl IntoResponse for PortalError {
         }
         let retry_after = match &self {
             PortalError::Throttled { retry_after, .. }
+            | PortalError::WrongWithWait { retry_after, .. }
             | PortalError::Overloaded { retry_after, .. } => Some(*retry_after),
             PortalError::Database(StoreError::Unavailable(_)) => {
                 Some(UNAVAILABLE_RETRY_AFTER_SECONDS)

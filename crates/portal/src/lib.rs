@@ -190,7 +190,8 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Finds the client's address (the connection's, or the trusted proxy header's) once, for
-/// the rate limits, the lockout keys and the audit log.
+/// the rate limits, the lockout keys, the audit log and the sessions started; and the
+/// client's User-Agent, for the sessions started.
 async fn request_context(
     State(state): State<AppState>,
     request: axum::extract::Request,
@@ -199,7 +200,11 @@ async fn request_context(
     let ip = state
         .client_addresses
         .client_address(request.headers(), rate_limit::peer(&request));
-    audit::in_request(audit::RequestContext { ip }, next.run(request)).await
+    let user_agent = request
+        .headers()
+        .get(axum::http::header::USER_AGENT)
+        .and_then(|value| sessions::user_agent_label(&String::from_utf8_lossy(value.as_bytes())));
+    audit::in_request(audit::RequestContext { ip, user_agent }, next.run(request)).await
 }
 
 async fn openapi_json(State(_): State<AppState>) -> Json<utoipa::openapi::OpenApi> {

@@ -41,8 +41,9 @@ pub enum LoginError {
     AccountNotOffered,
     #[error("the username, password or authenticator code is wrong. If the account has an authenticator app, enter its current code too")]
     InvalidCredentials,
-    #[error("the username or password is wrong")]
-    InvalidPassword,
+    /// `retry_after`: the seconds of the wait this wrong password started (from the third).
+    #[error("the username or password is wrong{}", crate::throttle::wait_after_wrong(*retry_after))]
+    InvalidPassword { retry_after: Option<i64> },
     #[error("no account is linked to this sign-in any more: sign in again")]
     NoLinkedAccount,
     #[error("that code is wrong or was already used: enter the current code from your authenticator app, or one of your recovery codes")]

@@ -291,7 +291,7 @@ pub async fn confirm(
     let email = raw.trim().to_lowercase();
     let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
     let key = session.account_id.as_str();
-    let locks_out_at = admit(store, &[(&EMAIL_CODE_PER_ACCOUNT, key)], now).await?;
+    let if_wrong = admit(store, &[(&EMAIL_CODE_PER_ACCOUNT, key)], now).await?;
     let confirmed = store
         .confirm_notification_email(
             &session.account_id,
@@ -301,7 +301,7 @@ pub async fn confirm(
         )
         .await?;
     if !confirmed {
-        return Err(match failure(locks_out_at, LoginError::InvalidCode, now) {
+        return Err(match failure(if_wrong, LoginError::InvalidCode, now) {
             LoginError::InvalidCode => NotificationEmailError::WrongCode,
             other => other.into(),
         });

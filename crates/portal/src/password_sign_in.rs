@@ -2,10 +2,10 @@
 //!
 //! Unknown usernames and wrong passwords answer alike and take the same time (an unknown
 //! user is checked against a dummy hash). Failures per username back off from the third
-//! and lock for a while at the tenth. After a right password an account with an
-//! authenticator answers `MfaRequired`; the code (± one 30 s step, never the same step
-//! twice) or a recovery code (once) then signs in. Wrong codes lock the account's code
-//! step for a while.
+//! (the wrong answer says how long: `retry_after_seconds`) and lock for a while at the
+//! tenth. After a right password an account with an authenticator answers `MfaRequired`;
+//! the code (± one 30 s step, never the same step twice) or a recovery code (once) then
+//! signs in. Wrong codes lock the account's code step for a while.
 
 use switchboard_api::LoginStep;
 
@@ -16,7 +16,7 @@ use crate::password::PasswordVerifier;
 use crate::sessions;
 use crate::store::{AccountCredentials, Store};
 use crate::throttle::{
-    self, Admission, Limit, CODE_PER_ACCOUNT, PASSWORD_PER_ACCOUNT, PASSWORD_PER_CLIENT,
+    self, Admission, IfWrong, Limit, CODE_PER_ACCOUNT, PASSWORD_PER_ACCOUNT, PASSWORD_PER_CLIENT,
 };
 use crate::tickets::{claim_ticket, peek_ticket};
 use crate::{login, recovery, totp};
@@ -29,27 +29,34 @@ pub struct CredentialContext<'a> {
 }
 
 /// Counts the attempt before its credential is checked (see `throttle::admit`): the
-/// lockout error while a key is locked, else when this attempt would lock out if it fails.
+/// lockout error while a key is locked, else what this attempt starts if it fails.
 pub(crate) async fn admit(
     store: &Store,
     keys: &[(&Limit, &str)],
     now: i64,
-) -> Result<Option<i64>, LoginError> {
+) -> Result<IfWrong, LoginError> {
     match throttle::admit(store, keys, now).await? {
         Admission::Refused { until } => Err(LoginError::TooManyAttempts {
             retry_after: until - now,
         }),
-        Admission::Admitted { locks_out_at } => Ok(locks_out_at),
+        Admission::Admitted(if_wrong) => Ok(if_wrong),
     }
 }
 
-/// The error of an admitted attempt that failed: `wrong`, or the lockout it reached.
-pub(crate) fn failure(locks_out_at: Option<i64>, wrong: LoginError, now: i64) -> LoginError {
-    match locks_out_at {
-        Some(until) => LoginError::TooManyAttempts {
+/// The error of an admitted attempt that failed: the lockout it reached, else `wrong`; a
+/// wrong password says the wait it started (the password limits are the ones that back
+/// off), so the client waits instead of trying at once and being refused.
+pub(crate) fn failure(if_wrong: IfWrong, wrong: LoginError, now: i64) -> LoginError {
+    if let Some(until) = if_wrong.locks_out_at {
+        return LoginError::TooManyAttempts {
             retry_after: until - now,
+        };
+    }
+    match (wrong, if_wrong.waits_until) {
+        (LoginError::InvalidPassword { .. }, Some(until)) => LoginError::InvalidPassword {
+            retry_after: Some(until - now),
         },
-        None => wrong,
+        (wrong, _) => wrong,
     }
 }
 
@@ -112,8 +119,8 @@ pub async fn sign_in(
         (&PASSWORD_PER_CLIENT, client_key.as_str()),
         (&PASSWORD_PER_ACCOUNT, key.as_str()),
     ];
-    let locks_out_at = match admit(store, &keys, now).await {
-        Ok(locks_out_at) => locks_out_at,
+    let if_wrong = match admit(store, &keys, now).await {
+        Ok(if_wrong) => if_wrong,
         Err(error) => return Err(refused(error).await),
     };
     let right = context
@@ -127,7 +134,8 @@ pub async fn sign_in(
     };
     let Some(account) = account.filter(|_| right) else {
         tracing::info!("password sign-in refused");
-        return Err(refused(failure(locks_out_at, LoginError::InvalidPassword, now)).await);
+        let wrong = LoginError::InvalidPassword { retry_after: None };
+        return Err(refused(failure(if_wrong, wrong, now)).await);
     };
     // The address that got it right starts afresh; the account-wide count only takes back
     // this attempt, so one right password cannot reset a guessing campaign spread over
@@ -165,7 +173,7 @@ pub async fn check_second_factor(
     now: i64,
 ) -> Result<SecondFactor, LoginError> {
     let store = context.store;
-    let locks_out_at = admit(store, &[(&CODE_PER_ACCOUNT, account_id)], now).await?;
+    let if_wrong = admit(store, &[(&CODE_PER_ACCOUNT, account_id)], now).await?;
     let state = store
         .totp_state(account_id)
         .await?
@@ -198,7 +206,7 @@ pub async fn check_second_factor(
             throttle::clear(store, &CODE_PER_ACCOUNT, account_id).await?;
             Ok(factor)
         }
-        None => Err(failure(locks_out_at, LoginError::InvalidCode, now)),
+        None => Err(failure(if_wrong, LoginError::InvalidCode, now)),
     }
 }
 

@@ -75,6 +75,10 @@ pub async fn start_session_from(
         organization_key: organization_key.as_deref(),
     });
     let account = account_summary(store, account_id).await?;
+    // What tells this session from the account's others: the program and the address of
+    // the request that starts it (set by the router for every request).
+    let user_agent = audit::request_user_agent();
+    let ip = audit::request_ip().map(|ip| ip.to_string());
     let session_id = new_token(TokenKind::SessionId);
     let refresh_token = new_token(TokenKind::RefreshToken);
     let access_token = new_token(TokenKind::AccessToken);
@@ -86,6 +90,8 @@ pub async fn start_session_from(
             device_name,
             identity_json: identity_json.as_deref(),
             link,
+            user_agent: user_agent.as_deref(),
+            ip: ip.as_deref(),
             refresh_token_hash: &token_hash(&refresh_token),
             access_token_hash: &token_hash(&access_token),
             access_expires_at: now + ACCESS_TOKEN_LIFETIME,
@@ -165,6 +171,7 @@ pub async fn refresh(
             &token_hash(&new_refresh),
             &token_hash(&new_access),
             now + ACCESS_TOKEN_LIFETIME,
+            audit::request_ip().map(|ip| ip.to_string()).as_deref(),
             now,
         )
         .await?;
@@ -253,18 +260,61 @@ pub async fn session_for_access_token(
     }))
 }
 
+/// Text a client sent to be shown back to the user, made safe to show: no control or
+/// direction-changing characters (which could make it read as something else), at most
+/// `max` characters, trimmed.
+fn display_text(text: &str, max: usize) -> String {
+    let kept: String = text
+        .chars()
+        .filter(|c| !c.is_control() && !is_direction_mark(*c))
+        .take(max)
+        .collect();
+    kept.trim().to_owned()
+}
+
+/// Unicode's bidirectional marks, embeddings, overrides and isolates.
+fn is_direction_mark(c: char) -> bool {
+    matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
 /// The device name shown in the user's sessions: printable, at most 64 characters.
 pub fn device_label(name: Option<&str>) -> String {
-    let name: String = name
-        .unwrap_or_default()
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(64)
-        .collect();
-    let name = name.trim();
+    let name = display_text(name.unwrap_or_default(), 64);
     if name.is_empty() {
         "Unknown device".to_owned()
     } else {
-        name.to_owned()
+        name
+    }
+}
+
+/// The longest User-Agent a session keeps.
+pub const MAX_USER_AGENT_CHARS: usize = 128;
+
+/// A client's User-Agent as its sessions keep it: printable, at most
+/// [`MAX_USER_AGENT_CHARS`] characters; `None` when nothing is left.
+pub fn user_agent_label(user_agent: &str) -> Option<String> {
+    Some(display_text(user_agent, MAX_USER_AGENT_CHARS)).filter(|text| !text.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_texts_are_made_printable_and_bounded() {
+        assert_eq!(device_label(Some("  alice-laptop \n")), "alice-laptop");
+        assert_eq!(device_label(Some("\u{202E}pot\u{2066}kal")), "potkal");
+        assert_eq!(device_label(Some(" \t ")), "Unknown device");
+        assert_eq!(device_label(None), "Unknown device");
+        assert_eq!(device_label(Some(&"é".repeat(100))).chars().count(), 64);
+        assert_eq!(
+            user_agent_label("Switchboard-CLI/0.1.0\r\nX-Evil: 1").as_deref(),
+            Some("Switchboard-CLI/0.1.0X-Evil: 1")
+        );
+        assert_eq!(user_agent_label("\u{0007}"), None);
+        assert_eq!(
+            user_agent_label(&"x".repeat(1000)).map(|text| text.len()),
+            Some(MAX_USER_AGENT_CHARS)
+        );
     }
 }

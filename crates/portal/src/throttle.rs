@@ -95,8 +95,19 @@ pub const CODE_PER_ACCOUNT: Limit = Limit {
 pub enum Admission {
     /// A key is locked until then: the credential is not even checked.
     Refused { until: i64 },
-    /// Counted; `locks_out_at`: this attempt reached a key's lockout, reported if it fails.
-    Admitted { locks_out_at: Option<i64> },
+    /// Counted; what its failure means: see [`IfWrong`].
+    Admitted(IfWrong),
+}
+
+/// What an admitted attempt's failure starts, to be told with the failure: the client
+/// then waits instead of being refused by the next attempt.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct IfWrong {
+    /// This attempt reached a key's lockout, until then.
+    pub locks_out_at: Option<i64>,
+    /// This attempt started a key's backoff (below the lockout): the next attempt is
+    /// refused until then.
+    pub waits_until: Option<i64>,
 }
 
 /// Keys are what people type: bounded, so the table cannot be grown without limit.
@@ -141,6 +152,7 @@ fn decide(limits: &[&Limit], counts: &[AttemptCount], now: i64) -> (Vec<AttemptC
         return (counts.to_vec(), Admission::Refused { until });
     }
     let mut locks_out_at = None;
+    let mut waits_until = None;
     let updated = limits
         .iter()
         .zip(counts)
@@ -164,7 +176,9 @@ fn decide(limits: &[&Limit], counts: &[AttemptCount], now: i64) -> (Vec<AttemptC
                     .checked_pow(doubling)
                     .unwrap_or(i64::MAX)
                     .min(limit.backoff_cap_seconds);
-                (wait > 0).then_some(now + wait)
+                let until = (wait > 0).then_some(now + wait);
+                waits_until = waits_until.max(until);
+                until
             } else {
                 None
             };
@@ -175,7 +189,13 @@ fn decide(limits: &[&Limit], counts: &[AttemptCount], now: i64) -> (Vec<AttemptC
             }
         })
         .collect();
-    (updated, Admission::Admitted { locks_out_at })
+    (
+        updated,
+        Admission::Admitted(IfWrong {
+            locks_out_at,
+            waits_until,
+        }),
+    )
 }
 
 /// After a success on a key that must not start afresh (an account's ceiling over all
@@ -216,20 +236,113 @@ pub async fn clear(store: &Store, limit: &Limit, key: &str) -> Result<(), StoreE
         .await
 }
 
-/// "Try again in N minutes" (or seconds), rounded up.
+/// "Too many wrong attempts. Try again in N minutes." (or seconds), rounded up.
 pub fn retry_message(seconds: i64) -> String {
+    format!("Too many wrong attempts. {}.", try_again_in(seconds))
+}
+
+/// "Try again in N minutes" (or seconds, under a minute), rounded up.
+pub fn try_again_in(seconds: i64) -> String {
     let seconds = seconds.max(1);
     if seconds < 60 {
         return if seconds == 1 {
-            "Too many wrong attempts. Try again in 1 second.".to_owned()
+            "Try again in 1 second".to_owned()
         } else {
-            format!("Too many wrong attempts. Try again in {seconds} seconds.")
+            format!("Try again in {seconds} seconds")
         };
     }
     let minutes = (seconds + 59) / 60;
     if minutes == 1 {
-        "Too many wrong attempts. Try again in 1 minute.".to_owned()
+        "Try again in 1 minute".to_owned()
     } else {
-        format!("Too many wrong attempts. Try again in {minutes} minutes.")
+        format!("Try again in {minutes} minutes")
+    }
+}
+
+/// ". Try again in N seconds" after a wrong answer that started a wait; nothing without.
+pub fn wait_after_wrong(retry_after: Option<i64>) -> String {
+    retry_after
+        .map(|seconds| format!(". {}", try_again_in(seconds)))
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The answers to `n` failures in a row on one password key, each after the wait the
+    /// one before started.
+    fn failures(n: usize) -> Vec<IfWrong> {
+        let mut count = AttemptCount {
+            failures: 0,
+            window_started_at: 0,
+            locked_until: None,
+        };
+        let mut now = 1_000;
+        let mut answers = Vec::new();
+        for _ in 0..n {
+            now = now.max(count.locked_until.unwrap_or(now));
+            let (updated, admission) =
+                decide(&[&PASSWORD_PER_CLIENT], std::slice::from_ref(&count), now);
+            let Admission::Admitted(if_wrong) = admission else {
+                panic!("refused at {now}: {admission:?}");
+            };
+            count = updated[0];
+            answers.push(IfWrong {
+                locks_out_at: if_wrong.locks_out_at.map(|until| until - now),
+                waits_until: if_wrong.waits_until.map(|until| until - now),
+            });
+        }
+        answers
+    }
+
+    #[test]
+    fn from_the_third_failure_each_tells_the_wait_it_starts_until_the_lockout() {
+        let waits: Vec<Option<i64>> = failures(10).iter().map(|f| f.waits_until).collect();
+        assert_eq!(
+            waits,
+            [
+                None,
+                None,
+                Some(1),
+                Some(2),
+                Some(4),
+                Some(8),
+                Some(16),
+                Some(32),
+                Some(60),
+                None
+            ]
+        );
+        let lockouts: Vec<Option<i64>> = failures(10).iter().map(|f| f.locks_out_at).collect();
+        assert_eq!(lockouts[..9], [None; 9]);
+        assert_eq!(lockouts[9], Some(15 * 60));
+    }
+
+    #[test]
+    fn an_attempt_within_the_wait_is_refused_until_its_end() {
+        let count = AttemptCount {
+            failures: 5,
+            window_started_at: 0,
+            locked_until: Some(108),
+        };
+        let (unchanged, admission) = decide(&[&PASSWORD_PER_CLIENT], &[count], 100);
+        assert_eq!(admission, Admission::Refused { until: 108 });
+        assert_eq!(unchanged[0], count);
+    }
+
+    #[test]
+    fn waits_read_in_seconds_then_minutes() {
+        assert_eq!(wait_after_wrong(None), "");
+        assert_eq!(wait_after_wrong(Some(1)), ". Try again in 1 second");
+        assert_eq!(wait_after_wrong(Some(32)), ". Try again in 32 seconds");
+        assert_eq!(
+            retry_message(900),
+            "Too many wrong attempts. Try again in 15 minutes."
+        );
+        assert_eq!(
+            retry_message(61),
+            "Too many wrong attempts. Try again in 2 minutes."
+        );
     }
 }

@@ -246,6 +246,92 @@ async fn repeated_failures_back_off_then_lock_for_a_while() {
     password_session(&world, "maria", "maria-demo-pass").await;
 }
 
+#[tokio::test]
+async fn a_wrong_password_that_starts_a_wait_says_so_and_a_retry_within_it_gets_the_same_wait() {
+    let world = World::start().await;
+    for _ in 0..2 {
+        let wrong = refused(
+            world.password("maria", "guess").await,
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+        assert_eq!(wrong.retry_after_seconds, None);
+        assert_eq!(wrong.message, "The username or password is wrong.");
+    }
+    // From the third wrong password to the ninth, the answer says the wait it started: the
+    // client holds its button instead of trying at once and being refused.
+    for (nth, wait) in [(3, 1), (4, 2), (5, 4), (6, 8), (7, 16), (8, 32), (9, 60)] {
+        let response = world.password("maria", "guess").await;
+        let header = response.headers().get("retry-after").cloned();
+        let wrong = refused(response, StatusCode::BAD_REQUEST).await;
+        assert_eq!(wrong.code, ErrorCode::InvalidCredentials, "the {nth}th");
+        assert_eq!(wrong.retry_after_seconds, Some(wait), "the {nth}th");
+        assert_eq!(header.unwrap().to_str().unwrap(), wait.to_string());
+        let when = match wait {
+            1 => "1 second".to_owned(),
+            60 => "1 minute".to_owned(),
+            seconds => format!("{seconds} seconds"),
+        };
+        assert_eq!(
+            wrong.message,
+            format!("The username or password is wrong. Try again in {when}.")
+        );
+        // A try within the wait, even with the right password, is refused with the same
+        // wait, counted from the same moment.
+        let response = world.password("maria", "maria-demo-pass").await;
+        assert_eq!(
+            response.headers()["retry-after"].to_str().unwrap(),
+            wait.to_string()
+        );
+        let held = refused(response, StatusCode::TOO_MANY_REQUESTS).await;
+        assert_eq!(held.code, ErrorCode::TooManyAttempts);
+        assert_eq!(held.retry_after_seconds, Some(wait));
+        if wait > 1 {
+            world.clock.advance(wait as i64 / 2);
+            let later = refused(
+                world.password("maria", "guess").await,
+                StatusCode::TOO_MANY_REQUESTS,
+            )
+            .await;
+            assert_eq!(later.retry_after_seconds, Some(wait - wait / 2));
+            world.clock.advance((wait - wait / 2) as i64);
+        } else {
+            world.clock.advance(1);
+        }
+    }
+    // The tenth locks the address out for 15 minutes.
+    let locked = refused(
+        world.password("maria", "guess").await,
+        StatusCode::TOO_MANY_REQUESTS,
+    )
+    .await;
+    assert_eq!(locked.retry_after_seconds, Some(15 * 60));
+}
+
+#[tokio::test]
+async fn a_wrong_current_password_in_the_settings_says_its_wait_too() {
+    let world = World::start().await;
+    let maria = password_session(&world, "maria", "maria-demo-pass").await;
+    let confirm = |password: &'static str| {
+        world.post(
+            "/v1/account/confirm",
+            Some(&maria.access_token),
+            json!({ "password": password }),
+        )
+    };
+    for _ in 0..2 {
+        let wrong = refused(confirm("guess").await, StatusCode::BAD_REQUEST).await;
+        assert_eq!(wrong.retry_after_seconds, None);
+    }
+    let wrong = refused(confirm("guess").await, StatusCode::BAD_REQUEST).await;
+    assert_eq!(wrong.code, ErrorCode::InvalidCredentials);
+    assert_eq!(wrong.retry_after_seconds, Some(1));
+    assert_eq!(
+        wrong.message,
+        "Your current password is wrong. Try again in 1 second."
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn attempts_sent_all_at_once_cannot_slip_under_the_limit() {
     let world = World::start().await;

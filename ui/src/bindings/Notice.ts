@@ -7,7 +7,8 @@ import type { NoticeKind } from "./NoticeKind";
  */
 export type Notice = { kind: NoticeKind, message: string, code: ErrorCode | null, 
 /**
- * With `too_many_attempts`: seconds from when the answer came until trying again can
- * succeed (the window counts down and holds the button until then).
+ * With `too_many_attempts`, or `invalid_credentials` for a wrong password that started
+ * a wait: seconds from when the answer came until trying again can succeed (the window
+ * counts down and holds the button until then).
  */
 retry_after_seconds?: number, };

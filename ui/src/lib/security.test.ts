@@ -18,6 +18,9 @@ import {
   recoveryCopyFeedback,
   savedToText,
   sessionItems,
+  programLabel,
+  localDateTime,
+  MAX_PROGRAM_CHARS,
   confirmedText,
   validateChangePassword,
   validateConfirmIdentity,
@@ -283,49 +286,117 @@ describe('sessionItems', () => {
     session_id: id,
     device_name: `Device ${id}`,
     auth_method: method,
-    created_at: 0,
+    created_at: now / 1000 - 86400,
     last_used_at: now / 1000 - minutesAgo * 60,
     current,
+    client: 'other',
+    user_agent: null,
+    signed_in_from: null,
+    last_used_from: null,
   });
+  const at = (date: Date) => `at ${date.toISOString()}`;
 
-  it('puts this device first and words the others', () => {
+  it('puts this computer first and words the others', () => {
     const items = sessionItems(
       [session('s1', false, 'sso:google', 5), session('s2', true, 'password+totp', 0), session('s3', false, 'password', 120)],
       providers,
       now,
+      undefined,
+      at,
     );
     expect(items).toEqual([
       {
         sessionId: 's2',
+        title: 'Device s2',
         deviceName: 'Device s2',
         method: 'Password and authenticator',
-        lastUsed: 'Last used just now',
+        signedIn: 'Signed in at 2025-03-09T12:00:00.000Z',
+        lastUsed: null,
+        when: 'Signed in at 2025-03-09T12:00:00.000Z',
         current: true,
         signOutLabel: 'Sign out Device s2',
       },
       {
         sessionId: 's1',
+        title: 'Device s1',
         deviceName: 'Device s1',
         method: 'Google',
-        lastUsed: 'Last used 5 minutes ago',
+        signedIn: 'Signed in at 2025-03-09T12:00:00.000Z',
+        lastUsed: 'last used 5 minutes ago',
+        when: 'Signed in at 2025-03-09T12:00:00.000Z · last used 5 minutes ago',
         current: false,
         signOutLabel: 'Sign out Device s1',
       },
       {
         sessionId: 's3',
+        title: 'Device s3',
         deviceName: 'Device s3',
         method: 'Password',
-        lastUsed: 'Last used 2 hours ago',
+        signedIn: 'Signed in at 2025-03-09T12:00:00.000Z',
+        lastUsed: 'last used 2 hours ago',
+        when: 'Signed in at 2025-03-09T12:00:00.000Z · last used 2 hours ago',
         current: false,
         signOutLabel: 'Sign out Device s3',
       },
     ]);
   });
 
+  it('tells two sessions on one computer apart by program, and says from where', () => {
+    const [app, cli] = sessionItems(
+      [
+        {
+          ...session('s1', true, 'password', 0),
+          device_name: 'alice-laptop',
+          client: 'app',
+          user_agent: 'Switchboard-App/0.1.0',
+          signed_in_from: '127.0.0.1',
+          last_used_from: '127.0.0.1',
+        },
+        {
+          ...session('s2', false, 'password', 5),
+          device_name: 'alice-laptop',
+          client: 'command_line',
+          user_agent: 'Switchboard-CLI/0.1.0',
+          signed_in_from: '127.0.0.1',
+          last_used_from: '192.0.2.7',
+        },
+      ],
+      [],
+      now,
+      undefined,
+      at,
+    );
+    expect(app?.title).toBe('Switchboard app on alice-laptop');
+    expect(app?.signedIn).toBe('Signed in at 2025-03-09T12:00:00.000Z from 127.0.0.1');
+    expect(cli?.title).toBe('Command line on alice-laptop');
+    expect(cli?.lastUsed).toBe('last used 5 minutes ago from 192.0.2.7');
+    expect(cli?.when).toBe('Signed in at 2025-03-09T12:00:00.000Z from 127.0.0.1 · last used 5 minutes ago from 192.0.2.7');
+    expect(cli?.signOutLabel).toBe('Sign out Command line on alice-laptop');
+    // The sign-out question names the device as it was named.
+    expect(cli?.deviceName).toBe('alice-laptop');
+  });
+
   it('names a device without a name', () => {
     expect(sessionItems([{ ...session('s1', false, 'password', 1), device_name: ' ' }], [], now)[0]?.deviceName).toBe(
       'Unknown device',
     );
+  });
+
+  it('names another program by what it calls itself, cut short, and a session from before by its device', () => {
+    expect(programLabel({ client: 'other', user_agent: ' curl/8.5.0 ' })).toBe('curl/8.5.0');
+    expect(programLabel({ client: 'other', user_agent: null })).toBeNull();
+    const long = programLabel({ client: 'other', user_agent: 'x'.repeat(100) });
+    expect(long).toBe(`${'x'.repeat(MAX_PROGRAM_CHARS - 1)}…`);
+    const [old] = sessionItems([{ ...session('s1', false, 'password', 1), device_name: 'Switchboard on vm' }], [], now);
+    expect(old?.title).toBe('Switchboard on vm');
+    expect(old?.signedIn).not.toContain('from');
+  });
+
+  it('writes when it signed in in the local way, with the year only when it is not this one', () => {
+    const thisYear = localDateTime(new Date(2025, 10, 30, 14, 2), new Date(2025, 11, 1).getTime());
+    expect(thisYear).toContain('30');
+    expect(thisYear).not.toContain('2025');
+    expect(localDateTime(new Date(2024, 10, 30, 14, 2), new Date(2025, 11, 1).getTime())).toContain('2024');
   });
 });
 

@@ -306,32 +306,93 @@ export function lastUsedText(lastUsedAt: number, nowMs: number, formatDate: (dat
   return `Last used on ${formatDate(new Date(lastUsedAt * 1000))}`;
 }
 
+/** When a session signed in, as this computer's locale writes it: "30 Nov, 14:02" (the year too when it is not this one). */
+export function localDateTime(date: Date, nowMs: number): string {
+  const sameYear = date.getFullYear() === new Date(nowMs).getFullYear();
+  return date.toLocaleString(undefined, {
+    year: sameYear ? undefined : 'numeric',
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+  });
+}
+
+/** The longest piece of a program's own description (its User-Agent) shown in a session's name. */
+export const MAX_PROGRAM_CHARS = 40;
+
+/**
+ * The program a session signed in with, for people: the Switchboard app, the command line, or
+ * another program by what it calls itself (untrusted text, cut short), or `null` when unknown.
+ */
+export function programLabel(session: Pick<SessionInfo, 'client' | 'user_agent'>): string | null {
+  switch (session.client) {
+    case 'app':
+      return 'Switchboard app';
+    case 'command_line':
+      return 'Command line';
+    default: {
+      const said = (session.user_agent ?? '').trim();
+      if (!said) return null;
+      const chars = [...said];
+      return chars.length > MAX_PROGRAM_CHARS ? `${chars.slice(0, MAX_PROGRAM_CHARS - 1).join('')}…` : said;
+    }
+  }
+}
+
 export interface SessionItem {
   sessionId: string;
+  /** "Switchboard app on alice-laptop", "Command line on vm", or the device name alone. */
+  title: string;
   deviceName: string;
   method: string;
-  lastUsed: string;
+  /** "Signed in 30 Nov, 14:02 from 127.0.0.1". */
+  signedIn: string;
+  /** "last used 5 minutes ago" (from another address: "… from 10.0.0.2"); `null` for this one, in use now. */
+  lastUsed: string | null;
+  /** Both, as shown: "Signed in 30 Nov, 14:02 from 127.0.0.1 · last used 5 minutes ago". */
+  when: string;
   current: boolean;
   signOutLabel: string;
 }
 
-/** The current session first (marked "This device"), then the others in the portal's order. */
+/**
+ * The current session first (marked "This computer"), then the others in the portal's order; each
+ * says which program on which device, how it signed in, when and from where, and when it was last
+ * used.
+ */
 export function sessionItems(
   sessions: readonly SessionInfo[],
   providers: readonly ProviderOption[],
   nowMs: number,
   formatDate: (date: Date) => string = localDate,
+  formatDateTime: (date: Date) => string = (date) => localDateTime(date, nowMs),
 ): SessionItem[] {
   const ordered = [...sessions.filter((s) => s.current), ...sessions.filter((s) => !s.current)];
   return ordered.map((session) => {
     const deviceName = session.device_name.trim() || 'Unknown device';
+    const program = programLabel(session);
+    const title = program ? `${program} on ${deviceName}` : deviceName;
+    const from = session.signed_in_from?.trim() || null;
+    const lastFrom = session.last_used_from?.trim() || null;
+    let signedIn = `Signed in ${formatDateTime(new Date(session.created_at * 1000))}`;
+    if (from) signedIn += ` from ${from}`;
+    let lastUsed: string | null = null;
+    if (!session.current) {
+      const text = lastUsedText(session.last_used_at, nowMs, formatDate);
+      lastUsed = text.charAt(0).toLowerCase() + text.slice(1);
+      if (lastFrom && lastFrom !== from) lastUsed += ` from ${lastFrom}`;
+    }
     return {
       sessionId: session.session_id,
+      title,
       deviceName,
       method: methodLabel(session.auth_method, providers),
-      lastUsed: lastUsedText(session.last_used_at, nowMs, formatDate),
+      signedIn,
+      lastUsed,
+      when: lastUsed ? `${signedIn} · ${lastUsed}` : signedIn,
       current: session.current,
-      signOutLabel: `Sign out ${deviceName}`,
+      signOutLabel: `Sign out ${title}`,
     };
   });
 }

@@ -1,10 +1,15 @@
-// Too many wrong attempts: the portal says how long to wait. The notice counts that wait
-// down live, the form's button is held until it ends, and one message stays on screen.
+// Too many wrong attempts, or a wrong password from the third on: the portal says how long to
+// wait. The notice counts that wait down live, the form's button is held until it ends, and one
+// message stays on screen (a try at once would only be refused with another).
+import type { ErrorCode } from '../bindings/ErrorCode';
 import type { Notice } from '../bindings/Notice';
+
+/** The answers that may come with a wait: a lockout, and a wrong password that started a wait. */
+const WAITING_CODES: readonly ErrorCode[] = ['too_many_attempts', 'invalid_credentials'];
 
 /** When trying again can succeed (milliseconds, as `Date.now()`), or `null` when no wait. */
 export function retryDeadline(notice: Notice | null | undefined, receivedAt: number): number | null {
-  if (notice?.code !== 'too_many_attempts') return null;
+  if (!notice?.code || !WAITING_CODES.includes(notice.code)) return null;
   const seconds = notice.retry_after_seconds;
   if (seconds === undefined || !Number.isFinite(seconds) || seconds <= 0) return null;
   return receivedAt + seconds * 1000;
@@ -34,6 +39,17 @@ export interface WaitModel {
   announcement: string;
 }
 
+/**
+ * What the wait is for: "Too many wrong attempts.", or for a wrong password the portal's first
+ * sentence ("The username or password is wrong.") without its own "Try again in 4 seconds.".
+ */
+export function waitReason(notice: Notice): string {
+  if (notice.code === 'too_many_attempts') return 'Too many wrong attempts.';
+  const message = notice.message.trim();
+  const end = message.search(/[.!?](\s|$)/);
+  return end < 0 ? `${message}.` : message.slice(0, end + 1);
+}
+
 /** What the notice says at `now` about a wait that ends at `deadline`. */
 export function waitModel(notice: Notice, deadline: number, now: number): WaitModel {
   const left = deadline - now;
@@ -41,7 +57,7 @@ export function waitModel(notice: Notice, deadline: number, now: number): WaitMo
   return {
     waiting: true,
     kind: 'error',
-    text: `Too many wrong attempts. Try again in ${countdownText(left)}.`,
+    text: `${waitReason(notice)} Try again in ${countdownText(left)}.`,
     announcement: notice.message,
   };
 }

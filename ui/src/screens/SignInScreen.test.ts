@@ -92,6 +92,28 @@ describe('SignInScreen with a notice or a sign-in starting', () => {
     expect(body.match(/Too many wrong attempts/g)).toHaveLength(2);
   });
 
+  it('after a wrong password that started a wait counts it down and holds Sign in, one message', () => {
+    const { body } = render(SignInScreen, {
+      props: {
+        backend,
+        onStartSignIn,
+        onPasswordSignIn,
+        notice: {
+          kind: 'error',
+          message: 'The username or password is wrong. Try again in 8 seconds.',
+          code: 'invalid_credentials',
+          retry_after_seconds: 8,
+        },
+      },
+    });
+    expect(body).toMatch(/<p id="view-notice"[^>]*role="alert"[^>]*data-code="invalid_credentials"[^>]*data-waiting="true"/);
+    expect(body).toMatch(
+      /<span id="wait-countdown" aria-hidden="true">The username or password is wrong\. Try again in 0:0[78]\.<\/span>/,
+    );
+    expect(body).toMatch(/<button id="password-sign-in"[^>]* disabled[ >=]/);
+    expect(body).not.toContain('Too many wrong attempts');
+  });
+
   it('keeps Sign in enabled after a wrong password', () => {
     const { body } = render(SignInScreen, {
       props: {

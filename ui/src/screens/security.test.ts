@@ -418,20 +418,28 @@ describe('SecurityScreen emails', () => {
 });
 
 describe('SecurityScreen sessions', () => {
-  it('marks this device without a button, and offers "Sign out" for the others', () => {
+  it('marks this computer without a button, and offers "Sign out" for the others', () => {
     const sessions = items(security(securityView, null, 'sessions'), 'sessions');
     expect(sessions.map((li) => /data-session-id="([^"]+)"/.exec(li)?.[1])).toEqual(['s2', 's1', 's3']);
-    expect(sessions[0]).toContain('This device');
+    expect(sessions[0]).toContain('This computer');
     expect(sessions[0]).not.toContain('<button');
-    expect(sessions[0]).toContain('This PC');
-    expect(sessions[0]).toContain('Last used just now');
-    expect(sessions[1]).toContain('Work laptop');
+    expect(sessions[0]).toContain('Switchboard app on This PC');
+    expect(sessions[0]).toMatch(/Signed in [^<]+ from 127\.0\.0\.1/);
+    expect(sessions[0]).not.toContain('last used');
+    expect(sessions[1]).toContain('Switchboard app on Work laptop');
     expect(sessions[1]).toContain('Acme SSO and authenticator');
-    expect(sessions[1]).toContain('Last used 10 minutes ago');
-    expect(sessions[1]).not.toContain('This device');
-    expect(sessions[1]).toMatch(/<button data-sign-out-session="s1" aria-label="Sign out Work laptop" type="button"[^>]*>(<!--[^>]*-->)*Sign out<\/button>/);
+    expect(sessions[1]).toMatch(/Signed in [^<]+ from 198\.51\.100\.7/);
+    expect(sessions[1]).toMatch(
+      /<span class="settings-item-meta when">Signed in [^<]+ from 198\.51\.100\.7 · last used 10 minutes ago from 203\.0\.113\.9<\/span>/,
+    );
+    expect(sessions[1]).not.toContain('This computer');
+    expect(sessions[1]).toMatch(
+      /<button data-sign-out-session="s1" aria-label="Sign out Switchboard app on Work laptop" type="button"[^>]*>(<!--[^>]*-->)*Sign out<\/button>/,
+    );
+    expect(sessions[2]).toContain('Command line on Phone');
     expect(sessions[2]).toContain('Password and a recovery code');
-    expect(sessions[2]).toContain('Last used 3 days ago');
+    expect(sessions[2]).toContain('last used 3 days ago');
+    expect(sessions[2]).not.toContain('last used 3 days ago from');
     expect(sessions[2]).toContain('data-sign-out-session="s3"');
   });
 });

@@ -105,7 +105,7 @@ pub async fn choose_again(
     request_body = PasswordSignInRequest,
     responses(
         (status = 200, description = "`signed_in`, or `mfa_required` when the account has an authenticator app", body = LoginStep),
-        (status = 400, description = "invalid_credentials (unknown user and wrong password answer alike), or not_available when password sign-in is off", body = ApiError),
+        (status = 400, description = "invalid_credentials (unknown user and wrong password answer alike; from the third wrong password on with `retry_after_seconds` and Retry-After, the wait it started, within which a try is answered 429), or not_available when password sign-in is off", body = ApiError),
         (status = 429, description = "too_many_attempts, with `retry_after_seconds`", body = ApiError),
     )
 )]

@@ -259,7 +259,7 @@ pub async fn change_password(
 /// sign-ins without sending the password again.
 #[utoipa::path(post, path = "/v1/account/confirm", tag = "security", security(("bearer" = [])),
     request_body = ConfirmRequest,
-    responses((status = 200, body = Confirmation), (status = 400, description = "invalid_credentials or invalid_code", body = ApiError), (status = 429, body = ApiError)))]
+    responses((status = 200, body = Confirmation), (status = 400, description = "invalid_credentials (from the third wrong password on with `retry_after_seconds` and Retry-After: the wait it started) or invalid_code", body = ApiError), (status = 429, body = ApiError)))]
 pub async fn confirm(
     State(state): State<AppState>,
     Authenticated(session): Authenticated,

@@ -49,8 +49,9 @@ pub const CONFIRMATION_LIFETIME: i64 = 300;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SecurityError {
-    #[error("your current password is wrong")]
-    WrongPassword,
+    /// `retry_after`: the seconds of the wait this wrong password started (from the third).
+    #[error("your current password is wrong{}", crate::throttle::wait_after_wrong(*retry_after))]
+    WrongPassword { retry_after: Option<i64> },
     #[error("that code does not match: enter the code your authenticator app shows now (check that this computer's clock is right)")]
     WrongSetupCode,
     #[error("this account no longer exists: sign in again")]

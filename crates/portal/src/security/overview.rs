@@ -3,7 +3,7 @@
 
 use switchboard_api::{
     AccountEmail, AuthenticatorStatus, EmailPurpose, LinkedProvider, SecurityOverview,
-    SecurityWarning, SessionInfo, SignInOptions,
+    SecurityWarning, SessionClient, SessionInfo, SignInOptions,
 };
 
 use super::{confirmed_for, link_id, SecurityError};
@@ -99,6 +99,14 @@ pub async fn overview(
             auth_method: row.auth_method,
             created_at: row.created_at,
             last_used_at: row.last_used_at,
+            client: row
+                .user_agent
+                .as_deref()
+                .map(SessionClient::of_user_agent)
+                .unwrap_or_default(),
+            user_agent: row.user_agent,
+            signed_in_from: row.signed_in_ip,
+            last_used_from: row.last_used_ip,
         })
         .collect();
 

@@ -119,7 +119,7 @@ pub(super) async fn check_password(
     // Per account and address only: someone else's guesses elsewhere never stop a
     // signed-in user from confirming it is them or changing their password.
     let key = throttle::per_client(&account_key(Some(account_id), ""));
-    let locks_out_at = admit(context.store, &[(&PASSWORD_PER_CLIENT, &key)], now).await?;
+    let if_wrong = admit(context.store, &[(&PASSWORD_PER_CLIENT, &key)], now).await?;
     if context
         .passwords
         .verify(password, Some(&hash))
@@ -130,8 +130,14 @@ pub(super) async fn check_password(
         return Ok(());
     }
     Err(
-        match failure(locks_out_at, LoginError::InvalidPassword, now) {
-            LoginError::InvalidPassword => SecurityError::WrongPassword,
+        match failure(
+            if_wrong,
+            LoginError::InvalidPassword { retry_after: None },
+            now,
+        ) {
+            LoginError::InvalidPassword { retry_after } => {
+                SecurityError::WrongPassword { retry_after }
+            }
             other => other.into(),
         },
     )

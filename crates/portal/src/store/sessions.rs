@@ -12,6 +12,10 @@ pub struct NewSession<'a> {
     /// The provider identity it came through: (issuer, subject, provider id, domain or
     /// tenant).
     pub link: Option<SessionLink<'a>>,
+    /// The program it signed in with, as its User-Agent said (see `sessions::user_agent_label`).
+    pub user_agent: Option<&'a str>,
+    /// The client address it signed in from.
+    pub ip: Option<&'a str>,
     pub refresh_token_hash: &'a str,
     pub access_token_hash: &'a str,
     pub access_expires_at: i64,
@@ -51,6 +55,9 @@ pub struct SessionRow {
     pub created_at: i64,
     pub last_used_at: i64,
     pub identity: Option<String>,
+    pub user_agent: Option<String>,
+    pub signed_in_ip: Option<String>,
+    pub last_used_ip: Option<String>,
 }
 
 impl Store {
@@ -60,8 +67,9 @@ impl Store {
             let mut tx = pool.begin().await?;
             sqlx::query(
                 "INSERT INTO sessions (id, account_id, auth_method, device_name, created_at, last_used_at, identity,
-                                       link_issuer, link_subject, provider_id, organization_key)
-                 VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9, $10)",
+                                       link_issuer, link_subject, provider_id, organization_key,
+                                       user_agent, signed_in_ip, last_used_ip)
+                 VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9, $10, $11, $12, $12)",
             )
             .bind(session.id)
             .bind(session.account_id)
@@ -73,6 +81,8 @@ impl Store {
             .bind(session.link.as_ref().map(|link| link.subject))
             .bind(session.link.as_ref().map(|link| link.provider_id))
             .bind(session.link.as_ref().and_then(|link| link.organization_key))
+            .bind(session.user_agent)
+            .bind(session.ip)
             .execute(&mut *tx)
             .await?;
             sqlx::query("INSERT INTO refresh_tokens (token_hash, session_id, issued_at) VALUES ($1, $2, $3)")
@@ -122,7 +132,7 @@ impl Store {
     }
 
     /// Rotates `from` to a new refresh token and issues an access token, in one
-    /// transaction. `false` (and nothing written) when `from` was rotated already, by this
+    /// transaction; the session's last use is now, from `ip` (when known). `false` (and nothing written) when `from` was rotated already, by this
     /// instance or another, or the session was revoked meanwhile: the conditional update
     /// lets exactly one rotation of a live session win.
     #[allow(clippy::too_many_arguments)]
@@ -133,6 +143,7 @@ impl Store {
         new_refresh_hash: &str,
         new_access_hash: &str,
         access_expires_at: i64,
+        ip: Option<&str>,
         now: i64,
     ) -> Result<bool, StoreError> {
         Ok(on_backend!(self, pool => {
@@ -140,10 +151,12 @@ impl Store {
             // The session first: this locks its row, so a revocation either comes before
             // (and nothing rotates) or waits until this rotation is done.
             let live = sqlx::query(
-                "UPDATE sessions SET last_used_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+                "UPDATE sessions SET last_used_at = $1, last_used_ip = COALESCE($3, last_used_ip)
+                 WHERE id = $2 AND revoked_at IS NULL",
             )
             .bind(now)
             .bind(session_id)
+            .bind(ip)
             .execute(&mut *tx)
             .await?
             .rows_affected();
@@ -242,7 +255,8 @@ impl Store {
         now: i64,
     ) -> Result<Option<SessionRow>, StoreError> {
         Ok(on_backend_reading!(self, pool => sqlx::query_as(
-            "SELECT s.id, s.account_id, s.device_name, s.auth_method, s.created_at, s.last_used_at, s.identity
+            "SELECT s.id, s.account_id, s.device_name, s.auth_method, s.created_at, s.last_used_at, s.identity,
+                    s.user_agent, s.signed_in_ip, s.last_used_ip
              FROM access_tokens t JOIN sessions s ON s.id = t.session_id
              WHERE t.token_hash = $1 AND t.expires_at > $2 AND s.revoked_at IS NULL",
         )
@@ -258,7 +272,8 @@ impl Store {
         account_id: &str,
     ) -> Result<Vec<SessionRow>, StoreError> {
         Ok(on_backend!(self, pool => sqlx::query_as(
-            "SELECT id, account_id, device_name, auth_method, created_at, last_used_at, identity
+            "SELECT id, account_id, device_name, auth_method, created_at, last_used_at, identity,
+                    user_agent, signed_in_ip, last_used_ip
              FROM sessions WHERE account_id = $1 AND revoked_at IS NULL
              ORDER BY last_used_at DESC, id",
         )

@@ -94,7 +94,7 @@ impl Admin {
             .collect::<Vec<_>>());
         json["sessions"] = json!(sessions
             .iter()
-            .map(|session| json!({ "device": session.device_name, "method": session.auth_method, "created_at": session.created_at, "last_used_at": session.last_used_at }))
+            .map(|session| json!({ "device": session.device_name, "user_agent": session.user_agent, "method": session.auth_method, "created_at": session.created_at, "signed_in_from": session.signed_in_ip, "last_used_at": session.last_used_at, "last_used_from": session.last_used_ip }))
             .collect::<Vec<_>>());
         if let Some(profile) = profile {
             json["sip"] = json!({
