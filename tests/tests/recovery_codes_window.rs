@@ -53,6 +53,23 @@ async fn save_to_a_file_warns_then_writes_where_the_dialog_says() {
         .wait_for_text("#security-screen", "", WAIT)
         .await
         .unwrap();
+    // The settings open with every section closed: open the authenticator's.
+    session
+        .execute(
+            "document.getElementById('authenticator-toggle').click();",
+            serde_json::json!([]),
+        )
+        .await
+        .unwrap();
+    session
+        .wait_for(
+            "#authenticator-toggle",
+            WAIT,
+            |_, expanded| expanded == Some("true"),
+            "aria-expanded",
+        )
+        .await
+        .unwrap();
     session
         .click_first("#start-authenticator-setup")
         .await
@@ -67,12 +84,18 @@ async fn save_to_a_file_warns_then_writes_where_the_dialog_says() {
         .unwrap()
         .expect("the QR code names its URI");
     let secret = authenticator::secret_of(&uri).unwrap();
-    let code = authenticator::code(&secret, world.clock.now());
-    session.type_into("#setup-code", &code).await.unwrap();
+    // Turning it on asks to confirm it's you once, then only the app's code.
     session
-        .type_into("#setup-password", "alice-demo-pass")
+        .type_into("#confirm-password", "alice-demo-pass")
         .await
         .unwrap();
+    session.click_first("#confirm-identity").await.unwrap();
+    session
+        .wait_for_text("#confirmed-status", "", WAIT)
+        .await
+        .unwrap();
+    let code = authenticator::code(&secret, world.clock.now());
+    session.type_into("#setup-code", &code).await.unwrap();
     session.click_first("#confirm-authenticator").await.unwrap();
     session
         .wait_for_count("#recovery-codes li", 10, WAIT)

@@ -68,6 +68,14 @@ async fn sessions_say_which_program_on_which_computer_and_mark_this_one() {
         .wait_for_text("#security-screen", "", WAIT)
         .await
         .unwrap();
+    // The settings open with every section closed: open "Where you're signed in".
+    session
+        .execute(
+            "document.getElementById('sessions-toggle').click();",
+            serde_json::json!([]),
+        )
+        .await
+        .unwrap();
     session
         .wait_for_count("#sessions li", 2, WAIT)
         .await
