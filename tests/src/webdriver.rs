@@ -239,6 +239,41 @@ impl Session {
         self.click(&element).await
     }
 
+    /// Signs in on the sign-in screen with a username and password, and waits for the ready
+    /// screen to show `extension`.
+    pub async fn sign_in_with_password(
+        &self,
+        username: &str,
+        password: &str,
+        extension: &str,
+        timeout: Duration,
+    ) -> Result<()> {
+        self.type_into("#username", username).await?;
+        self.type_into("#password", password).await?;
+        self.click_first("#password-sign-in").await?;
+        self.wait_for_text("#ready-extension", extension, timeout)
+            .await?;
+        Ok(())
+    }
+
+    /// Opens section `key` of the security settings (its heading is the button
+    /// `#{key}-toggle`, clicked in the page in one step) and waits until it says it is open.
+    pub async fn open_security_section(&self, key: &str, timeout: Duration) -> Result<()> {
+        self.execute(
+            "document.getElementById(arguments[0] + '-toggle').click();",
+            json!([key]),
+        )
+        .await?;
+        self.wait_for(
+            &format!("#{key}-toggle"),
+            timeout,
+            |_, expanded| expanded == Some("true"),
+            "aria-expanded",
+        )
+        .await?;
+        Ok(())
+    }
+
     /// Waits until the sign-in screen says the portal is reachable.
     pub async fn wait_until_connected(&self, timeout: Duration) -> Result<()> {
         self.wait_for(

@@ -36,14 +36,8 @@ async fn save_to_a_file_warns_then_writes_where_the_dialog_says() {
     .unwrap();
     let session = &app.session;
     session.wait_until_connected(WAIT).await.unwrap();
-    session.type_into("#username", "alice").await.unwrap();
     session
-        .type_into("#password", "alice-demo-pass")
-        .await
-        .unwrap();
-    session.click_first("#password-sign-in").await.unwrap();
-    session
-        .wait_for_text("#ready-extension", "201", WAIT)
+        .sign_in_with_password("alice", "alice-demo-pass", "201", WAIT)
         .await
         .unwrap();
 
@@ -55,19 +49,7 @@ async fn save_to_a_file_warns_then_writes_where_the_dialog_says() {
         .unwrap();
     // The settings open with every section closed: open the authenticator's.
     session
-        .execute(
-            "document.getElementById('authenticator-toggle').click();",
-            serde_json::json!([]),
-        )
-        .await
-        .unwrap();
-    session
-        .wait_for(
-            "#authenticator-toggle",
-            WAIT,
-            |_, expanded| expanded == Some("true"),
-            "aria-expanded",
-        )
+        .open_security_section("authenticator", WAIT)
         .await
         .unwrap();
     session

@@ -51,22 +51,7 @@ async fn open_sections(session: &Session) -> Vec<String> {
 
 /// Clicks section `key`'s heading and waits until it is the one open section.
 async fn open_section(session: &Session, key: &str) {
-    session
-        .execute(
-            "document.getElementById(arguments[0] + '-toggle').click();",
-            json!([key]),
-        )
-        .await
-        .unwrap();
-    session
-        .wait_for(
-            &format!("#{key}-toggle"),
-            WAIT,
-            |_, expanded| expanded == Some("true"),
-            "aria-expanded",
-        )
-        .await
-        .unwrap();
+    session.open_security_section(key, WAIT).await.unwrap();
     assert_eq!(open_sections(session).await, vec![key.to_owned()]);
 }
 
@@ -195,14 +180,8 @@ async fn security_settings_in_the_window() {
 
     let app = App::launch_for(&world, &recorder, "scheme").await.unwrap();
     let session = &app.session;
-    session.type_into("#username", "alice").await.unwrap();
     session
-        .type_into("#password", "alice-demo-pass")
-        .await
-        .unwrap();
-    session.click_first("#password-sign-in").await.unwrap();
-    session
-        .wait_for_text("#ready-extension", "201", WAIT)
+        .sign_in_with_password("alice", "alice-demo-pass", "201", WAIT)
         .await
         .unwrap();
 

@@ -31,14 +31,8 @@ async fn sessions_say_which_program_on_which_computer_and_mark_this_one() {
 
     let app = App::launch_for(&world, &recorder, "scheme").await.unwrap();
     let session = &app.session;
-    session.type_into("#username", "alice").await.unwrap();
     session
-        .type_into("#password", "alice-demo-pass")
-        .await
-        .unwrap();
-    session.click_first("#password-sign-in").await.unwrap();
-    session
-        .wait_for_text("#ready-extension", "201", WAIT)
+        .sign_in_with_password("alice", "alice-demo-pass", "201", WAIT)
         .await
         .unwrap();
 
@@ -70,10 +64,7 @@ async fn sessions_say_which_program_on_which_computer_and_mark_this_one() {
         .unwrap();
     // The settings open with every section closed: open "Where you're signed in".
     session
-        .execute(
-            "document.getElementById('sessions-toggle').click();",
-            serde_json::json!([]),
-        )
+        .open_security_section("sessions", WAIT)
         .await
         .unwrap();
     session

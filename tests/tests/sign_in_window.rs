@@ -16,6 +16,23 @@ use switchboard_portal::Portal;
 
 const WAIT: Duration = Duration::from_secs(30);
 
+/// `count` wrong passwords for alice from this address, straight to the portal, the portal's
+/// clock moved on `between` seconds after each.
+async fn wrong_passwords(world: &World, count: usize, between: i64) {
+    let portal = switchboard_client::PortalClient::new(world.portal.clone()).unwrap();
+    for _ in 0..count {
+        let wrong = portal
+            .password_sign_in(&PasswordSignInRequest {
+                username: "alice".into(),
+                password: "not her password".into(),
+                device_name: None,
+            })
+            .await;
+        assert!(wrong.is_err());
+        world.clock.advance(between);
+    }
+}
+
 fn portal_config(dir: &std::path::Path, listen: &str) -> PortalConfig {
     let key = dir.join("key");
     switchboard_portal::config::write_private_file(
@@ -311,18 +328,7 @@ async fn too_many_wrong_passwords_count_down_and_hold_sign_in() {
     let recorder = RecordingBrowser::new(&world.scratch_dir("browser").unwrap()).unwrap();
     // Nine wrong passwords from this address already, each after the backoff of the one
     // before (the portal locks the address for 15 minutes at the tenth).
-    let portal = switchboard_client::PortalClient::new(world.portal.clone()).unwrap();
-    for _ in 0..9 {
-        let wrong = portal
-            .password_sign_in(&PasswordSignInRequest {
-                username: "alice".into(),
-                password: "not her password".into(),
-                device_name: None,
-            })
-            .await;
-        assert!(wrong.is_err());
-        world.clock.advance(61);
-    }
+    wrong_passwords(&world, 9, 61).await;
 
     let app = App::launch_for(&world, &recorder, "scheme").await.unwrap();
     let session = &app.session;
@@ -455,17 +461,7 @@ async fn a_wrong_password_that_starts_a_wait_counts_it_down_at_once_and_never_al
     let world = World::start("127.0.0.1:0").await.unwrap();
     let recorder = RecordingBrowser::new(&world.scratch_dir("browser").unwrap()).unwrap();
     // Two wrong passwords from this address already: the next one starts the backoff.
-    let portal = switchboard_client::PortalClient::new(world.portal.clone()).unwrap();
-    for _ in 0..2 {
-        let wrong = portal
-            .password_sign_in(&PasswordSignInRequest {
-                username: "alice".into(),
-                password: "not her password".into(),
-                device_name: None,
-            })
-            .await;
-        assert!(wrong.is_err());
-    }
+    wrong_passwords(&world, 2, 0).await;
 
     let app = App::launch_for(&world, &recorder, "scheme").await.unwrap();
     let session = &app.session;
@@ -544,12 +540,7 @@ async fn a_wrong_password_that_starts_a_wait_counts_it_down_at_once_and_never_al
 
     // After the wait the right password signs in.
     session
-        .type_into("#password", "alice-demo-pass")
-        .await
-        .unwrap();
-    session.click_first("#password-sign-in").await.unwrap();
-    session
-        .wait_for_text("#ready-extension", "201", WAIT)
+        .sign_in_with_password("alice", "alice-demo-pass", "201", WAIT)
         .await
         .unwrap();
     app.quit().await.unwrap();
