@@ -50,6 +50,36 @@ async fn password_session(world: &World, username: &str, password: &str) -> Sess
     signed_in(password_step(world, username, password).await)
 }
 
+/// The code step's ticket after the right password of an account with an authenticator.
+async fn mfa_ticket(world: &World, username: &str, password: &str) -> String {
+    match password_step(world, username, password).await {
+        LoginStep::MfaRequired { ticket, .. } => ticket,
+        other => panic!("expected MfaRequired, got {other:?}"),
+    }
+}
+
+/// A new session of an account with an authenticator: its password, then the next code.
+async fn session_with_code(
+    world: &World,
+    username: &str,
+    password: &str,
+    secret: &[u8],
+) -> SessionTokens {
+    let ticket = mfa_ticket(world, username, password).await;
+    signed_in(
+        ok_json(
+            world
+                .post(
+                    "/v1/login/mfa",
+                    None,
+                    json!({ "ticket": ticket, "code": next_code(world, secret) }),
+                )
+                .await,
+        )
+        .await,
+    )
+}
+
 async fn security(world: &World, token: &str) -> SecurityOverview {
     let response = world
         .browser
@@ -356,22 +386,7 @@ async fn with_the_authenticator_on_the_password_alone_is_not_enough() {
     // After the lockout (and a new sign-in: the access token lasts ten minutes), the user
     // with the phone confirms once and changes the password without typing the code again.
     world.clock.advance(15 * 60);
-    let ticket = match password_step(&world, "alice", "alice-demo-pass").await {
-        LoginStep::MfaRequired { ticket, .. } => ticket,
-        other => panic!("expected MfaRequired, got {other:?}"),
-    };
-    let me: SessionTokens = signed_in(
-        ok_json(
-            world
-                .post(
-                    "/v1/login/mfa",
-                    None,
-                    json!({ "ticket": ticket, "code": next_code(&world, &secret) }),
-                )
-                .await,
-        )
-        .await,
-    );
+    let me = session_with_code(&world, "alice", "alice-demo-pass", &secret).await;
     let user = Attempts {
         world: &world,
         token: &me.access_token,
@@ -432,10 +447,7 @@ async fn a_password_change_ends_earlier_code_tickets_and_link_intents() {
 
     // Someone who knew the old password got as far as the code step, and a link intent
     // was made with the old password and a code.
-    let ticket = match password_step(&world, "alice", "alice-demo-pass").await {
-        LoginStep::MfaRequired { ticket, .. } => ticket,
-        other => panic!("expected MfaRequired, got {other:?}"),
-    };
+    let ticket = mfa_ticket(&world, "alice", "alice-demo-pass").await;
     let verifier = random_string();
     let intent: LinkIntent = ok_json(
         world
@@ -456,10 +468,7 @@ async fn a_password_change_ends_earlier_code_tickets_and_link_intents() {
     let adam_ticket = {
         let adam = password_session(&world, "adam", "adam-demo-pass").await;
         let adam_secret = enable_authenticator(&world, &adam.access_token, "adam-demo-pass").await;
-        let ticket = match password_step(&world, "adam", "adam-demo-pass").await {
-            LoginStep::MfaRequired { ticket, .. } => ticket,
-            other => panic!("expected MfaRequired, got {other:?}"),
-        };
+        let ticket = mfa_ticket(&world, "adam", "adam-demo-pass").await;
         (ticket, adam_secret)
     };
 
@@ -670,22 +679,7 @@ async fn another_sessions_or_a_stale_confirmation_is_no_proof() {
     let me = password_session(&world, "alice", "alice-demo-pass").await;
     let secret = enable_authenticator(&world, &me.access_token, "alice-demo-pass").await;
     // The attacker's stolen token is another session of Alice's; Alice confirms on hers.
-    let ticket = match password_step(&world, "alice", "alice-demo-pass").await {
-        LoginStep::MfaRequired { ticket, .. } => ticket,
-        other => panic!("expected MfaRequired, got {other:?}"),
-    };
-    let stolen: SessionTokens = signed_in(
-        ok_json(
-            world
-                .post(
-                    "/v1/login/mfa",
-                    None,
-                    json!({ "ticket": ticket, "code": next_code(&world, &secret) }),
-                )
-                .await,
-        )
-        .await,
-    );
+    let stolen = session_with_code(&world, "alice", "alice-demo-pass", &secret).await;
     let _: Confirmation = ok_json(
         world
             .post(
