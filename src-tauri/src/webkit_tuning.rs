@@ -1,6 +1,6 @@
 //! WebKitGTK set up for a window of a few small screens rather than a browser: less memory
-//! held at idle (see `cargo xtask bench`'s `app_idle_*` keys, and README's benchmark
-//! section for what was measured with and without each setting). Elsewhere nothing changes.
+//! held at idle (see `cargo xtask bench`'s `app_idle_*` keys, and docs/performance.md
+//! for what was measured with and without each setting). Elsewhere nothing changes.
 //! Opt-in for now: SWITCHBOARD_WEBKIT_TUNING=1 turns it on (the bench measures with and
 //! without). With it on, one run of the window tests hung in WebDriver's screenshot
 //! request; until that is understood the app starts as Tauri sets WebKit up.

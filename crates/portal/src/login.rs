@@ -1,4 +1,4 @@
-//! From a verified provider identity to a login step, by DESIGN.md's matching rules:
+//! From a verified provider identity to a login step, by docs/design.md's matching rules:
 //! 1. an identity already linked (issuer + subject) reaches exactly its linked accounts;
 //! 2. otherwise a verified, trusted email reaches the accounts whose *login* emails equal
 //!    it, only through a provider that matches by email (Google, Entra; Apple and company

@@ -1,7 +1,7 @@
 //! Demo data: one organization whose accounts cover the product's cases. Used by
 //! `cargo xtask demo` and by tests; never by a production portal.
 //!
-//! Matches the identities served by `switchboard-dev-idp` (see README.md's table).
+//! Matches the identities served by `switchboard-dev-idp` (see docs/demo.md's tables).
 
 use crate::crypto::Binding;
 use crate::crypto::EncryptionKey;

@@ -64,7 +64,7 @@ const CSV_HEADER: &str = "username,display_name,extension,login_emails,notificat
 #[tokio::test]
 async fn an_operator_goes_from_an_empty_database_to_a_signed_in_user() {
     let world = World::start_empty().await;
-    // The README's walk-through, step by step.
+    // docs/admin.md's walk-through, step by step.
     let created = world
         .admin(&["--json", "org", "create", "acme", "--name", "Acme Corp"])
         .json();

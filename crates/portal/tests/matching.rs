@@ -1,4 +1,4 @@
-//! DESIGN.md's matching rules against the seeded demo organization, identity by identity.
+//! docs/design.md's matching rules against the seeded demo organization, identity by identity.
 //! (The same rules over real HTTP with dev-idp are in `broker.rs`.)
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]

@@ -22,7 +22,7 @@ pub(super) enum AdminCommand {
     Import {
         /// The organization's id.
         org: String,
-        /// The CSV file; its header names the columns (see README.md).
+        /// The CSV file; its header names the columns (see docs/admin.md).
         file: PathBuf,
         /// Allow login emails that other accounts sign in with too (shared addresses).
         #[arg(long)]
