@@ -29,6 +29,7 @@ fn accounts(passwords: &[(&str, &str)]) -> Vec<Account> {
                 username: auth_user,
                 domain: DEMO_SIP_DOMAIN.into(),
                 password,
+                extension: account.extension.into(),
             }
         })
         .collect()

@@ -30,6 +30,7 @@ fn demo_accounts() -> Vec<Account> {
             username: format!("{extension}-auth"),
             domain: DEMO_SIP_DOMAIN.into(),
             password: format!("demo-sip-{username}-{extension}"),
+            extension: (*extension).into(),
         })
         .collect()
 }

@@ -22,6 +22,8 @@ pub const APP_PACKAGES: &[&str] = &[
     "libdbus-1-dev",
     "xdg-utils",
     "desktop-file-utils",
+    // The call engine the app drives (crates/phone).
+    "baresip-core",
 ];
 
 /// Testing: a headless display, D-Bus sessions, a Secret Service, the WebKit WebDriver,

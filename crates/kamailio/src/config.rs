@@ -5,12 +5,15 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 /// A digest account: `username` is the authentication user (the profile's `auth_user`),
-/// `domain` the realm and AOR domain.
+/// `domain` the realm and AOR domain, `extension` the line (the AOR's user part) these
+/// credentials may register and call from: a REGISTER for another line, or a call whose
+/// From is another line, is refused with 403.
 #[derive(Clone)]
 pub struct Account {
     pub username: String,
     pub domain: String,
     pub password: String,
+    pub extension: String,
 }
 
 impl std::fmt::Debug for Account {
@@ -18,6 +21,7 @@ impl std::fmt::Debug for Account {
         f.debug_struct("Account")
             .field("username", &self.username)
             .field("domain", &self.domain)
+            .field("extension", &self.extension)
             .finish_non_exhaustive()
     }
 }
@@ -110,6 +114,7 @@ impl RegistrarConfig {
             "corex",
             "sl",
             "tm",
+            "rr",
             "pv",
             "maxfwd",
             "textops",
@@ -137,11 +142,13 @@ modparam("usrloc", "db_mode", 0)
 modparam("registrar", "min_expires", {min})
 modparam("registrar", "min_expires_mode", 1)
 modparam("registrar", "max_expires", 7200)
+modparam("registrar", "append_branches", 1)
+modparam("tm", "fr_inv_timer", 60000)
 modparam("auth", "algorithm", "{algorithm}")
 modparam("auth_db", "db_url", "text://{dir}/db")
 modparam("auth_db", "calculate_ha1", yes)
 modparam("auth_db", "password_column", "password")
-modparam("auth_db", "load_credentials", "")
+modparam("auth_db", "load_credentials", "$avp(extension)=extension")
 modparam("auth_db", "use_domain", 1)"#,
             min = self.min_expires,
         );
@@ -152,6 +159,7 @@ modparam("auth_db", "use_domain", 1)"#,
             Challenge::Www => ("www_authorize", "www_challenge"),
             Challenge::Proxy => ("proxy_authorize", "proxy_challenge"),
         };
+        let known = self.known_extensions_pattern();
         let _ = writeln!(
             cfg,
             r#"
@@ -160,16 +168,93 @@ request_route {{
         sl_send_reply("483", "Too Many Hops");
         exit;
     }}
-    if (!is_method("REGISTER")) {{
+    if (has_totag()) {{
+        route(IN_DIALOG);
+        exit;
+    }}
+    if (is_method("CANCEL")) {{
+        if (t_check_trans()) {{
+            route(RELAY);
+        }}
+        exit;
+    }}
+    if (is_method("ACK")) {{
+        if (t_check_trans()) {{
+            t_relay();
+        }}
+        exit;
+    }}
+    # A retransmission of a request being handled is absorbed here.
+    t_check_trans();
+    if (is_method("REGISTER")) {{
+        route(REGISTRAR);
+        exit;
+    }}
+    if (!is_method("INVITE")) {{
         sl_send_reply("405", "Method Not Allowed");
         exit;
     }}
+    route(CALL);
+}}
+
+# A line registers: its own credentials, for its own extension only.
+route[REGISTRAR] {{
     if (!{authorize}("$td", "subscriber")) {{
         {challenge}("$td", "1");
         exit;
     }}
+    if ($tU != $avp(extension)) {{
+        sl_send_reply("403", "Forbidden: these credentials belong to another line");
+        exit;
+    }}
     consume_credentials();
     if (!save("location")) {{
+        sl_reply_error();
+    }}
+}}
+
+# A call from a line: the caller authenticates (407) as the line in its From, then the
+# call forks to every device registered for the extension called.
+route[CALL] {{
+    if (!proxy_authorize("$fd", "subscriber")) {{
+        proxy_challenge("$fd", "1");
+        exit;
+    }}
+    if ($fU != $avp(extension)) {{
+        sl_send_reply("403", "Forbidden: these credentials belong to another line");
+        exit;
+    }}
+    consume_credentials();
+    record_route();
+    if (!lookup("location")) {{
+        t_newtran();
+        if ($rU =~ "{known}") {{
+            t_reply("480", "Temporarily Unavailable");
+        }} else {{
+            t_reply("404", "Not Found");
+        }}
+        exit;
+    }}
+    route(RELAY);
+}}
+
+# BYE, re-INVITE (hold), INFO and the ACK of an answered call follow the recorded route.
+route[IN_DIALOG] {{
+    if (loose_route()) {{
+        route(RELAY);
+        exit;
+    }}
+    if (is_method("ACK")) {{
+        if (t_check_trans()) {{
+            t_relay();
+        }}
+        exit;
+    }}
+    sl_send_reply("404", "Not Here");
+}}
+
+route[RELAY] {{
+    if (!t_relay()) {{
         sl_reply_error();
     }}
     exit;
@@ -178,18 +263,37 @@ request_route {{
         cfg
     }
 
+    /// A regular expression that matches the extensions of [`Self::accounts`], so a call
+    /// to a known extension nobody registered gets 480 and an unknown one 404.
+    fn known_extensions_pattern(&self) -> String {
+        let mut extensions: Vec<String> = self
+            .accounts
+            .iter()
+            .map(|account| regex_literal(&account.extension))
+            .filter(|extension| !extension.is_empty())
+            .collect();
+        extensions.sort();
+        extensions.dedup();
+        if extensions.is_empty() {
+            // Matches nothing: every call to nobody is a 404.
+            return "^$^".into();
+        }
+        format!("^({})$", extensions.join("|"))
+    }
+
     pub(crate) fn subscriber_table(&self) -> String {
         let mut table = String::from(
-            "id(int,auto) username(string) domain(string) password(string) ha1(string,null) ha1b(string,null)\n",
+            "id(int,auto) username(string) domain(string) password(string) ha1(string,null) ha1b(string,null) extension(string)\n",
         );
         for (id, account) in self.accounts.iter().enumerate() {
             let _ = writeln!(
                 table,
-                "{}:{}:{}:{}::",
+                "{}:{}:{}:{}:::{}",
                 id + 1,
                 escape(&account.username),
                 escape(&account.domain),
-                escape(&account.password)
+                escape(&account.password),
+                escape(&account.extension)
             );
         }
         table
@@ -210,6 +314,19 @@ request_route {{
     }
 }
 
+/// An extension as a literal inside the configuration's regular expression (and its
+/// string): characters other than letters, digits, `_`, `+`, `-` and `.` are dropped.
+fn regex_literal(extension: &str) -> String {
+    extension
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '+' | '-' | '.'))
+        .map(|c| match c {
+            '+' | '.' => format!("\\\\{c}"),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
 /// db_text separates columns with `:`; a value's own `:` and `\` are escaped.
 fn escape(value: &str) -> String {
     value.replace('\\', "\\\\").replace(':', "\\:")
@@ -227,6 +344,7 @@ mod tests {
                 username: "201-auth".into(),
                 domain: "sip.acme.example".into(),
                 password: "pa:ss".into(),
+                extension: "201".into(),
             }],
         )
     }
@@ -234,7 +352,7 @@ mod tests {
     #[test]
     fn subscriber_rows_escape_the_column_separator() {
         let table = config().subscriber_table();
-        assert!(table.ends_with("1:201-auth:sip.acme.example:pa\\:ss::\n"));
+        assert!(table.ends_with("1:201-auth:sip.acme.example:pa\\:ss:::201\n"));
     }
 
     #[test]
@@ -246,6 +364,23 @@ mod tests {
         assert!(cfg.contains("proxy_challenge(\"$td\", \"1\")"));
         assert!(cfg.contains("modparam(\"auth\", \"algorithm\", \"SHA-256\")"));
         assert!(!cfg.contains("tls.so"));
+    }
+
+    #[test]
+    fn calls_are_routed_to_known_extensions_only() {
+        let mut config = config();
+        config.accounts.push(Account {
+            username: "a.b-auth".into(),
+            domain: "sip.acme.example".into(),
+            password: "x".into(),
+            extension: "+1.5\"x".into(),
+        });
+        let cfg = config.kamailio_cfg();
+        assert!(cfg.contains("lookup(\"location\")"));
+        assert!(cfg.contains("record_route();"));
+        assert!(cfg.contains(r#"if ($rU =~ "^(201|\\+1\\.5x)$")"#), "{cfg}");
+        assert!(cfg.contains("t_reply(\"480\""));
+        assert!(cfg.contains("t_reply(\"404\""));
     }
 
     #[test]

@@ -98,10 +98,11 @@ impl Registrar {
         let port = free_port("127.0.0.1").expect("free port");
         let accounts = ACCOUNTS
             .iter()
-            .map(|(_, auth_user, password)| Account {
+            .map(|(user, auth_user, password)| Account {
                 username: (*auth_user).into(),
                 domain: DOMAIN.into(),
                 password: (*password).into(),
+                extension: (*user).into(),
             })
             .collect();
         let mut config = RegistrarConfig::new(dir.path().join("kamailio"), port, accounts);
