@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use switchboard_client::{system_clock, ClientConfig, LineConfig, Switchboard};
 use switchboard_desktop::browser_flow::browser_from_env;
+use switchboard_desktop::call_views::engine_config;
 use switchboard_desktop::commands::tauri_commands;
 use switchboard_desktop::line_views::trusted_roots;
 use switchboard_desktop::save_dialog::save_dialog_from_env;
@@ -24,6 +25,15 @@ fn line_config() -> LineConfig {
     LineConfig {
         trusted_roots_pem: trusted_roots(|name| std::env::var(name).ok()),
         ..LineConfig::default()
+    }
+}
+
+/// Quitting: every line's contact is removed (`Expires: 0`) and the call engine stops,
+/// within a few seconds, before the process exits.
+fn end_lines(handle: &tauri::AppHandle) {
+    if let Some(app) = handle.try_state::<Arc<App>>() {
+        let app = Arc::clone(app.inner());
+        tauri::async_runtime::block_on(async move { app.end_lines().await });
     }
 }
 
@@ -81,16 +91,27 @@ pub fn run() {
             let app_layer = App::new(core, config, platform);
             app.manage(Arc::clone(&app_layer));
             let lines = line_config();
-            tauri::async_runtime::spawn(async move { app_layer.start_lines(lines).await });
+            let calls = engine_config(&data_dir, |name| std::env::var(name).ok());
+            tauri::async_runtime::spawn(async move {
+                app_layer.start_calls(calls);
+                app_layer.start_lines(lines).await
+            });
             deep_link::listen(handle);
             startup_probe::listen(handle);
             webkit_tuning::tune(handle);
             Ok(())
         })
         .invoke_handler(tauri_commands::handler())
-        .run(tauri::generate_context!());
-    if let Err(error) = result {
-        eprintln!("switchboard: cannot start: {error}");
-        std::process::exit(1);
+        .build(tauri::generate_context!());
+    match result {
+        Ok(app) => app.run(|handle, event| {
+            if let tauri::RunEvent::Exit = event {
+                end_lines(handle);
+            }
+        }),
+        Err(error) => {
+            eprintln!("switchboard: cannot start: {error}");
+            std::process::exit(1);
+        }
     }
 }

@@ -4,9 +4,10 @@
 
 use std::path::PathBuf;
 
+use switchboard_client::CallState;
 use switchboard_desktop::{
-    AppView, Browser, BrowserUnavailable, LineView, SaveDialog, SaveDialogUnavailable, SaveRequest,
-    SchemeProbe, Window,
+    AppView, Browser, BrowserUnavailable, CallsView, LineView, SaveDialog, SaveDialogUnavailable,
+    SaveRequest, SchemeProbe, Window,
 };
 use tauri::{AppHandle, Emitter, Manager};
 use tauri_plugin_dialog::DialogExt;
@@ -17,6 +18,8 @@ use url::Url;
 pub const APP_VIEW_EVENT: &str = "app-view";
 /// The event that carries the lines whenever one changes (registered, unreachable…).
 pub const LINES_EVENT: &str = "lines";
+/// The event with every call whenever one changes (`ui/src/lib/bridge.ts`'s `CALLS_EVENT`).
+pub const CALLS_EVENT: &str = "calls";
 
 /// The system's browser, through the opener plugin (its permissions allow https only).
 pub struct SystemBrowser(pub AppHandle);
@@ -75,6 +78,23 @@ impl Window for MainWindow {
     fn show_lines(&self, lines: Vec<LineView>) {
         if let Err(error) = self.0.emit(LINES_EVENT, lines) {
             tracing::error!(%error, "cannot update the lines in the window");
+        }
+    }
+
+    fn show_calls(&self, calls: CallsView) {
+        // A call that starts ringing brings the window forward.
+        if calls
+            .calls
+            .iter()
+            .any(|call| call.status.state == CallState::Ringing)
+        {
+            if let Some(window) = self.0.get_webview_window("main") {
+                let _ = window.unminimize();
+                let _ = window.show();
+            }
+        }
+        if let Err(error) = self.0.emit(CALLS_EVENT, calls) {
+            tracing::error!(%error, "cannot update the calls in the window");
         }
     }
 }

@@ -5,6 +5,7 @@
 pub mod app;
 pub mod authenticator;
 pub mod browser;
+pub mod phone;
 pub mod registrar;
 pub mod webdriver;
 pub mod world;

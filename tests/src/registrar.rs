@@ -42,14 +42,53 @@ impl TestRegistrar {
         Self::start_with_passwords(world, &[]).await
     }
 
-    /// The same, but the registrar holds these (username, password) instead of the seed's.
-    pub async fn start_with_passwords(world: &World, passwords: &[(&str, &str)]) -> Result<Self> {
+    /// A registrar that knows the demo accounts' SIP passwords, with no world: for the
+    /// engine's own tests, whose lines come from [`TestRegistrar::line`].
+    pub fn start() -> Result<Self> {
+        Self::start_knowing(&[])
+    }
+
+    fn start_knowing(passwords: &[(&str, &str)]) -> Result<Self> {
         let dir = tempfile::tempdir()?;
         let port = free_port("127.0.0.1")?;
         let config = RegistrarConfig::new(dir.path().join("kamailio"), port, accounts(passwords));
         // Not installed is a failure with its remedy, never a skip.
         let kamailio = Kamailio::start(config).context("the test registrar did not start")?;
-        let registrar = format!("sip:127.0.0.1:{port};transport=tcp");
+        Ok(Self {
+            kamailio,
+            port,
+            _dir: dir,
+        })
+    }
+
+    /// The registrar's address, as a profile's registrar (TCP, as the seed's).
+    pub fn address(&self) -> String {
+        format!("sip:127.0.0.1:{};transport=tcp", self.port)
+    }
+
+    /// The line of a demo account (`alice`) with the seed's credentials, through this
+    /// registrar, as the portal would provision it.
+    pub fn line(&self, username: &str) -> Result<switchboard_phone::LineSpec> {
+        let account = DEMO_ACCOUNTS
+            .iter()
+            .find(|account| account.username == username)
+            .with_context(|| format!("{username} is not a demo account"))?;
+        let (auth_user, password) = demo_sip_credentials(account);
+        Ok(switchboard_phone::LineSpec {
+            user: account.extension.into(),
+            domain: DEMO_SIP_DOMAIN.into(),
+            display_name: account.display_name.into(),
+            auth_user,
+            password,
+            outbound: self.address(),
+            register_every: Some(std::time::Duration::from_secs(600)),
+        })
+    }
+
+    /// The same, but the registrar holds these (username, password) instead of the seed's.
+    pub async fn start_with_passwords(world: &World, passwords: &[(&str, &str)]) -> Result<Self> {
+        let this = Self::start_knowing(passwords)?;
+        let registrar = this.address();
         for account in DEMO_ACCOUNTS {
             world
                 .update_sip_profile(
@@ -61,11 +100,7 @@ impl TestRegistrar {
                 )
                 .await?;
         }
-        Ok(Self {
-            kamailio,
-            port,
-            _dir: dir,
-        })
+        Ok(this)
     }
 
     /// The contacts the location table holds for an extension (`201`).

@@ -24,6 +24,7 @@ use tokio::task::JoinHandle;
 use ts_rs::TS;
 
 use crate::guarded::{Guarded, Poisoned};
+use crate::line_handle::LineHandle;
 use crate::store::write_private_file;
 use crate::switchboard::Switchboard;
 
@@ -76,7 +77,7 @@ pub struct LinesFile {
 }
 
 struct Entry {
-    line: Arc<Line>,
+    line: LineHandle,
     profile: SipProfile,
     follower: JoinHandle<()>,
 }
@@ -131,8 +132,23 @@ impl Lines {
             old.follower.abort();
             tokio::spawn(unregister(old.line));
         }
-        let line = match Line::new(&profile, config, Arc::new(SystemClock)) {
-            Ok(line) => Arc::new(line),
+        let owner = self
+            .owner
+            .lock()
+            .map(|owner| owner.clone())
+            .unwrap_or_default();
+        let made = match owner.upgrade() {
+            Some(switchboard) => switchboard.phone.line(account_id, &profile, &config).await,
+            None => None,
+        };
+        let made = match made {
+            Some(made) => made.map(LineHandle::Engine),
+            None => Line::new(&profile, config, Arc::new(SystemClock))
+                .map(|line| LineHandle::Registration(Arc::new(line)))
+                .map_err(|error| error.to_string()),
+        };
+        let line = match made {
+            Ok(line) => line,
             Err(error) => {
                 tracing::warn!(account_id, %error, "the SIP profile cannot be used");
                 self.publish(
@@ -144,11 +160,6 @@ impl Lines {
                 return;
             }
         };
-        let owner = self
-            .owner
-            .lock()
-            .map(|owner| owner.clone())
-            .unwrap_or_default();
         let follower = tokio::spawn(follow(
             owner,
             account_id.to_owned(),
@@ -176,18 +187,21 @@ impl Lines {
             entry.follower.abort();
             unregister(entry.line).await;
         }
+        if let Some(switchboard) = self.owner.lock().ok().and_then(|owner| owner.upgrade()) {
+            switchboard.phone.forget(account_id);
+        }
         self.publish(account_id, None);
     }
 
     /// After a network change or a wake from sleep: every line registers again from the
     /// machine's current addresses.
     pub(crate) async fn re_register_all(&self) {
-        let lines: Vec<Arc<Line>> = self
+        let lines: Vec<LineHandle> = self
             .entries
             .lock()
             .await
             .values()
-            .map(|entry| Arc::clone(&entry.line))
+            .map(|entry| entry.line.clone())
             .collect();
         for line in lines {
             if let Err(error) = line.re_register().await {
@@ -245,7 +259,7 @@ impl Lines {
     }
 }
 
-async fn unregister(line: Arc<Line>) {
+async fn unregister(line: LineHandle) {
     match tokio::time::timeout(UNREGISTER_WAIT, line.unregister()).await {
         Ok(Ok(())) => {}
         Ok(Err(error)) => tracing::warn!(aor = line.aor(), %error, "cannot unregister"),

@@ -17,10 +17,12 @@ use crate::keychain::Keychain;
 use crate::lines::Lines;
 use crate::outcome::SignInOutcome;
 use crate::pending_step::PendingStep;
+use crate::phone::Phone;
 use crate::portal::{PortalClient, Program};
 use crate::session_state::AccessToken;
 use crate::signin::{loggable, PendingSignIns, SignInStart};
 use crate::store::AccountStore;
+use std::sync::Arc;
 
 /// The lines' states, for `switchboard-cli phone status`, in the data folder.
 pub const LINES_FILE: &str = "lines.json";
@@ -45,6 +47,8 @@ pub struct Switchboard {
     pub(crate) access_tokens: Mutex<HashMap<String, AccessToken>>,
     /// The softphone's lines (off until `enable_lines`).
     pub(crate) lines: Lines,
+    /// The call engine and the calls (off until `enable_calls`).
+    pub(crate) phone: Arc<Phone>,
 }
 
 /// The computer's name, as the account's list of sessions shows it ("alice-laptop"); which
@@ -87,6 +91,7 @@ impl Switchboard {
             device_name: device_name(),
             access_tokens: Mutex::new(HashMap::new()),
             lines: Lines::new(data_dir.join(LINES_FILE)),
+            phone: Arc::default(),
         })
     }
 

@@ -51,6 +51,10 @@ pub fn typescript_declarations() -> Vec<(String, String)> {
         entry::<switchboard_api::SipTransport>(),
         entry::<crate::line_views::LineView>(),
         entry::<switchboard_client::LineStatus>(),
+        entry::<crate::call_views::CallsView>(),
+        entry::<crate::call_views::CallView>(),
+        entry::<switchboard_client::CallStatus>(),
+        entry::<switchboard_client::CallState>(),
     ]
 }
 
@@ -177,6 +181,6 @@ mod tests {
             ),
             "{module}"
         );
-        assert_eq!(crate::commands::command_table().len(), 31);
+        assert_eq!(crate::commands::command_table().len(), 38);
     }
 }

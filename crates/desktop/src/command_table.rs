@@ -49,7 +49,8 @@ plain_answers!(
     EmailSignInView,
     String,
     Option<String>,
-    Vec<crate::line_views::LineView>
+    Vec<crate::line_views::LineView>,
+    crate::call_views::CallsView
 );
 
 impl<T: Answer> Answer for Result<T, CommandError> {

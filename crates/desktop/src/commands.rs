@@ -1,6 +1,7 @@
 //! Every command the window can call, each written once (see `command_table.rs`). Each
 //! answers what the window shows next; only those marked so can reject.
 
+use crate::call_views::CallsView;
 use crate::command_table::commands;
 use crate::email_views::EmailSignInView;
 use crate::error_code::CommandError;
@@ -78,6 +79,48 @@ commands! {
     /// Every signed-in account's line and its state (also pushed as `lines` events).
     async fn lines(app) -> Vec<LineView> {
         app.line_views()
+    }
+
+    /// Every call now (also pushed as `calls` events).
+    async fn calls(app) -> CallsView {
+        app.calls_view()
+    }
+
+    /// Calls `number` (an extension, a phone number, a `sip:` or `tel:` address) from the
+    /// line of `accountId`.
+    async fn dial(app, account_id: String, number: String) -> Result<CallsView, CommandError> {
+        app.core.dial(&account_id, &number).await?;
+        Ok(app.calls_view())
+    }
+
+    /// Answers a call that rings here (a call already up on that line is held).
+    async fn answer_call(app, call_id: String) -> Result<CallsView, CommandError> {
+        app.core.answer(&call_id).await?;
+        Ok(app.calls_view())
+    }
+
+    /// Hangs up a call, or declines one that rings here (the caller hears busy).
+    async fn hang_up_call(app, call_id: String) -> Result<CallsView, CommandError> {
+        app.core.hang_up(&call_id).await?;
+        Ok(app.calls_view())
+    }
+
+    /// Puts a call on hold, or resumes it.
+    async fn hold_call(app, call_id: String, on_hold: bool) -> Result<CallsView, CommandError> {
+        app.core.hold(&call_id, on_hold).await?;
+        Ok(app.calls_view())
+    }
+
+    /// Mutes or unmutes the microphone in a call.
+    async fn mute_call(app, call_id: String, muted: bool) -> Result<CallsView, CommandError> {
+        app.core.mute(&call_id, muted).await?;
+        Ok(app.calls_view())
+    }
+
+    /// Sends keypad keys (0-9, * and #) in a call.
+    async fn send_keys(app, call_id: String, keys: String) -> Result<CallsView, CommandError> {
+        app.core.send_dtmf(&call_id, &keys).await?;
+        Ok(app.calls_view())
     }
 
     /// Signs out every account signed in here.

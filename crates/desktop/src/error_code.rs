@@ -52,6 +52,9 @@ pub enum ErrorCode {
     SaveFailed,
     /// The authenticator set-up is too long for a QR code.
     QrCode,
+    // ---- Calls ----
+    /// The call engine refused or failed a call command.
+    CallFailed,
     // ---- Sessions and steps ----
     SignedOut,
     NotSignedIn,

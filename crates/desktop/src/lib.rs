@@ -8,6 +8,7 @@ mod account_views;
 pub mod bindings;
 pub mod browser_flow;
 mod browser_views;
+pub mod call_views;
 mod command_table;
 pub mod commands;
 pub mod email_views;
@@ -29,6 +30,7 @@ use std::sync::Arc;
 use switchboard_client::{ClientConfig, Guarded, PortalClient, Switchboard};
 
 pub use browser_flow::{Browser, BrowserUnavailable, SchemeProbe};
+pub use call_views::{CallView, CallsView};
 pub use email_views::EmailSignInView;
 pub use error_code::{CommandError, ErrorCode};
 pub use line_views::LineView;
@@ -43,6 +45,8 @@ pub trait Window: Send + Sync {
     fn show(&self, view: AppView);
     /// The lines changed (registered, unreachable…): the window updates them in place.
     fn show_lines(&self, lines: Vec<LineView>);
+    /// The calls changed (one rings, is answered, ends): shown over whatever screen is open.
+    fn show_calls(&self, calls: CallsView);
 }
 
 /// What the app layer needs from the platform.

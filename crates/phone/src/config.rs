@@ -37,8 +37,9 @@ impl Default for AudioDevices {
 pub struct EngineConfig {
     /// The engine's folder: its configuration and its log.
     pub dir: PathBuf,
-    /// The SIP socket (`0.0.0.0:0`: every address, a port the system picks).
-    pub sip_listen: String,
+    /// The address the SIP socket listens on (UDP and TCP, on a port free for both that
+    /// the engine picks: [`crate::Engine::sip_port`]).
+    pub sip_address: std::net::IpAddr,
     pub audio: AudioDevices,
     /// Tests: every call's audio, as received and as sent, is written there as WAV
     /// (baresip's `sndfile`), so what the speaker would play can be checked.
@@ -58,7 +59,7 @@ impl EngineConfig {
     pub fn new(dir: PathBuf) -> Self {
         Self {
             dir,
-            sip_listen: "0.0.0.0:0".into(),
+            sip_address: std::net::Ipv4Addr::UNSPECIFIED.into(),
             audio: AudioDevices::default(),
             record_dir: None,
             sip_trace: false,
@@ -69,10 +70,16 @@ impl EngineConfig {
     }
 
     /// baresip's `config` with the control interface on `control_port` of 127.0.0.1.
-    pub(crate) fn baresip_config(&self, module_path: &str, control_port: u16) -> String {
+    pub(crate) fn baresip_config(
+        &self,
+        module_path: &str,
+        sip_port: u16,
+        control_port: u16,
+    ) -> String {
         let mut config = String::new();
         let _ = writeln!(config, "poll_method\t\tepoll");
-        let _ = writeln!(config, "sip_listen\t\t{}", self.sip_listen);
+        let sip = std::net::SocketAddr::new(self.sip_address, sip_port);
+        let _ = writeln!(config, "sip_listen\t\t{sip}");
         let _ = writeln!(config, "call_local_timeout\t120");
         let _ = writeln!(config, "call_max_calls\t\t4");
         let _ = writeln!(config, "audio_path\t\t/usr/share/baresip");
@@ -110,8 +117,10 @@ pub struct LineSpec {
     pub password: String,
     /// Where every request goes first (`sip:127.0.0.1:5080;transport=tcp`).
     pub outbound: String,
-    /// The registration lifetime asked for.
-    pub register_every: Duration,
+    /// The registration lifetime asked for; `None`: the engine does not register the
+    /// line (another registers a contact that points at the engine) but takes its calls
+    /// and places them.
+    pub register_every: Option<Duration>,
 }
 
 impl std::fmt::Debug for LineSpec {
@@ -140,7 +149,7 @@ impl LineSpec {
                 .outbound_proxy
                 .clone()
                 .unwrap_or_else(|| profile.registrar.clone()),
-            register_every: Duration::from_secs(600),
+            register_every: None,
         }
     }
 
@@ -182,7 +191,10 @@ impl LineSpec {
             auth_user = self.auth_user,
             password = self.password,
             outbound = self.outbound,
-            regint = self.register_every.as_secs().max(60),
+            regint = self
+                .register_every
+                .map(|every| every.as_secs().max(60))
+                .unwrap_or(0),
         ))
     }
 }
@@ -218,7 +230,7 @@ mod tests {
             auth_user: "201-auth".into(),
             password: "s3cret".into(),
             outbound: "sip:127.0.0.1:5080;transport=tcp".into(),
-            register_every: Duration::from_secs(600),
+            register_every: Some(Duration::from_secs(600)),
         }
     }
 
@@ -254,7 +266,8 @@ mod tests {
     #[test]
     fn the_config_listens_for_control_on_loopback_only() {
         let config = EngineConfig::new(PathBuf::from("/tmp/e"));
-        let text = config.baresip_config("/usr/lib/baresip/modules", 4444);
+        let text = config.baresip_config("/usr/lib/baresip/modules", 5062, 4444);
+        assert!(text.contains("sip_listen\t\t0.0.0.0:5062"));
         assert!(text.contains("ctrl_tcp_listen\t\t127.0.0.1:4444"));
         assert!(!text.contains("sndfile"));
         assert!(

@@ -30,7 +30,8 @@ const DIAL_NAMED_WITHIN: Duration = Duration::from_secs(5);
 
 pub struct Engine {
     config: EngineConfig,
-    child: Child,
+    sip_port: u16,
+    child: Mutex<Child>,
     control: Control,
     events: broadcast::Sender<EngineEvent>,
     /// baresip acts on "the current line" and "the current call": a command that selects
@@ -54,13 +55,14 @@ impl Engine {
             .find(|path| Path::new(path).join("ctrl_tcp.so").is_file())
             .ok_or(PhoneError::NotInstalled)?;
         let control_port = free_port()?;
+        let sip_port = free_udp_and_tcp_port(config.sip_address)?;
         create_dir(&config.dir)?;
         if let Some(dir) = &config.record_dir {
             create_dir(dir)?;
         }
         write(
             &config.dir.join("config"),
-            &config.baresip_config(module_path, control_port),
+            &config.baresip_config(module_path, sip_port, control_port),
         )?;
         // No accounts on disk: lines (with their passwords) arrive over the control port.
         write(&config.dir.join("accounts"), "")?;
@@ -87,11 +89,17 @@ impl Engine {
         let control = Control::connect(stream, events.clone(), config.command_timeout).await;
         Ok(Self {
             config,
-            child,
+            sip_port,
+            child: Mutex::new(child),
             control,
             events,
             sequence: Mutex::new(Selection::default()),
         })
+    }
+
+    /// The port the engine takes calls on (UDP and TCP).
+    pub fn sip_port(&self) -> u16 {
+        self.sip_port
     }
 
     /// Everything the engine tells from now on.
@@ -232,12 +240,13 @@ impl Engine {
 
     /// Quits: every line unregisters (`Expires: 0`), within `quit_timeout`; then the
     /// process is stopped whether or not the registrar answered.
-    pub async fn quit(mut self) {
+    pub async fn quit(&self) {
         let _ = self.control.command("quit", "").await;
-        let waited = tokio::time::timeout(self.config.quit_timeout, self.child.wait()).await;
+        let mut child = self.child.lock().await;
+        let waited = tokio::time::timeout(self.config.quit_timeout, child.wait()).await;
         if waited.is_err() {
             tracing::warn!("the call engine did not quit in time: stopped");
-            let _ = self.child.kill().await;
+            let _ = child.kill().await;
         }
     }
 }
@@ -321,6 +330,22 @@ async fn connect(
 fn free_port() -> Result<u16, PhoneError> {
     let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).map_err(PhoneError::Spawn)?;
     Ok(listener.local_addr().map_err(PhoneError::Spawn)?.port())
+}
+
+/// A port free for both UDP and TCP on `ip` (the engine listens on both with one number).
+fn free_udp_and_tcp_port(ip: std::net::IpAddr) -> Result<u16, PhoneError> {
+    let mut last_error = None;
+    for _ in 0..50 {
+        let tcp = std::net::TcpListener::bind((ip, 0)).map_err(PhoneError::Spawn)?;
+        let port = tcp.local_addr().map_err(PhoneError::Spawn)?.port();
+        match std::net::UdpSocket::bind((ip, port)) {
+            Ok(_) => return Ok(port),
+            Err(error) => last_error = Some(error),
+        }
+    }
+    Err(PhoneError::Spawn(last_error.unwrap_or_else(|| {
+        std::io::Error::other("no port free for both UDP and TCP")
+    })))
 }
 
 fn find_program(name: &str) -> Option<PathBuf> {

@@ -15,9 +15,11 @@ mod control;
 mod engine;
 mod error;
 mod event;
+mod line;
 mod netstring;
 
 pub use config::{AudioDevices, EngineConfig, LineSpec};
 pub use engine::{call_of, dial_target, Engine};
 pub use error::PhoneError;
 pub use event::{CallInfo, Direction, EngineEvent};
+pub use line::PhoneLine;

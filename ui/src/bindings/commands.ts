@@ -2,6 +2,7 @@
 // `UPDATE_SNAPSHOTS=1 cargo test -p switchboard-desktop --test bindings`. Do not edit.
 import type { AppInfo } from './AppInfo';
 import type { AppView } from './AppView';
+import type { CallsView } from './CallsView';
 import type { EmailSignInView } from './EmailSignInView';
 import type { LineView } from './LineView';
 import type { PortalStatus } from './PortalStatus';
@@ -68,6 +69,41 @@ export interface Commands {
    * Every signed-in account's line and its state (also pushed as `lines` events).
    */
   lines(): Promise<Array<LineView>>;
+  /**
+   * Every call now (also pushed as `calls` events).
+   */
+  calls(): Promise<CallsView>;
+  /**
+   * Calls `number` (an extension, a phone number, a `sip:` or `tel:` address) from the
+   * line of `accountId`.
+   * Rejects with a `CommandError`.
+   */
+  dial(accountId: string, number: string): Promise<CallsView>;
+  /**
+   * Answers a call that rings here (a call already up on that line is held).
+   * Rejects with a `CommandError`.
+   */
+  answerCall(callId: string): Promise<CallsView>;
+  /**
+   * Hangs up a call, or declines one that rings here (the caller hears busy).
+   * Rejects with a `CommandError`.
+   */
+  hangUpCall(callId: string): Promise<CallsView>;
+  /**
+   * Puts a call on hold, or resumes it.
+   * Rejects with a `CommandError`.
+   */
+  holdCall(callId: string, onHold: boolean): Promise<CallsView>;
+  /**
+   * Mutes or unmutes the microphone in a call.
+   * Rejects with a `CommandError`.
+   */
+  muteCall(callId: string, muted: boolean): Promise<CallsView>;
+  /**
+   * Sends keypad keys (0-9, * and #) in a call.
+   * Rejects with a `CommandError`.
+   */
+  sendKeys(callId: string, keys: string): Promise<CallsView>;
   /**
    * Signs out every account signed in here.
    */
@@ -168,6 +204,13 @@ export const COMMANDS = {
   addAccount: { command: 'add_account', args: [] },
   signOut: { command: 'sign_out', args: [] },
   lines: { command: 'lines', args: [] },
+  calls: { command: 'calls', args: [] },
+  dial: { command: 'dial', args: ['accountId', 'number'] },
+  answerCall: { command: 'answer_call', args: ['callId'] },
+  hangUpCall: { command: 'hang_up_call', args: ['callId'] },
+  holdCall: { command: 'hold_call', args: ['callId', 'onHold'] },
+  muteCall: { command: 'mute_call', args: ['callId', 'muted'] },
+  sendKeys: { command: 'send_keys', args: ['callId', 'keys'] },
   signOutAll: { command: 'sign_out_all', args: [] },
   signInWithPassword: { command: 'sign_in_with_password', args: ['username', 'password'] },
   submitMfaCode: { command: 'submit_mfa_code', args: ['code'] },

@@ -33,6 +33,8 @@ pub struct Recorded {
     pub shown: Mutex<Vec<AppView>>,
     /// The lines as pushed to the window, each time they changed.
     pub lines: Mutex<Vec<Vec<switchboard_desktop::LineView>>>,
+    /// The calls as pushed to the window, each time they changed.
+    pub calls: Mutex<Vec<switchboard_desktop::CallsView>>,
     /// Set: opening the browser fails, as on a computer without one.
     pub no_browser: std::sync::atomic::AtomicBool,
     /// What the save dialog answers (`None`: the user cancels), and what it was asked.
@@ -67,6 +69,9 @@ impl switchboard_desktop::Window for Shown {
     }
     fn show_lines(&self, lines: Vec<switchboard_desktop::LineView>) {
         self.0.lines.lock().unwrap().push(lines);
+    }
+    fn show_calls(&self, calls: switchboard_desktop::CallsView) {
+        self.0.calls.lock().unwrap().push(calls);
     }
 }
 struct SchemeRegistered;

@@ -4,43 +4,71 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::{dominant_frequency, Device, Registrar};
+use switchboard_e2e::phone::{dominant_frequency, Device};
+use switchboard_e2e::registrar::TestRegistrar;
 use switchboard_phone::{Direction, EngineEvent};
+
+const ALICE: &str = "sip:201@sip.acme.example";
+const MARIA: &str = "sip:210@sip.acme.example";
+
+/// Alice is 201, Maria 210, Adam 211; Tom (220) is known to the registrar but nobody
+/// registers him here.
+struct Registrar(TestRegistrar);
+
+impl Registrar {
+    fn start() -> Self {
+        Self(TestRegistrar::start().unwrap())
+    }
+
+    fn line(&self, extension: &str) -> switchboard_phone::LineSpec {
+        let username = match extension {
+            "201" => "alice",
+            "210" => "maria",
+            "211" => "adam",
+            other => panic!("no demo line {other}"),
+        };
+        self.0.line(username).unwrap()
+    }
+
+    fn contacts(&self, extension: &str) -> Vec<String> {
+        self.0.contacts(extension).unwrap()
+    }
+}
 
 #[tokio::test]
 async fn a_call_rings_with_the_callers_number_and_both_sides_hear_each_other() {
     let registrar = Registrar::start();
     // The far end plays 1 kHz, this side 440 Hz.
-    let mut far = Device::with_line(1000, &registrar.line("201")).await;
-    let mut here = Device::with_line(440, &registrar.line("210")).await;
-
-    let dialled = Instant::now();
-    let outgoing = far
-        .engine
-        .dial("sip:201@sip.acme.example", "210")
+    let mut far = Device::with_line(1000, &registrar.line("201"))
         .await
         .unwrap();
-    let incoming = here.incoming().await;
+    let mut here = Device::with_line(440, &registrar.line("210"))
+        .await
+        .unwrap();
+
+    let dialled = Instant::now();
+    let outgoing = far.engine.dial(ALICE, "210").await.unwrap();
+    let incoming = here.incoming().await.unwrap();
     eprintln!("dial to incoming-call event: {:?}", dialled.elapsed());
     assert_eq!(incoming.peer_number(), "201");
-    assert_eq!(incoming.peer_name.as_deref(), Some("Line 201"));
-    assert_eq!(incoming.line, "sip:210@sip.acme.example");
+    assert_eq!(incoming.peer_name.as_deref(), Some("Alice Archer"));
+    assert_eq!(incoming.line, MARIA);
     assert_eq!(incoming.direction, Direction::Incoming);
     assert_eq!(outgoing.direction, Direction::Outgoing);
-    far.next(|e| matches!(e, EngineEvent::Ringing(_))).await;
+    far.next(|e| matches!(e, EngineEvent::Ringing(_)))
+        .await
+        .unwrap();
 
     here.engine.answer(&incoming).await.unwrap();
-    here.established(&incoming).await;
-    far.established(&outgoing).await;
+    here.established(&incoming).await.unwrap();
+    far.established(&outgoing).await.unwrap();
     // Two seconds of conversation.
     tokio::time::sleep(Duration::from_secs(2)).await;
     here.engine.hang_up(&incoming).await.unwrap();
-    here.closed(&incoming).await;
-    far.closed(&outgoing).await;
+    here.closed(&incoming).await.unwrap();
+    far.closed(&outgoing).await.unwrap();
 
     let heard_here = here.received_audio();
     let heard_far = far.received_audio();
@@ -50,8 +78,12 @@ async fn a_call_rings_with_the_callers_number_and_both_sides_hear_each_other() {
         1,
         "one recording of the call at the far end"
     );
-    let here_hz = dominant_frequency(&heard_here[0]).expect("a second of audio here");
-    let far_hz = dominant_frequency(&heard_far[0]).expect("a second of audio there");
+    let here_hz = dominant_frequency(&heard_here[0])
+        .unwrap()
+        .expect("a second of audio here");
+    let far_hz = dominant_frequency(&heard_far[0])
+        .unwrap()
+        .expect("a second of audio there");
     eprintln!("heard here {here_hz} Hz, at the far end {far_hz} Hz");
     assert!(
         (here_hz - 1000.0).abs() <= 10.0,
@@ -66,95 +98,91 @@ async fn a_call_rings_with_the_callers_number_and_both_sides_hear_each_other() {
 #[tokio::test]
 async fn the_far_end_hanging_up_ends_the_call_on_both_sides() {
     let registrar = Registrar::start();
-    let mut far = Device::with_line(1000, &registrar.line("201")).await;
-    let mut here = Device::with_line(440, &registrar.line("210")).await;
-    let outgoing = here
-        .engine
-        .dial("sip:210@sip.acme.example", "201")
+    let mut far = Device::with_line(1000, &registrar.line("201"))
         .await
         .unwrap();
-    let incoming = far.incoming().await;
+    let mut here = Device::with_line(440, &registrar.line("210"))
+        .await
+        .unwrap();
+    let outgoing = here.engine.dial(MARIA, "201").await.unwrap();
+    let incoming = far.incoming().await.unwrap();
     assert_eq!(incoming.peer_number(), "210");
     far.engine.answer(&incoming).await.unwrap();
-    here.established(&outgoing).await;
+    here.established(&outgoing).await.unwrap();
     far.engine.hang_up(&incoming).await.unwrap();
-    here.closed(&outgoing).await;
-    far.closed(&incoming).await;
+    here.closed(&outgoing).await.unwrap();
+    far.closed(&incoming).await.unwrap();
 }
 
 #[tokio::test]
 async fn declining_answers_the_caller_486() {
     let registrar = Registrar::start();
-    let mut far = Device::with_line(1000, &registrar.line("201")).await;
-    let mut here = Device::with_line(440, &registrar.line("210")).await;
-    let outgoing = far
-        .engine
-        .dial("sip:201@sip.acme.example", "210")
+    let mut far = Device::with_line(1000, &registrar.line("201"))
         .await
         .unwrap();
-    let incoming = here.incoming().await;
+    let mut here = Device::with_line(440, &registrar.line("210"))
+        .await
+        .unwrap();
+    let outgoing = far.engine.dial(ALICE, "210").await.unwrap();
+    let incoming = here.incoming().await.unwrap();
     here.engine.hang_up(&incoming).await.unwrap();
-    let (status, reason) = far.closed(&outgoing).await;
+    let (status, reason) = far.closed(&outgoing).await.unwrap();
     assert_eq!(status, Some(486), "{reason}");
 }
 
 #[tokio::test]
 async fn nobody_registered_is_480_and_an_unknown_extension_404() {
     let registrar = Registrar::start();
-    let mut caller = Device::with_line(1000, &registrar.line("201")).await;
-    let call = caller
-        .engine
-        .dial("sip:201@sip.acme.example", "212")
+    let mut caller = Device::with_line(1000, &registrar.line("201"))
         .await
         .unwrap();
-    let (status, reason) = caller.closed(&call).await;
+    let call = caller.engine.dial(ALICE, "220").await.unwrap();
+    let (status, reason) = caller.closed(&call).await.unwrap();
     assert_eq!(status, Some(480), "{reason}");
-    let call = caller
-        .engine
-        .dial("sip:201@sip.acme.example", "299")
-        .await
-        .unwrap();
-    let (status, reason) = caller.closed(&call).await;
+    let call = caller.engine.dial(ALICE, "299").await.unwrap();
+    let (status, reason) = caller.closed(&call).await.unwrap();
     assert_eq!(status, Some(404), "{reason}");
 }
 
 #[tokio::test]
 async fn every_device_of_the_extension_rings_and_the_one_not_answering_stops() {
     let registrar = Registrar::start();
-    let mut caller = Device::with_line(1000, &registrar.line("201")).await;
-    let mut desk = Device::with_line(440, &registrar.line("210")).await;
-    let mut laptop = Device::with_line(550, &registrar.line("210")).await;
-    assert_eq!(registrar.contacts("210").len(), 2, "two devices registered");
-
-    let outgoing = caller
-        .engine
-        .dial("sip:201@sip.acme.example", "210")
+    let mut caller = Device::with_line(1000, &registrar.line("201"))
         .await
         .unwrap();
-    let on_desk = desk.incoming().await;
-    let on_laptop = laptop.incoming().await;
+    let mut desk = Device::with_line(440, &registrar.line("210"))
+        .await
+        .unwrap();
+    let mut laptop = Device::with_line(550, &registrar.line("210"))
+        .await
+        .unwrap();
+    assert_eq!(registrar.contacts("210").len(), 2, "two devices registered");
+
+    let outgoing = caller.engine.dial(ALICE, "210").await.unwrap();
+    let on_desk = desk.incoming().await.unwrap();
+    let on_laptop = laptop.incoming().await.unwrap();
     laptop.engine.answer(&on_laptop).await.unwrap();
-    caller.established(&outgoing).await;
+    caller.established(&outgoing).await.unwrap();
     // The desk stops ringing: the registrar cancels its branch.
-    desk.closed(&on_desk).await;
+    desk.closed(&on_desk).await.unwrap();
     caller.engine.hang_up(&outgoing).await.unwrap();
-    laptop.closed(&on_laptop).await;
+    laptop.closed(&on_laptop).await.unwrap();
 }
 
 #[tokio::test]
 async fn dtmf_keys_arrive_as_sent() {
     let registrar = Registrar::start();
-    let mut caller = Device::with_line(1000, &registrar.line("201")).await;
-    let mut callee = Device::with_line(440, &registrar.line("210")).await;
-    let outgoing = caller
-        .engine
-        .dial("sip:201@sip.acme.example", "210")
+    let mut caller = Device::with_line(1000, &registrar.line("201"))
         .await
         .unwrap();
-    let incoming = callee.incoming().await;
+    let mut callee = Device::with_line(440, &registrar.line("210"))
+        .await
+        .unwrap();
+    let outgoing = caller.engine.dial(ALICE, "210").await.unwrap();
+    let incoming = callee.incoming().await.unwrap();
     callee.engine.answer(&incoming).await.unwrap();
-    caller.established(&outgoing).await;
-    callee.established(&incoming).await;
+    caller.established(&outgoing).await.unwrap();
+    callee.established(&incoming).await.unwrap();
 
     let mut received = String::new();
     for key in ['1', '2', '9', '#', '*'] {
@@ -163,7 +191,11 @@ async fn dtmf_keys_arrive_as_sent() {
             .send_dtmf(&outgoing, &key.to_string())
             .await
             .unwrap();
-        match callee.next(|e| matches!(e, EngineEvent::Dtmf { .. })).await {
+        match callee
+            .next(|e| matches!(e, EngineEvent::Dtmf { .. }))
+            .await
+            .unwrap()
+        {
             EngineEvent::Dtmf { key, .. } => received.push(key),
             _ => unreachable!(),
         }
@@ -176,16 +208,16 @@ async fn dtmf_keys_arrive_as_sent() {
 #[tokio::test]
 async fn hold_sends_sendonly_and_resume_sendrecv() {
     let registrar = Registrar::start();
-    let mut caller = Device::with_line(1000, &registrar.line("201")).await;
-    let mut callee = Device::with_line(440, &registrar.line("210")).await;
-    let outgoing = caller
-        .engine
-        .dial("sip:201@sip.acme.example", "210")
+    let mut caller = Device::with_line(1000, &registrar.line("201"))
         .await
         .unwrap();
-    let incoming = callee.incoming().await;
+    let mut callee = Device::with_line(440, &registrar.line("210"))
+        .await
+        .unwrap();
+    let outgoing = caller.engine.dial(ALICE, "210").await.unwrap();
+    let incoming = callee.incoming().await.unwrap();
     callee.engine.answer(&incoming).await.unwrap();
-    caller.established(&outgoing).await;
+    caller.established(&outgoing).await.unwrap();
     let before = callee.engine.log().matches("a=sendonly").count();
 
     caller.engine.hold(&outgoing, true).await.unwrap();
@@ -196,13 +228,13 @@ async fn hold_sends_sendonly_and_resume_sendrecv() {
     caller.engine.set_muted(&outgoing, true).await.unwrap();
     caller.engine.set_muted(&outgoing, false).await.unwrap();
     caller.engine.hang_up(&outgoing).await.unwrap();
-    callee.closed(&incoming).await;
+    callee.closed(&incoming).await.unwrap();
 }
 
 #[tokio::test]
 async fn a_line_cannot_register_with_another_lines_credentials() {
     let registrar = Registrar::start();
-    let mut device = Device::start(440).await;
+    let mut device = Device::start(440).await.unwrap();
     let mut line = registrar.line("210");
     let own = registrar.line("201");
     line.auth_user = own.auth_user;
@@ -210,7 +242,8 @@ async fn a_line_cannot_register_with_another_lines_credentials() {
     device.engine.add_line(&line).await.unwrap();
     let failed = device
         .next(|e| matches!(e, EngineEvent::RegisterFailed { .. }))
-        .await;
+        .await
+        .unwrap();
     assert!(
         matches!(
             failed,
@@ -228,7 +261,7 @@ async fn a_line_cannot_register_with_another_lines_credentials() {
 async fn quitting_removes_the_contact_and_no_file_holds_the_password() {
     let registrar = Registrar::start();
     let line = registrar.line("201");
-    let device = Device::with_line(440, &line).await;
+    let device = Device::with_line(440, &line).await.unwrap();
     assert_eq!(registrar.contacts("201").len(), 1);
     let engine_dir = device.dir.clone();
     let quit = Instant::now();
@@ -253,12 +286,15 @@ async fn quitting_removes_the_contact_and_no_file_holds_the_password() {
 #[tokio::test]
 async fn removing_a_line_unregisters_it_and_the_others_stay() {
     let registrar = Registrar::start();
-    let mut device = Device::with_line(440, &registrar.line("201")).await;
+    let mut device = Device::with_line(440, &registrar.line("201"))
+        .await
+        .unwrap();
     let second = registrar.line("210");
     let aor = device.engine.add_line(&second).await.unwrap();
     device
         .next(|e| matches!(e, EngineEvent::Registered { line } if *line == aor))
-        .await;
+        .await
+        .unwrap();
     assert_eq!(registrar.contacts("210").len(), 1);
     device.engine.remove_line(&aor).await.unwrap();
     wait_until(|| registrar.contacts("210").is_empty()).await;
