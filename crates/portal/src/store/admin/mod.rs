@@ -63,7 +63,8 @@ impl<T> Written<T> {
 
 /// Every administrator's change: opens a transaction on `pool` and runs `write` in it;
 /// when it changed something, writes `audit` and commits (a change lands with its audit
-/// row or not at all), else rolls back.
+/// row or not at all), else rolls back. On an error the transaction is dropped, which rolls
+/// it back too.
 async fn write_with_audit<DB, T>(
     pool: &Pool<DB>,
     audit: &AuditRow,
