@@ -131,8 +131,13 @@ impl AuditEvent {
     /// An administrator's change, by `operator`.
     pub fn admin(operator: &str, action: &str) -> Self {
         Self::new(AuditKind::Admin)
-            .actor(format!("admin:{operator}"))
+            .by_admin(operator)
             .detail("action", action)
+    }
+
+    /// Done by the administrator `operator`.
+    pub fn by_admin(self, operator: &str) -> Self {
+        self.actor(format!("admin:{operator}"))
     }
 
     pub fn actor(mut self, actor: impl Into<String>) -> Self {

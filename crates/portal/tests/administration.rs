@@ -848,3 +848,54 @@ async fn audit_events_are_kept_for_the_retention_period_only() {
     assert_eq!(left.len(), 1);
     assert_eq!(left[0].at, 1_200 * day);
 }
+
+#[tokio::test]
+async fn a_change_that_changes_nothing_rolls_back_without_an_audit_event() {
+    use switchboard_portal::audit::AuditEvent;
+    use switchboard_portal::seed::DEMO_ORGANIZATION_ID;
+    use switchboard_portal::store::AuditFilter;
+    let world = World::start().await;
+    let store = world.store().await;
+    // The events of this test's operator.
+    let events = async || {
+        let all = store.audit_events(&AuditFilter::default()).await.unwrap();
+        all.into_iter()
+            .filter(|event| event.actor == "admin:test-operator")
+            .collect::<Vec<_>>()
+    };
+    let audit = |action| AuditEvent::admin("test-operator", action).into_row(1);
+
+    // No such organization: nothing renamed, nothing recorded.
+    let renamed = store
+        .rename_organization("no-such-org", "Nobody", &audit("renamed"))
+        .await
+        .unwrap();
+    assert!(!renamed);
+    // An organization with accounts stays, though its row was locked for the count.
+    let accounts = store
+        .delete_organization(DEMO_ORGANIZATION_ID, &audit("deleted"))
+        .await
+        .unwrap();
+    assert!(
+        accounts.is_some_and(|accounts| accounts > 0),
+        "{accounts:?}"
+    );
+    let organization = store.organization(DEMO_ORGANIZATION_ID).await.unwrap();
+    assert_eq!(organization.unwrap().name, "Acme Corp");
+    assert!(events().await.is_empty());
+
+    // A change that changes something lands with its event.
+    let renamed = store
+        .rename_organization(DEMO_ORGANIZATION_ID, "Acme Two", &audit("renamed"))
+        .await
+        .unwrap();
+    assert!(renamed);
+    let recorded = events().await;
+    assert_eq!(recorded.len(), 1, "{recorded:#?}");
+    assert_eq!(
+        recorded[0].detail.as_deref(),
+        Some(r#"{"action":"renamed"}"#)
+    );
+    let organization = store.organization(DEMO_ORGANIZATION_ID).await.unwrap();
+    assert_eq!(organization.unwrap().name, "Acme Two");
+}

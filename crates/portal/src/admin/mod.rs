@@ -14,11 +14,11 @@ mod validate;
 use serde_json::Value;
 use switchboard_api::ProviderKind;
 
-use crate::audit::AuditEvent;
+use crate::audit::{AuditEvent, AuditKind};
 use crate::config::ProviderConfig;
 use crate::crypto::EncryptionKey;
 use crate::password::HashError;
-use crate::store::{AccountRow, AuditRow, OrganizationRow, Store, StoreError};
+use crate::store::{AccountRow, AuditRow, EndedLink, OrganizationRow, Store, StoreError};
 
 pub use accounts::{AccountInput, SipInput};
 pub use import::{ImportReport, RowOutcome};
@@ -126,6 +126,19 @@ impl Admin {
 
     fn row(&self, event: AuditEvent) -> AuditRow {
         event.into_row(self.now)
+    }
+
+    /// The `unlink` audit row of a link this operator's change ended (the store writes it
+    /// in the change's transaction).
+    fn unlink_row(&self, link: &EndedLink<'_>) -> AuditRow {
+        let mut event = AuditEvent::new(AuditKind::Unlink)
+            .by_admin(&self.actor)
+            .account(link.account_id)
+            .detail("reason", link.reason);
+        if let Some(provider_id) = link.provider_id {
+            event = event.provider(provider_id);
+        }
+        self.row(event)
     }
 
     async fn organization(&self, id: &str) -> Result<OrganizationRow, AdminError> {

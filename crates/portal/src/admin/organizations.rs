@@ -292,7 +292,14 @@ impl Admin {
             .await?;
         let Some(ended) = self
             .store
-            .disable_provider(organization_id, provider_id, &key, self.now, &audit)
+            .disable_provider(
+                organization_id,
+                provider_id,
+                &key,
+                self.now,
+                &audit,
+                &|link| self.unlink_row(link),
+            )
             .await?
         else {
             return Err(AdminError::Unchanged(format!(
@@ -350,7 +357,14 @@ impl Admin {
             );
             let ended = self
                 .store
-                .end_provider_links(organization_id, Some(&account.id), from, self.now, &audit)
+                .end_provider_links(
+                    organization_id,
+                    Some(&account.id),
+                    from,
+                    self.now,
+                    &audit,
+                    &|link| self.unlink_row(link),
+                )
                 .await?;
             return Ok(Outcome::new(
                 format!(
@@ -392,7 +406,15 @@ impl Admin {
         );
         let ended = self
             .store
-            .move_provider(organization_id, from, to, &new_keys, self.now, &audit)
+            .move_provider(
+                organization_id,
+                from,
+                to,
+                &new_keys,
+                self.now,
+                &audit,
+                &|link| self.unlink_row(link),
+            )
             .await?;
         Ok(Outcome::new(
             format!(

@@ -74,7 +74,6 @@ pub async fn change_password(
             Some(&session.session_id),
             "password_changed",
             now,
-            None,
         )
         .await?;
     tracing::info!(account = %session.account_id, "password changed");

@@ -1,5 +1,6 @@
 //! Organizations, accounts, their emails and their softphone (SIP) profiles.
 
+use super::statements::Statements;
 use super::{on_backend, Store, StoreError};
 
 /// The columns of [`MatchedAccountRow`], over `accounts a JOIN organizations o`.
@@ -93,64 +94,6 @@ pub struct NewSipProfile<'a> {
     pub turn_server: Option<&'a str>,
     pub voicemail_number: Option<&'a str>,
 }
-
-/// Inserts an account with its emails and SIP profile with `$tx` (inside `on_backend!`);
-/// evaluates to `Result<(), sqlx::Error>`.
-macro_rules! insert_account {
-    ($tx:expr, $organization_id:expr, $account:expr, $now:expr) => {{
-        let account: &$crate::store::NewAccount<'_> = $account;
-        async {
-            sqlx::query(
-                "INSERT INTO accounts (id, organization_id, username, display_name, extension, password_hash, sso_allowed, totp_secret_encrypted, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7, $8)",
-            )
-            .bind(account.id)
-            .bind($organization_id)
-            .bind(account.username)
-            .bind(account.display_name)
-            .bind(account.extension)
-            .bind(account.password_hash)
-            .bind(account.totp_secret_encrypted)
-            .bind($now)
-            .execute(&mut *$tx)
-            .await?;
-            let emails = account
-                .login_emails
-                .iter()
-                .map(|email| (*email, "login"))
-                .chain(account.notification_emails.iter().map(|email| (*email, "notification")));
-            for (email, purpose) in emails {
-                sqlx::query("INSERT INTO account_emails (account_id, email, purpose) VALUES ($1, $2, $3)")
-                    .bind(account.id)
-                    .bind(email)
-                    .bind(purpose)
-                    .execute(&mut *$tx)
-                    .await?;
-            }
-            let sip = &account.sip;
-            sqlx::query(
-                "INSERT INTO sip_profiles (account_id, sip_user, auth_user, password_encrypted, sip_domain, registrar, outbound_proxy, transport, stun_server, turn_server, voicemail_number, version)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1)",
-            )
-            .bind(account.id)
-            .bind(sip.sip_user)
-            .bind(sip.auth_user)
-            .bind(sip.password_encrypted)
-            .bind(sip.sip_domain)
-            .bind(sip.registrar)
-            .bind(sip.outbound_proxy)
-            .bind(sip.transport)
-            .bind(sip.stun_server)
-            .bind(sip.turn_server)
-            .bind(sip.voicemail_number)
-            .execute(&mut *$tx)
-            .await?;
-            Ok::<(), sqlx::Error>(())
-        }
-        .await
-    }};
-}
-pub(crate) use insert_account;
 
 impl Store {
     /// (id, username, display name, extension, organization name).
@@ -481,7 +424,7 @@ impl Store {
                     .await?;
                 }
                 for account in accounts {
-                    insert_account!(tx, organization.id, account, now)?;
+                    tx.insert_account(organization.id, account, now).await?;
                 }
             }
             tx.commit().await?;

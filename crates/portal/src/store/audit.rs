@@ -1,6 +1,7 @@
 //! The audit log's rows: written by every flow and every administrator's change, read by
 //! `switchboard-portal admin audit`, deleted after the retention period.
 
+use super::statements::Statements;
 use super::{on_backend, Store, StoreError};
 
 /// One event as stored. `id` sorts in the order events were written.
@@ -31,39 +32,11 @@ pub struct AuditFilter {
     pub limit: Option<i64>,
 }
 
-/// Inserts an audit row with `$executor` (a pool or a transaction, inside `on_backend!`).
-macro_rules! insert_audit_row {
-    ($executor:expr, $row:expr) => {{
-        let row: &$crate::store::AuditRow = $row;
-        sqlx::query(
-            "INSERT INTO audit_events (id, at, kind, actor, organization_id, account_id, method, provider_id, device, ip, result, detail)
-             VALUES ($1, $2, $3, $4,
-                     COALESCE($5, (SELECT organization_id FROM accounts WHERE id = $6)),
-                     $6, $7, $8, $9, $10, $11, $12)",
-        )
-        .bind(&row.id)
-        .bind(row.at)
-        .bind(&row.kind)
-        .bind(&row.actor)
-        .bind(&row.organization_id)
-        .bind(&row.account_id)
-        .bind(&row.method)
-        .bind(&row.provider_id)
-        .bind(&row.device)
-        .bind(&row.ip)
-        .bind(&row.result)
-        .bind(&row.detail)
-        .execute($executor)
-        .await
-    }};
-}
-pub(crate) use insert_audit_row;
-
 impl Store {
     /// Writes one event (the organization is the account's when not given).
     pub async fn insert_audit(&self, row: &AuditRow) -> Result<(), StoreError> {
         on_backend!(self, pool => {
-            insert_audit_row!(pool, row)?;
+            pool.acquire().await?.insert_audit_row(row).await?;
         });
         Ok(())
     }

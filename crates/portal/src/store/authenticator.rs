@@ -1,29 +1,8 @@
 //! The authenticator app (its encrypted secret, the last time step accepted, a set-up
 //! waiting for its confirming code) and the recovery codes (stored hashed).
 
+use super::statements::Statements;
 use super::{on_backend, Store, StoreError};
-
-/// Replaces the account's recovery codes inside the transaction `$tx` (either engine's),
-/// which must hold the account's row lock (two replacements at once would otherwise leave
-/// both sets).
-macro_rules! replace_recovery_codes {
-    ($tx:ident, $account_id:expr, $code_hashes:expr, $now:expr) => {
-        sqlx::query("DELETE FROM recovery_codes WHERE account_id = $1")
-            .bind($account_id)
-            .execute(&mut *$tx)
-            .await?;
-        for hash in $code_hashes {
-            sqlx::query(
-                "INSERT INTO recovery_codes (account_id, code_hash, created_at) VALUES ($1, $2, $3)",
-            )
-            .bind($account_id)
-            .bind(hash)
-            .bind($now)
-            .execute(&mut *$tx)
-            .await?;
-        }
-    };
-}
 
 #[derive(sqlx::FromRow)]
 pub struct TotpState {
@@ -118,7 +97,8 @@ impl Store {
                     .bind(account_id)
                     .execute(&mut *tx)
                     .await?;
-                replace_recovery_codes!(tx, account_id, recovery_code_hashes, now);
+                tx.replace_recovery_codes(account_id, recovery_code_hashes, now)
+                    .await?;
                 tx.commit().await?;
             } else {
                 tx.rollback().await?;
@@ -160,7 +140,7 @@ impl Store {
                 .bind(account_id)
                 .execute(&mut *tx)
                 .await?;
-            replace_recovery_codes!(tx, account_id, code_hashes, now);
+            tx.replace_recovery_codes(account_id, code_hashes, now).await?;
             tx.commit().await?;
         });
         Ok(())

@@ -1,6 +1,7 @@
 //! Identity links: a provider identity (issuer + subject) linked to an account.
 
 use super::accounts::{MatchedAccountRow, MATCHED_ACCOUNT_COLUMNS};
+use super::statements::Statements;
 use super::{on_backend, Store, StoreError};
 
 /// A link as the security settings show it.
@@ -53,49 +54,6 @@ pub struct NewLink<'a> {
     pub organization_key: Option<&'a str>,
     pub origin: LinkOrigin,
 }
-
-/// Inserts a link with `$executor` (inside `on_backend!`). A link that exists keeps how it
-/// was made, unless it was made from an email and is now made deliberately (then it no
-/// longer follows the email). A deliberate link forgets that the user removed it once.
-macro_rules! insert_link {
-    ($executor:expr, $link:expr, $account_id:expr, $now:expr) => {{
-        let link: &$crate::store::NewLink<'_> = $link;
-        let matched_email = (link.origin == $crate::store::LinkOrigin::Email)
-            .then_some(link.email)
-            .flatten();
-        let inserted = sqlx::query(
-            "INSERT INTO identity_links (issuer, subject, account_id, created_at, provider_id, email, made_by, matched_email, organization_key)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-             ON CONFLICT (issuer, subject, account_id) DO UPDATE SET
-                 made_by = CASE WHEN excluded.made_by = 'email' THEN identity_links.made_by ELSE excluded.made_by END,
-                 matched_email = CASE WHEN excluded.made_by = 'email' THEN identity_links.matched_email ELSE NULL END",
-        )
-        .bind(link.issuer)
-        .bind(link.subject)
-        .bind($account_id)
-        .bind($now)
-        .bind(link.provider_id)
-        .bind(link.email)
-        .bind(link.origin.as_str())
-        .bind(matched_email)
-        .bind(link.organization_key)
-        .execute(&mut *$executor)
-        .await;
-        match inserted {
-            Ok(_) if link.origin != $crate::store::LinkOrigin::Email => {
-                sqlx::query("DELETE FROM removed_links WHERE issuer = $1 AND subject = $2 AND account_id = $3")
-                    .bind(link.issuer)
-                    .bind(link.subject)
-                    .bind($account_id)
-                    .execute(&mut *$executor)
-                    .await
-                    .map(|_| ())
-            }
-            other => other.map(|_| ()),
-        }
-    }};
-}
-pub(crate) use insert_link;
 
 impl Store {
     /// The accounts linked to this identity that may use SSO, by display name.
@@ -162,7 +120,7 @@ impl Store {
         on_backend!(self, pool => {
             let mut tx = pool.begin().await?;
             for account_id in account_ids {
-                insert_link!(tx, link, *account_id, now)?;
+                tx.insert_link(link, account_id, now).await?;
             }
             tx.commit().await?;
         });

@@ -6,7 +6,9 @@
 //! portal instances share one database). Each query and each migration is written once, in
 //! SQL both engines run (numbered `$1` parameters, `ON CONFLICT`, `RETURNING`, `BIGINT`
 //! times), and compiled against each engine's own driver by [`on_backend!`], so types are
-//! checked per engine and neither pays for a translation layer.
+//! checked per engine and neither pays for a translation layer. The statements several
+//! writes share are the methods of `statements::Statements`, generic over the driver; every
+//! administrator's change goes through `admin::write_with_audit`.
 //!
 //! Everything single-use or counted is one atomic statement (`UPDATE … WHERE used_at IS
 //! NULL RETURNING …`) or done under a row lock that the transaction's first statement takes
@@ -24,6 +26,7 @@ mod notification_emails;
 mod purge;
 mod secrets;
 mod sessions;
+mod statements;
 mod step_up;
 pub mod testing;
 mod throttles;
@@ -40,8 +43,8 @@ pub use accounts::{
     NewOrganization, NewSipProfile, SipProfileRow,
 };
 pub use admin::{
-    AccountChange, AccountRow, EmailPairRow, EnabledProviderRow, Ended, ImportAccount,
-    ImportIdentity, ImportPlan, ImportUpdate, OrganizationRow, PolicyChange,
+    AccountChange, AccountRow, EmailPairRow, EnabledProviderRow, ImportAccount, ImportIdentity,
+    ImportPlan, ImportUpdate, OrganizationRow, PolicyChange,
 };
 pub use audit::{AuditFilter, AuditRow};
 pub use authenticator::TotpState;
@@ -51,6 +54,7 @@ pub use notification_emails::AddedEmail;
 pub use purge::PurgeReport;
 pub use secrets::SecretColumn;
 pub use sessions::{NewSession, PresentedRefreshToken, SessionLink, SessionRow};
+pub use statements::{Ended, EndedLink, UnlinkAudit};
 pub use throttles::{AttemptCount, AttemptKey};
 
 /// Runs `$body` once per backend with `$pool` bound to that backend's pool: the SQL is

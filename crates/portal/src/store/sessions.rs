@@ -1,6 +1,7 @@
 //! Sessions (one refresh-token family per signed-in device) and their tokens, stored as
 //! hashes.
 
+use super::statements::{SessionsToEnd, Statements};
 use super::{on_backend, on_backend_reading, Store, StoreError};
 
 pub struct NewSession<'a> {
@@ -221,6 +222,23 @@ impl Store {
                 .await?;
             tx.commit().await?;
             ended.map(|(account_id,)| account_id)
+        }))
+    }
+
+    /// Ends every live session of the account but `keep`, with `reason`. How many ended.
+    pub async fn end_sessions_of_account(
+        &self,
+        account_id: &str,
+        keep: Option<&str>,
+        reason: &str,
+        now: i64,
+    ) -> Result<u64, StoreError> {
+        Ok(on_backend!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let others = SessionsToEnd::OfAccount { account_id, except: keep };
+            let ended = tx.end_sessions(others, reason, now).await?;
+            tx.commit().await?;
+            ended
         }))
     }
 

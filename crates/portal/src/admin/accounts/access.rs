@@ -71,13 +71,7 @@ impl Admin {
         );
         let ended = self
             .store
-            .end_sessions_of_account(
-                &account.id,
-                None,
-                "signed_out_by_admin",
-                self.now,
-                Some(&audit),
-            )
+            .end_all_sessions(&account.id, "signed_out_by_admin", self.now, &audit)
             .await?;
         Ok(Outcome::new(
             format!(

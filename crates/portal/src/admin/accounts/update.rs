@@ -138,7 +138,9 @@ impl Admin {
         );
         let Some(ended) = self
             .store
-            .put_email(&account.id, &email, purpose, self.now, &audit)
+            .put_email(&account.id, &email, purpose, self.now, &audit, &|link| {
+                self.unlink_row(link)
+            })
             .await?
         else {
             return Err(AdminError::Unchanged(format!(
@@ -174,7 +176,9 @@ impl Admin {
         );
         let Some(ended) = self
             .store
-            .remove_email(&account.id, &email, self.now, &audit)
+            .remove_email(&account.id, &email, self.now, &audit, &|link| {
+                self.unlink_row(link)
+            })
             .await?
         else {
             return Err(invalid(

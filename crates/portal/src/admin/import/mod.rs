@@ -117,7 +117,9 @@ impl Admin {
                     .detail("updated", count(&report, RowOutcome::Updated)),
             );
             self.store
-                .apply_import(&organization.id, &plan, self.now, &audit)
+                .apply_import(&organization.id, &plan, self.now, &audit, &|link| {
+                    self.unlink_row(link)
+                })
                 .await?;
         }
         let mut text = String::new();

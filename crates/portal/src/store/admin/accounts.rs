@@ -4,9 +4,9 @@
 use serde::Serialize;
 
 use super::super::accounts::NewAccount;
-use super::super::audit::insert_audit_row;
+use super::super::statements::{Ended, LinksToEnd, SessionsToEnd, Statements, UnlinkAudit};
 use super::super::{on_backend, AuditRow, Store, StoreError};
-use super::{AccountChange, Ended};
+use super::{write_with_audit, AccountChange, Written};
 
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
 pub struct AccountRow {
@@ -70,12 +70,11 @@ impl Store {
         now: i64,
         audit: &AuditRow,
     ) -> Result<(), StoreError> {
-        on_backend!(self, pool => {
-            let mut tx = pool.begin().await?;
-            super::super::accounts::insert_account!(tx, organization_id, account, now)?;
-            commit_with_audit!(tx, audit);
-        });
-        Ok(())
+        on_backend!(self, pool => write_with_audit(pool, audit, async |tx| {
+            tx.insert_account(organization_id, account, now).await?;
+            Ok(Written::Changed(()))
+        })
+        .await)
     }
 
     /// `false` when there is no such account.
@@ -85,14 +84,11 @@ impl Store {
         change: &AccountChange,
         audit: &AuditRow,
     ) -> Result<bool, StoreError> {
-        Ok(on_backend!(self, pool => {
-            let mut tx = pool.begin().await?;
-            let changed = update_account_rows!(tx, account_id, change)?;
-            if changed {
-                commit_with_audit!(tx, audit);
-            }
-            changed
-        }))
+        on_backend!(self, pool => write_with_audit(pool, audit, async |tx| {
+            let changed = tx.update_account_rows(account_id, change).await?;
+            Ok(Written::when(changed, changed))
+        })
+        .await)
     }
 
     /// Adds an email with `purpose`, or changes the purpose of one the account has. When a
@@ -105,9 +101,9 @@ impl Store {
         purpose: &str,
         now: i64,
         audit: &AuditRow,
+        unlink_audit: UnlinkAudit<'_>,
     ) -> Result<Option<Ended>, StoreError> {
-        Ok(on_backend!(self, pool => {
-            let mut tx = pool.begin().await?;
+        on_backend!(self, pool => write_with_audit(pool, audit, async |tx| {
             let written = sqlx::query(
                 "INSERT INTO account_emails (account_id, email, purpose) VALUES ($1, $2, $3)
                  ON CONFLICT (account_id, email) DO UPDATE SET purpose = excluded.purpose
@@ -120,18 +116,19 @@ impl Store {
             .await?
             .rows_affected()
                 == 1;
-            if written {
-                let ended = if purpose == "login" {
-                    Ended::default()
-                } else {
-                    end_email_links!(tx, account_id, email, audit.actor.as_str(), now)?
-                };
-                commit_with_audit!(tx, audit);
-                Some(ended)
-            } else {
-                None
+            if !written {
+                return Ok(Written::Unchanged(None));
             }
-        }))
+            let ended = if purpose == "login" {
+                Ended::default()
+            } else {
+                let made_from_email = LinksToEnd::MadeFromEmail { account_id, email };
+                tx.end_links(made_from_email, "login_email_removed", now, unlink_audit)
+                    .await?
+            };
+            Ok(Written::Changed(Some(ended)))
+        })
+        .await)
     }
 
     /// Removes an email of the account; the links made from it end with their sessions.
@@ -142,9 +139,9 @@ impl Store {
         email: &str,
         now: i64,
         audit: &AuditRow,
+        unlink_audit: UnlinkAudit<'_>,
     ) -> Result<Option<Ended>, StoreError> {
-        Ok(on_backend!(self, pool => {
-            let mut tx = pool.begin().await?;
+        on_backend!(self, pool => write_with_audit(pool, audit, async |tx| {
             let removed = sqlx::query("DELETE FROM account_emails WHERE account_id = $1 AND email = $2")
                 .bind(account_id)
                 .bind(email)
@@ -152,14 +149,16 @@ impl Store {
                 .await?
                 .rows_affected()
                 == 1;
-            if removed {
-                let ended = end_email_links!(tx, account_id, email, audit.actor.as_str(), now)?;
-                commit_with_audit!(tx, audit);
-                Some(ended)
-            } else {
-                None
+            if !removed {
+                return Ok(Written::Unchanged(None));
             }
-        }))
+            let made_from_email = LinksToEnd::MadeFromEmail { account_id, email };
+            let ended = tx
+                .end_links(made_from_email, "login_email_removed", now, unlink_audit)
+                .await?;
+            Ok(Written::Changed(Some(ended)))
+        })
+        .await)
     }
 
     /// Sets a new password hash; every session of the account ends. How many ended.
@@ -170,22 +169,14 @@ impl Store {
         now: i64,
         audit: &AuditRow,
     ) -> Result<u64, StoreError> {
-        Ok(on_backend!(self, pool => {
-            let mut tx = pool.begin().await?;
+        on_backend!(self, pool => write_with_audit(pool, audit, async |tx| {
             sqlx::query("UPDATE accounts SET password_hash = $1 WHERE id = $2")
                 .bind(password_hash)
                 .bind(account_id)
                 .execute(&mut *tx)
                 .await?;
-            let ended = end_sessions!(
-                tx,
-                sqlx::query_as(
-                    "UPDATE sessions SET revoked_at = $1, revoked_reason = 'password_reset'
-                     WHERE account_id = $2 AND revoked_at IS NULL RETURNING id",
-                )
-                .bind(now)
-                .bind(account_id)
-            )?;
+            let every_session = SessionsToEnd::OfAccount { account_id, except: None };
+            let ended = tx.end_sessions(every_session, "password_reset", now).await?;
             // A lockout from someone else's guesses ends with the reset.
             // (The account's own key and its per-client keys `account:<id>|<address>`.)
             let own_key = format!("account:{account_id}");
@@ -197,9 +188,9 @@ impl Store {
             .bind(format!("{own_key}|"))
             .execute(&mut *tx)
             .await?;
-            commit_with_audit!(tx, audit);
-            ended
-        }))
+            Ok(Written::Changed(ended))
+        })
+        .await)
     }
 
     /// Removes the account's authenticator app and recovery codes. `false` when it had none.
@@ -208,8 +199,7 @@ impl Store {
         account_id: &str,
         audit: &AuditRow,
     ) -> Result<bool, StoreError> {
-        Ok(on_backend!(self, pool => {
-            let mut tx = pool.begin().await?;
+        on_backend!(self, pool => write_with_audit(pool, audit, async |tx| {
             let had = sqlx::query(
                 "UPDATE accounts SET totp_secret_encrypted = NULL, totp_last_step = NULL
                  WHERE id = $1 AND totp_secret_encrypted IS NOT NULL",
@@ -231,43 +221,25 @@ impl Store {
                 .bind(account_id)
                 .execute(&mut *tx)
                 .await?;
-            if had {
-                commit_with_audit!(tx, audit);
-            }
-            had
-        }))
+            Ok(Written::when(had, had))
+        })
+        .await)
     }
 
-    /// Ends every live session of the account except `keep`, with `audit` in the same
-    /// transaction when given. How many ended.
-    pub async fn end_sessions_of_account(
+    /// Ends every live session of the account, with `reason`. How many ended.
+    pub async fn end_all_sessions(
         &self,
         account_id: &str,
-        keep: Option<&str>,
         reason: &str,
         now: i64,
-        audit: Option<&AuditRow>,
+        audit: &AuditRow,
     ) -> Result<u64, StoreError> {
-        Ok(on_backend!(self, pool => {
-            let mut tx = pool.begin().await?;
-            let ended = end_sessions!(
-                tx,
-                sqlx::query_as(
-                    "UPDATE sessions SET revoked_at = $1, revoked_reason = $2
-                     WHERE account_id = $3 AND revoked_at IS NULL AND id <> COALESCE($4, '')
-                     RETURNING id",
-                )
-                .bind(now)
-                .bind(reason)
-                .bind(account_id)
-                .bind(keep)
-            )?;
-            if let Some(audit) = audit {
-                insert_audit_row!(&mut *tx, audit)?;
-            }
-            tx.commit().await?;
-            ended
-        }))
+        on_backend!(self, pool => write_with_audit(pool, audit, async |tx| {
+            let every_session = SessionsToEnd::OfAccount { account_id, except: None };
+            let ended = tx.end_sessions(every_session, reason, now).await?;
+            Ok(Written::Changed(ended))
+        })
+        .await)
     }
 
     /// Allows or denies the account SSO; denying ends its provider sessions. How many
@@ -279,8 +251,7 @@ impl Store {
         now: i64,
         audit: &AuditRow,
     ) -> Result<Option<u64>, StoreError> {
-        Ok(on_backend!(self, pool => {
-            let mut tx = pool.begin().await?;
+        on_backend!(self, pool => write_with_audit(pool, audit, async |tx| {
             let changed = sqlx::query("UPDATE accounts SET sso_allowed = $1 WHERE id = $2 AND sso_allowed <> $1")
                 .bind(allowed)
                 .bind(account_id)
@@ -288,27 +259,17 @@ impl Store {
                 .await?
                 .rows_affected()
                 == 1;
-            if changed {
-                let ended = if allowed {
-                    0
-                } else {
-                    end_sessions!(
-                        tx,
-                        sqlx::query_as(
-                            "UPDATE sessions SET revoked_at = $1, revoked_reason = 'sso_denied'
-                             WHERE account_id = $2 AND revoked_at IS NULL
-                               AND (identity IS NOT NULL OR auth_method LIKE 'sso:%' OR auth_method LIKE 'link:%')
-                             RETURNING id",
-                        )
-                        .bind(now)
-                        .bind(account_id)
-                    )?
-                };
-                commit_with_audit!(tx, audit);
-                Some(ended)
-            } else {
-                None
+            if !changed {
+                return Ok(Written::Unchanged(None));
             }
-        }))
+            let ended = if allowed {
+                0
+            } else {
+                let through_providers = SessionsToEnd::ThroughProviders { account_id };
+                tx.end_sessions(through_providers, "sso_denied", now).await?
+            };
+            Ok(Written::Changed(Some(ended)))
+        })
+        .await)
     }
 }

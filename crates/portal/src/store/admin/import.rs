@@ -1,9 +1,10 @@
 //! Writing a CSV import in one transaction.
 
-use super::super::accounts::NewAccount;
-use super::super::audit::insert_audit_row;
-use super::super::{on_backend, AuditRow, Store, StoreError};
-use super::{AccountChange, Ended};
+use super::super::statements::{LinksToEnd, Statements, UnlinkAudit};
+use super::super::{
+    on_backend, AuditRow, LinkOrigin, NewAccount, NewLink, NewSipProfile, Store, StoreError,
+};
+use super::{write_with_audit, AccountChange, Written};
 
 /// A provider identity an import links to an account.
 #[derive(Debug, Clone)]
@@ -67,9 +68,9 @@ impl Store {
         plan: &ImportPlan,
         now: i64,
         audit: &AuditRow,
+        unlink_audit: UnlinkAudit<'_>,
     ) -> Result<(), StoreError> {
-        on_backend!(self, pool => {
-            let mut tx = pool.begin().await?;
+        on_backend!(self, pool => write_with_audit(pool, audit, async |tx| {
             for account in &plan.created {
                 let login: Vec<&str> = account.login_emails.iter().map(String::as_str).collect();
                 let notification: Vec<&str> =
@@ -83,7 +84,7 @@ impl Store {
                     totp_secret_encrypted: None,
                     login_emails: &login,
                     notification_emails: &notification,
-                    sip: super::super::NewSipProfile {
+                    sip: NewSipProfile {
                         sip_user: &account.sip_user,
                         auth_user: &account.auth_user,
                         password_encrypted: &account.sip_password_encrypted,
@@ -96,57 +97,58 @@ impl Store {
                         voicemail_number: account.voicemail_number.as_deref(),
                     },
                 };
-                super::super::accounts::insert_account!(tx, organization_id, &new_account, now)?;
+                tx.insert_account(organization_id, &new_account, now).await?;
                 for identity in &account.identities {
-                    let link = super::super::NewLink {
-                        issuer: &identity.issuer,
-                        subject: &identity.subject,
-                        provider_id: &identity.provider_id,
-                        email: None,
-                        organization_key: None,
-                        origin: super::super::LinkOrigin::Import,
-                    };
-                    super::super::links::insert_link!(tx, &link, account.id.as_str(), now)?;
+                    tx.insert_link(&imported_link(identity), &account.id, now).await?;
                 }
             }
             for update in &plan.updated {
-                update_account_rows!(tx, &update.account_id, &update.change)?;
+                let account_id = update.account_id.as_str();
+                tx.update_account_rows(account_id, &update.change).await?;
                 for (email, purpose) in &update.put_emails {
                     sqlx::query(
                         "INSERT INTO account_emails (account_id, email, purpose) VALUES ($1, $2, $3)
                          ON CONFLICT (account_id, email) DO UPDATE SET purpose = excluded.purpose",
                     )
-                    .bind(&update.account_id)
+                    .bind(account_id)
                     .bind(email)
                     .bind(purpose)
                     .execute(&mut *tx)
                     .await?;
                     if purpose != "login" {
-                        end_email_links!(tx, update.account_id.as_str(), email.as_str(), audit.actor.as_str(), now)?;
+                        let made_from_email = LinksToEnd::MadeFromEmail { account_id, email };
+                        tx.end_links(made_from_email, "login_email_removed", now, unlink_audit)
+                            .await?;
                     }
                 }
                 for email in &update.removed_emails {
                     sqlx::query("DELETE FROM account_emails WHERE account_id = $1 AND email = $2")
-                        .bind(&update.account_id)
+                        .bind(account_id)
                         .bind(email)
                         .execute(&mut *tx)
                         .await?;
-                    end_email_links!(tx, update.account_id.as_str(), email.as_str(), audit.actor.as_str(), now)?;
+                    let made_from_email = LinksToEnd::MadeFromEmail { account_id, email };
+                    tx.end_links(made_from_email, "login_email_removed", now, unlink_audit)
+                        .await?;
                 }
                 for identity in &update.identities {
-                    let link = super::super::NewLink {
-                        issuer: &identity.issuer,
-                        subject: &identity.subject,
-                        provider_id: &identity.provider_id,
-                        email: None,
-                        organization_key: None,
-                        origin: super::super::LinkOrigin::Import,
-                    };
-                    super::super::links::insert_link!(tx, &link, update.account_id.as_str(), now)?;
+                    tx.insert_link(&imported_link(identity), account_id, now).await?;
                 }
             }
-            commit_with_audit!(tx, audit);
-        });
-        Ok(())
+            Ok(Written::Changed(()))
+        })
+        .await)
+    }
+}
+
+/// The link an import makes to a provider identity.
+fn imported_link(identity: &ImportIdentity) -> NewLink<'_> {
+    NewLink {
+        issuer: &identity.issuer,
+        subject: &identity.subject,
+        provider_id: &identity.provider_id,
+        email: None,
+        organization_key: None,
+        origin: LinkOrigin::Import,
     }
 }

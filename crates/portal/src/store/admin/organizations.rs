@@ -2,9 +2,9 @@
 
 use serde::Serialize;
 
-use super::super::audit::insert_audit_row;
+use super::super::statements::{Ended, ProviderScope, Statements, UnlinkAudit};
 use super::super::{on_backend, AuditRow, Store, StoreError};
-use super::Ended;
+use super::{write_with_audit, Written};
 
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
 pub struct OrganizationRow {
@@ -71,8 +71,7 @@ impl Store {
         organization: &OrganizationRow,
         audit: &AuditRow,
     ) -> Result<bool, StoreError> {
-        Ok(on_backend!(self, pool => {
-            let mut tx = pool.begin().await?;
+        on_backend!(self, pool => write_with_audit(pool, audit, async |tx| {
             let inserted = sqlx::query(
                 "INSERT INTO organizations (id, name, require_totp_for_sso, session_idle_seconds, session_absolute_seconds)
                  VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING",
@@ -86,11 +85,9 @@ impl Store {
             .await?
             .rows_affected()
                 == 1;
-            if inserted {
-                commit_with_audit!(tx, audit);
-            }
-            inserted
-        }))
+            Ok(Written::when(inserted, inserted))
+        })
+        .await)
     }
 
     /// `false` when there is no such organization.
@@ -100,8 +97,7 @@ impl Store {
         name: &str,
         audit: &AuditRow,
     ) -> Result<bool, StoreError> {
-        Ok(on_backend!(self, pool => {
-            let mut tx = pool.begin().await?;
+        on_backend!(self, pool => write_with_audit(pool, audit, async |tx| {
             let changed = sqlx::query("UPDATE organizations SET name = $1 WHERE id = $2")
                 .bind(name)
                 .bind(id)
@@ -109,11 +105,9 @@ impl Store {
                 .await?
                 .rows_affected()
                 == 1;
-            if changed {
-                commit_with_audit!(tx, audit);
-            }
-            changed
-        }))
+            Ok(Written::when(changed, changed))
+        })
+        .await)
     }
 
     /// `false` when there is no such organization.
@@ -123,8 +117,7 @@ impl Store {
         change: &PolicyChange,
         audit: &AuditRow,
     ) -> Result<bool, StoreError> {
-        Ok(on_backend!(self, pool => {
-            let mut tx = pool.begin().await?;
+        on_backend!(self, pool => write_with_audit(pool, audit, async |tx| {
             let changed = sqlx::query(
                 "UPDATE organizations SET
                      require_totp_for_sso = COALESCE($1, require_totp_for_sso),
@@ -140,11 +133,9 @@ impl Store {
             .await?
             .rows_affected()
                 == 1;
-            if changed {
-                commit_with_audit!(tx, audit);
-            }
-            changed
-        }))
+            Ok(Written::when(changed, changed))
+        })
+        .await)
     }
 
     /// Deletes an organization that has no accounts: `Ok(None)` when there is no such
@@ -154,8 +145,7 @@ impl Store {
         id: &str,
         audit: &AuditRow,
     ) -> Result<Option<i64>, StoreError> {
-        Ok(on_backend!(self, pool => {
-            let mut tx = pool.begin().await?;
+        on_backend!(self, pool => write_with_audit(pool, audit, async |tx| {
             // The first write takes the lock: an account created meanwhile waits for us.
             let exists = sqlx::query("UPDATE organizations SET name = name WHERE id = $1")
                 .bind(id)
@@ -164,27 +154,27 @@ impl Store {
                 .rows_affected()
                 == 1;
             if !exists {
-                None
-            } else {
-                let (accounts,): (i64,) =
-                    sqlx::query_as("SELECT COUNT(*) FROM accounts WHERE organization_id = $1")
-                        .bind(id)
-                        .fetch_one(&mut *tx)
-                        .await?;
-                if accounts == 0 {
-                    sqlx::query("DELETE FROM organization_providers WHERE organization_id = $1")
-                        .bind(id)
-                        .execute(&mut *tx)
-                        .await?;
-                    sqlx::query("DELETE FROM organizations WHERE id = $1")
-                        .bind(id)
-                        .execute(&mut *tx)
-                        .await?;
-                    commit_with_audit!(tx, audit);
-                }
-                Some(accounts)
+                return Ok(Written::Unchanged(None));
             }
-        }))
+            let (accounts,): (i64,) =
+                sqlx::query_as("SELECT COUNT(*) FROM accounts WHERE organization_id = $1")
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            if accounts > 0 {
+                return Ok(Written::Unchanged(Some(accounts)));
+            }
+            sqlx::query("DELETE FROM organization_providers WHERE organization_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM organizations WHERE id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            Ok(Written::Changed(Some(0)))
+        })
+        .await)
     }
 
     /// `false` when it was enabled already (nothing written).
@@ -195,8 +185,7 @@ impl Store {
         domain_or_tenant: &str,
         audit: &AuditRow,
     ) -> Result<bool, StoreError> {
-        Ok(on_backend!(self, pool => {
-            let mut tx = pool.begin().await?;
+        on_backend!(self, pool => write_with_audit(pool, audit, async |tx| {
             let inserted = sqlx::query(
                 "INSERT INTO organization_providers (organization_id, provider_id, domain_or_tenant)
                  VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
@@ -208,11 +197,9 @@ impl Store {
             .await?
             .rows_affected()
                 == 1;
-            if inserted {
-                commit_with_audit!(tx, audit);
-            }
-            inserted
-        }))
+            Ok(Written::when(inserted, inserted))
+        })
+        .await)
     }
 
     /// Disables the provider for the domain or tenant: the links made through it there end,
@@ -224,9 +211,9 @@ impl Store {
         domain_or_tenant: &str,
         now: i64,
         audit: &AuditRow,
+        unlink_audit: UnlinkAudit<'_>,
     ) -> Result<Option<Ended>, StoreError> {
-        Ok(on_backend!(self, pool => {
-            let mut tx = pool.begin().await?;
+        on_backend!(self, pool => write_with_audit(pool, audit, async |tx| {
             let removed = sqlx::query(
                 "DELETE FROM organization_providers
                  WHERE organization_id = $1 AND provider_id = $2 AND domain_or_tenant = $3",
@@ -238,42 +225,21 @@ impl Store {
             .await?
             .rows_affected()
                 == 1;
-            if removed {
-                let mut ended = end_links!(
-                    tx,
-                    sqlx::query_as(
-                        "DELETE FROM identity_links
-                         WHERE provider_id = $1 AND organization_key = $2
-                           AND account_id IN (SELECT id FROM accounts WHERE organization_id = $3)
-                         RETURNING issuer, subject, account_id, provider_id",
-                    )
-                    .bind(provider_id)
-                    .bind(domain_or_tenant)
-                    .bind(organization_id),
-                    "provider_disabled",
-                    audit.actor.as_str(),
-                    now
-                )?;
-                // Sessions through it whose link was already gone.
-                ended.sessions += end_sessions!(
-                    tx,
-                    sqlx::query_as(
-                        "UPDATE sessions SET revoked_at = $1, revoked_reason = 'provider_disabled'
-                         WHERE provider_id = $2 AND organization_key = $3 AND revoked_at IS NULL
-                           AND account_id IN (SELECT id FROM accounts WHERE organization_id = $4)
-                         RETURNING id",
-                    )
-                    .bind(now)
-                    .bind(provider_id)
-                    .bind(domain_or_tenant)
-                    .bind(organization_id)
-                )?;
-                commit_with_audit!(tx, audit);
-                Some(ended)
-            } else {
-                None
+            if !removed {
+                return Ok(Written::Unchanged(None));
             }
-        }))
+            let there = ProviderScope {
+                organization_id,
+                provider_id,
+                organization_key: Some(domain_or_tenant),
+                account_id: None,
+            };
+            let ended = tx
+                .end_provider_links(there, "provider_disabled", now, unlink_audit)
+                .await?;
+            Ok(Written::Changed(Some(ended)))
+        })
+        .await)
     }
 
     /// Ends the links an account (or, with `account_id` `None`, every account of the
@@ -285,45 +251,27 @@ impl Store {
         provider_id: &str,
         now: i64,
         audit: &AuditRow,
+        unlink_audit: UnlinkAudit<'_>,
     ) -> Result<Ended, StoreError> {
-        Ok(on_backend!(self, pool => {
-            let mut tx = pool.begin().await?;
-            let mut ended = end_links!(
-                tx,
-                sqlx::query_as(
-                    "DELETE FROM identity_links
-                     WHERE provider_id = $1
-                       AND account_id IN (SELECT id FROM accounts WHERE organization_id = $2 AND ($3 IS NULL OR id = $3))
-                     RETURNING issuer, subject, account_id, provider_id",
-                )
-                .bind(provider_id)
-                .bind(organization_id)
-                .bind(account_id),
-                "relinked",
-                audit.actor.as_str(),
-                now
-            )?;
-            ended.sessions += end_sessions!(
-                tx,
-                sqlx::query_as(
-                    "UPDATE sessions SET revoked_at = $1, revoked_reason = 'relinked'
-                     WHERE provider_id = $2 AND revoked_at IS NULL
-                       AND account_id IN (SELECT id FROM accounts WHERE organization_id = $3 AND ($4 IS NULL OR id = $4))
-                     RETURNING id",
-                )
-                .bind(now)
-                .bind(provider_id)
-                .bind(organization_id)
-                .bind(account_id)
-            )?;
-            commit_with_audit!(tx, audit);
-            ended
-        }))
+        on_backend!(self, pool => write_with_audit(pool, audit, async |tx| {
+            let scope = ProviderScope {
+                organization_id,
+                provider_id,
+                organization_key: None,
+                account_id,
+            };
+            let ended = tx
+                .end_provider_links(scope, "relinked", now, unlink_audit)
+                .await?;
+            Ok(Written::Changed(ended))
+        })
+        .await)
     }
 
     /// Moves an organization from one provider to another in one transaction: each
     /// (old provider, domain or tenant) is disabled (its links and sessions end) and the new
     /// provider enabled for `new_keys`.
+    #[allow(clippy::too_many_arguments)]
     pub async fn move_provider(
         &self,
         organization_id: &str,
@@ -332,40 +280,23 @@ impl Store {
         new_keys: &[String],
         now: i64,
         audit: &AuditRow,
+        unlink_audit: UnlinkAudit<'_>,
     ) -> Result<Ended, StoreError> {
-        Ok(on_backend!(self, pool => {
-            let mut tx = pool.begin().await?;
+        on_backend!(self, pool => write_with_audit(pool, audit, async |tx| {
             sqlx::query("DELETE FROM organization_providers WHERE organization_id = $1 AND provider_id = $2")
                 .bind(organization_id)
                 .bind(from_provider)
                 .execute(&mut *tx)
                 .await?;
-            let mut ended = end_links!(
-                tx,
-                sqlx::query_as(
-                    "DELETE FROM identity_links
-                     WHERE provider_id = $1
-                       AND account_id IN (SELECT id FROM accounts WHERE organization_id = $2)
-                     RETURNING issuer, subject, account_id, provider_id",
-                )
-                .bind(from_provider)
-                .bind(organization_id),
-                "relinked",
-                audit.actor.as_str(),
-                now
-            )?;
-            ended.sessions += end_sessions!(
-                tx,
-                sqlx::query_as(
-                    "UPDATE sessions SET revoked_at = $1, revoked_reason = 'relinked'
-                     WHERE provider_id = $2 AND revoked_at IS NULL
-                       AND account_id IN (SELECT id FROM accounts WHERE organization_id = $3)
-                     RETURNING id",
-                )
-                .bind(now)
-                .bind(from_provider)
-                .bind(organization_id)
-            )?;
+            let every_account = ProviderScope {
+                organization_id,
+                provider_id: from_provider,
+                organization_key: None,
+                account_id: None,
+            };
+            let ended = tx
+                .end_provider_links(every_account, "relinked", now, unlink_audit)
+                .await?;
             for key in new_keys {
                 sqlx::query(
                     "INSERT INTO organization_providers (organization_id, provider_id, domain_or_tenant)
@@ -377,8 +308,8 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             }
-            commit_with_audit!(tx, audit);
-            ended
-        }))
+            Ok(Written::Changed(ended))
+        })
+        .await)
     }
 }
