@@ -96,14 +96,25 @@ impl App {
         browser: &crate::browser::RecordingBrowser,
         redirect: &str,
     ) -> Result<Self> {
+        Self::launch_for_with(world, browser, redirect, &[]).await
+    }
+
+    /// As `launch_for`, with these environment variables too.
+    pub async fn launch_for_with(
+        world: &crate::world::World,
+        browser: &crate::browser::RecordingBrowser,
+        redirect: &str,
+        extra: &[(&str, &str)],
+    ) -> Result<Self> {
         let portal = world.portal.to_string();
         let script = browser.script.display().to_string();
-        let app = Self::launch(&[
-            ("SWITCHBOARD_PORTAL_URL", &portal),
-            ("SWITCHBOARD_BROWSER", &script),
+        let mut env = vec![
+            ("SWITCHBOARD_PORTAL_URL", portal.as_str()),
+            ("SWITCHBOARD_BROWSER", script.as_str()),
             ("SWITCHBOARD_REDIRECT", redirect),
-        ])
-        .await?;
+        ];
+        env.extend_from_slice(extra);
+        let app = Self::launch(&env).await?;
         app.session
             .wait_until_connected(Duration::from_secs(30))
             .await?;

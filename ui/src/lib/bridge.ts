@@ -6,6 +6,7 @@
 import { invoke } from '@tauri-apps/api/core';
 import { emit, listen } from '@tauri-apps/api/event';
 import type { AppView } from '../bindings/AppView';
+import type { CallsView } from '../bindings/CallsView';
 import type { LineView } from '../bindings/LineView';
 import { COMMANDS, type Commands } from '../bindings/commands';
 
@@ -13,6 +14,8 @@ import { COMMANDS, type Commands } from '../bindings/commands';
 export const APP_VIEW_EVENT = 'app-view';
 /** The event the Rust side emits with every line whenever one changes (registered, unreachable…). */
 export const LINES_EVENT = 'lines';
+/** The event the Rust side emits with every call whenever one changes (rings, is answered, ends). */
+export const CALLS_EVENT = 'calls';
 
 /**
  * The event the window sends once, the first time the sign-in screen has painted the portal's
@@ -27,6 +30,8 @@ export interface Backend extends Commands {
   onAppView(handler: (view: AppView) => void): Promise<() => void>;
   /** Calls `handler` with the lines whenever one changes; resolves to the unsubscribe function. */
   onLines(handler: (lines: LineView[]) => void): Promise<() => void>;
+  /** Calls `handler` with the calls whenever one changes; resolves to the unsubscribe function. */
+  onCalls(handler: (calls: CallsView) => void): Promise<() => void>;
   /** The sign-in screen has painted the portal's providers (only the first call is sent on). */
   signInScreenShown?(): void;
 }
@@ -54,6 +59,7 @@ export const tauriBackend: Backend = {
   ...commandsCalling((command, args) => invoke(command, args)),
   onAppView: (handler) => listen<AppView>(APP_VIEW_EVENT, (event) => handler(event.payload)),
   onLines: (handler) => listen<LineView[]>(LINES_EVENT, (event) => handler(event.payload)),
+  onCalls: (handler) => listen<CallsView>(CALLS_EVENT, (event) => handler(event.payload)),
   signInScreenShown: () => {
     if (signInShownSent) return;
     signInShownSent = true;

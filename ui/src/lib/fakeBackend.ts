@@ -36,8 +36,16 @@ export function fakeBackend(overrides: Partial<Backend> = {}): Backend {
     confirmNotificationEmail: never,
     confirmIdentity: never,
     lines: () => Promise.resolve([]),
+    calls: () => Promise.resolve({ calls: [], notice: null }),
+    dial: never,
+    answerCall: never,
+    hangUpCall: never,
+    holdCall: never,
+    muteCall: never,
+    sendKeys: never,
     onAppView: () => Promise.resolve(() => {}),
     onLines: () => Promise.resolve(() => {}),
+    onCalls: () => Promise.resolve(() => {}),
     ...overrides,
   };
 }

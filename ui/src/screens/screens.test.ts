@@ -19,6 +19,7 @@ const readyCallbacks = {
   onAddAccount: noop,
   onUseDifferentAccount: noop,
   onOpenSecurity: noop,
+  onDial: () => Promise.resolve(),
 };
 
 const ready: ViewOf<'ready'> = {
@@ -207,7 +208,9 @@ describe('ReadyScreen account switcher', () => {
     expect(text(switchButton(html, 'a2'))).toContain('Switch to Maria Manager 210');
     expect(text(switchButton(html, 'a3'))).toContain('Switch to Bob Builder 230');
     expect(html).toMatch(/<div class="row-body[^"]*" aria-current="true">[\s\S]*?Ann Example[\s\S]*?In use/);
-    expect(html).not.toContain('<input');
+    // The rows are a list, not fields (the dial field above them is the screen's one input).
+    const switcher = html.slice(html.indexOf('<section id="account-switcher"'));
+    expect(switcher.slice(0, switcher.indexOf('</section>'))).not.toContain('<input');
   });
 
   it('keeps the rows in their order when another account is current', () => {
@@ -399,5 +402,15 @@ describe('StepNotSupportedScreen markup', () => {
     expect(body).toMatch(/<h1 tabindex="-1"/);
     expect(body).toMatch(/<p id="step-message"[^>]*>Your organization requires a code.<\/p>/);
     expect(body).toMatch(/<button id="back-to-sign-in" type="button"[^>]*>Back to sign in<\/button>/);
+  });
+});
+
+describe('ReadyScreen dial field', () => {
+  it('offers a labelled field to call a number from the account', () => {
+    const { body } = render(ReadyScreen, { props: { view: ready, ...readyCallbacks } });
+    expect(body).toMatch(/<form id="dial-form"/);
+    expect(body).toMatch(/<label for="dial-number">Call a number<\/label>/);
+    expect(body).toMatch(/<input id="dial-number" type="tel"/);
+    expect(body).toMatch(/<button id="dial-button" type="submit"[^>]*>(<!--[^>]*-->)*Call<\/button>/);
   });
 });

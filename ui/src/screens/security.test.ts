@@ -165,6 +165,7 @@ describe('ReadyScreen security settings button', () => {
     onAddAccount: noop,
     onUseDifferentAccount: noop,
     onOpenSecurity: noop,
+    onDial: () => Promise.resolve(),
   };
 
   it('offers "Security settings", busy with progress while opening', () => {
