@@ -8,11 +8,12 @@
 
 use switchboard_api::LoginStep;
 
-use crate::audit::{self, AuditEvent, AuditKind};
+use crate::audit::{AuditEvent, AuditKind};
 use crate::login::{self, LoginError, MatchedAccount};
 use crate::password_sign_in::{
     account_key, admit, check_second_factor, failure, CredentialContext,
 };
+use crate::request::RequestContext;
 use crate::sessions::{self, AuthenticatedSession};
 use crate::store::Store;
 use crate::throttle::{self, LINK_PER_ACCOUNT, LINK_PER_IDENTITY};
@@ -27,6 +28,7 @@ pub async fn choose_account(
     account_id: &str,
     remember: bool,
     device_name: &str,
+    request: &RequestContext,
     now: i64,
 ) -> Result<LoginStep, LoginError> {
     let ticket = claim_ticket(store, ticket, "choose_account", now).await?;
@@ -49,9 +51,16 @@ pub async fn choose_account(
             .forget_choice(&identity.issuer, &identity.subject)
             .await?;
     }
-    let (step, _) =
-        login::finish_for_account(store, &identity, account, accounts.len(), device_name, now)
-            .await?;
+    let (step, _) = login::finish_for_account(
+        store,
+        &identity,
+        account,
+        accounts.len(),
+        device_name,
+        request,
+        now,
+    )
+    .await?;
     Ok(step)
 }
 
@@ -89,9 +98,10 @@ pub struct LinkAttempt<'a> {
 pub async fn link_account(
     context: &CredentialContext<'_>,
     attempt: &LinkAttempt<'_>,
+    request: &RequestContext,
     now: i64,
 ) -> Result<LoginStep, LoginError> {
-    let result = link_account_checked(context, attempt, now).await;
+    let result = link_account_checked(context, attempt, request, now).await;
     if let Err(error) = &result {
         let store = context.store;
         let typed = attempt.username.trim().to_lowercase();
@@ -101,7 +111,7 @@ pub async fn link_account(
             .maybe_account(account_id.as_ref().map(|account| account.id.as_str()))
             .device(attempt.device_name)
             .detail("username", typed);
-        audit::record_login_failure(store, event, error, now).await;
+        login::record_login_failure(store, event, error, request, now).await;
     }
     result
 }
@@ -109,6 +119,7 @@ pub async fn link_account(
 async fn link_account_checked(
     context: &CredentialContext<'_>,
     attempt: &LinkAttempt<'_>,
+    request: &RequestContext,
     now: i64,
 ) -> Result<LoginStep, LoginError> {
     let store = context.store;
@@ -161,6 +172,7 @@ async fn link_account_checked(
         &identity,
         &[account.id.as_str()],
         crate::store::LinkOrigin::Password,
+        request,
         now,
     )
     .await?;
@@ -172,6 +184,7 @@ async fn link_account_checked(
         &method,
         attempt.device_name,
         Some(&identity),
+        request,
         now,
     )
     .await?;

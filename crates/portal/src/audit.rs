@@ -12,6 +12,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 
+use crate::request::RequestContext;
 use crate::store::{AuditRow, Store};
 
 /// What happened.
@@ -66,38 +67,6 @@ impl AuditKind {
     }
 }
 
-/// The request an event happened in (set by the router's middleware).
-#[derive(Debug, Clone, Default)]
-pub struct RequestContext {
-    /// The client's address (see `rate_limit::ClientAddressSource`).
-    pub ip: Option<std::net::IpAddr>,
-    /// The client's User-Agent, made printable and cut short (`sessions::user_agent_label`):
-    /// what a session started in this request records as its program.
-    pub user_agent: Option<String>,
-}
-
-tokio::task_local! {
-    static REQUEST: RequestContext;
-}
-
-/// Runs `future` with `context` as the request every event in it records.
-pub async fn in_request<F: std::future::Future>(context: RequestContext, future: F) -> F::Output {
-    REQUEST.scope(context, future).await
-}
-
-/// The address of the client whose request this task serves, if any.
-pub fn request_ip() -> Option<std::net::IpAddr> {
-    REQUEST.try_with(|request| request.ip).ok().flatten()
-}
-
-/// The User-Agent of the client whose request this task serves, if it sent one.
-pub fn request_user_agent() -> Option<String> {
-    REQUEST
-        .try_with(|request| request.user_agent.clone())
-        .ok()
-        .flatten()
-}
-
 /// One event, built with the methods below.
 #[derive(Debug, Clone)]
 pub struct AuditEvent {
@@ -109,6 +78,7 @@ pub struct AuditEvent {
     method: Option<String>,
     provider_id: Option<String>,
     device: Option<String>,
+    ip: Option<std::net::IpAddr>,
     detail: serde_json::Map<String, Value>,
 }
 
@@ -124,6 +94,7 @@ impl AuditEvent {
             method: None,
             provider_id: None,
             device: None,
+            ip: None,
             detail: serde_json::Map::new(),
         }
     }
@@ -185,11 +156,23 @@ impl AuditEvent {
         self
     }
 
+    /// The same event recorded as another kind (a failure that turned out a lockout).
+    pub fn of_kind(mut self, kind: AuditKind) -> Self {
+        self.kind = kind;
+        self
+    }
+
     pub fn kind(&self) -> AuditKind {
         self.kind
     }
 
-    /// The row to store at `now`, with the request's address.
+    /// The request it happened in: its client's address is recorded.
+    pub fn in_request(mut self, request: &RequestContext) -> Self {
+        self.ip = request.ip;
+        self
+    }
+
+    /// The row to store at `now`, with the request's address (when `in_request` gave one).
     pub fn into_row(self, now: i64) -> AuditRow {
         AuditRow {
             id: event_id(),
@@ -201,7 +184,7 @@ impl AuditEvent {
             method: self.method,
             provider_id: self.provider_id,
             device: self.device,
-            ip: request_ip().map(|ip| ip.to_string()),
+            ip: self.ip.map(|ip| ip.to_string()),
             result: self.result.to_owned(),
             detail: (!self.detail.is_empty()).then(|| Value::Object(self.detail).to_string()),
         }
@@ -220,39 +203,12 @@ fn event_id() -> String {
 
 /// Writes the event; a failure is logged, never returned (the request it describes has
 /// happened either way).
-pub async fn record(store: &Store, event: AuditEvent, now: i64) {
+pub async fn record(store: &Store, event: AuditEvent, request: &RequestContext, now: i64) {
     let kind = event.kind;
+    let event = event.in_request(request);
     if let Err(error) = store.insert_audit(&event.into_row(now)).await {
         tracing::warn!(kind = kind.as_str(), %error, "cannot write an audit event");
     }
-}
-
-/// The failure of a sign-in step: a lockout when the error is one, else `sign_in_failed`
-/// with the error's words.
-pub async fn record_login_failure(
-    store: &Store,
-    event: AuditEvent,
-    error: &crate::login::LoginError,
-    now: i64,
-) {
-    use crate::login::LoginError;
-    let event = match error {
-        LoginError::TooManyAttempts { retry_after } => AuditEvent {
-            kind: AuditKind::Lockout,
-            ..event
-        }
-        .result("locked")
-        .detail("retry_after_seconds", *retry_after),
-        // The database failing is not the user's failure.
-        LoginError::Db(_) | LoginError::Session(crate::sessions::SessionError::Db(_)) => return,
-        other => AuditEvent {
-            kind: AuditKind::SignInFailed,
-            ..event
-        }
-        .result("refused")
-        .detail("reason", other.to_string()),
-    };
-    record(store, event, now).await;
 }
 
 #[cfg(test)]
@@ -274,18 +230,16 @@ mod tests {
         assert!(first < second, "{first} {second}");
     }
 
-    #[tokio::test]
-    async fn the_request_address_is_recorded_only_inside_a_request() {
+    #[test]
+    fn the_request_address_is_recorded_only_from_a_request() {
         let outside = AuditEvent::new(AuditKind::SignIn).into_row(1);
         assert_eq!(outside.ip, None);
-        let inside = in_request(
-            RequestContext {
+        let inside = AuditEvent::new(AuditKind::SignIn)
+            .in_request(&RequestContext {
                 ip: Some("192.0.2.7".parse().unwrap()),
                 user_agent: None,
-            },
-            async { AuditEvent::new(AuditKind::SignIn).into_row(1) },
-        )
-        .await;
+            })
+            .into_row(1);
         assert_eq!(inside.ip.as_deref(), Some("192.0.2.7"));
     }
 }

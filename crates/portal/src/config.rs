@@ -10,6 +10,9 @@ use switchboard_api::ProviderKind;
 use url::Url;
 
 use crate::crypto::EncryptionKey;
+/// Kept here for callers outside this crate that still name it by its old place.
+#[doc(hidden)]
+pub use crate::private_file::write_private_file;
 use crate::store::PoolSettings;
 
 /// Environment variable that may hold the at-rest encryption key (base64, 32 bytes).
@@ -326,44 +329,6 @@ impl PortalConfig {
         Duration::from_secs(self.database.purge_interval_seconds.unwrap_or(300).max(1))
     }
 
-    pub fn server_limits(&self) -> crate::server::ServerLimits {
-        let defaults = crate::server::ServerLimits::default();
-        crate::server::ServerLimits {
-            max_connections: self
-                .server
-                .max_connections
-                .unwrap_or(defaults.max_connections)
-                .max(1),
-            header_timeout: self
-                .server
-                .header_timeout_seconds
-                .map_or(defaults.header_timeout, |seconds| {
-                    Duration::from_secs(seconds.max(1))
-                }),
-            body_timeout: self
-                .server
-                .body_timeout_seconds
-                .map_or(defaults.body_timeout, |seconds| {
-                    Duration::from_secs(seconds.max(1))
-                }),
-        }
-    }
-
-    /// Where the client's address comes from: `[server] client_address_header`, else the
-    /// connection.
-    pub fn client_address_source(
-        &self,
-    ) -> Result<crate::rate_limit::ClientAddressSource, ConfigError> {
-        let header = match &self.server.client_address_header {
-            None => None,
-            Some(name) => Some(
-                axum::http::HeaderName::from_bytes(name.trim().as_bytes())
-                    .map_err(|_| ConfigError::BadClientAddressHeader(name.clone()))?,
-            ),
-        };
-        Ok(crate::rate_limit::ClientAddressSource { header })
-    }
-
     /// Seconds an audit event is kept.
     pub fn audit_retention_seconds(&self) -> i64 {
         i64::from(
@@ -448,22 +413,10 @@ fn refuse_if_readable_by_others(path: &Path) -> Result<(), ConfigError> {
     Ok(())
 }
 
-/// Writes a file only this user can read (a key, a secret): created with mode 0600.
-pub fn write_private_file(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    options.open(path)?.write_all(contents)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::private_file::write_private_file;
 
     #[cfg(unix)]
     #[test]

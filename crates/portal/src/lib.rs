@@ -15,18 +15,20 @@ pub mod log_text;
 pub mod login;
 pub mod mail;
 pub mod notification_emails;
-pub mod openapi;
 pub mod password;
 pub mod password_sign_in;
+pub mod private_file;
 pub mod providers;
 pub mod rate_limit;
 pub mod recovery;
+pub mod request;
 mod routes;
 pub mod secrets_at_rest;
 pub mod security;
 pub mod seed;
 pub mod server;
 pub mod sessions;
+pub mod state;
 pub mod store;
 pub mod throttle;
 pub mod tickets;
@@ -38,51 +40,13 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::State;
-use axum::routing::{get, post};
-use axum::{Json, Router};
-use switchboard_api::{paths, SignInOptions};
 use tokio::net::TcpListener;
 use url::Url;
 
 pub use config::PortalConfig;
 pub use error::{PortalError, MAX_BODY_BYTES};
-
-#[derive(Clone)]
-pub struct AppState {
-    pub store: store::Store,
-    /// Every configured provider (names in the security settings, the email-first answer).
-    pub sign_in_options: Arc<SignInOptions>,
-    /// What `GET /v1/sign-in-options` answers: the providers that serve everyone.
-    pub public_sign_in_options: Arc<SignInOptions>,
-    pub providers: Arc<providers::Providers>,
-    pub clock: clock::SharedClock,
-    pub key: crypto::EncryptionKey,
-    /// Argon2id verification on a bounded set of blocking threads.
-    pub passwords: password::PasswordVerifier,
-    /// The portal's issuer identifier (its public URL), sent to the app as `iss`.
-    pub issuer: String,
-    pub app_scheme: String,
-    /// Requests per minute on the endpoints that need no session.
-    pub rate_limits: rate_limit::RateLimits,
-    /// This instance's leases on the shared request counts.
-    pub limiter: Arc<rate_limit::Limiter>,
-    /// Where the client's address comes from (the connection, or a trusted proxy's header).
-    pub client_addresses: rate_limit::ClientAddressSource,
-    /// Outgoing mail (the code confirming a notification email).
-    pub mail: Arc<dyn mail::MailSender>,
-}
-
-impl AppState {
-    /// What password and code checks need.
-    pub fn credentials(&self) -> password_sign_in::CredentialContext<'_> {
-        password_sign_in::CredentialContext {
-            store: &self.store,
-            passwords: &self.passwords,
-            key: &self.key,
-        }
-    }
-}
+pub use routes::{openapi, router};
+pub use state::AppState;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -101,114 +65,6 @@ pub enum StartError {
     LocalUrl(url::ParseError),
     #[error("the portal stopped with an error: {0}")]
     Serve(std::io::Error),
-}
-
-pub fn router(state: AppState) -> Router {
-    use axum::middleware::from_fn_with_state;
-    // The endpoints that need no session, each group behind its rate limit.
-    let sign_in = Router::new()
-        .route(paths::AUTHORIZE, get(routes::broker::authorize))
-        .route(
-            paths::PROVIDER_CALLBACK,
-            get(routes::broker::callback_query).post(routes::broker::callback_form),
-        )
-        .route(
-            paths::SIGN_IN_OPTIONS_FOR_EMAIL,
-            post(routes::sign_in_options::for_email),
-        )
-        .route_layer(from_fn_with_state(
-            (state.clone(), state.rate_limits.sign_in),
-            rate_limit::limit,
-        ));
-    let login = Router::new()
-        .route(
-            paths::CHOOSE_ACCOUNT,
-            post(routes::login_steps::choose_account),
-        )
-        .route(paths::LINK_ACCOUNT, post(routes::login_steps::link_account))
-        .route(paths::CHOOSE_AGAIN, post(routes::login_steps::choose_again))
-        .route(paths::PASSWORD_SIGN_IN, post(routes::login_steps::password))
-        .route(paths::MFA, post(routes::login_steps::mfa))
-        .route_layer(from_fn_with_state(
-            (state.clone(), state.rate_limits.login),
-            rate_limit::limit,
-        ));
-    let token = Router::new()
-        .route(paths::TOKEN, post(routes::token::token))
-        .route(paths::REVOKE, post(routes::token::revoke))
-        .route_layer(from_fn_with_state(
-            (state.clone(), state.rate_limits.token),
-            rate_limit::limit,
-        ));
-    Router::new()
-        .merge(sign_in)
-        .merge(login)
-        .merge(token)
-        .route(paths::HEALTH, get(routes::health::health))
-        .route(paths::OPENAPI, get(openapi_json))
-        .route(
-            paths::SIGN_IN_OPTIONS,
-            get(routes::sign_in_options::sign_in_options),
-        )
-        .route(paths::SIP_PROFILE, get(routes::sip_profile::sip_profile))
-        .route(paths::SECURITY, get(routes::security::overview))
-        .route(
-            paths::AUTHENTICATOR,
-            post(routes::security::start_authenticator),
-        )
-        .route(
-            paths::AUTHENTICATOR_CONFIRM,
-            post(routes::security::confirm_authenticator),
-        )
-        .route(
-            paths::AUTHENTICATOR_DISABLE,
-            post(routes::security::disable_authenticator),
-        )
-        .route(paths::RECOVERY_CODES, post(routes::security::recovery_codes))
-        .route(paths::LINK_PROVIDER_START, post(routes::security::start_link))
-        .route(paths::LINK_PROVIDER_REMOVE, post(routes::security::remove_link))
-        .route(paths::EMAILS, post(routes::security::add_email))
-        .route(paths::EMAILS_REMOVE, post(routes::security::remove_email))
-        .route(paths::EMAILS_CONFIRM, post(routes::security::confirm_email))
-        .route(paths::SESSIONS_REVOKE, post(routes::security::revoke_session))
-        .route(paths::PASSWORD, post(routes::security::change_password))
-        .route(paths::CONFIRM, post(routes::security::confirm))
-        .fallback(|| async { PortalError::NotFound })
-        // Set here, not left to axum's default, so the limit is the one documented.
-        .layer(axum::extract::DefaultBodyLimit::max(error::MAX_BODY_BYTES))
-        .layer(axum::middleware::from_fn(error::api_error_bodies))
-        .layer(from_fn_with_state(state.clone(), request_context))
-        .layer(
-            tower_http::trace::TraceLayer::new_for_http().make_span_with(
-                // Path only: query strings carry codes and states, never logged.
-                |request: &axum::http::Request<_>| {
-                    tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
-                },
-            ),
-        )
-        .with_state(state)
-}
-
-/// Finds the client's address (the connection's, or the trusted proxy header's) once, for
-/// the rate limits, the lockout keys, the audit log and the sessions started; and the
-/// client's User-Agent, for the sessions started.
-async fn request_context(
-    State(state): State<AppState>,
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    let ip = state
-        .client_addresses
-        .client_address(request.headers(), rate_limit::peer(&request));
-    let user_agent = request
-        .headers()
-        .get(axum::http::header::USER_AGENT)
-        .and_then(|value| sessions::user_agent_label(&String::from_utf8_lossy(value.as_bytes())));
-    audit::in_request(audit::RequestContext { ip, user_agent }, next.run(request)).await
-}
-
-async fn openapi_json(State(_): State<AppState>) -> Json<utoipa::openapi::OpenApi> {
-    Json(openapi::document())
 }
 
 /// A portal bound to its address, ready to serve.
@@ -266,7 +122,7 @@ impl Portal {
             app_scheme: config.app_redirect_scheme.clone(),
             rate_limits: rate_limit::RateLimits::from_settings(&config.rate_limits),
             limiter: Arc::new(rate_limit::Limiter::new()),
-            client_addresses: config.client_address_source()?,
+            client_addresses: request::ClientAddressSource::from_settings(&config.server)?,
             mail: mail::sender(&config.mail),
         };
         Ok(Self {
@@ -275,7 +131,7 @@ impl Portal {
             state,
             purge_interval: config.purge_interval(),
             audit_retention_seconds: config.audit_retention_seconds(),
-            limits: config.server_limits(),
+            limits: server::ServerLimits::from_settings(&config.server),
         })
     }
 

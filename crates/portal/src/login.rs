@@ -14,6 +14,7 @@ use switchboard_api::{AccountChoice, LinkReason, LoginStep};
 
 use crate::audit::{self, AuditEvent, AuditKind};
 use crate::providers::ProviderIdentity;
+use crate::request::RequestContext;
 use crate::sessions::{self, SessionError};
 use crate::store::{from_json, to_json, LinkOrigin, MatchedAccountRow, NewLink, Store, StoreError};
 use crate::tokens::{constant_time_eq, new_token, pkce_s256, token_hash, TokenKind};
@@ -63,6 +64,30 @@ pub enum LoginError {
     Db(#[from] StoreError),
 }
 
+/// The failure of a sign-in step: a lockout when the error is one, else `sign_in_failed`
+/// with the error's words.
+pub async fn record_login_failure(
+    store: &Store,
+    event: AuditEvent,
+    error: &LoginError,
+    request: &RequestContext,
+    now: i64,
+) {
+    let event = match error {
+        LoginError::TooManyAttempts { retry_after } => event
+            .of_kind(AuditKind::Lockout)
+            .result("locked")
+            .detail("retry_after_seconds", *retry_after),
+        // The database failing is not the user's failure.
+        LoginError::Db(_) | LoginError::Session(SessionError::Db(_)) => return,
+        other => event
+            .of_kind(AuditKind::SignInFailed)
+            .result("refused")
+            .detail("reason", other.to_string()),
+    };
+    audit::record(store, event, request, now).await;
+}
+
 /// Mints the one-time code the app redeems, bound to its PKCE challenge and redirect URI.
 pub async fn issue_code(
     store: &Store,
@@ -95,6 +120,7 @@ pub async fn redeem_code(
     code_verifier: Option<&str>,
     redirect_uri: &str,
     device_name: &str,
+    request: &RequestContext,
     now: i64,
 ) -> Result<LoginStep, LoginError> {
     let mut provider_id = None;
@@ -105,6 +131,7 @@ pub async fn redeem_code(
         redirect_uri,
         device_name,
         &mut provider_id,
+        request,
         now,
     )
     .await;
@@ -115,11 +142,13 @@ pub async fn redeem_code(
         if let Some(provider_id) = provider_id {
             event = event.provider(provider_id);
         }
-        audit::record_login_failure(store, event, error, now).await;
+        record_login_failure(store, event, error, request, now).await;
     }
     result
 }
 
+// The code's four parts, where the provider came out, the request and the time.
+#[allow(clippy::too_many_arguments)]
 async fn redeem_code_checked(
     store: &Store,
     code: &str,
@@ -127,6 +156,7 @@ async fn redeem_code_checked(
     redirect_uri: &str,
     device_name: &str,
     provider_id: &mut Option<String>,
+    request: &RequestContext,
     now: i64,
 ) -> Result<LoginStep, LoginError> {
     let hash = token_hash(code);
@@ -134,7 +164,8 @@ async fn redeem_code_checked(
         return match store.mark_code_replayed(&hash, now).await? {
             Some(session) => {
                 if let Some(session_id) = session {
-                    sessions::revoke_session(store, &session_id, "code_replayed", now).await?;
+                    sessions::revoke_session(store, &session_id, "code_replayed", request, now)
+                        .await?;
                 }
                 Err(LoginError::CodeReplayed)
             }
@@ -155,14 +186,14 @@ async fn redeem_code_checked(
     *provider_id = Some(identity.provider_id.clone());
     let (step, session_id) = match claimed.link_account_id {
         Some(account_id) => {
-            link_and_sign_in(store, &identity, &account_id, device_name, now).await?
+            link_and_sign_in(store, &identity, &account_id, device_name, request, now).await?
         }
-        None => step_for_identity(store, &identity, device_name, now).await?,
+        None => step_for_identity(store, &identity, device_name, request, now).await?,
     };
     if let Some(session_id) = session_id {
         // A replay that came in while this session was being made could not revoke it.
         if store.set_code_session(&hash, &session_id).await? {
-            sessions::revoke_session(store, &session_id, "code_replayed", now).await?;
+            sessions::revoke_session(store, &session_id, "code_replayed", request, now).await?;
             return Err(LoginError::CodeReplayed);
         }
     }
@@ -186,6 +217,7 @@ async fn link_and_sign_in(
     identity: &ProviderIdentity,
     account_id: &str,
     device_name: &str,
+    request: &RequestContext,
     now: i64,
 ) -> Result<(LoginStep, Option<String>), LoginError> {
     let Some(account) = store.credentials_by_id(account_id).await? else {
@@ -194,12 +226,27 @@ async fn link_and_sign_in(
     if !account.sso_allowed {
         return Err(LoginError::SsoNotAllowed);
     }
-    record_links(store, identity, &[account_id], LinkOrigin::Settings, now).await?;
+    record_links(
+        store,
+        identity,
+        &[account_id],
+        LinkOrigin::Settings,
+        request,
+        now,
+    )
+    .await?;
     tracing::info!(provider = %identity.provider_id, account = %account_id, "provider linked from the security settings");
     let method = format!("sso:{}", identity.provider_id);
-    let (session_id, session) =
-        sessions::start_session_from(store, account_id, &method, device_name, Some(identity), now)
-            .await?;
+    let (session_id, session) = sessions::start_session_from(
+        store,
+        account_id,
+        &method,
+        device_name,
+        Some(identity),
+        request,
+        now,
+    )
+    .await?;
     Ok((LoginStep::SignedIn { session }, Some(session_id)))
 }
 
@@ -208,6 +255,7 @@ pub async fn step_for_identity(
     store: &Store,
     identity: &ProviderIdentity,
     device_name: &str,
+    request: &RequestContext,
     now: i64,
 ) -> Result<(LoginStep, Option<String>), LoginError> {
     let mut accounts = linked_accounts(store, identity).await?;
@@ -223,7 +271,7 @@ pub async fn step_for_identity(
         match accounts_by_email(store, identity).await? {
             Ok(matched) => {
                 let ids: Vec<&str> = matched.iter().map(|account| account.id.as_str()).collect();
-                record_links(store, identity, &ids, LinkOrigin::Email, now).await?;
+                record_links(store, identity, &ids, LinkOrigin::Email, request, now).await?;
                 accounts = matched;
             }
             Err(reason) => {
@@ -240,8 +288,16 @@ pub async fn step_for_identity(
         _ => None,
     };
     if let Some(account) = chosen {
-        return finish_for_account(store, identity, account, accounts.len(), device_name, now)
-            .await;
+        return finish_for_account(
+            store,
+            identity,
+            account,
+            accounts.len(),
+            device_name,
+            request,
+            now,
+        )
+        .await;
     }
     let step = choose_step(store, identity, accounts, remembered, now).await?;
     Ok((step, None))
@@ -268,6 +324,7 @@ pub(crate) async fn finish_for_account(
     account: &MatchedAccount,
     reaches: usize,
     device_name: &str,
+    request: &RequestContext,
     now: i64,
 ) -> Result<(LoginStep, Option<String>), LoginError> {
     if account.require_totp {
@@ -288,6 +345,7 @@ pub(crate) async fn finish_for_account(
         &method,
         device_name,
         Some(identity),
+        request,
         now,
     )
     .await?;
@@ -409,6 +467,7 @@ pub(crate) async fn record_links(
     identity: &ProviderIdentity,
     account_ids: &[&str],
     origin: LinkOrigin,
+    request: &RequestContext,
     now: i64,
 ) -> Result<(), LoginError> {
     let organization_key = identity.organization_key();
@@ -429,7 +488,7 @@ pub(crate) async fn record_links(
         if let Some(email) = &identity.email {
             event = event.detail("email", email.as_str());
         }
-        audit::record(store, event, now).await;
+        audit::record(store, event, request, now).await;
     }
     Ok(())
 }

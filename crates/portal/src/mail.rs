@@ -115,7 +115,7 @@ impl MailSender for Outbox {
                 let name = format!("{nanos:024}-{:016x}.eml", rand::random::<u64>());
                 let path = folder.join(name);
                 let written = create_private_dir(&folder)
-                    .and_then(|()| crate::config::write_private_file(&path, text.as_bytes()));
+                    .and_then(|()| crate::private_file::write_private_file(&path, text.as_bytes()));
                 written.map_err(|source| MailError::Outbox { path, source })
             })
             .await

@@ -11,6 +11,7 @@ use crate::audit::{self, AuditEvent, AuditKind};
 use crate::login::LoginError;
 use crate::mail::{Mail, MailSender};
 use crate::password_sign_in::{admit, failure};
+use crate::request::RequestContext;
 use crate::sessions::AuthenticatedSession;
 use crate::store::{AddedEmail, Store};
 use crate::throttle::{self, Limit};
@@ -224,6 +225,7 @@ pub async fn add(
     portal_name: &str,
     session: &AuthenticatedSession,
     raw: &str,
+    request: &RequestContext,
     now: i64,
 ) -> Result<NotificationEmailAdded, NotificationEmailError> {
     let email = check(raw)?;
@@ -270,7 +272,7 @@ pub async fn add(
         .account(session.account_id.as_str())
         .detail("action", "notification_email_added")
         .detail("email", email.clone());
-    audit::record(store, event, now).await;
+    audit::record(store, event, request, now).await;
     Ok(NotificationEmailAdded {
         email,
         confirmation_sent: true,
@@ -286,6 +288,7 @@ pub async fn confirm(
     session: &AuthenticatedSession,
     raw: &str,
     code: &str,
+    request: &RequestContext,
     now: i64,
 ) -> Result<(), NotificationEmailError> {
     let email = raw.trim().to_lowercase();
@@ -311,7 +314,7 @@ pub async fn confirm(
         .account(session.account_id.as_str())
         .detail("action", "notification_email_confirmed")
         .detail("email", email);
-    audit::record(store, event, now).await;
+    audit::record(store, event, request, now).await;
     Ok(())
 }
 

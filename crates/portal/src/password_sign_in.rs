@@ -9,10 +9,11 @@
 
 use switchboard_api::LoginStep;
 
-use crate::audit::{self, AuditEvent, AuditKind};
+use crate::audit::{AuditEvent, AuditKind};
 use crate::crypto::{Binding, EncryptionKey};
 use crate::login::{LoginError, TICKET_LIFETIME};
 use crate::password::PasswordVerifier;
+use crate::request::RequestContext;
 use crate::sessions;
 use crate::store::{AccountCredentials, Store};
 use crate::throttle::{
@@ -96,6 +97,7 @@ pub async fn sign_in(
     username: &str,
     password: &str,
     device_name: &str,
+    request: &RequestContext,
     now: i64,
 ) -> Result<LoginStep, LoginError> {
     let store = context.store;
@@ -103,7 +105,7 @@ pub async fn sign_in(
     let account = find_account(store, &typed).await?;
     let account_id = account.as_ref().map(|a| a.id.clone());
     let key = account_key(account_id.as_deref(), &typed);
-    let client_key = throttle::per_client(&key);
+    let client_key = throttle::per_client(&key, request);
     let refused = |error: LoginError| {
         let event = AuditEvent::new(AuditKind::SignInFailed)
             .method("password")
@@ -111,7 +113,7 @@ pub async fn sign_in(
             .device(device_name)
             .detail("username", typed.as_str());
         async move {
-            audit::record_login_failure(store, event, &error, now).await;
+            login::record_login_failure(store, event, &error, request, now).await;
             error
         }
     };
@@ -151,7 +153,7 @@ pub async fn sign_in(
         });
     }
     let (_, mut session) =
-        sessions::start_session(store, &account.id, "password", device_name, now).await?;
+        sessions::start_session(store, &account.id, "password", device_name, request, now).await?;
     // A password signs in to its one account.
     session.reaches_accounts = Some(1);
     Ok(LoginStep::SignedIn { session })
@@ -217,6 +219,7 @@ pub async fn submit_code(
     ticket: &str,
     code: &str,
     device_name: &str,
+    request: &RequestContext,
     now: i64,
 ) -> Result<LoginStep, LoginError> {
     let store = context.store;
@@ -230,7 +233,7 @@ pub async fn submit_code(
                 .method("authenticator_code")
                 .account(account_id.as_str())
                 .device(device_name);
-            audit::record_login_failure(store, event, &error, now).await;
+            login::record_login_failure(store, event, &error, request, now).await;
             return Err(error);
         }
     };
@@ -249,6 +252,7 @@ pub async fn submit_code(
         &method,
         device_name,
         step.identity.as_ref(),
+        request,
         now,
     )
     .await?;

@@ -12,24 +12,14 @@
 //! more through than the limit; what an instance reserved but did not use is lost for the
 //! rest of the window (at most a sixteenth of the limit per instance).
 //!
-//! The client address is the connection's, unless the operator names the header a trusted
-//! reverse proxy writes it to (`[server] client_address_header`): only then is a header
-//! believed, and only its last entry (the one the proxy itself added).
+//! Counts are kept per client key (`request::client_key`).
 
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
-use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{HeaderMap, HeaderName};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
-
 use crate::config::{RateLimit, RateLimitSettings};
-use crate::error::PortalError;
-use crate::AppState;
 
 /// The paths behind a rate limit (sign-in start and callbacks, the login steps, tokens):
 /// the OpenAPI document lists 429 for them; a test checks it against what the router does.
@@ -101,54 +91,6 @@ impl RateLimits {
 impl Default for RateLimits {
     fn default() -> Self {
         Self::from_settings(&RateLimitSettings::default())
-    }
-}
-
-/// Where the client's address comes from.
-#[derive(Debug, Clone, Default)]
-pub struct ClientAddressSource {
-    /// The trusted proxy's header, when the operator named one.
-    pub header: Option<HeaderName>,
-}
-
-impl ClientAddressSource {
-    /// The client's address: the trusted header's last entry when there is one and it
-    /// holds an address, else the connection's.
-    pub fn client_address(&self, headers: &HeaderMap, peer: Option<SocketAddr>) -> Option<IpAddr> {
-        let from_header = self.header.as_ref().and_then(|name| {
-            // Several headers of the name count as one list, in order.
-            let last = headers.get_all(name).iter().next_back()?;
-            let entry = last.to_str().ok()?.rsplit(',').next()?.trim();
-            parse_address(entry)
-        });
-        from_header.or_else(|| peer.map(|peer| peer.ip()))
-    }
-}
-
-/// `203.0.113.7`, `2001:db8::1`, `[2001:db8::1]:443` or `203.0.113.7:443`.
-fn parse_address(text: &str) -> Option<IpAddr> {
-    if let Ok(address) = text.parse::<IpAddr>() {
-        return Some(address);
-    }
-    text.parse::<SocketAddr>().ok().map(|socket| socket.ip())
-}
-
-/// The key an address is counted under: an IPv6 client controls its whole /64, so that is
-/// one client.
-pub fn client_key(address: Option<IpAddr>) -> String {
-    match address {
-        Some(IpAddr::V4(v4)) => v4.to_string(),
-        Some(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
-            Some(v4) => v4.to_string(),
-            None => {
-                let segments = v6.segments();
-                format!(
-                    "{:x}:{:x}:{:x}:{:x}::/64",
-                    segments[0], segments[1], segments[2], segments[3]
-                )
-            }
-        },
-        None => "unknown".to_owned(),
     }
 }
 
@@ -357,113 +299,5 @@ impl Limiter {
             });
         }
         Ok(Verdict::Allowed)
-    }
-}
-
-/// The layer in front of one endpoint group (its state: the portal's, and the group).
-pub async fn limit(
-    State((state, group)): State<(AppState, Group)>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let now = state.clock.now();
-    let client = client_key(crate::audit::request_ip());
-    match state.limiter.count(&state.store, group, &client, now).await {
-        Ok(Verdict::Allowed) => next.run(request).await,
-        Ok(Verdict::Limited {
-            retry_after,
-            everyone,
-        }) => {
-            tracing::warn!(
-                scope = group.scope,
-                everyone,
-                "request refused: over the rate limit"
-            );
-            let message = if everyone {
-                "The portal is receiving too many sign-in requests right now. Try again in a minute."
-            } else {
-                "Too many requests from this address. Try again in a minute."
-            };
-            PortalError::Throttled {
-                retry_after: u64::try_from(retry_after).unwrap_or(1),
-                message: message.to_owned(),
-            }
-            .into_response()
-        }
-        Err(error) => PortalError::Database(error).into_response(),
-    }
-}
-
-/// The connection's address, when the server passed it on.
-pub fn peer(request: &Request) -> Option<SocketAddr> {
-    request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|info| info.0)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
-        let mut map = HeaderMap::new();
-        for (name, value) in pairs {
-            map.append(
-                HeaderName::from_bytes(name.as_bytes()).unwrap(),
-                value.parse().unwrap(),
-            );
-        }
-        map
-    }
-
-    #[test]
-    fn a_header_counts_only_when_the_operator_trusts_it() {
-        let peer: SocketAddr = "10.0.0.5:4000".parse().unwrap();
-        let forged = headers(&[("x-forwarded-for", "198.51.100.1")]);
-        let direct = ClientAddressSource::default();
-        assert_eq!(
-            direct.client_address(&forged, Some(peer)),
-            Some("10.0.0.5".parse().unwrap())
-        );
-        let behind_proxy = ClientAddressSource {
-            header: Some(HeaderName::from_static("x-forwarded-for")),
-        };
-        // The client's own entries come first; the proxy's, last, is the one believed.
-        let chain = headers(&[("x-forwarded-for", "1.2.3.4, 198.51.100.1")]);
-        assert_eq!(
-            behind_proxy.client_address(&chain, Some(peer)),
-            Some("198.51.100.1".parse().unwrap())
-        );
-        let two = headers(&[
-            ("x-forwarded-for", "1.2.3.4"),
-            ("x-forwarded-for", "[2001:db8::7]:443"),
-        ]);
-        assert_eq!(
-            behind_proxy.client_address(&two, Some(peer)),
-            Some("2001:db8::7".parse().unwrap())
-        );
-        let garbage = headers(&[("x-forwarded-for", "not an address")]);
-        assert_eq!(
-            behind_proxy.client_address(&garbage, Some(peer)),
-            Some("10.0.0.5".parse().unwrap())
-        );
-    }
-
-    #[test]
-    fn an_ipv6_client_is_its_slash_64() {
-        assert_eq!(
-            client_key(Some("2001:db8:1:2:aaaa::1".parse().unwrap())),
-            "2001:db8:1:2::/64"
-        );
-        assert_eq!(
-            client_key(Some("2001:db8:1:2:bbbb::9".parse().unwrap())),
-            "2001:db8:1:2::/64"
-        );
-        assert_eq!(
-            client_key(Some("::ffff:192.0.2.1".parse().unwrap())),
-            "192.0.2.1"
-        );
-        assert_eq!(client_key(None), "unknown");
     }
 }

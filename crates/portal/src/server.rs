@@ -41,6 +41,29 @@ impl Default for ServerLimits {
     }
 }
 
+impl ServerLimits {
+    /// The `[server]` table's limits; what it leaves out is the default.
+    pub fn from_settings(settings: &crate::config::ServerSettings) -> Self {
+        let defaults = Self::default();
+        Self {
+            max_connections: settings
+                .max_connections
+                .unwrap_or(defaults.max_connections)
+                .max(1),
+            header_timeout: settings
+                .header_timeout_seconds
+                .map_or(defaults.header_timeout, |seconds| {
+                    Duration::from_secs(seconds.max(1))
+                }),
+            body_timeout: settings
+                .body_timeout_seconds
+                .map_or(defaults.body_timeout, |seconds| {
+                    Duration::from_secs(seconds.max(1))
+                }),
+        }
+    }
+}
+
 /// File descriptors kept free for everything but client connections: the database pool,
 /// provider requests, log and key files, and the busy answers themselves.
 pub const RESERVED_FILES: u64 = 64;

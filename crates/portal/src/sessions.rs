@@ -8,6 +8,7 @@ use switchboard_api::{AccountSummary, SessionTokens};
 
 use crate::audit::{self, AuditEvent, AuditKind};
 use crate::providers::ProviderIdentity;
+use crate::request::RequestContext;
 use crate::store::{from_json, to_json, NewSession, SessionLink, Store, StoreError};
 use crate::tokens::{new_token, token_hash, TokenKind};
 
@@ -51,9 +52,19 @@ pub async fn start_session(
     account_id: &str,
     auth_method: &str,
     device_name: &str,
+    request: &RequestContext,
     now: i64,
 ) -> Result<(String, SessionTokens), SessionError> {
-    start_session_from(store, account_id, auth_method, device_name, None, now).await
+    start_session_from(
+        store,
+        account_id,
+        auth_method,
+        device_name,
+        None,
+        request,
+        now,
+    )
+    .await
 }
 
 /// As `start_session`, remembering the provider identity it came through (for "use a
@@ -64,6 +75,7 @@ pub async fn start_session_from(
     auth_method: &str,
     device_name: &str,
     identity: Option<&ProviderIdentity>,
+    request: &RequestContext,
     now: i64,
 ) -> Result<(String, SessionTokens), SessionError> {
     let identity_json = identity.map(to_json).transpose()?;
@@ -76,9 +88,9 @@ pub async fn start_session_from(
     });
     let account = account_summary(store, account_id).await?;
     // What tells this session from the account's others: the program and the address of
-    // the request that starts it (set by the router for every request).
-    let user_agent = audit::request_user_agent();
-    let ip = audit::request_ip().map(|ip| ip.to_string());
+    // the request that starts it.
+    let user_agent = request.user_agent.clone();
+    let ip = request.ip_text();
     let session_id = new_token(TokenKind::SessionId);
     let refresh_token = new_token(TokenKind::RefreshToken);
     let access_token = new_token(TokenKind::AccessToken);
@@ -105,7 +117,7 @@ pub async fn start_session_from(
     if let Some(identity) = identity {
         event = event.provider(identity.provider_id.as_str());
     }
-    audit::record(store, event, now).await;
+    audit::record(store, event, request, now).await;
     Ok((
         session_id,
         SessionTokens {
@@ -123,6 +135,7 @@ pub async fn start_session_from(
 pub async fn refresh(
     store: &Store,
     refresh_token: &str,
+    request: &RequestContext,
     now: i64,
 ) -> Result<SessionTokens, SessionError> {
     let presented_hash = token_hash(refresh_token);
@@ -140,7 +153,7 @@ pub async fn refresh(
     let idle = now - presented.last_used_at > presented.session_idle_seconds;
     let too_old = now - presented.created_at > presented.session_absolute_seconds;
     if idle || too_old {
-        revoke_session(store, &presented.session_id, "expired", now).await?;
+        revoke_session(store, &presented.session_id, "expired", request, now).await?;
         return Err(SessionError::Expired);
     }
 
@@ -155,7 +168,14 @@ pub async fn refresh(
             successor.clone()
         }
         _ => {
-            revoke_session(store, &presented.session_id, "refresh_token_replayed", now).await?;
+            revoke_session(
+                store,
+                &presented.session_id,
+                "refresh_token_replayed",
+                request,
+                now,
+            )
+            .await?;
             return Err(SessionError::Replayed);
         }
     };
@@ -171,7 +191,7 @@ pub async fn refresh(
             &token_hash(&new_refresh),
             &token_hash(&new_access),
             now + ACCESS_TOKEN_LIFETIME,
-            audit::request_ip().map(|ip| ip.to_string()).as_deref(),
+            request.ip_text().as_deref(),
             now,
         )
         .await?;
@@ -193,6 +213,7 @@ pub async fn revoke_session(
     store: &Store,
     session_id: &str,
     reason: &str,
+    request: &RequestContext,
     now: i64,
 ) -> Result<(), SessionError> {
     if let Some(account_id) = store.revoke_session(session_id, reason, now).await? {
@@ -206,17 +227,22 @@ pub async fn revoke_session(
             )
             .account(account_id)
             .detail("reason", reason);
-        audit::record(store, event, now).await;
+        audit::record(store, event, request, now).await;
     }
     Ok(())
 }
 
 /// RFC 7009: a refresh token ends its whole session; an access token just itself. Unknown
 /// tokens are not an error (the answer must not tell which tokens exist).
-pub async fn revoke_token(store: &Store, token: &str, now: i64) -> Result<(), SessionError> {
+pub async fn revoke_token(
+    store: &Store,
+    token: &str,
+    request: &RequestContext,
+    now: i64,
+) -> Result<(), SessionError> {
     let hash = token_hash(token);
     if let Some(session_id) = store.session_of_refresh_token(&hash).await? {
-        return revoke_session(store, &session_id, "signed_out", now).await;
+        return revoke_session(store, &session_id, "signed_out", request, now).await;
     }
     Ok(store.delete_access_token(&hash).await?)
 }

@@ -9,6 +9,7 @@
 //! checks (changing the password, confirming it is them) count only per account and
 //! address, never against the account-wide ceiling.
 
+use crate::request::RequestContext;
 use crate::store::{AttemptCount, AttemptKey, Store, StoreError};
 
 /// How many failures a scope allows, within what window, and for how long it then locks.
@@ -71,12 +72,9 @@ pub const PASSWORD_PER_ACCOUNT: Limit = Limit {
 };
 
 /// The per-client key of an account key (see `password_sign_in::account_key`) for the
-/// client this request comes from.
-pub fn per_client(account_key: &str) -> String {
-    format!(
-        "{account_key}|{}",
-        crate::rate_limit::client_key(crate::audit::request_ip())
-    )
+/// client `request` comes from.
+pub fn per_client(account_key: &str, request: &RequestContext) -> String {
+    format!("{account_key}|{}", request.client_key())
 }
 
 /// Authenticator and recovery codes, per account: locked for 15 minutes at the fifth

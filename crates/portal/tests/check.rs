@@ -12,7 +12,7 @@ use switchboard_portal::clock::SystemClock;
 use switchboard_portal::crypto::EncryptionKey;
 
 fn fixture(dir: &std::path::Path, idp: &url::Url) -> std::path::PathBuf {
-    switchboard_portal::config::write_private_file(
+    switchboard_portal::private_file::write_private_file(
         &dir.join("encryption.key"),
         EncryptionKey::generate_base64().as_bytes(),
     )
@@ -181,7 +181,7 @@ async fn serve_starts_with_a_broken_provider_and_logs_which_and_why() {
         ..Default::default()
     })
     .await;
-    switchboard_portal::config::write_private_file(
+    switchboard_portal::private_file::write_private_file(
         &dir.path().join("encryption.key"),
         EncryptionKey::generate_base64().as_bytes(),
     )

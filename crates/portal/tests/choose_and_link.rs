@@ -10,6 +10,7 @@ use common::world::*;
 use reqwest::StatusCode;
 use switchboard_api::{ApiError, ErrorCode, LinkReason, LoginStep, SessionTokens};
 use switchboard_portal::clock::Clock;
+use switchboard_portal::request::RequestContext;
 use switchboard_portal::seed::DEMO_TOTP_SECRET;
 
 impl World {
@@ -354,6 +355,7 @@ async fn choosing_again_is_only_for_provider_sign_ins() {
         "acct-alice",
         "password",
         "laptop",
+        &RequestContext::default(),
         world.clock.now(),
     )
     .await

@@ -118,7 +118,7 @@ async fn a_body_that_never_finishes_is_given_up_on() {
 async fn under_a_low_open_files_limit_held_connections_still_leave_the_portal_answering() {
     use std::io::{BufRead, BufReader};
     let dir = tempfile::tempdir().unwrap();
-    switchboard_portal::config::write_private_file(
+    switchboard_portal::private_file::write_private_file(
         &dir.path().join("encryption.key"),
         switchboard_portal::crypto::EncryptionKey::generate_base64().as_bytes(),
     )

@@ -33,7 +33,7 @@ async fn trace_logs_of_a_whole_sign_in_hold_no_secrets() {
     })
     .await;
 
-    switchboard_portal::config::write_private_file(
+    switchboard_portal::private_file::write_private_file(
         &dir.path().join("key"),
         EncryptionKey::generate_base64().as_bytes(),
     )

@@ -8,6 +8,7 @@ mod common;
 use switchboard_api::{LinkReason, LoginStep, ProviderKind};
 use switchboard_portal::login::{step_for_identity, LoginError};
 use switchboard_portal::providers::ProviderIdentity;
+use switchboard_portal::request::RequestContext;
 use switchboard_portal::seed::{seed_demo, ACME_ENTRA_TENANT};
 use switchboard_portal::store::Store;
 
@@ -61,10 +62,16 @@ async fn links_of(pool: &Store, identity: &ProviderIdentity) -> Vec<String> {
 }
 
 async fn step(pool: &Store, identity: &ProviderIdentity) -> LoginStep {
-    step_for_identity(pool, identity, "test device", NOW)
-        .await
-        .unwrap()
-        .0
+    step_for_identity(
+        pool,
+        identity,
+        "test device",
+        &RequestContext::default(),
+        NOW,
+    )
+    .await
+    .unwrap()
+    .0
 }
 
 fn link_reason(step: &LoginStep) -> LinkReason {
@@ -205,9 +212,15 @@ async fn sso_is_refused_for_users_an_admin_denied_it() {
     pool.set_sso_allowed("acct-alice", false).await.unwrap();
     // Matched by email: refused with words that say why and what to do.
     let alice = google("g-alice", "alice@acme.example", Some("acme.example"), true);
-    let refused = step_for_identity(&pool, &alice, "test device", NOW)
-        .await
-        .expect_err("refused");
+    let refused = step_for_identity(
+        &pool,
+        &alice,
+        "test device",
+        &RequestContext::default(),
+        NOW,
+    )
+    .await
+    .expect_err("refused");
     assert!(matches!(refused, LoginError::SsoNotAllowed), "{refused}");
     assert!(
         refused.to_string().contains("username and password"),
@@ -222,9 +235,15 @@ async fn sso_is_refused_for_users_an_admin_denied_it() {
         LoginStep::SignedIn { .. }
     ));
     pool.set_sso_allowed("acct-alice", false).await.unwrap();
-    let refused = step_for_identity(&pool, &alice, "test device", NOW)
-        .await
-        .expect_err("refused");
+    let refused = step_for_identity(
+        &pool,
+        &alice,
+        "test device",
+        &RequestContext::default(),
+        NOW,
+    )
+    .await
+    .expect_err("refused");
     assert!(matches!(refused, LoginError::SsoNotAllowed), "{refused}");
 }
 

@@ -91,7 +91,7 @@ impl Pair {
             switchboard_dev_idp::DEFAULT_CLIENT_SECRET,
         )
         .unwrap();
-        switchboard_portal::config::write_private_file(
+        switchboard_portal::private_file::write_private_file(
             &dir.path().join("encryption.key"),
             EncryptionKey::generate_base64().as_bytes(),
         )

@@ -7,7 +7,7 @@ use switchboard_api::ErrorCode;
 
 use crate::error::PortalError;
 use crate::sessions::{self, AuthenticatedSession};
-use crate::AppState;
+use crate::state::AppState;
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
     headers

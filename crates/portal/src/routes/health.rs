@@ -3,7 +3,7 @@ use axum::Json;
 use switchboard_api::{ApiError, Health, HealthStatus};
 
 use crate::error::PortalError;
-use crate::AppState;
+use crate::state::AppState;
 
 /// The portal is up and its database answers.
 #[utoipa::path(

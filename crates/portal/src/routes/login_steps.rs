@@ -14,8 +14,9 @@ use super::token::no_store;
 use crate::account_steps::{self, LinkAttempt};
 use crate::error::PortalError;
 use crate::password_sign_in;
+use crate::request::RequestContext;
 use crate::sessions::device_label;
-use crate::AppState;
+use crate::state::AppState;
 
 /// Continue a `ChooseAccount` step with one of the accounts it listed.
 #[utoipa::path(
@@ -30,6 +31,7 @@ use crate::AppState;
 )]
 pub async fn choose_account(
     State(state): State<AppState>,
+    client: RequestContext,
     Json(request): Json<ChooseAccountRequest>,
 ) -> Result<Response, PortalError> {
     let step = account_steps::choose_account(
@@ -38,6 +40,7 @@ pub async fn choose_account(
         &request.account_id,
         request.remember,
         &device_label(request.device_name.as_deref()),
+        &client,
         state.clock.now(),
     )
     .await?;
@@ -59,6 +62,7 @@ pub async fn choose_account(
 )]
 pub async fn link_account(
     State(state): State<AppState>,
+    client: RequestContext,
     Json(request): Json<LinkAccountRequest>,
 ) -> Result<Response, PortalError> {
     let context = state.credentials();
@@ -70,7 +74,7 @@ pub async fn link_account(
         totp_code: request.totp_code.as_deref().filter(|code| !code.is_empty()),
         device_name: &device,
     };
-    let step = account_steps::link_account(&context, &attempt, state.clock.now()).await?;
+    let step = account_steps::link_account(&context, &attempt, &client, state.clock.now()).await?;
     Ok(no_store(Json(step)))
 }
 
@@ -111,6 +115,7 @@ pub async fn choose_again(
 )]
 pub async fn password(
     State(state): State<AppState>,
+    client: RequestContext,
     Json(request): Json<PasswordSignInRequest>,
 ) -> Result<Response, PortalError> {
     if !state.sign_in_options.password_sign_in {
@@ -124,6 +129,7 @@ pub async fn password(
         &request.username,
         &request.password,
         &device_label(request.device_name.as_deref()),
+        &client,
         state.clock.now(),
     )
     .await?;
@@ -144,6 +150,7 @@ pub async fn password(
 )]
 pub async fn mfa(
     State(state): State<AppState>,
+    client: RequestContext,
     Json(request): Json<MfaRequest>,
 ) -> Result<Response, PortalError> {
     let step = password_sign_in::submit_code(
@@ -151,6 +158,7 @@ pub async fn mfa(
         &request.ticket,
         &request.code,
         &device_label(request.device_name.as_deref()),
+        &client,
         state.clock.now(),
     )
     .await?;

@@ -12,8 +12,9 @@ use switchboard_api::{
 use super::auth::Authenticated;
 use super::token::no_store;
 use crate::error::PortalError;
+use crate::request::RequestContext;
 use crate::security;
-use crate::AppState;
+use crate::state::AppState;
 
 fn done() -> Response {
     no_store(Json(serde_json::json!({ "ok": true })))
@@ -62,6 +63,7 @@ pub async fn start_authenticator(
     responses((status = 200, body = RecoveryCodes), (status = 400, description = "invalid_credentials, invalid_code or not_available", body = ApiError), (status = 403, description = "confirmation_required: no password sent and no confirmation of this session in the last five minutes", body = ApiError)))]
 pub async fn confirm_authenticator(
     State(state): State<AppState>,
+    client: RequestContext,
     Authenticated(session): Authenticated,
     Json(request): Json<PasswordAndCode>,
 ) -> Result<Response, PortalError> {
@@ -70,6 +72,7 @@ pub async fn confirm_authenticator(
         &session,
         &request.password,
         &request.code,
+        &client,
         state.clock.now(),
     )
     .await?;
@@ -83,6 +86,7 @@ pub async fn confirm_authenticator(
     responses((status = 200, description = "Turned off"), (status = 400, body = ApiError), (status = 403, description = "confirmation_required: no password sent and no confirmation of this session in the last five minutes", body = ApiError)))]
 pub async fn disable_authenticator(
     State(state): State<AppState>,
+    client: RequestContext,
     Authenticated(session): Authenticated,
     Json(request): Json<PasswordAndCode>,
 ) -> Result<Response, PortalError> {
@@ -91,6 +95,7 @@ pub async fn disable_authenticator(
         &session,
         &request.password,
         &request.code,
+        &client,
         state.clock.now(),
     )
     .await?;
@@ -104,6 +109,7 @@ pub async fn disable_authenticator(
     responses((status = 200, body = RecoveryCodes), (status = 400, body = ApiError), (status = 403, description = "confirmation_required: no password sent and no confirmation of this session in the last five minutes", body = ApiError)))]
 pub async fn recovery_codes(
     State(state): State<AppState>,
+    client: RequestContext,
     Authenticated(session): Authenticated,
     Json(request): Json<PasswordAndCode>,
 ) -> Result<Response, PortalError> {
@@ -112,6 +118,7 @@ pub async fn recovery_codes(
         &session,
         &request.password,
         &request.code,
+        &client,
         state.clock.now(),
     )
     .await?;
@@ -124,6 +131,7 @@ pub async fn recovery_codes(
     responses((status = 200, body = LinkIntent), (status = 400, body = ApiError), (status = 403, description = "confirmation_required: no password sent and no confirmation of this session in the last five minutes", body = ApiError)))]
 pub async fn start_link(
     State(state): State<AppState>,
+    client: RequestContext,
     Authenticated(session): Authenticated,
     Json(request): Json<StartLinkRequest>,
 ) -> Result<Response, PortalError> {
@@ -132,6 +140,7 @@ pub async fn start_link(
         &state.sign_in_options,
         &session,
         &request,
+        &client,
         state.clock.now(),
     )
     .await?;
@@ -143,10 +152,18 @@ pub async fn start_link(
     responses((status = 200, description = "Removed"), (status = 403, description = "confirmation_required", body = ApiError), (status = 404, body = ApiError)))]
 pub async fn remove_link(
     State(state): State<AppState>,
+    client: RequestContext,
     Authenticated(session): Authenticated,
     Json(request): Json<RemoveLinkRequest>,
 ) -> Result<Response, PortalError> {
-    security::remove_link(&state.store, &session, &request.link_id, state.clock.now()).await?;
+    security::remove_link(
+        &state.store,
+        &session,
+        &request.link_id,
+        &client,
+        state.clock.now(),
+    )
+    .await?;
     Ok(done())
 }
 
@@ -161,6 +178,7 @@ pub async fn remove_link(
     responses((status = 200, body = NotificationEmailAdded), (status = 400, description = "invalid_request: the address is refused, already there, or one too many", body = ApiError), (status = 403, description = "confirmation_required", body = ApiError), (status = 503, description = "the code could not be sent", body = ApiError)))]
 pub async fn add_email(
     State(state): State<AppState>,
+    client: RequestContext,
     Authenticated(session): Authenticated,
     Json(request): Json<EmailRequest>,
 ) -> Result<Response, PortalError> {
@@ -170,6 +188,7 @@ pub async fn add_email(
         &state.sign_in_options.portal_name,
         &session,
         &request.email,
+        &client,
         state.clock.now(),
     )
     .await?;
@@ -183,6 +202,7 @@ pub async fn add_email(
     responses((status = 200, description = "Confirmed"), (status = 400, description = "invalid_code", body = ApiError), (status = 429, body = ApiError)))]
 pub async fn confirm_email(
     State(state): State<AppState>,
+    client: RequestContext,
     Authenticated(session): Authenticated,
     Json(request): Json<ConfirmEmailRequest>,
 ) -> Result<Response, PortalError> {
@@ -191,6 +211,7 @@ pub async fn confirm_email(
         &session,
         &request.email,
         &request.code,
+        &client,
         state.clock.now(),
     )
     .await?;
@@ -202,11 +223,18 @@ pub async fn confirm_email(
     responses((status = 200, description = "Removed"), (status = 400, body = ApiError), (status = 404, body = ApiError)))]
 pub async fn remove_email(
     State(state): State<AppState>,
+    client: RequestContext,
     Authenticated(session): Authenticated,
     Json(request): Json<EmailRequest>,
 ) -> Result<Response, PortalError> {
-    security::remove_notification_email(&state.store, &session, &request.email, state.clock.now())
-        .await?;
+    security::remove_notification_email(
+        &state.store,
+        &session,
+        &request.email,
+        &client,
+        state.clock.now(),
+    )
+    .await?;
     Ok(done())
 }
 
@@ -216,6 +244,7 @@ pub async fn remove_email(
     responses((status = 200, description = "Signed out"), (status = 400, body = ApiError), (status = 403, description = "confirmation_required", body = ApiError), (status = 404, body = ApiError)))]
 pub async fn revoke_session(
     State(state): State<AppState>,
+    client: RequestContext,
     Authenticated(session): Authenticated,
     Json(request): Json<RevokeSessionRequest>,
 ) -> Result<Response, PortalError> {
@@ -223,6 +252,7 @@ pub async fn revoke_session(
         &state.store,
         &session,
         &request.session_id,
+        &client,
         state.clock.now(),
     )
     .await?;
@@ -237,6 +267,7 @@ pub async fn revoke_session(
     responses((status = 200, description = "Changed"), (status = 400, body = ApiError), (status = 403, description = "confirmation_required: no password sent and no confirmation of this session in the last five minutes", body = ApiError), (status = 429, body = ApiError)))]
 pub async fn change_password(
     State(state): State<AppState>,
+    client: RequestContext,
     Authenticated(session): Authenticated,
     Json(request): Json<ChangePasswordRequest>,
 ) -> Result<Response, PortalError> {
@@ -246,6 +277,7 @@ pub async fn change_password(
         &request.current_password,
         &request.new_password,
         request.code.as_deref(),
+        &client,
         state.clock.now(),
     )
     .await?;
@@ -262,6 +294,7 @@ pub async fn change_password(
     responses((status = 200, body = Confirmation), (status = 400, description = "invalid_credentials (from the third wrong password on with `retry_after_seconds` and Retry-After: the wait it started) or invalid_code", body = ApiError), (status = 429, body = ApiError)))]
 pub async fn confirm(
     State(state): State<AppState>,
+    client: RequestContext,
     Authenticated(session): Authenticated,
     Json(request): Json<ConfirmRequest>,
 ) -> Result<Response, PortalError> {
@@ -270,6 +303,7 @@ pub async fn confirm(
         &session,
         &request.password,
         request.code.as_deref(),
+        &client,
         state.clock.now(),
     )
     .await?;

@@ -9,7 +9,7 @@ use switchboard_api::{
 use super::token::no_store;
 use crate::config::{PortalConfig, ProviderConfig};
 use crate::error::PortalError;
-use crate::AppState;
+use crate::state::AppState;
 
 /// What the app's sign-in screen offers: the portal's name and the providers that serve
 /// everyone. A company's own OpenID provider is not listed (unless the operator shows it to

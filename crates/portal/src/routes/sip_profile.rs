@@ -8,7 +8,7 @@ use switchboard_api::{ApiError, ErrorCode, SipProfile, SipTransport};
 
 use super::auth::Authenticated;
 use crate::error::PortalError;
-use crate::AppState;
+use crate::state::AppState;
 
 /// The account's SIP settings. Send `If-None-Match` with the last ETag to get 304 when
 /// nothing changed.

@@ -9,7 +9,9 @@ use serde::Deserialize;
 use switchboard_api::{ApiError, ErrorCode, LoginStep, RevokeRequest, TokenRequest};
 
 use crate::error::PortalError;
-use crate::{login, sessions, AppState};
+use crate::request::RequestContext;
+use crate::state::AppState;
+use crate::{login, sessions};
 
 /// A token request's form as it arrives: every parameter optional but the grant type.
 /// The wire type is [`TokenRequest`]; the endpoint reads this first so that an unknown
@@ -80,6 +82,7 @@ fn required(value: Option<String>, name: &str) -> Result<String, PortalError> {
 )]
 pub async fn token(
     State(state): State<AppState>,
+    client: RequestContext,
     Form(form): Form<TokenForm>,
 ) -> Result<Response, PortalError> {
     let now = state.clock.now();
@@ -97,13 +100,14 @@ pub async fn token(
                 code_verifier.as_deref(),
                 &redirect_uri,
                 &device,
+                &client,
                 now,
             )
             .await?;
             Ok(no_store(Json(step)))
         }
         TokenRequest::RefreshToken { refresh_token } => {
-            let tokens = sessions::refresh(&state.store, &refresh_token, now).await?;
+            let tokens = sessions::refresh(&state.store, &refresh_token, &client, now).await?;
             Ok(no_store(Json(tokens)))
         }
     }
@@ -126,9 +130,10 @@ pub fn parse_form(body: &[u8]) -> Result<TokenForm, serde_urlencoded::de::Error>
 )]
 pub async fn revoke(
     State(state): State<AppState>,
+    client: RequestContext,
     Form(request): Form<RevokeRequest>,
 ) -> Result<Response, PortalError> {
     // The hint is not needed: the portal tells its tokens apart by themselves.
-    sessions::revoke_token(&state.store, &request.token, state.clock.now()).await?;
+    sessions::revoke_token(&state.store, &request.token, &client, state.clock.now()).await?;
     Ok(no_store(()))
 }

@@ -2,6 +2,7 @@
 //! and recovery codes.
 
 use crate::crypto::Binding;
+use crate::request::RequestContext;
 use switchboard_api::{AuthenticatorSetup, RecoveryCodes};
 
 use super::{audit_change, prove_user, SecurityError, SETUP_LIFETIME};
@@ -70,6 +71,7 @@ pub async fn confirm_authenticator(
     session: &AuthenticatedSession,
     password: &str,
     code: &str,
+    request: &RequestContext,
     now: i64,
 ) -> Result<RecoveryCodes, SecurityError> {
     let store = context.store;
@@ -77,7 +79,7 @@ pub async fn confirm_authenticator(
         .pending_authenticator(&session.account_id, now)
         .await?
         .ok_or(SecurityError::NoPendingSetup)?;
-    prove_user(context, session, password, None, now).await?;
+    prove_user(context, session, password, None, request, now).await?;
     let secret = context
         .key
         .decrypt(&encrypted, Binding::totp_secret(&session.account_id))
@@ -99,7 +101,7 @@ pub async fn confirm_authenticator(
         return Err(SecurityError::AlreadyEnabled);
     }
     tracing::info!(account = %session.account_id, "authenticator app set up");
-    audit_change(store, session, "authenticator_on", now).await;
+    audit_change(store, session, "authenticator_on", request, now).await;
     Ok(RecoveryCodes { codes })
 }
 
@@ -129,16 +131,17 @@ pub async fn disable_authenticator(
     session: &AuthenticatedSession,
     password: &str,
     code: &str,
+    request: &RequestContext,
     now: i64,
 ) -> Result<(), SecurityError> {
     require_enabled(context.store, &session.account_id).await?;
-    prove_user(context, session, password, Some(code), now).await?;
+    prove_user(context, session, password, Some(code), request, now).await?;
     context
         .store
         .disable_authenticator(&session.account_id)
         .await?;
     tracing::info!(account = %session.account_id, "authenticator app turned off");
-    audit_change(context.store, session, "authenticator_off", now).await;
+    audit_change(context.store, session, "authenticator_off", request, now).await;
     Ok(())
 }
 
@@ -149,12 +152,20 @@ pub async fn regenerate_recovery_codes(
     session: &AuthenticatedSession,
     password: &str,
     code: &str,
+    request: &RequestContext,
     now: i64,
 ) -> Result<RecoveryCodes, SecurityError> {
     require_enabled(context.store, &session.account_id).await?;
-    prove_user(context, session, password, Some(code), now).await?;
+    prove_user(context, session, password, Some(code), request, now).await?;
     let codes = new_recovery_codes();
     recovery::replace(context.store, context.key, &session.account_id, &codes, now).await?;
-    audit_change(context.store, session, "recovery_codes_replaced", now).await;
+    audit_change(
+        context.store,
+        session,
+        "recovery_codes_replaced",
+        request,
+        now,
+    )
+    .await;
     Ok(RecoveryCodes { codes })
 }

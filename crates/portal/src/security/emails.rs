@@ -7,6 +7,7 @@ use super::{change_event, require_confirmation, SecurityError};
 use crate::audit::{self};
 use crate::mail::MailSender;
 use crate::notification_emails;
+use crate::request::RequestContext;
 use crate::sessions::AuthenticatedSession;
 use crate::store::Store;
 
@@ -34,16 +35,18 @@ pub async fn add_notification_email(
     portal_name: &str,
     session: &AuthenticatedSession,
     email: &str,
+    request: &RequestContext,
     now: i64,
 ) -> Result<NotificationEmailAdded, SecurityError> {
     require_confirmation(store, session, now).await?;
-    Ok(notification_emails::add(store, mail, portal_name, session, email, now).await?)
+    Ok(notification_emails::add(store, mail, portal_name, session, email, request, now).await?)
 }
 
 pub async fn remove_notification_email(
     store: &Store,
     session: &AuthenticatedSession,
     email: &str,
+    request: &RequestContext,
     now: i64,
 ) -> Result<(), SecurityError> {
     let email = email.trim().to_lowercase();
@@ -55,7 +58,7 @@ pub async fn remove_notification_email(
         Some(purpose) if purpose == "login" => Err(SecurityError::LoginEmailManaged),
         Some(_) => {
             let event = change_event(session, "notification_email_removed").detail("email", email);
-            audit::record(store, event, now).await;
+            audit::record(store, event, request, now).await;
             Ok(())
         }
     }

@@ -6,6 +6,7 @@ use switchboard_api::{LinkIntent, SignInOptions, StartLinkRequest};
 use super::{prove_user, require_confirmation, SecurityError, SETUP_LIFETIME};
 use crate::audit::{self, AuditEvent, AuditKind};
 use crate::password_sign_in::CredentialContext;
+use crate::request::RequestContext;
 use crate::sessions::AuthenticatedSession;
 use crate::store::{Store, StoreError};
 use crate::tokens::{new_token, token_hash, TokenKind};
@@ -25,6 +26,7 @@ pub async fn start_link(
     options: &SignInOptions,
     session: &AuthenticatedSession,
     request: &StartLinkRequest,
+    client: &RequestContext,
     now: i64,
 ) -> Result<LinkIntent, SecurityError> {
     let store = context.store;
@@ -37,6 +39,7 @@ pub async fn start_link(
         session,
         &request.password,
         request.code.as_deref(),
+        client,
         now,
     )
     .await?;
@@ -75,6 +78,7 @@ pub async fn remove_link(
     store: &Store,
     session: &AuthenticatedSession,
     wanted: &str,
+    request: &RequestContext,
     now: i64,
 ) -> Result<(), SecurityError> {
     require_confirmation(store, session, now).await?;
@@ -97,6 +101,6 @@ pub async fn remove_link(
     if let Some(provider_id) = &link.provider_id {
         event = event.provider(provider_id.as_str());
     }
-    audit::record(store, event, now).await;
+    audit::record(store, event, request, now).await;
     Ok(())
 }

@@ -37,6 +37,7 @@ use step_up::{confirmed_for, prove_user, require_confirmation};
 use crate::audit::{self, AuditEvent, AuditKind};
 use crate::login::LoginError;
 use crate::notification_emails;
+use crate::request::RequestContext;
 use crate::sessions::{self, AuthenticatedSession};
 use crate::store::{Store, StoreError};
 
@@ -105,6 +106,12 @@ fn change_event(session: &AuthenticatedSession, action: &str) -> AuditEvent {
         .detail("action", action)
 }
 
-async fn audit_change(store: &Store, session: &AuthenticatedSession, action: &str, now: i64) {
-    audit::record(store, change_event(session, action), now).await;
+async fn audit_change(
+    store: &Store,
+    session: &AuthenticatedSession,
+    action: &str,
+    request: &RequestContext,
+    now: i64,
+) {
+    audit::record(store, change_event(session, action), request, now).await;
 }

@@ -4,6 +4,7 @@
 use super::{audit_change, prove_user, require_confirmation, SecurityError, MIN_PASSWORD_LENGTH};
 use crate::login::LoginError;
 use crate::password_sign_in::CredentialContext;
+use crate::request::RequestContext;
 use crate::sessions::{self, AuthenticatedSession};
 use crate::store::{Store, StoreError};
 
@@ -12,6 +13,7 @@ pub async fn revoke_other_session(
     store: &Store,
     session: &AuthenticatedSession,
     target: &str,
+    request: &RequestContext,
     now: i64,
 ) -> Result<(), SecurityError> {
     require_confirmation(store, session, now).await?;
@@ -26,7 +28,7 @@ pub async fn revoke_other_session(
     if !owned {
         return Err(SecurityError::UnknownSession);
     }
-    sessions::revoke_session(store, target, "signed_out_by_user", now).await?;
+    sessions::revoke_session(store, target, "signed_out_by_user", request, now).await?;
     Ok(())
 }
 
@@ -41,10 +43,11 @@ pub async fn change_password(
     current: &str,
     new: &str,
     code: Option<&str>,
+    request: &RequestContext,
     now: i64,
 ) -> Result<(), SecurityError> {
     let store = context.store;
-    prove_user(context, session, current, code, now).await?;
+    prove_user(context, session, current, code, request, now).await?;
     let username = store
         .username(&session.account_id)
         .await?
@@ -77,7 +80,7 @@ pub async fn change_password(
         )
         .await?;
     tracing::info!(account = %session.account_id, "password changed");
-    audit_change(store, session, "password_changed", now).await;
+    audit_change(store, session, "password_changed", request, now).await;
     Ok(())
 }
 

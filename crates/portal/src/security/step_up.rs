@@ -8,6 +8,7 @@ use crate::login::LoginError;
 use crate::password_sign_in::{
     account_key, admit, check_second_factor, failure, CredentialContext,
 };
+use crate::request::RequestContext;
 use crate::sessions::AuthenticatedSession;
 use crate::store::Store;
 use crate::throttle::{self, PASSWORD_PER_CLIENT};
@@ -52,15 +53,17 @@ pub(super) async fn prove_user(
     session: &AuthenticatedSession,
     password: &str,
     code: Option<&str>,
+    request: &RequestContext,
     now: i64,
 ) -> Result<(), SecurityError> {
     let confirmed = confirmed_for(context.store, session, now).await? > 0;
     match (password.is_empty(), confirmed) {
         (true, true) => Ok(()),
         (true, false) => Err(SecurityError::ConfirmationRequired),
-        (false, true) => check_password(context, &session.account_id, password, now).await,
+        (false, true) => check_password(context, &session.account_id, password, request, now).await,
         (false, false) => {
-            check_password_and_code(context, &session.account_id, password, code, now).await
+            check_password_and_code(context, &session.account_id, password, code, request, now)
+                .await
         }
     }
 }
@@ -72,9 +75,10 @@ pub(super) async fn check_password_and_code(
     account_id: &str,
     password: &str,
     code: Option<&str>,
+    request: &RequestContext,
     now: i64,
 ) -> Result<(), SecurityError> {
-    check_password(context, account_id, password, now).await?;
+    check_password(context, account_id, password, request, now).await?;
     if has_authenticator(context.store, account_id).await? {
         let code = code.map(str::trim).unwrap_or_default();
         check_second_factor(context, account_id, code, now).await?;
@@ -90,14 +94,15 @@ pub async fn confirm(
     session: &AuthenticatedSession,
     password: &str,
     code: Option<&str>,
+    request: &RequestContext,
     now: i64,
 ) -> Result<Confirmation, SecurityError> {
-    check_password_and_code(context, &session.account_id, password, code, now).await?;
+    check_password_and_code(context, &session.account_id, password, code, request, now).await?;
     context
         .store
         .confirm_session(&session.session_id, now)
         .await?;
-    audit_change(context.store, session, "confirmed", now).await;
+    audit_change(context.store, session, "confirmed", request, now).await;
     Ok(Confirmation {
         expires_in: CONFIRMATION_LIFETIME as u64,
     })
@@ -108,6 +113,7 @@ pub(super) async fn check_password(
     context: &CredentialContext<'_>,
     account_id: &str,
     password: &str,
+    request: &RequestContext,
     now: i64,
 ) -> Result<(), SecurityError> {
     let hash = context
@@ -118,7 +124,7 @@ pub(super) async fn check_password(
         .password_hash;
     // Per account and address only: someone else's guesses elsewhere never stop a
     // signed-in user from confirming it is them or changing their password.
-    let key = throttle::per_client(&account_key(Some(account_id), ""));
+    let key = throttle::per_client(&account_key(Some(account_id), ""), request);
     let if_wrong = admit(context.store, &[(&PASSWORD_PER_CLIENT, &key)], now).await?;
     if context
         .passwords

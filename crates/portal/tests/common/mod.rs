@@ -66,7 +66,7 @@ pub async fn start_dev_idp(
 pub fn test_config(data_dir: &Path) -> PortalConfig {
     let key_file = data_dir.join("encryption.key");
     if !key_file.exists() {
-        switchboard_portal::config::write_private_file(
+        switchboard_portal::private_file::write_private_file(
             &key_file,
             EncryptionKey::generate_base64().as_bytes(),
         )

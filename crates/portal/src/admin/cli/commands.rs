@@ -210,6 +210,7 @@ impl SipArgs {
 
 #[derive(Debug, Subcommand)]
 pub(super) enum AccountCommand {
+    /// Create an account in an organization, with its emails, password and SIP settings.
     Create {
         /// The organization's id.
         org: String,
@@ -233,14 +234,14 @@ pub(super) enum AccountCommand {
         #[command(flatten)]
         sip: SipArgs,
     },
+    /// The accounts: organization, username, name, extension, single sign-on, authenticator.
     List {
         /// Only this organization.
         #[arg(long)]
         org: Option<String>,
     },
-    Show {
-        username: String,
-    },
+    /// One account: its emails, provider links, SIP settings and signed-in devices.
+    Show { username: String },
     /// Change the display name, extension or SIP settings.
     Update {
         username: String,
@@ -263,10 +264,7 @@ pub(super) enum AccountCommand {
         shared: bool,
     },
     /// Remove an email; the links made from it end, with their sessions.
-    RemoveEmail {
-        username: String,
-        email: String,
-    },
+    RemoveEmail { username: String, email: String },
     /// Set a new password (every session ends).
     ResetPassword {
         username: String,
@@ -275,13 +273,9 @@ pub(super) enum AccountCommand {
         password_stdin: bool,
     },
     /// Remove the authenticator app and recovery codes (a lost phone).
-    ResetAuthenticator {
-        username: String,
-    },
+    ResetAuthenticator { username: String },
     /// End every session of the account.
-    SignOut {
-        username: String,
-    },
+    SignOut { username: String },
     /// Allow or deny single sign-on (`allow` or `deny`); denying ends the account's
     /// single sign-on sessions, the password still signs in.
     Sso {

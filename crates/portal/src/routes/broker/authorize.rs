@@ -13,9 +13,9 @@ use super::callback::provider_failure_message;
 use crate::crypto::Binding;
 use crate::error::PortalError;
 use crate::log_text::{outside_error, Outside};
+use crate::state::AppState;
 use crate::store::NewPendingAuthorization;
 use crate::tokens::{new_token, token_hash, TokenKind};
-use crate::AppState;
 
 /// Seconds a started sign-in waits for the provider.
 pub const PENDING_LIFETIME: i64 = 600;

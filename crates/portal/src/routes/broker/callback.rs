@@ -15,9 +15,10 @@ use crate::crypto::Binding;
 use crate::error::PortalError;
 use crate::log_text::{outside_error, Outside};
 use crate::login;
+use crate::request::RequestContext;
+use crate::state::AppState;
 use crate::store::PendingAuthorization;
 use crate::tokens::token_hash;
-use crate::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct CallbackParams {
@@ -43,10 +44,11 @@ pub struct CallbackParams {
 )]
 pub async fn callback_query(
     State(state): State<AppState>,
+    client: RequestContext,
     Path(provider): Path<String>,
     Query(params): Query<CallbackParams>,
 ) -> Result<Response, PortalError> {
-    callback(state, provider, params).await
+    callback(state, provider, params, &client).await
 }
 
 /// The provider's answer posted by the browser (Apple's `form_post`).
@@ -64,16 +66,18 @@ pub async fn callback_query(
 )]
 pub async fn callback_form(
     State(state): State<AppState>,
+    client: RequestContext,
     Path(provider): Path<String>,
     Form(params): Form<CallbackParams>,
 ) -> Result<Response, PortalError> {
-    callback(state, provider, params).await
+    callback(state, provider, params, &client).await
 }
 
 pub(super) async fn callback(
     state: AppState,
     provider: String,
     params: CallbackParams,
+    client: &RequestContext,
 ) -> Result<Response, PortalError> {
     let now = state.clock.now();
     let Some(portal_state) = params.state else {
@@ -185,7 +189,7 @@ pub(super) async fn callback(
                 .provider(provider.as_str())
                 .result("refused")
                 .detail("reason", error.to_string());
-            audit::record(&state.store, event, now).await;
+            audit::record(&state.store, event, client, now).await;
             let message = match error {
                 crate::providers::ProviderError::InvalidIdToken(_)
                 | crate::providers::ProviderError::NoIdToken
