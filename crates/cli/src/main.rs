@@ -1,6 +1,7 @@
 //! `switchboard-cli`: the sign-in client core from a terminal. Shares the desktop app's
 //! configuration, data folder and keychain entries.
 
+mod calls;
 mod login;
 mod phone;
 mod steps;
@@ -75,7 +76,8 @@ enum Command {
         /// Its username, extension or id.
         account: String,
     },
-    /// The softphone's lines: `phone status [--json]`, `phone register [--hold]`.
+    /// The softphone: `phone status [--json]`, `phone register [--hold]`, `phone call NUMBER`,
+    /// `phone answer`.
     #[command(subcommand)]
     Phone(phone::PhoneCommand),
     /// Sign out the current account (or every account) here and at the portal.

@@ -43,6 +43,31 @@ pub enum PhoneCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Call a number (an extension, a phone number, a sip: or tel: address) and stay in
+    /// the call until the far end hangs up, `--talk` seconds pass or Ctrl-C; non-zero exit
+    /// with the reason when the call does not connect (busy, nobody there, no such number).
+    Call {
+        number: String,
+        /// From this account's line (its username, extension or id); else the current one.
+        #[arg(long)]
+        account: Option<String>,
+        /// Hang up after this many seconds of conversation.
+        #[arg(long)]
+        talk: Option<u64>,
+    },
+    /// Wait for a call to the signed-in lines, answer it, and stay in it until the far end
+    /// hangs up, `--talk` seconds pass or Ctrl-C; non-zero exit when none comes in time.
+    Answer {
+        /// Only calls to this account's line (its username, extension or id).
+        #[arg(long)]
+        account: Option<String>,
+        /// Seconds to wait for a call.
+        #[arg(long, default_value_t = 60)]
+        timeout: u64,
+        /// Hang up after this many seconds of conversation.
+        #[arg(long)]
+        talk: Option<u64>,
+    },
 }
 
 /// One line as printed.
@@ -77,6 +102,16 @@ pub async fn phone(
             timeout,
             json,
         } => register(Arc::new(client), account, hold, timeout, json).await,
+        PhoneCommand::Call {
+            number,
+            account,
+            talk,
+        } => crate::calls::call(Arc::new(client), data_dir, account, &number, talk).await,
+        PhoneCommand::Answer {
+            account,
+            timeout,
+            talk,
+        } => crate::calls::answer(Arc::new(client), data_dir, account, timeout, talk).await,
     }
 }
 
@@ -112,13 +147,12 @@ fn status(client: &Switchboard, data_dir: &Path, json: bool) -> Result<(), Strin
     Ok(())
 }
 
-async fn register(
-    client: Arc<Switchboard>,
+/// The signed-in accounts `wanted` names (all of them without it); an error that says
+/// what to do when there is none.
+pub(crate) fn chosen_accounts(
+    client: &Switchboard,
     wanted: Option<String>,
-    hold: bool,
-    timeout: u64,
-    json: bool,
-) -> Result<(), String> {
+) -> Result<Vec<AccountSummary>, String> {
     let accounts: Vec<AccountSummary> = client
         .signed_in_accounts()
         .map_err(failure)?
@@ -137,13 +171,21 @@ async fn register(
             None => "no account is signed in here: sign in with `switchboard-cli login`".into(),
         });
     }
+    Ok(accounts)
+}
+
+/// Turns the lines on and provisions each account's (which registers it).
+pub(crate) async fn start_lines(
+    client: &Arc<Switchboard>,
+    accounts: &[AccountSummary],
+) -> Result<(), String> {
     client
         .enable_lines(LineConfig {
             trusted_roots_pem: trusted_roots(|name| std::env::var(name).ok()),
             ..LineConfig::default()
         })
         .map_err(|error| error.to_string())?;
-    for account in &accounts {
+    for account in accounts {
         if let Err(error) = client.provision(&account.account_id).await {
             return Err(format!(
                 "cannot fetch the phone settings of {}: {}",
@@ -152,6 +194,18 @@ async fn register(
             ));
         }
     }
+    Ok(())
+}
+
+async fn register(
+    client: Arc<Switchboard>,
+    wanted: Option<String>,
+    hold: bool,
+    timeout: u64,
+    json: bool,
+) -> Result<(), String> {
+    let accounts = chosen_accounts(&client, wanted)?;
+    start_lines(&client, &accounts).await?;
     let settled = wait_until_settled(&client, &accounts, Duration::from_secs(timeout)).await;
     let printed: Vec<PrintedLine> = accounts
         .iter()
@@ -191,7 +245,7 @@ async fn register(
 
 /// Waits until every line is registered or has failed (not while it is connecting, nor
 /// while the profile is fetched again after a refusal).
-async fn wait_until_settled(
+pub(crate) async fn wait_until_settled(
     client: &Switchboard,
     accounts: &[AccountSummary],
     limit: Duration,

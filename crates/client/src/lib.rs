@@ -34,7 +34,7 @@ pub use guarded::{Guarded, Poisoned};
 pub use keychain::{Keychain, KeychainError, Secret};
 pub use lines::{LineStatus, LineStatuses, LinesFile};
 pub use outcome::{PhoneSummary, SignInOutcome};
-pub use phone::{CallError, CallState, CallStatus, CallStatuses, EndedCall};
+pub use phone::{engine_config, CallError, CallState, CallStatus, CallStatuses, EndedCall};
 pub use portal::{PortalClient, PortalClientError, Program};
 pub use signin::{SignInError, SignInStart};
 pub use store::StoreError;

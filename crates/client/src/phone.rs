@@ -270,6 +270,32 @@ impl Phone {
     }
 }
 
+/// The call engine's settings (the app's and the CLI's): its folder in the app's data folder, the system's default
+/// audio devices, and the tests' overrides (`SWITCHBOARD_AUDIO_SOURCE` and
+/// `SWITCHBOARD_AUDIO_PLAYER` as baresip names devices, `SWITCHBOARD_CALL_RECORDING_DIR`
+/// to record every call's audio, `SWITCHBOARD_SIP_ADDRESS` to listen on one address).
+pub fn engine_config(
+    data_dir: &std::path::Path,
+    env: impl Fn(&str) -> Option<String>,
+) -> EngineConfig {
+    let mut config = EngineConfig::new(data_dir.join("engine"));
+    if let Some(source) = env("SWITCHBOARD_AUDIO_SOURCE") {
+        config.audio.source = source;
+    }
+    if let Some(player) = env("SWITCHBOARD_AUDIO_PLAYER") {
+        config.audio.player = player;
+    }
+    config.record_dir = env("SWITCHBOARD_CALL_RECORDING_DIR").map(std::path::PathBuf::from);
+    match env("SWITCHBOARD_SIP_ADDRESS").map(|address| address.parse()) {
+        Some(Ok(address)) => config.sip_address = address,
+        Some(Err(error)) => {
+            tracing::warn!(%error, "SWITCHBOARD_SIP_ADDRESS is not an IP address; listening on every address")
+        }
+        None => {}
+    }
+    config
+}
+
 fn unix_now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
