@@ -231,6 +231,11 @@ fn start_own_session_bus(
 fn app_command(bin: &Path, portal_url: &str, session_bus: Option<&str>) -> Command {
     let mut app = cmd(bin.join("switchboard"));
     app.env("SWITCHBOARD_PORTAL_URL", portal_url);
+    // The demo's registrar is on 127.0.0.1: the call engine listens there too, so calls
+    // stay on loopback whatever the machine's own addresses are.
+    if std::env::var_os("SWITCHBOARD_SIP_ADDRESS").is_none() {
+        app.env("SWITCHBOARD_SIP_ADDRESS", "127.0.0.1");
+    }
     if let Some(address) = session_bus {
         app.env("DBUS_SESSION_BUS_ADDRESS", address);
     }
