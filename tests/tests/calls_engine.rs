@@ -172,16 +172,12 @@ async fn every_device_of_the_extension_rings_and_the_one_not_answering_stops() {
 #[tokio::test]
 async fn dtmf_keys_arrive_as_sent() {
     let registrar = Registrar::start();
-    let mut caller = Device::with_line(1000, &registrar.line("201"))
-        .await
-        .unwrap();
-    let mut callee = Device::with_line(440, &registrar.line("210"))
-        .await
-        .unwrap();
-    let outgoing = caller.engine.dial(ALICE, "210").await.unwrap();
-    let incoming = callee.incoming().await.unwrap();
-    callee.engine.answer(&incoming).await.unwrap();
-    caller.established(&outgoing).await.unwrap();
+    let Call {
+        caller,
+        mut callee,
+        outgoing,
+        incoming,
+    } = Call::connected(&registrar).await;
     callee.established(&incoming).await.unwrap();
 
     let mut received = String::new();
@@ -208,16 +204,12 @@ async fn dtmf_keys_arrive_as_sent() {
 #[tokio::test]
 async fn hold_sends_sendonly_and_resume_sendrecv() {
     let registrar = Registrar::start();
-    let mut caller = Device::with_line(1000, &registrar.line("201"))
-        .await
-        .unwrap();
-    let mut callee = Device::with_line(440, &registrar.line("210"))
-        .await
-        .unwrap();
-    let outgoing = caller.engine.dial(ALICE, "210").await.unwrap();
-    let incoming = callee.incoming().await.unwrap();
-    callee.engine.answer(&incoming).await.unwrap();
-    caller.established(&outgoing).await.unwrap();
+    let Call {
+        caller,
+        mut callee,
+        outgoing,
+        incoming,
+    } = Call::connected(&registrar).await;
     let before = callee.engine.log().matches("a=sendonly").count();
 
     caller.engine.hold(&outgoing, true).await.unwrap();
@@ -299,6 +291,35 @@ async fn removing_a_line_unregisters_it_and_the_others_stay() {
     device.engine.remove_line(&aor).await.unwrap();
     wait_until(|| registrar.contacts("210").is_empty()).await;
     assert_eq!(registrar.contacts("201").len(), 1);
+}
+
+/// Alice (1 kHz) called Maria (440 Hz), who answered.
+struct Call {
+    caller: Device,
+    callee: Device,
+    outgoing: switchboard_phone::CallInfo,
+    incoming: switchboard_phone::CallInfo,
+}
+
+impl Call {
+    async fn connected(registrar: &Registrar) -> Self {
+        let mut caller = Device::with_line(1000, &registrar.line("201"))
+            .await
+            .unwrap();
+        let mut callee = Device::with_line(440, &registrar.line("210"))
+            .await
+            .unwrap();
+        let outgoing = caller.engine.dial(ALICE, "210").await.unwrap();
+        let incoming = callee.incoming().await.unwrap();
+        callee.engine.answer(&incoming).await.unwrap();
+        caller.established(&outgoing).await.unwrap();
+        Self {
+            caller,
+            callee,
+            outgoing,
+            incoming,
+        }
+    }
 }
 
 async fn wait_until(mut done: impl FnMut() -> bool) {
