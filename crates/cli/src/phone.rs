@@ -296,7 +296,7 @@ fn printed(account: AccountSummary, status: Option<LineStatus>) -> PrintedLine {
 fn print_line(line: &PrintedLine) {
     let state = match &line.status {
         None => "not registered".to_owned(),
-        Some(LineStatus::Registered { until }) => {
+        Some(LineStatus::Registered { until, .. }) => {
             format!("registered, for {}", in_words(*until - now()))
         }
         Some(LineStatus::Registering) => "connecting".into(),

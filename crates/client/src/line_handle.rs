@@ -22,6 +22,11 @@ impl LineHandle {
         }
     }
 
+    /// Whether the registered contact is the call engine's, so calls ring here.
+    pub(crate) fn takes_calls(&self) -> bool {
+        matches!(self, LineHandle::Engine(_))
+    }
+
     pub(crate) fn state(&self) -> watch::Receiver<LineState> {
         match self {
             LineHandle::Registration(line) => line.state(),

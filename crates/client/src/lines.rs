@@ -38,10 +38,13 @@ pub enum LineStatus {
     /// A REGISTER is on its way (the first, after a change, or after fetching the profile
     /// again).
     Registering,
-    /// The registrar has the contact until then; refreshed before.
+    /// The registrar has the contact until then; refreshed before. `takes_calls`: the
+    /// contact is the call engine's, so calls to the line ring here (not when calls are
+    /// off, as in `switchboard-cli phone register`, nor on a TLS line).
     Registered {
         #[ts(type = "number")]
         until: i64,
+        takes_calls: bool,
     },
     /// The registrar refused the SIP credentials, also after the profile was fetched from
     /// the portal again; `refetch_error` when that fetch failed.
@@ -165,6 +168,7 @@ impl Lines {
             account_id.to_owned(),
             line.state(),
             refetched,
+            line.takes_calls(),
         ));
         if let Err(error) = line.register().await {
             tracing::warn!(account_id, %error, "cannot start the line");
@@ -277,6 +281,7 @@ async fn follow(
     account_id: String,
     mut state: watch::Receiver<LineState>,
     mut refetched: bool,
+    takes_calls: bool,
 ) {
     loop {
         let current = state.borrow_and_update().clone();
@@ -297,7 +302,7 @@ async fn follow(
                 }
                 switchboard
                     .lines
-                    .publish(&account_id, Some(status_of(other)));
+                    .publish(&account_id, Some(status_of(other, takes_calls)));
             }
         }
         drop(switchboard);
@@ -307,10 +312,13 @@ async fn follow(
     }
 }
 
-fn status_of(state: LineState) -> LineStatus {
+fn status_of(state: LineState, takes_calls: bool) -> LineStatus {
     match state {
         LineState::Unregistered | LineState::Registering => LineStatus::Registering,
-        LineState::Registered { until } => LineStatus::Registered { until: unix(until) },
+        LineState::Registered { until } => LineStatus::Registered {
+            until: unix(until),
+            takes_calls,
+        },
         LineState::WrongCredentials { status } => LineStatus::WrongCredentials {
             status,
             refetch_error: None,
@@ -426,17 +434,24 @@ mod tests {
     fn line_states_become_statuses_in_unix_seconds() {
         let at = UNIX_EPOCH + Duration::from_secs(1_800_000_000);
         assert_eq!(
-            status_of(LineState::Registered { until: at }),
+            status_of(LineState::Registered { until: at }, true),
             LineStatus::Registered {
-                until: 1_800_000_000
+                until: 1_800_000_000,
+                takes_calls: true
             }
         );
-        assert_eq!(status_of(LineState::Unregistered), LineStatus::Registering);
         assert_eq!(
-            status_of(LineState::Unreachable {
-                next_try_at: at,
-                reason: "no answer".into()
-            }),
+            status_of(LineState::Unregistered, false),
+            LineStatus::Registering
+        );
+        assert_eq!(
+            status_of(
+                LineState::Unreachable {
+                    next_try_at: at,
+                    reason: "no answer".into()
+                },
+                false
+            ),
             LineStatus::Unreachable {
                 next_try_at: 1_800_000_000,
                 reason: "no answer".into()

@@ -27,7 +27,12 @@ pub struct LineView {
 pub fn line_message(status: &LineStatus) -> String {
     match status {
         LineStatus::Registering => "Connecting to the phone system…".into(),
-        LineStatus::Registered { .. } => "Calls to this line ring here.".into(),
+        LineStatus::Registered {
+            takes_calls: true, ..
+        } => "Calls to this line ring here.".into(),
+        LineStatus::Registered {
+            takes_calls: false, ..
+        } => "Registered, but calls to this line do not ring on this computer yet. Your other phones still ring.".into(),
         LineStatus::WrongCredentials {
             refetch_error: None,
             ..
@@ -124,7 +129,19 @@ mod tests {
 
     #[test]
     fn every_state_says_what_is_happening_and_failures_say_what_to_do() {
-        assert!(line_message(&LineStatus::Registered { until: 0 }).contains("ring here"));
+        assert!(line_message(&LineStatus::Registered {
+            until: 0,
+            takes_calls: true
+        })
+        .contains("ring here"));
+        let no_calls = line_message(&LineStatus::Registered {
+            until: 0,
+            takes_calls: false,
+        });
+        assert!(
+            no_calls.contains("do not ring on this computer"),
+            "{no_calls}"
+        );
         let wrong = line_message(&LineStatus::WrongCredentials {
             status: 401,
             refetch_error: None,

@@ -46,9 +46,13 @@ async fn registered(app: &App, account_id: &str) {
     let mut changes = app.client.line_changes();
     tokio::time::timeout(WAIT, async {
         loop {
+            // Registered by the call engine: its calls ring here.
             if matches!(
                 changes.borrow_and_update().get(account_id),
-                Some(LineStatus::Registered { .. })
+                Some(LineStatus::Registered {
+                    takes_calls: true,
+                    ..
+                })
             ) {
                 return;
             }

@@ -78,9 +78,13 @@ async fn a_sign_in_ends_with_the_line_registered_and_two_accounts_are_two_lines(
 
     let (alice, _) = ready(app.sign_in("google", "alice@acme.example").await);
     let status = line_becomes(&app, &alice.account_id, registered).await;
-    let LineStatus::Registered { until } = status else {
+    let LineStatus::Registered { until, takes_calls } = status else {
         unreachable!()
     };
+    assert!(
+        !takes_calls,
+        "calls are off here: the window must not say they ring"
+    );
     assert!(
         until > common::system_now() + 60,
         "registered until {until}"

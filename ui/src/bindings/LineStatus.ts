@@ -3,4 +3,4 @@
 /**
  * One line's state, as the window and the CLI show it. Times are Unix seconds.
  */
-export type LineStatus = { "state": "registering" } | { "state": "registered", until: number, } | { "state": "wrong_credentials", status: number, refetch_error: string | null, } | { "state": "unreachable", next_try_at: number, reason: string, } | { "state": "refused", status: number, next_try_at: number, } | { "state": "not_registered", reason: string, };
+export type LineStatus = { "state": "registering" } | { "state": "registered", until: number, takes_calls: boolean, } | { "state": "wrong_credentials", status: number, refetch_error: string | null, } | { "state": "unreachable", next_try_at: number, reason: string, } | { "state": "refused", status: number, next_try_at: number, } | { "state": "not_registered", reason: string, };

@@ -10,7 +10,7 @@ function line(status: LineView['status'], message = 'Said by Rust.'): LineView {
 
 describe('lineModel', () => {
   it('says registered and until when', () => {
-    const model = lineModel(line({ state: 'registered', until: 1800 }), at);
+    const model = lineModel(line({ state: 'registered', until: 1800, takes_calls: true }), at);
     expect(model).toMatchObject({ label: 'Registered', tone: 'ok', state: 'registered' });
     expect(model.detail).toContain('t1800');
   });

@@ -137,7 +137,7 @@ describe('ReadyScreen markup', () => {
         account_id: ready.account.account_id,
         display_name: 'Ann Example',
         extension: '201',
-        status: { state: 'registered' as const, until: 1_800_000_000 },
+        status: { state: 'registered' as const, until: 1_800_000_000, takes_calls: true },
         message: 'Calls to this line ring here.',
       },
       {
