@@ -26,7 +26,8 @@ pub struct BenchArgs {
     /// Only these sets (repeatable): `portal` (SQLite, then two instances on PostgreSQL),
     /// `client` (the client core's sign-in and restore times, with the real keychain),
     /// `app` (the release app's size and its package's, its cold start and idle memory under
-    /// Xvfb).
+    /// Xvfb), `calls` (two call engines through Kamailio: ringing and set-up times, an
+    /// engine's CPU and memory in a call).
     #[arg(long, value_enum)]
     only: Vec<Set>,
 }
@@ -36,6 +37,7 @@ enum Set {
     Portal,
     Client,
     App,
+    Calls,
 }
 
 /// A key's target: at most or at least `value`.
@@ -97,6 +99,12 @@ const BUDGETS: &[Budget] = &[
     at_most("app_idle_pss_mb", "MiB", 180.0),
     at_most("app_idle_uss_mb", "MiB", 140.0),
     at_most("app_idle_rss_mb", "MiB", f64::INFINITY),
+    at_most("call_incoming_ms_p50", "ms", f64::INFINITY),
+    at_most("call_incoming_ms_p99", "ms", f64::INFINITY),
+    at_most("call_setup_ms_p50", "ms", f64::INFINITY),
+    at_most("call_setup_ms_p99", "ms", f64::INFINITY),
+    at_most("call_engine_cpu_percent", "%", f64::INFINITY),
+    at_most("call_engine_rss_mb", "MiB", f64::INFINITY),
 ];
 
 pub fn run_bench(args: BenchArgs) -> Result<()> {
@@ -110,6 +118,9 @@ pub fn run_bench(args: BenchArgs) -> Result<()> {
     }
     if wants(Set::App) {
         app(&out)?;
+    }
+    if wants(Set::Calls) {
+        calls(&out)?;
     }
     print_table(&out)?;
     eprintln!("numbers written to {}", out.display());
@@ -170,6 +181,21 @@ fn client(out: &Path) -> Result<()> {
         .arg(binary)
         .arg("--out")
         .arg(out))
+}
+
+/// Two call engines through Kamailio on loopback (`switchboard-call-bench`).
+fn calls(out: &Path) -> Result<()> {
+    setup::ensure_system_packages(&["kamailio", "baresip-core"])?;
+    run(cargo().args([
+        "build",
+        "--release",
+        "-p",
+        "switchboard-bench",
+        "--bin",
+        "switchboard-call-bench",
+    ]))?;
+    let binary = target_dir().join("release").join("switchboard-call-bench");
+    run(cmd(binary).arg("--out").arg(out))
 }
 
 /// The app as users get it: its binary (built with the `dist` profile, stripped) and the

@@ -31,6 +31,7 @@ const DIAL_NAMED_WITHIN: Duration = Duration::from_secs(5);
 pub struct Engine {
     config: EngineConfig,
     sip_port: u16,
+    pid: Option<u32>,
     child: Mutex<Child>,
     control: Control,
     events: broadcast::Sender<EngineEvent>,
@@ -84,12 +85,14 @@ impl Engine {
             .kill_on_drop(true)
             .spawn()
             .map_err(PhoneError::Spawn)?;
+        let pid = child.id();
         let stream = connect(&mut child, control_port, &config).await?;
         let (events, _) = broadcast::channel(256);
         let control = Control::connect(stream, events.clone(), config.command_timeout).await;
         Ok(Self {
             config,
             sip_port,
+            pid,
             child: Mutex::new(child),
             control,
             events,
@@ -100,6 +103,11 @@ impl Engine {
     /// The port the engine takes calls on (UDP and TCP).
     pub fn sip_port(&self) -> u16 {
         self.sip_port
+    }
+
+    /// The engine's process id (for measuring it).
+    pub fn pid(&self) -> Option<u32> {
+        self.pid
     }
 
     /// Everything the engine tells from now on.
