@@ -25,6 +25,9 @@ const MODULE_PATHS: &[&str] = &[
     "/usr/local/lib/baresip/modules",
 ];
 
+/// How many times the engine is started on other ports when its ports were taken.
+const PORT_ATTEMPTS: u32 = 5;
+
 /// How long a dial waits for the engine to name the call it started.
 const DIAL_NAMED_WITHIN: Duration = Duration::from_secs(5);
 
@@ -55,38 +58,27 @@ impl Engine {
             .iter()
             .find(|path| Path::new(path).join("ctrl_tcp.so").is_file())
             .ok_or(PhoneError::NotInstalled)?;
-        let control_port = free_port()?;
-        let sip_port = free_udp_and_tcp_port(config.sip_address)?;
         create_dir(&config.dir)?;
         if let Some(dir) = &config.record_dir {
             create_dir(dir)?;
         }
-        write(
-            &config.dir.join("config"),
-            &config.baresip_config(module_path, sip_port, control_port),
-        )?;
         // No accounts on disk: lines (with their passwords) arrive over the control port.
         write(&config.dir.join("accounts"), "")?;
-        let log_path = config.dir.join("baresip.log");
-        let log = File::create(&log_path).map_err(|source| PhoneError::Write {
-            path: log_path.display().to_string(),
-            source,
-        })?;
-        let log_err = log.try_clone().map_err(PhoneError::Spawn)?;
-        let mut command = Command::new(program);
-        command.arg("-f").arg(&config.dir);
-        if config.sip_trace {
-            command.arg("-s");
-        }
-        let mut child = command
-            .stdin(Stdio::null())
-            .stdout(log)
-            .stderr(log_err)
-            .kill_on_drop(true)
-            .spawn()
-            .map_err(PhoneError::Spawn)?;
+        // A port found free can be taken before baresip binds it (another program starting
+        // at the same moment): then baresip exits at once, and it is started again on others.
+        let mut attempt = 0;
+        let (child, stream, sip_port) = loop {
+            attempt += 1;
+            match spawn(&program, module_path, &config).await {
+                Err(PhoneError::Exited { log, .. })
+                    if attempt < PORT_ATTEMPTS && log.contains("Address already in use") =>
+                {
+                    tracing::info!(attempt, "the call engine's ports were taken; trying others");
+                }
+                other => break other?,
+            }
+        };
         let pid = child.id();
-        let stream = connect(&mut child, control_port, &config).await?;
         let (events, _) = broadcast::channel(256);
         let control = Control::connect(stream, events.clone(), config.command_timeout).await;
         Ok(Self {
@@ -307,6 +299,41 @@ pub fn dial_target(target: &str) -> Result<String, PhoneError> {
     Ok(cleaned)
 }
 
+/// Writes the configuration with free ports, starts baresip and connects to its control
+/// port: the process, the connection and the SIP port.
+async fn spawn(
+    program: &Path,
+    module_path: &str,
+    config: &EngineConfig,
+) -> Result<(Child, TcpStream, u16), PhoneError> {
+    let control_port = free_port()?;
+    let sip_port = free_udp_and_tcp_port(config.sip_address)?;
+    write(
+        &config.dir.join("config"),
+        &config.baresip_config(module_path, sip_port, control_port),
+    )?;
+    let log_path = config.dir.join("baresip.log");
+    let log = File::create(&log_path).map_err(|source| PhoneError::Write {
+        path: log_path.display().to_string(),
+        source,
+    })?;
+    let log_err = log.try_clone().map_err(PhoneError::Spawn)?;
+    let mut command = Command::new(program);
+    command.arg("-f").arg(&config.dir);
+    if config.sip_trace {
+        command.arg("-s");
+    }
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(log)
+        .stderr(log_err)
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(PhoneError::Spawn)?;
+    let stream = connect(&mut child, control_port, config).await?;
+    Ok((child, stream, sip_port))
+}
+
 async fn connect(
     child: &mut Child,
     port: u16,
@@ -340,13 +367,19 @@ fn free_port() -> Result<u16, PhoneError> {
     Ok(listener.local_addr().map_err(PhoneError::Spawn)?.port())
 }
 
-/// A port free for both UDP and TCP on `ip` (the engine listens on both with one number).
+/// A port free for UDP and TCP on `ip`, with the next one free for TCP: the engine listens
+/// on both with one number, and for SIP over TLS on the next (baresip 1.0 always does).
 fn free_udp_and_tcp_port(ip: std::net::IpAddr) -> Result<u16, PhoneError> {
     let mut last_error = None;
     for _ in 0..50 {
         let tcp = std::net::TcpListener::bind((ip, 0)).map_err(PhoneError::Spawn)?;
         let port = tcp.local_addr().map_err(PhoneError::Spawn)?.port();
-        match std::net::UdpSocket::bind((ip, port)) {
+        let Some(next) = port.checked_add(1) else {
+            continue;
+        };
+        let both = std::net::UdpSocket::bind((ip, port))
+            .and_then(|udp| std::net::TcpListener::bind((ip, next)).map(|tls| (udp, tls)));
+        match both {
             Ok(_) => return Ok(port),
             Err(error) => last_error = Some(error),
         }

@@ -33,11 +33,6 @@ pub struct LineConfig {
     /// none, every TLS registrar is refused.
     pub trusted_roots_pem: Vec<u8>,
     pub user_agent: String,
-    /// Where calls to the line are taken: the port of the call engine on this machine
-    /// (`crates/phone`), listening for UDP and TCP. The registered contact then points
-    /// there (the line's address towards the registrar, this port), so the registrar
-    /// routes calls to the engine. Not for TLS lines (the engine has no certificate).
-    pub calls_port: Option<u16>,
 }
 
 impl Default for LineConfig {
@@ -48,7 +43,6 @@ impl Default for LineConfig {
             transaction_timeout: Duration::from_secs(32),
             trusted_roots_pem: Vec::new(),
             user_agent: format!("Switchboard/{}", env!("CARGO_PKG_VERSION")),
-            calls_port: None,
         }
     }
 }
@@ -61,7 +55,6 @@ impl std::fmt::Debug for LineConfig {
             .field("transaction_timeout", &self.transaction_timeout)
             .field("trusted_roots_pem_bytes", &self.trusted_roots_pem.len())
             .field("user_agent", &self.user_agent)
-            .field("calls_port", &self.calls_port)
             .finish()
     }
 }
@@ -393,7 +386,6 @@ impl Task {
                 trusted_roots_pem: &self.config.trusted_roots_pem,
                 transaction_timeout: self.config.transaction_timeout,
                 user_agent: &self.config.user_agent,
-                calls_port: self.config.calls_port,
                 dispatch: &self.dispatch,
             };
             let session = Session::open(settings, self.carried.take()).await?;

@@ -30,8 +30,6 @@ pub(crate) struct SessionSettings<'a> {
     pub trusted_roots_pem: &'a [u8],
     pub transaction_timeout: Duration,
     pub user_agent: &'a str,
-    /// The call engine's port: the contact points there (see `LineConfig::calls_port`).
-    pub calls_port: Option<u16>,
     pub dispatch: &'a Dispatch,
 }
 
@@ -118,13 +116,6 @@ impl Session {
 
         let mut registration = Registration::new(endpoint.inner, Some(settings.credential.clone()));
         registration.outbound_proxy = Some(destination);
-        if let Some(port) = settings.calls_port {
-            registration.contact = engine_contact(
-                &settings.credential.username,
-                SocketAddr::new(local_ip, port),
-                settings.target.transport,
-            )?;
-        }
         if let Some((call_id, last_seq)) = carried {
             registration.call_id = call_id;
             registration.last_seq = last_seq;
@@ -148,34 +139,6 @@ impl Drop for Session {
     fn drop(&mut self) {
         self.token.cancel();
     }
-}
-
-/// The contact of a line whose calls the engine takes: `sip:user@address;transport=…`.
-/// None over TLS: the engine has no certificate, and a plain contact would downgrade the
-/// line; such a line keeps the stack's own contact (calls do not reach it yet).
-fn engine_contact(
-    user: &str,
-    address: SocketAddr,
-    transport: SipTransport,
-) -> Result<Option<rsipstack::sip::typed::Contact>, SipError> {
-    let transport = match transport {
-        SipTransport::Udp => "udp",
-        SipTransport::Tcp => "tcp",
-        SipTransport::Tls => return Ok(None),
-    };
-    let text = format!("<sip:{user}@{address};transport={transport}>");
-    let uri = rsipstack::sip::Uri::try_from(&text[1..text.len() - 1]).map_err(|error| {
-        SipError::InvalidUri {
-            field: "contact",
-            value: text.clone(),
-            reason: error.to_string(),
-        }
-    })?;
-    Ok(Some(rsipstack::sip::typed::Contact {
-        display_name: None,
-        uri,
-        params: vec![],
-    }))
 }
 
 async fn resolve(host: &str, port: u16) -> Result<SocketAddr, SipError> {

@@ -300,27 +300,3 @@ async fn re_register_after_a_network_change_registers_again() {
         "{after:?}"
     );
 }
-
-#[tokio::test]
-async fn a_line_whose_calls_the_engine_takes_registers_the_engines_port() {
-    let registrar = Registrar::start(Options::default());
-    for (transport, name) in [(SipTransport::Udp, "udp"), (SipTransport::Tcp, "tcp")] {
-        let mut config = test_config(registrar.ca_pem());
-        config.calls_port = Some(45062);
-        let line = Line::new(
-            &registrar.profile(0, transport),
-            config,
-            Arc::new(SystemClock),
-        )
-        .expect("line");
-        line.register().await.unwrap();
-        registered(&line).await;
-        let contacts = registrar.contacts(0);
-        assert_eq!(
-            contacts,
-            vec![format!("sip:201@127.0.0.1:45062;transport={name}")]
-        );
-        line.unregister().await.unwrap();
-        contacts_become(&registrar, 0, |c| c.is_empty()).await;
-    }
-}

@@ -184,7 +184,6 @@ pub fn test_config(trusted_roots_pem: Vec<u8>) -> LineConfig {
         transaction_timeout: Duration::from_secs(2),
         trusted_roots_pem,
         user_agent: "Switchboard-test".into(),
-        calls_port: None,
     }
 }
 
