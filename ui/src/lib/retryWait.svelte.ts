@@ -11,12 +11,17 @@ export interface RetryWait {
 }
 
 export function retryWait(notice: () => Notice | null | undefined): RetryWait {
-  // Counted from when the notice arrived.
-  const deadline = $derived(retryDeadline(notice(), Date.now()));
+  // Counted from when the notice arrived. The clock is read twice (there and for `now`),
+  // so `now` is never taken as earlier than the arrival: the wait starts at its full length.
+  const received = $derived.by(() => {
+    notice();
+    return Date.now();
+  });
+  const deadline = $derived(retryDeadline(notice(), received));
   let now = $state(Date.now());
   const model = $derived.by(() => {
     const current = notice();
-    return current && deadline !== null ? waitModel(current, deadline, now) : null;
+    return current && deadline !== null ? waitModel(current, deadline, Math.max(now, received)) : null;
   });
 
   $effect(() => {
