@@ -118,3 +118,45 @@ async fn call_says_busy_when_declined_and_hangs_up_after_talking() {
         "{out}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_killed_cli_leaves_no_engine_and_no_contact_behind() {
+    let world = World::start("127.0.0.1:0").await.unwrap();
+    let registrar = TestRegistrar::start_for(&world).await.unwrap();
+    let data_dir = world.scratch_dir("cli-data").unwrap();
+    login_without_browser(&world, &data_dir, "alice@acme.example", &[], &[], &[]).await;
+
+    let mut answering = phone_cli(&world, &data_dir, &["phone", "answer", "--timeout", "60"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    registered(&registrar, "201").await;
+    let engine_dir = data_dir.join("engine");
+    assert!(engines_in(&engine_dir) > 0, "the engine runs");
+
+    // Killed, as by a crash: nothing of it runs on, and the line is taken back.
+    answering.start_kill().unwrap();
+    answering.wait().await.unwrap();
+    let killed = std::time::Instant::now();
+    while !registrar.contacts("201").unwrap().is_empty() || engines_in(&engine_dir) > 0 {
+        assert!(
+            killed.elapsed() < Duration::from_secs(5),
+            "an engine or its contact outlived the CLI"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// How many baresip processes run with their folder in `dir`.
+fn engines_in(dir: &std::path::Path) -> usize {
+    let wanted = dir.display().to_string();
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|entry| {
+            let cmdline = std::fs::read(entry.ok()?.path().join("cmdline")).ok()?;
+            let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+            (cmdline.starts_with("/usr/bin/baresip") && cmdline.contains(&wanted)).then_some(())
+        })
+        .count()
+}

@@ -25,6 +25,22 @@ const MODULE_PATHS: &[&str] = &[
     "/usr/local/lib/baresip/modules",
 ];
 
+/// baresip runs under this small supervisor (`sh -c`), which stops it (SIGTERM: its lines
+/// unregister) when its standard input closes, that is when the process that started it
+/// ends, also when that process is killed or crashes: an engine never outlives its app,
+/// keeping a line registered that rings on no window. Its exit status is baresip's.
+const SUPERVISOR: &str = r#"exec 3<&0 0</dev/null
+"$@" 3<&- &
+engine=$!
+{ cat <&3 >/dev/null; kill -TERM "$engine" 2>/dev/null; } &
+watcher=$!
+exec 3<&-
+trap 'kill -TERM "$engine" 2>/dev/null' TERM INT
+wait "$engine"
+status=$?
+kill "$watcher" 2>/dev/null
+exit "$status""#;
+
 /// How many times the engine is started on other ports when its ports were taken.
 const PORT_ATTEMPTS: u32 = 5;
 
@@ -78,7 +94,7 @@ impl Engine {
                 other => break other?,
             }
         };
-        let pid = child.id();
+        let pid = child.id().and_then(engine_of);
         let (events, _) = broadcast::channel(256);
         let control = Control::connect(stream, events.clone(), config.command_timeout).await;
         Ok(Self {
@@ -299,6 +315,19 @@ pub fn dial_target(target: &str) -> Result<String, PhoneError> {
     Ok(cleaned)
 }
 
+/// The engine's process: the supervisor's child (Linux's /proc; `None` elsewhere).
+fn engine_of(supervisor: u32) -> Option<u32> {
+    let children =
+        std::fs::read_to_string(format!("/proc/{supervisor}/task/{supervisor}/children")).ok()?;
+    children
+        .split_whitespace()
+        .filter_map(|pid| pid.parse::<u32>().ok())
+        .find(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                .is_ok_and(|name| name.trim() == "baresip")
+        })
+}
+
 /// Writes the configuration with free ports, starts baresip and connects to its control
 /// port: the process, the connection and the SIP port.
 async fn spawn(
@@ -318,13 +347,21 @@ async fn spawn(
         source,
     })?;
     let log_err = log.try_clone().map_err(PhoneError::Spawn)?;
-    let mut command = Command::new(program);
-    command.arg("-f").arg(&config.dir);
+    let mut command = Command::new("sh");
+    command
+        .arg("-c")
+        .arg(SUPERVISOR)
+        .arg("switchboard-engine")
+        .arg(program)
+        .arg("-f")
+        .arg(&config.dir);
     if config.sip_trace {
         command.arg("-s");
     }
     let mut child = command
-        .stdin(Stdio::null())
+        // Held open by this process (in `Child`) and never written: it closes when this
+        // process ends, however it ends, and the supervisor then stops the engine.
+        .stdin(Stdio::piped())
         .stdout(log)
         .stderr(log_err)
         .kill_on_drop(true)
