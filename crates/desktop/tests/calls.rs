@@ -63,6 +63,18 @@ async fn registered(app: &App, account_id: &str) {
     .unwrap_or_else(|_| panic!("not registered: {:?}", app.client.line_statuses()));
 }
 
+/// The first push of the calls to the window that holds a call.
+async fn pushed_calls(app: &App) -> switchboard_desktop::CallsView {
+    for _ in 0..200 {
+        let pushed = app.platform.calls.lock().unwrap().last().cloned();
+        if let Some(pushed) = pushed.filter(|pushed| !pushed.calls.is_empty()) {
+            return pushed;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("no call was pushed to the window within 5 s")
+}
+
 /// Waits until the calls satisfy `done`.
 async fn calls_become(app: &App, done: impl Fn(&CallStatuses) -> bool) -> CallStatuses {
     let mut changes = app.client.call_changes();
@@ -106,8 +118,8 @@ async fn a_call_to_the_signed_in_line_rings_in_the_window_and_both_sides_talk() 
     assert_eq!(call.peer_number, "210");
     assert_eq!(call.peer_name.as_deref(), Some("Maria Manager"));
     assert_eq!(call.account_id, alice.account_id);
-    // The window was told, with who calls in words.
-    let shown = app.platform.calls.lock().unwrap().last().cloned().unwrap();
+    // The window was told (its push follows the change), with who calls in words.
+    let shown = pushed_calls(&app).await;
     assert_eq!(shown.calls[0].peer_label, "Maria Manager (210)");
     assert_eq!(shown.calls[0].message, "Incoming call");
 
