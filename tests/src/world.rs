@@ -137,6 +137,7 @@ impl World {
                 },
             ),
             // Mail (the code confirming a notification email) lands in files tests read.
+            registrar: Default::default(),
             mail: switchboard_portal::config::MailSettings {
                 outbox: Some(dir.path().join("mail")),
             },

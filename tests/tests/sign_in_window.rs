@@ -75,6 +75,7 @@ fn portal_config(dir: &std::path::Path, listen: &str) -> PortalConfig {
             },
         ),
         mail: Default::default(),
+        registrar: Default::default(),
     }
 }
 

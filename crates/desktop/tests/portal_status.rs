@@ -36,6 +36,7 @@ fn config(dir: &std::path::Path) -> PortalConfig {
             },
         ),
         mail: Default::default(),
+        registrar: Default::default(),
     }
 }
 

@@ -30,6 +30,8 @@ pub enum ConfigError {
         path: PathBuf,
         source: toml::de::Error,
     },
+    #[error("`[registrar] control_url` is set but `control_token_file` is not: name the file holding the registrar's control token")]
+    MissingRegistrarToken,
     #[error("no at-rest encryption key: set `encryption_key_file` in the configuration or the {ENCRYPTION_KEY_ENV} environment variable")]
     MissingEncryptionKey,
     #[error("cannot read the encryption key file {path}: {source}")]
@@ -73,6 +75,10 @@ pub struct PortalConfig {
     /// Outgoing mail (`[mail]`).
     #[serde(default)]
     pub mail: MailSettings,
+    /// The SIP registrar's control endpoint (`[registrar]`), told to drop an ended
+    /// device's contacts.
+    #[serde(default)]
+    pub registrar: RegistrarSettings,
     /// Where users can check whether the service is down.
     pub status_page_url: Option<Url>,
     /// File holding the base64 at-rest encryption key; or set the environment variable.
@@ -95,6 +101,19 @@ fn default_app_scheme() -> String {
 
 fn default_true() -> bool {
     true
+}
+
+/// The `[registrar]` table: where the registrar (deploy/kamailio) takes contact removals.
+/// Without it, an ended device's credential stops working at once but its registration
+/// stays in the registrar's location table until it expires.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegistrarSettings {
+    /// `http://127.0.0.1:5070`: the registrar's control listener.
+    pub control_url: Option<Url>,
+    /// File holding the bearer token the control endpoint expects (private to the
+    /// portal's user, as the key file).
+    pub control_token_file: Option<PathBuf>,
 }
 
 /// The `[database]` table.
@@ -361,6 +380,7 @@ impl PortalConfig {
             };
             resolve(&mut config.encryption_key_file);
             resolve(&mut config.mail.outbox);
+            resolve(&mut config.registrar.control_token_file);
             config.database_url = sqlite_url_relative_to(&config.database_url, dir);
             for provider in &mut config.providers {
                 resolve(&mut provider.client_secret_file);
@@ -385,6 +405,26 @@ impl PortalConfig {
             }
         };
         Ok(EncryptionKey::from_base64(encoded.trim())?)
+    }
+}
+
+impl PortalConfig {
+    /// The registrar's control endpoint and its token, when `[registrar]` names one.
+    pub fn registrar_control(&self) -> Result<Option<(Url, String)>, ConfigError> {
+        let Some(url) = &self.registrar.control_url else {
+            return Ok(None);
+        };
+        let path = self
+            .registrar
+            .control_token_file
+            .as_ref()
+            .ok_or(ConfigError::MissingRegistrarToken)?;
+        refuse_if_readable_by_others(path)?;
+        let token = std::fs::read_to_string(path).map_err(|source| ConfigError::ReadKey {
+            path: path.clone(),
+            source,
+        })?;
+        Ok(Some((url.clone(), token.trim().to_owned())))
     }
 }
 

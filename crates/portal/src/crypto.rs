@@ -41,6 +41,14 @@ impl<'a> Binding<'a> {
         }
     }
 
+    /// A device's own SIP password (by its authentication user).
+    pub fn device_sip_password(auth_user: &'a str) -> Self {
+        Self {
+            purpose: "device_sip_password",
+            row: auth_user,
+        }
+    }
+
     /// The OpenID nonce of a sign-in waiting at its provider (by its state's hash).
     pub fn sign_in_nonce(portal_state_hash: &'a str) -> Self {
         Self {

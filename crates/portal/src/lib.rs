@@ -21,6 +21,7 @@ pub mod private_file;
 pub mod providers;
 pub mod rate_limit;
 pub mod recovery;
+pub mod registrar;
 pub mod request;
 mod routes;
 pub mod secrets_at_rest;
@@ -28,6 +29,7 @@ pub mod security;
 pub mod seed;
 pub mod server;
 pub mod sessions;
+pub mod sip_credentials;
 pub mod state;
 pub mod store;
 pub mod throttle;
@@ -54,6 +56,10 @@ pub enum StartError {
     Config(#[from] config::ConfigError),
     #[error(transparent)]
     Db(#[from] store::StoreError),
+    #[error("cannot use the registrar's control endpoint: {0}")]
+    RegistrarControl(#[from] registrar::ControlError),
+    #[error("cannot bring the registrar's SIP credentials up to date: {0}")]
+    SipCredentials(#[from] sip_credentials::SipCredentialError),
     #[error("cannot listen on {addr}: {source} (is another portal already running?)")]
     Bind {
         addr: SocketAddr,
@@ -75,6 +81,7 @@ pub struct Portal {
     purge_interval: Duration,
     audit_retention_seconds: i64,
     limits: server::ServerLimits,
+    registrar_control: Option<registrar::RegistrarControl>,
 }
 
 impl Portal {
@@ -89,8 +96,15 @@ impl Portal {
         clock: clock::SharedClock,
     ) -> Result<Self, StartError> {
         let key = config.encryption_key()?;
+        let registrar_control = config
+            .registrar_control()?
+            .map(|(url, token)| registrar::RegistrarControl::new(&url, token))
+            .transpose()?;
         let store = store::Store::connect(&config.database_url, &config.pool_settings()).await?;
         secrets_at_rest::upgrade(&store, &key).await?;
+        // Static credentials of profiles written before the registrar read the database
+        // (or by a portal that stopped between a profile and its credential).
+        sip_credentials::sync_static_credentials(&store, &key, None, clock.now()).await?;
         let listener =
             TcpListener::bind(config.listen)
                 .await
@@ -132,6 +146,7 @@ impl Portal {
             purge_interval: config.purge_interval(),
             audit_retention_seconds: config.audit_retention_seconds(),
             limits: server::ServerLimits::from_settings(&config.server),
+            registrar_control,
         })
     }
 
@@ -168,12 +183,18 @@ impl Portal {
         let refresh = tokio::spawn(check_and_refresh_providers(Arc::clone(
             &self.state.providers,
         )));
+        let outbox = tokio::spawn(registrar::drain_outbox(
+            self.state.store.clone(),
+            Arc::clone(&self.state.clock),
+            self.registrar_control,
+        ));
         let limits = self.limits.fitted_to_open_files();
         let served = server::serve(self.listener, router(self.state), limits, shutdown)
             .await
             .map_err(StartError::Serve);
         purge.abort();
         refresh.abort();
+        outbox.abort();
         served
     }
 }

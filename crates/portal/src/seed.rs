@@ -28,6 +28,8 @@ pub enum SeedError {
     Db(#[from] StoreError),
     #[error(transparent)]
     Hash(#[from] HashError),
+    #[error(transparent)]
+    SipCredentials(#[from] crate::sip_credentials::SipCredentialError),
 }
 
 pub struct DemoAccount {
@@ -179,7 +181,12 @@ pub async fn seed_demo(store: &Store, key: &EncryptionKey, now: i64) -> Result<b
         session_absolute_seconds: 90 * 24 * 3600,
         providers: DEMO_ORGANIZATION_PROVIDERS,
     };
-    Ok(store
+    let wrote = store
         .insert_organization_with_accounts(&organization, &accounts, now)
-        .await?)
+        .await?;
+    if wrote {
+        // The registrar reads the accounts' static credentials (digests) from here.
+        crate::sip_credentials::sync_static_credentials(store, key, None, now).await?;
+    }
+    Ok(wrote)
 }

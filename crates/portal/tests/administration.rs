@@ -111,7 +111,29 @@ async fn an_operator_goes_from_an_empty_database_to_a_signed_in_user() {
         .json()
         .await
         .unwrap();
-    assert_eq!(profile["password"], "sip-secret-2");
+    // The app gets a credential of its own; the CSV's password is the static one the
+    // registrar holds for her desk phone.
+    assert!(profile["auth_user"].as_str().unwrap().starts_with("dev-"));
+    assert_ne!(profile["password"], "sip-secret-2");
+    let registrar = world
+        .store()
+        .await
+        .registrar_credentials(false)
+        .await
+        .unwrap();
+    let desk_phone = registrar
+        .iter()
+        .find(|row| row.extension == "202" && !row.username.starts_with("dev-"))
+        .expect("Nora's static credential");
+    assert_eq!(
+        desk_phone.ha1,
+        switchboard_portal::sip_credentials::digests(
+            &desk_phone.username,
+            &desk_phone.domain,
+            "sip-secret-2"
+        )
+        .0
+    );
     assert_eq!(profile["extension"], "202");
 
     // An imported account has no password until an operator sets one.

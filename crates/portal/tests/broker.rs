@@ -35,7 +35,9 @@ async fn each_provider_profile_signs_in_and_provisions() {
         let profile: SipProfile = response.json().await.unwrap();
         assert_eq!(profile.extension, extension);
         assert_eq!(profile.domain, "sip.acme.example");
-        assert!(profile.password.starts_with("demo-sip-"));
+        // The device's own credential, not the account's static one.
+        assert!(profile.auth_user.starts_with("dev-"), "{provider}");
+        assert!(!profile.password.starts_with("demo-sip-"), "{provider}");
         let unchanged = world.sip_profile(&session.access_token, Some(&etag)).await;
         assert_eq!(unchanged.status(), StatusCode::NOT_MODIFIED);
     }

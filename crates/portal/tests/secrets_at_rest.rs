@@ -13,7 +13,7 @@ use common::world::{signed_in, World};
 use reqwest::StatusCode;
 use serde_json::json;
 use switchboard_api::{LoginStep, SipProfile};
-use switchboard_portal::seed::DEMO_TOTP_SECRET;
+use switchboard_portal::seed::{demo_sip_credentials, DEMO_ACCOUNTS, DEMO_TOTP_SECRET};
 use switchboard_portal::tokens::token_hash;
 
 /// Runs one statement with text parameters on the world's database, as someone with write
@@ -115,23 +115,31 @@ async fn a_sip_password_moved_to_another_account_is_not_given_out() {
         .json()
         .await
         .unwrap();
-    // Someone who can write to the database copies Alice's encrypted SIP password into
-    // Maria's profile, hoping Maria's sign-in hands it out.
+    let maria_session = signed_in(world.password_sign_in("maria", "maria-demo-pass").await);
+    let maria_before: SipProfile = world
+        .sip_profile(&maria_session.access_token, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    // Someone who can write to the database copies Alice's encrypted device password into
+    // the credential of Maria's device, hoping Maria's profile hands it out.
     let stolen = strings(
         &world,
-        "SELECT password_encrypted FROM sip_profiles WHERE account_id = $1",
-        &["acct-alice"],
+        "SELECT password_encrypted FROM sip_credentials WHERE auth_user = $1",
+        &[&alice.auth_user],
     )
     .await
     .remove(0);
     let moved = execute(
         &world,
-        "UPDATE sip_profiles SET password_encrypted = $1 WHERE account_id = $2",
-        &[&stolen, "acct-maria"],
+        "UPDATE sip_credentials SET password_encrypted = $1 WHERE auth_user = $2",
+        &[&stolen, &maria_before.auth_user],
     )
     .await;
     assert_eq!(moved, 1);
-    let maria = world.sip_password_of("maria", "maria-demo-pass").await;
+    // Her device asks again (the same session).
+    let maria = world.sip_profile(&maria_session.access_token, None).await;
     assert_eq!(maria.status(), StatusCode::INTERNAL_SERVER_ERROR);
     let body = maria.text().await.unwrap();
     assert!(!body.contains(&alice.password), "{body}");
@@ -169,19 +177,19 @@ async fn an_authenticator_secret_moved_to_another_account_does_not_verify_codes(
 #[tokio::test]
 async fn secrets_from_earlier_versions_are_bound_and_keyed_when_the_portal_starts() {
     let world = World::start().await;
-    let alice_before: SipProfile = world
-        .sip_password_of("alice", "alice-demo-pass")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let (_, alice_static_password) = demo_sip_credentials(
+        DEMO_ACCOUNTS
+            .iter()
+            .find(|account| account.id == "acct-alice")
+            .unwrap(),
+    );
     // What an earlier version left: an unbound SIP password and authenticator secret, and
     // an unkeyed recovery-code hash (plain SHA-256 of the normalized code).
     execute(
         &world,
         "UPDATE sip_profiles SET password_encrypted = $1 WHERE account_id = $2",
         &[
-            &legacy_encrypt(&world, alice_before.password.as_bytes()),
+            &legacy_encrypt(&world, alice_static_password.as_bytes()),
             "acct-alice",
         ],
     )
@@ -234,7 +242,28 @@ async fn secrets_from_earlier_versions_are_bound_and_keyed_when_the_portal_start
         .json()
         .await
         .unwrap();
-    assert_eq!(alice_after.password, alice_before.password);
+    assert!(alice_after.auth_user.starts_with("dev-"));
+    // The upgraded static password still gives the registrar the same digest.
+    let (static_user, static_password) = demo_sip_credentials(
+        DEMO_ACCOUNTS
+            .iter()
+            .find(|account| account.id == "acct-alice")
+            .unwrap(),
+    );
+    let registrar = world
+        .store()
+        .await
+        .registrar_credentials(false)
+        .await
+        .unwrap();
+    let row = registrar
+        .iter()
+        .find(|row| row.username == static_user)
+        .unwrap();
+    assert_eq!(
+        row.ha1,
+        switchboard_portal::sip_credentials::digests(&static_user, &row.domain, &static_password).0
+    );
     let ticket = mfa_ticket(world.password_sign_in("tom", "tom-demo-pass").await);
     assert_eq!(
         world.code(&ticket, recovery_code).await.status(),

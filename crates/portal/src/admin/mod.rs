@@ -64,6 +64,8 @@ pub enum AdminError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Hash(#[from] HashError),
+    #[error(transparent)]
+    SipCredentials(#[from] crate::sip_credentials::SipCredentialError),
 }
 
 pub(crate) fn invalid(field: &str, problem: impl Into<String>) -> AdminError {
@@ -114,6 +116,19 @@ impl Admin {
             actor: actor.into(),
             now,
         }
+    }
+
+    /// Brings the registrar's static credentials in line with the SIP profiles just
+    /// written (one account's, or all when `None`).
+    async fn sync_static_credentials(&self, account_id: Option<&str>) -> Result<(), AdminError> {
+        crate::sip_credentials::sync_static_credentials(
+            &self.store,
+            &self.key,
+            account_id,
+            self.now,
+        )
+        .await?;
+        Ok(())
     }
 
     pub fn store(&self) -> &Store {

@@ -1,4 +1,5 @@
-//! The signed-in account's softphone settings, versioned with an ETag.
+//! The signed-in account's softphone settings, versioned with an ETag, with the device's
+//! own SIP credential.
 
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
@@ -8,6 +9,7 @@ use switchboard_api::{ApiError, ErrorCode, SipProfile, SipTransport};
 
 use super::auth::Authenticated;
 use crate::error::PortalError;
+use crate::sip_credentials::SipCredentialError;
 use crate::state::AppState;
 
 /// The account's SIP settings. Send `If-None-Match` with the last ETag to get 304 when
@@ -28,7 +30,7 @@ pub async fn sip_profile(
     Authenticated(session): Authenticated,
     headers: HeaderMap,
 ) -> Result<Response, PortalError> {
-    let account_id = session.account_id;
+    let account_id = session.account_id.clone();
     let row = state.store.sip_profile(&account_id).await?;
     let Some(row) = row else {
         return Err(PortalError::Client(
@@ -49,19 +51,31 @@ pub async fn sip_profile(
     if unchanged {
         return Ok((StatusCode::NOT_MODIFIED, cache).into_response());
     }
-    let password = state
-        .key
-        .decrypt(
-            &row.password_encrypted,
-            crate::crypto::Binding::sip_password(&account_id),
-        )
-        .ok()
-        .and_then(|bytes| String::from_utf8(bytes).ok())
-        .ok_or_else(|| {
+    // The device's own credential, made with its first profile: what the registrar
+    // accepts from this session only, until it ends.
+    let credential = crate::sip_credentials::device_credential(
+        &state.store,
+        &state.key,
+        &session.session_id,
+        &account_id,
+        &row,
+        &mut rand::rngs::OsRng,
+        state.clock.now(),
+    )
+    .await
+    .map_err(|error| match error {
+        SipCredentialError::Store(error) => PortalError::Database(error),
+        SipCredentialError::SessionEnded => PortalError::Client(
+            StatusCode::UNAUTHORIZED,
+            ErrorCode::InvalidToken,
+            "This session has ended. Sign in again.".into(),
+        ),
+        SipCredentialError::Undecryptable => {
             PortalError::Database(crate::store::StoreError::Encode(
                 "a SIP password cannot be decrypted with the configured key".into(),
             ))
-        })?;
+        }
+    })?;
     let transport = match row.transport.as_str() {
         "udp" => SipTransport::Udp,
         "tcp" => SipTransport::Tcp,
@@ -71,8 +85,8 @@ pub async fn sip_profile(
         extension: row.extension,
         display_name: row.display_name,
         sip_user: row.sip_user,
-        auth_user: row.auth_user,
-        password,
+        auth_user: credential.auth_user,
+        password: credential.password,
         domain: row.sip_domain,
         registrar: row.registrar,
         outbound_proxy: row.outbound_proxy,

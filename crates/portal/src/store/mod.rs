@@ -26,6 +26,7 @@ mod notification_emails;
 mod purge;
 mod secrets;
 mod sessions;
+mod sip_credentials;
 mod statements;
 mod step_up;
 pub mod testing;
@@ -51,9 +52,13 @@ pub use authenticator::TotpState;
 pub use broker::{ClaimedCode, NewPendingAuthorization, PendingAuthorization, TicketRow};
 pub use links::{LinkOrigin, LinkRow, NewLink};
 pub use notification_emails::AddedEmail;
-pub use purge::PurgeReport;
+pub use purge::{PurgeReport, REGISTRAR_REMOVAL_RETENTION_SECONDS};
 pub use secrets::SecretColumn;
 pub use sessions::{NewSession, PresentedRefreshToken, SessionLink, SessionRow};
+pub use sip_credentials::{
+    DeviceCredentialRow, NewSipCredential, RegistrarCredentialRow, RegistrarRemoval,
+    StaticCredentialRow, StaticCredentialSource,
+};
 pub use statements::{Ended, EndedLink, UnlinkAudit};
 pub use throttles::{AttemptCount, AttemptKey};
 

@@ -2,6 +2,7 @@
 //! more, and deleting a row twice is harmless, so any number of instances may purge at
 //! the same time.
 
+use super::statements::Statements;
 use super::{on_backend, Store, StoreError};
 
 /// Seconds an expired one-time code is kept (a code whose session is still live is kept as
@@ -18,6 +19,13 @@ pub const ENDED_SESSION_RETENTION_SECONDS: i64 = 30 * 24 * 3600;
 /// Seconds a request counter is kept after its window started (its minute is long over).
 pub const REQUEST_COUNT_RETENTION_SECONDS: i64 = 120;
 
+/// Seconds an event-stream row is kept: an app that reconnects later learns what it
+/// missed from its next request instead (a revoked session's tokens say why).
+pub const SESSION_EVENT_RETENTION_SECONDS: i64 = 3600;
+/// Seconds a contact removal is retried: by then the contact has expired at the registrar
+/// anyway (the registrar's longest registration is two hours).
+pub const REGISTRAR_REMOVAL_RETENTION_SECONDS: i64 = 2 * 3600;
+
 /// Rows deleted per table (and sessions ended because their lifetime ran out).
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct PurgeReport {
@@ -32,6 +40,9 @@ pub struct PurgeReport {
     pub sessions: u64,
     pub attempt_limits: u64,
     pub request_counts: u64,
+    pub session_events: u64,
+    /// Contact removals given up on (the contacts expired meanwhile).
+    pub registrar_removals: u64,
 }
 
 impl PurgeReport {
@@ -47,6 +58,8 @@ impl PurgeReport {
             + self.sessions
             + self.attempt_limits
             + self.request_counts
+            + self.session_events
+            + self.registrar_removals
     }
 }
 
@@ -54,7 +67,8 @@ impl Store {
     /// Deletes everything expired at `now`.
     pub async fn purge_expired(&self, now: i64) -> Result<PurgeReport, StoreError> {
         // (statement, the values bound as $1, $2)
-        let statements: [(&str, &[i64]); 11] = [
+        let expired_sessions_ended = self.end_expired_sessions(now).await?;
+        let statements: [(&str, &[i64]); 12] = [
             ("DELETE FROM pending_authorizations WHERE expires_at < $1", &[now]),
             (
                 "DELETE FROM authorization_codes WHERE expires_at < $1
@@ -65,18 +79,6 @@ impl Store {
             ("DELETE FROM login_tickets WHERE expires_at < $1", &[now]),
             ("DELETE FROM link_intents WHERE expires_at < $1", &[now]),
             ("DELETE FROM pending_authenticators WHERE expires_at < $1", &[now]),
-            // Sessions past their organization's idle or absolute lifetime end as a refresh
-            // would end them, so their tokens go below.
-            (
-                "UPDATE sessions SET revoked_at = $1, revoked_reason = 'expired'
-                 WHERE revoked_at IS NULL AND id IN (
-                     SELECT s.id FROM sessions s
-                     JOIN accounts a ON a.id = s.account_id
-                     JOIN organizations o ON o.id = a.organization_id
-                     WHERE $1 - s.last_used_at > o.session_idle_seconds
-                        OR $1 - s.created_at > o.session_absolute_seconds)",
-                &[now],
-            ),
             (
                 "DELETE FROM access_tokens WHERE expires_at < $1
                     OR session_id IN (SELECT id FROM sessions WHERE revoked_at IS NOT NULL)",
@@ -102,8 +104,16 @@ impl Store {
                 "DELETE FROM request_counts WHERE window_start < $1",
                 &[now - REQUEST_COUNT_RETENTION_SECONDS],
             ),
+            (
+                "DELETE FROM session_events WHERE created_at < $1",
+                &[now - SESSION_EVENT_RETENTION_SECONDS],
+            ),
+            (
+                "DELETE FROM registrar_outbox WHERE created_at < $1",
+                &[now - REGISTRAR_REMOVAL_RETENTION_SECONDS],
+            ),
         ];
-        let mut counts = [0_u64; 11];
+        let mut counts = [0_u64; 12];
         for ((sql, values), count) in statements.iter().zip(counts.iter_mut()) {
             *count = on_backend!(self, pool => {
                 let mut query = sqlx::query(sql);
@@ -113,7 +123,7 @@ impl Store {
                 query.execute(pool).await?.rows_affected()
             });
         }
-        let [pending_authorizations, authorization_codes, login_tickets, link_intents, pending_authenticators, expired_sessions_ended, access_tokens, refresh_tokens, sessions, attempt_limits, request_counts] =
+        let [pending_authorizations, authorization_codes, login_tickets, link_intents, pending_authenticators, access_tokens, refresh_tokens, sessions, attempt_limits, request_counts, session_events, registrar_removals] =
             counts;
         Ok(PurgeReport {
             pending_authorizations,
@@ -127,7 +137,35 @@ impl Store {
             sessions,
             attempt_limits,
             request_counts,
+            session_events,
+            registrar_removals,
         })
+    }
+
+    /// Ends the sessions past their organization's idle or absolute lifetime, as a refresh
+    /// would end them, with their device credentials in the same transaction.
+    async fn end_expired_sessions(&self, now: i64) -> Result<u64, StoreError> {
+        Ok(on_backend!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let ended: Vec<(String, String)> = sqlx::query_as(
+                "UPDATE sessions SET revoked_at = $1, revoked_reason = 'expired'
+                 WHERE revoked_at IS NULL AND id IN (
+                     SELECT s.id FROM sessions s
+                     JOIN accounts a ON a.id = s.account_id
+                     JOIN organizations o ON o.id = a.organization_id
+                     WHERE $1 - s.last_used_at > o.session_idle_seconds
+                        OR $1 - s.created_at > o.session_absolute_seconds)
+                 RETURNING id, account_id",
+            )
+            .bind(now)
+            .fetch_all(&mut *tx)
+            .await?;
+            for (session_id, account_id) in &ended {
+                tx.end_session_credentials(session_id, account_id, "expired", now).await?;
+            }
+            tx.commit().await?;
+            ended.len() as u64
+        }))
     }
 
     /// Rows per table, for the purge test and operators.

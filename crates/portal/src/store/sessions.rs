@@ -197,7 +197,8 @@ impl Store {
         }))
     }
 
-    /// Ends the session: refresh tokens stop working and its access tokens are deleted.
+    /// Ends the session: refresh tokens stop working, its access tokens are deleted, and so
+    /// is its device's SIP credential (its contacts queued for removal at the registrar).
     /// The account whose live session it was (`None`: unknown or ended already).
     pub async fn revoke_session(
         &self,
@@ -220,6 +221,9 @@ impl Store {
                 .bind(session_id)
                 .execute(&mut *tx)
                 .await?;
+            if let Some((account_id,)) = &ended {
+                tx.end_session_credentials(session_id, account_id, reason, now).await?;
+            }
             tx.commit().await?;
             ended.map(|(account_id,)| account_id)
         }))

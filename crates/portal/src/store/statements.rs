@@ -6,7 +6,21 @@
 use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Type};
 
 use super::admin::AccountChange;
+use super::sip_credentials::NewSipCredential;
 use super::{AuditRow, LinkOrigin, NewAccount, NewLink};
+
+/// What an app is told over its event stream (`session_events.kind`).
+pub(crate) mod event_kind {
+    /// The session ended; the row's reason says why.
+    pub const SESSION_ENDED: &str = "session_ended";
+    /// The account's SIP profile changed: fetch it again.
+    pub const SIP_PROFILE_CHANGED: &str = "sip_profile_changed";
+}
+
+/// A random row id for the outbox and the event rows.
+fn row_id() -> String {
+    format!("{:032x}", rand::random::<u128>())
+}
 
 /// Which sessions [`Statements::end_sessions`] ends (live ones only).
 #[derive(Debug, Clone, Copy)]
@@ -26,6 +40,17 @@ pub(crate) enum SessionsToEnd<'a> {
     },
     /// The sessions that came through one provider in an organization.
     ThroughProvider(ProviderScope<'a>),
+}
+
+/// Which SIP credentials [`Statements::delete_credentials`] ends.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum CredentialsToEnd<'a> {
+    /// The credential of one device's session.
+    OfSession(&'a str),
+    /// Every device credential of the account (not its static one).
+    DevicesOfAccount(&'a str),
+    /// The account's static credential.
+    StaticOfAccount(&'a str),
 }
 
 /// Which links [`Statements::end_links`] ends.
@@ -87,6 +112,67 @@ pub(crate) trait Statements {
         reason: &str,
         now: i64,
     ) -> Result<u64, sqlx::Error>;
+
+    /// Ends the device credential of an ended session: deleted, its contacts queued for
+    /// removal at the registrar, and the device told why (`reason`) over its event stream.
+    async fn end_session_credentials(
+        &mut self,
+        session_id: &str,
+        account_id: &str,
+        reason: &str,
+        now: i64,
+    ) -> Result<(), sqlx::Error> {
+        self.delete_credentials(CredentialsToEnd::OfSession(session_id), now)
+            .await?;
+        self.insert_session_event(
+            account_id,
+            Some(session_id),
+            event_kind::SESSION_ENDED,
+            Some(reason),
+            now,
+        )
+        .await
+    }
+
+    /// Deletes the credentials `which` picks and queues their contacts for removal at the
+    /// registrar; how many.
+    async fn delete_credentials(
+        &mut self,
+        which: CredentialsToEnd<'_>,
+        now: i64,
+    ) -> Result<u64, sqlx::Error>;
+
+    /// Ends every device credential of the account and tells its devices their profile
+    /// changed (they fetch it again and get new ones). How many ended.
+    async fn rotate_device_credentials(
+        &mut self,
+        account_id: &str,
+        now: i64,
+    ) -> Result<u64, sqlx::Error> {
+        let ended = self
+            .delete_credentials(CredentialsToEnd::DevicesOfAccount(account_id), now)
+            .await?;
+        self.insert_session_event(account_id, None, event_kind::SIP_PROFILE_CHANGED, None, now)
+            .await?;
+        Ok(ended)
+    }
+
+    /// Replaces the account's static credential; the old one's contacts are queued for
+    /// removal.
+    async fn put_static_credential(
+        &mut self,
+        credential: &NewSipCredential<'_>,
+    ) -> Result<(), sqlx::Error>;
+
+    /// A row of the event stream (`session_id` `None`: for every session of the account).
+    async fn insert_session_event(
+        &mut self,
+        account_id: &str,
+        session_id: Option<&str>,
+        kind: &str,
+        reason: Option<&str>,
+        now: i64,
+    ) -> Result<(), sqlx::Error>;
 
     /// Deletes the links `which` picks, with the account choices remembered through them,
     /// and ends the sessions that came through them; each ended link writes the audit row
@@ -168,8 +254,97 @@ where
     for<'q> Option<&'q str>: Encode<'q, DB> + Type<DB>,
     for<'q> i64: Encode<'q, DB> + Type<DB>,
     for<'r> (String,): FromRow<'r, DB::Row>,
+    for<'r> (String, String): FromRow<'r, DB::Row>,
+    for<'r> (String, String, String): FromRow<'r, DB::Row>,
     for<'r> (String, String, String, Option<String>): FromRow<'r, DB::Row>,
 {
+    async fn delete_credentials(
+        &mut self,
+        which: CredentialsToEnd<'_>,
+        now: i64,
+    ) -> Result<u64, sqlx::Error> {
+        let delete = match which {
+            CredentialsToEnd::OfSession(session_id) => sqlx::query_as(
+                "DELETE FROM sip_credentials WHERE session_id = $1 RETURNING auth_user, realm, aor_user",
+            )
+            .bind(session_id),
+            CredentialsToEnd::DevicesOfAccount(account_id) => sqlx::query_as(
+                "DELETE FROM sip_credentials WHERE account_id = $1 AND session_id IS NOT NULL
+                 RETURNING auth_user, realm, aor_user",
+            )
+            .bind(account_id),
+            CredentialsToEnd::StaticOfAccount(account_id) => sqlx::query_as(
+                "DELETE FROM sip_credentials WHERE account_id = $1 AND session_id IS NULL
+                 RETURNING auth_user, realm, aor_user",
+            )
+            .bind(account_id),
+        };
+        let ended: Vec<(String, String, String)> = delete.fetch_all(&mut *self).await?;
+        for (auth_user, realm, aor_user) in &ended {
+            sqlx::query(
+                "INSERT INTO registrar_outbox (id, auth_user, aor, created_at, attempts, next_attempt_at)
+                 VALUES ($1, $2, $3, $4, 0, $4)",
+            )
+            .bind(row_id().as_str())
+            .bind(auth_user.as_str())
+            .bind(format!("sip:{aor_user}@{realm}").as_str())
+            .bind(now)
+            .execute(&mut *self)
+            .await?;
+        }
+        Ok(ended.len() as u64)
+    }
+
+    async fn put_static_credential(
+        &mut self,
+        credential: &NewSipCredential<'_>,
+    ) -> Result<(), sqlx::Error> {
+        self.delete_credentials(
+            CredentialsToEnd::StaticOfAccount(credential.account_id),
+            credential.now,
+        )
+        .await?;
+        sqlx::query(
+            "INSERT INTO sip_credentials (auth_user, account_id, session_id, realm, aor_user, ha1_md5,
+                                          ha1_sha256, password_encrypted, created_at)
+             VALUES ($1, $2, NULL, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(credential.auth_user)
+        .bind(credential.account_id)
+        .bind(credential.realm)
+        .bind(credential.aor_user)
+        .bind(credential.ha1_md5)
+        .bind(credential.ha1_sha256)
+        .bind(credential.password_encrypted)
+        .bind(credential.now)
+        .execute(&mut *self)
+        .await?;
+        Ok(())
+    }
+
+    async fn insert_session_event(
+        &mut self,
+        account_id: &str,
+        session_id: Option<&str>,
+        kind: &str,
+        reason: Option<&str>,
+        now: i64,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO session_events (id, account_id, session_id, kind, reason, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(row_id().as_str())
+        .bind(account_id)
+        .bind(session_id)
+        .bind(kind)
+        .bind(reason)
+        .bind(now)
+        .execute(&mut *self)
+        .await?;
+        Ok(())
+    }
+
     async fn insert_audit_row(&mut self, row: &AuditRow) -> Result<(), sqlx::Error> {
         sqlx::query(
             "INSERT INTO audit_events (id, at, kind, actor, organization_id, account_id, method, provider_id, device, ip, result, detail)
@@ -204,7 +379,7 @@ where
             SessionsToEnd::OfAccount { account_id, except } => sqlx::query_as(
                 "UPDATE sessions SET revoked_at = $1, revoked_reason = $2
                  WHERE account_id = $3 AND revoked_at IS NULL AND id <> COALESCE($4, '')
-                 RETURNING id",
+                 RETURNING id, account_id",
             )
             .bind(now)
             .bind(reason)
@@ -214,7 +389,7 @@ where
                 "UPDATE sessions SET revoked_at = $1, revoked_reason = $2
                  WHERE account_id = $3 AND revoked_at IS NULL
                    AND (identity IS NOT NULL OR auth_method LIKE 'sso:%' OR auth_method LIKE 'link:%')
-                 RETURNING id",
+                 RETURNING id, account_id",
             )
             .bind(now)
             .bind(reason)
@@ -226,7 +401,7 @@ where
             } => sqlx::query_as(
                 "UPDATE sessions SET revoked_at = $1, revoked_reason = $2
                  WHERE account_id = $3 AND link_issuer = $4 AND link_subject = $5 AND revoked_at IS NULL
-                 RETURNING id",
+                 RETURNING id, account_id",
             )
             .bind(now)
             .bind(reason)
@@ -238,7 +413,7 @@ where
                  WHERE provider_id = $3 AND revoked_at IS NULL
                    AND ($4 IS NULL OR organization_key = $4)
                    AND account_id IN (SELECT id FROM accounts WHERE organization_id = $5 AND ($6 IS NULL OR id = $6))
-                 RETURNING id",
+                 RETURNING id, account_id",
             )
             .bind(now)
             .bind(reason)
@@ -247,11 +422,13 @@ where
             .bind(scope.organization_id)
             .bind(scope.account_id),
         };
-        let ended: Vec<(String,)> = update.fetch_all(&mut *self).await?;
-        for (session_id,) in &ended {
+        let ended: Vec<(String, String)> = update.fetch_all(&mut *self).await?;
+        for (session_id, account_id) in &ended {
             sqlx::query("DELETE FROM access_tokens WHERE session_id = $1")
                 .bind(session_id.as_str())
                 .execute(&mut *self)
+                .await?;
+            self.end_session_credentials(session_id, account_id, reason, now)
                 .await?;
         }
         Ok(ended.len() as u64)

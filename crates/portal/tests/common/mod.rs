@@ -107,6 +107,7 @@ pub fn test_config(data_dir: &Path) -> PortalConfig {
             },
         ),
         // Mail (the code confirming a notification email) lands in files the tests read.
+        registrar: Default::default(),
         mail: switchboard_portal::config::MailSettings {
             outbox: Some(data_dir.join("mail")),
         },

@@ -165,6 +165,7 @@ impl Admin {
         self.store
             .create_account(&organization.id, &account, self.now, &audit)
             .await?;
+        self.sync_static_credentials(Some(&id)).await?;
         let mut text = format!(
             "Created {username} ({display_name}, extension {extension}) in {}.",
             organization.id

@@ -104,6 +104,7 @@ impl Admin {
         self.store
             .update_account(&account.id, &change, &audit)
             .await?;
+        self.sync_static_credentials(Some(&account.id)).await?;
         Ok(Outcome::new(
             format!("Updated {}: {}.", account.username, changed.join(", ")),
             json!({ "username": account.username, "changed": changed }),

@@ -121,6 +121,7 @@ impl Admin {
                     self.unlink_row(link)
                 })
                 .await?;
+            self.sync_static_credentials(None).await?;
         }
         let mut text = String::new();
         for row in &report.rows {

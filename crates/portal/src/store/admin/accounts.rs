@@ -86,6 +86,9 @@ impl Store {
     ) -> Result<bool, StoreError> {
         on_backend!(self, pool => write_with_audit(pool, audit, async |tx| {
             let changed = tx.update_account_rows(account_id, change).await?;
+            if changed && change.rotates_device_credentials() {
+                tx.rotate_device_credentials(account_id, audit.at).await?;
+            }
             Ok(Written::when(changed, changed))
         })
         .await)

@@ -104,7 +104,10 @@ impl Store {
             }
             for update in &plan.updated {
                 let account_id = update.account_id.as_str();
-                tx.update_account_rows(account_id, &update.change).await?;
+                let changed = tx.update_account_rows(account_id, &update.change).await?;
+                if changed && update.change.rotates_device_credentials() {
+                    tx.rotate_device_credentials(account_id, now).await?;
+                }
                 for (email, purpose) in &update.put_emails {
                     sqlx::query(
                         "INSERT INTO account_emails (account_id, email, purpose) VALUES ($1, $2, $3)

@@ -40,6 +40,20 @@ impl AccountChange {
             || self.extension.is_some()
             || self.display_name.is_some()
     }
+
+    /// Whether the change moves the line or its registration (extension, SIP user or
+    /// domain, credentials, registrar, transport, proxy): every device's credential is
+    /// replaced then, so what the registrar holds matches what devices are told.
+    pub(in crate::store) fn rotates_device_credentials(&self) -> bool {
+        self.extension.is_some()
+            || self.sip_user.is_some()
+            || self.sip_domain.is_some()
+            || self.auth_user.is_some()
+            || self.sip_password_encrypted.is_some()
+            || self.registrar.is_some()
+            || self.transport.is_some()
+            || self.outbound_proxy.is_some()
+    }
 }
 
 /// What an administrator's write found, in [`write_with_audit`].
