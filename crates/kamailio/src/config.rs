@@ -288,7 +288,10 @@ mod tests {
         let text = format!("{database:?} {control:?}");
         assert!(!text.contains("s3cret"), "{text}");
         assert!(!text.contains("t0ken-value"), "{text}");
-        assert!(text.contains("postgres://kamailio:***@db:5432/portal"), "{text}");
+        assert!(
+            text.contains("postgres://kamailio:***@db:5432/portal"),
+            "{text}"
+        );
     }
 
     #[test]

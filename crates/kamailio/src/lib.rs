@@ -17,8 +17,8 @@ mod shipped;
 mod tables;
 
 pub use config::{
-    Account, Challenge, ControlEndpoint, Credentials, Database, DigestAlgorithm,
-    RegistrarConfig, TlsFiles,
+    Account, Challenge, ControlEndpoint, Credentials, Database, DigestAlgorithm, RegistrarConfig,
+    TlsFiles,
 };
 pub use digest::ha1;
 pub use process::{free_port, Kamailio};
@@ -36,7 +36,9 @@ pub enum KamailioError {
     },
     #[error("the registrar's database URL is not usable: {reason}")]
     DatabaseUrl { reason: String },
-    #[error("the control endpoint's token must be letters, digits and -._~+/= only, and not empty")]
+    #[error(
+        "the control endpoint's token must be letters, digits and -._~+/= only, and not empty"
+    )]
     ControlToken,
     #[error("the registrar cannot listen on {0:?}: an IPv4 or IPv6 address is needed")]
     ListenAddress(String),

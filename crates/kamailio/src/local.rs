@@ -14,10 +14,18 @@ impl RegistrarConfig {
             "# This registrar's settings, read by kamailio.cfg (written by switchboard-kamailio).\n",
         );
         let ip = &self.listen_ip;
-        if ip.is_empty() || !ip.chars().all(|c| c.is_ascii_hexdigit() || ".:[]".contains(c)) {
+        if ip.is_empty()
+            || !ip
+                .chars()
+                .all(|c| c.is_ascii_hexdigit() || ".:[]".contains(c))
+        {
             return Err(KamailioError::ListenAddress(ip.clone()));
         }
-        let _ = writeln!(cfg, "listen=udp:{ip}:{port}\nlisten=tcp:{ip}:{port}", port = self.port);
+        let _ = writeln!(
+            cfg,
+            "listen=udp:{ip}:{port}\nlisten=tcp:{ip}:{port}",
+            port = self.port
+        );
         let _ = writeln!(
             cfg,
             "#!define CTL_SOCKET \"unix:{}\"",
@@ -32,10 +40,8 @@ impl RegistrarConfig {
                 let (kind, url) = database.kamailio_url()?;
                 match kind {
                     DatabaseKind::Sqlite { file } => {
-                        let _ = writeln!(
-                            cfg,
-                            "#!define WITH_SQLITE\n#!define SQLITE_FILE \"{file}\""
-                        );
+                        let _ =
+                            writeln!(cfg, "#!define WITH_SQLITE\n#!define SQLITE_FILE \"{file}\"");
                     }
                     DatabaseKind::Postgres => cfg.push_str("#!define WITH_POSTGRES\n"),
                 }
@@ -107,7 +113,13 @@ mod tests {
         assert!(cfg.contains("#!define DBURL \"text:///tmp/k/db\"\n"));
         assert!(cfg.contains("#!define CTL_SOCKET \"unix:/tmp/k/kamailio_ctl\"\n"));
         assert!(cfg.contains("#!define MIN_EXPIRES 0\n"));
-        for absent in ["WITH_SHA256", "WITH_PROXY", "WITH_TLS", "WITH_CONTROL", "WITH_SQLITE"] {
+        for absent in [
+            "WITH_SHA256",
+            "WITH_PROXY",
+            "WITH_TLS",
+            "WITH_CONTROL",
+            "WITH_SQLITE",
+        ] {
             assert!(!cfg.contains(absent), "{absent}");
         }
     }
@@ -157,11 +169,17 @@ mod tests {
             port: 5092,
             token: "a\"b".into(),
         });
-        assert!(matches!(config.local_cfg(), Err(KamailioError::ControlToken)));
+        assert!(matches!(
+            config.local_cfg(),
+            Err(KamailioError::ControlToken)
+        ));
         config.control = Some(ControlEndpoint {
             port: 5092,
             token: String::new(),
         });
-        assert!(matches!(config.local_cfg(), Err(KamailioError::ControlToken)));
+        assert!(matches!(
+            config.local_cfg(),
+            Err(KamailioError::ControlToken)
+        ));
     }
 }

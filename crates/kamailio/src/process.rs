@@ -325,7 +325,10 @@ mod tests {
         .unwrap();
         assert_eq!(written, shipped);
         let local = config.dir.join(LOCAL_FILE);
-        assert_eq!(std::fs::read_to_string(&local).unwrap(), config.local_cfg().unwrap());
+        assert_eq!(
+            std::fs::read_to_string(&local).unwrap(),
+            config.local_cfg().unwrap()
+        );
         use std::os::unix::fs::PermissionsExt as _;
         let mode = std::fs::metadata(&local).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);

@@ -89,7 +89,12 @@ mod tests {
     #[test]
     fn credentials_rows_hold_digests_not_passwords() {
         let table = credentials_table(&accounts(), DigestAlgorithm::Md5);
-        let digest = ha1(DigestAlgorithm::Md5, "201:auth", "sip.acme.example", "pa:ss");
+        let digest = ha1(
+            DigestAlgorithm::Md5,
+            "201:auth",
+            "sip.acme.example",
+            "pa:ss",
+        );
         assert!(table.contains(&format!(
             "\n201\\:auth:sip.acme.example:{digest}:{digest}:201\n"
         )));
