@@ -1,15 +1,23 @@
 //! The demo's SIP registrar: Kamailio on 127.0.0.1 (UDP and TCP, port
-//! `switchboard_portal::seed::DEMO_SIP_PORT`) with the digest credentials of the portal's
-//! demo SIP profiles, in `<data-dir>/kamailio`, stopped with the demo. The tests of
-//! `crates/sip` start theirs with the same crate (`switchboard-kamailio`).
+//! `switchboard_portal::seed::DEMO_SIP_PORT`) running the shipped
+//! deploy/kamailio/kamailio.cfg with the digest credentials of the portal's demo SIP
+//! profiles (db_text tables of HA1 digests), in `<data-dir>/kamailio`, stopped with the
+//! demo. The tests of `crates/sip` start theirs with the same crate
+//! (`switchboard-kamailio`).
 
 use std::path::Path;
 
 use anyhow::{Context, Result};
 use switchboard_kamailio::{Account, Kamailio, RegistrarConfig};
 
-/// Debian's packages: the registrar, and its TLS module for the TLS tests.
-pub const PACKAGES: &[&str] = &["kamailio", "kamailio-tls-modules"];
+/// Debian's packages: the registrar, its TLS module for the TLS tests, and the database
+/// modules that read the portal's credentials views (SQLite, PostgreSQL).
+pub const PACKAGES: &[&str] = &[
+    "kamailio",
+    "kamailio-tls-modules",
+    "kamailio-sqlite-modules",
+    "kamailio-postgres-modules",
+];
 
 /// As in crates/portal/src/seed.rs (xtask does not build the portal's crate; a test below
 /// reads the seed to keep the two the same).
@@ -74,6 +82,16 @@ mod tests {
             DEMO_SIP_ACCOUNTS.len(),
             "every demo account has a registrar account"
         );
+    }
+
+    #[test]
+    fn the_test_packages_include_the_registrars() {
+        for package in PACKAGES {
+            assert!(
+                crate::setup::TEST_PACKAGES.contains(package),
+                "{package} is missing from setup::TEST_PACKAGES"
+            );
+        }
     }
 
     #[test]

@@ -27,8 +27,9 @@ pub const APP_PACKAGES: &[&str] = &[
 ];
 
 /// Testing: a headless display, D-Bus sessions, a Secret Service, the WebKit WebDriver,
-/// PostgreSQL (the portal's tests run on it too), Kamailio with its TLS module (the SIP
-/// registrar of crates/sip's tests; `crate::kamailio::PACKAGES`).
+/// PostgreSQL (the portal's tests run on it too), Kamailio with its TLS and database
+/// modules (the SIP registrar of crates/sip's and crates/kamailio's tests; the same as
+/// `crate::kamailio::PACKAGES`, which a test keeps in step).
 pub const TEST_PACKAGES: &[&str] = &[
     "xvfb",
     "xauth",
@@ -40,6 +41,8 @@ pub const TEST_PACKAGES: &[&str] = &[
     crate::postgres::PACKAGE,
     "kamailio",
     "kamailio-tls-modules",
+    "kamailio-sqlite-modules",
+    "kamailio-postgres-modules",
 ];
 
 fn is_installed(package: &str) -> bool {

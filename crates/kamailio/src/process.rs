@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::config::RegistrarConfig;
-use crate::KamailioError;
+use crate::config::{Credentials, RegistrarConfig};
+use crate::shipped::{KAMAILIO_CFG, LOCAL_FILE};
+use crate::{tables, KamailioError};
 
 const START_TIMEOUT: Duration = Duration::from_secs(15);
 const STOP_TIMEOUT: Duration = Duration::from_secs(5);
@@ -22,8 +23,9 @@ pub struct Kamailio {
 }
 
 impl Kamailio {
-    /// Writes the configuration into `config.dir` and starts Kamailio; returns once it
-    /// accepts TCP connections.
+    /// Writes the shipped `kamailio.cfg`, the site's file and (for an account list) the
+    /// db_text tables into `config.dir`, and starts Kamailio; returns once it accepts TCP
+    /// connections and answers on its control socket.
     pub fn start(config: RegistrarConfig) -> Result<Self, KamailioError> {
         let kamailio = find_program("kamailio").ok_or(KamailioError::NotInstalled)?;
         let kamcmd = find_program("kamcmd").ok_or(KamailioError::NotInstalled)?;
@@ -42,6 +44,14 @@ impl Kamailio {
         &self.config
     }
 
+    /// The control endpoint's base URL (`http://127.0.0.1:PORT`), when it has one.
+    pub fn control_url(&self) -> Option<String> {
+        self.config
+            .control
+            .as_ref()
+            .map(|control| format!("http://127.0.0.1:{}", control.port))
+    }
+
     pub fn is_running(&self) -> bool {
         self.child.is_some()
     }
@@ -50,7 +60,7 @@ impl Kamailio {
     /// tables written again, and started on the same ports (the location table empties).
     pub fn change_accounts(&mut self, accounts: Vec<crate::Account>) -> Result<(), KamailioError> {
         self.stop();
-        self.config.accounts = accounts;
+        self.config.credentials = Credentials::Accounts(accounts);
         write_files(&self.config)?;
         self.start_again()
     }
@@ -206,6 +216,8 @@ fn parse_contacts(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// Writes Kamailio's folder: the shipped configuration verbatim, the site's file, the
+/// db_text tables of an account list, the TLS configuration.
 fn write_files(config: &RegistrarConfig) -> Result<(), KamailioError> {
     let db = config.db_dir();
     let run = config.dir.join("run");
@@ -215,11 +227,16 @@ fn write_files(config: &RegistrarConfig) -> Result<(), KamailioError> {
             source,
         })?;
     }
-    write(&config.dir.join("kamailio.cfg"), &config.kamailio_cfg())?;
-    write(&db.join("subscriber"), &config.subscriber_table())?;
-    write(&db.join("version"), RegistrarConfig::version_table())?;
+    let local = config.local_cfg()?;
+    write(&config.dir.join("kamailio.cfg"), KAMAILIO_CFG)?;
+    write_private(&config.dir.join(LOCAL_FILE), &local)?;
+    if let Credentials::Accounts(accounts) = &config.credentials {
+        for (name, table) in tables::tables(accounts) {
+            write(&db.join(name), &table)?;
+        }
+    }
     if let Some(tls) = config.tls_cfg() {
-        write(&config.dir.join("tls.cfg"), &tls)?;
+        write(&config.tls_config_path(), &tls)?;
     }
     Ok(())
 }
@@ -229,6 +246,27 @@ fn write(path: &Path, text: &str) -> Result<(), KamailioError> {
         path: path.display().to_string(),
         source,
     })
+}
+
+/// A file only its owner may read (it holds a token or a database password).
+fn write_private(path: &Path, text: &str) -> Result<(), KamailioError> {
+    use std::io::Write as _;
+    use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+    let error = |source| KamailioError::Write {
+        path: path.display().to_string(),
+        source,
+    };
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(error)?;
+    // An existing file keeps its mode when opened: set it.
+    file.set_permissions(std::fs::Permissions::from_mode(0o600))
+        .map_err(error)?;
+    file.write_all(text.as_bytes()).map_err(error)
 }
 
 fn find_program(name: &str) -> Option<PathBuf> {
@@ -261,6 +299,43 @@ pub fn free_port(ip: &str) -> Result<u16, KamailioError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_written_configuration_is_the_shipped_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = RegistrarConfig::new(
+            dir.path().join("kamailio"),
+            5090,
+            vec![crate::Account {
+                username: "201-auth".into(),
+                domain: "sip.acme.example".into(),
+                password: "secret".into(),
+                extension: "201".into(),
+            }],
+        );
+        config.control = Some(crate::ControlEndpoint {
+            port: 5091,
+            token: "token".into(),
+        });
+        write_files(&config).unwrap();
+        let written = std::fs::read(config.dir.join("kamailio.cfg")).unwrap();
+        let shipped = std::fs::read(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/kamailio/kamailio.cfg"),
+        )
+        .unwrap();
+        assert_eq!(written, shipped);
+        let local = config.dir.join(LOCAL_FILE);
+        assert_eq!(
+            std::fs::read_to_string(&local).unwrap(),
+            config.local_cfg().unwrap()
+        );
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&local).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        let md5 = std::fs::read_to_string(config.db_dir().join("registrar_credentials_md5"));
+        assert!(md5.unwrap().contains(":201\n"));
+        assert!(config.db_dir().join("registrar_lines").is_file());
+    }
 
     #[test]
     fn contacts_are_read_from_the_lookup_output() {
