@@ -1,9 +1,15 @@
-//! The SIP registrar of a test world: Kamailio (`switchboard-kamailio`) on a free port of
-//! 127.0.0.1 with the digest credentials of the portal's demo SIP profiles, and the
+//! The SIP registrar of a test world: Kamailio (`switchboard-kamailio`, running the
+//! shipped deploy/kamailio configuration) on a free port of 127.0.0.1, reading the
+//! credentials from the world's portal database (each device's own, as the portal makes
+//! them) and taking contact removals from the portal on the world's control port; the
 //! world's accounts pointed at it, so a sign-in ends with a line the registrar can hold.
+//! Without a world (the engine's own tests), it holds the demo accounts' static
+//! credentials in tables of its own.
 
 use anyhow::{Context, Result};
-use switchboard_kamailio::{free_port, Account, Kamailio, RegistrarConfig};
+use switchboard_kamailio::{
+    free_port, Account, ControlEndpoint, Credentials, Database, Kamailio, RegistrarConfig,
+};
 use switchboard_portal::seed::{demo_sip_credentials, DEMO_ACCOUNTS, DEMO_SIP_DOMAIN};
 
 use crate::world::World;
@@ -36,22 +42,18 @@ fn accounts(passwords: &[(&str, &str)]) -> Vec<Account> {
 }
 
 impl TestRegistrar {
-    /// A registrar that knows the demo accounts' SIP passwords, the world's SIP profiles
+    /// A registrar that reads the world's portal database, the world's SIP profiles
     /// pointed at it (TCP, as the seed's).
     pub async fn start_for(world: &World) -> Result<Self> {
-        Self::start_with_passwords(world, &[]).await
+        Self::start_reading(world, None).await
     }
 
-    /// A registrar that knows the demo accounts' SIP passwords, with no world: for the
-    /// engine's own tests, whose lines come from [`TestRegistrar::line`].
+    /// A registrar that knows the demo accounts' static SIP passwords, with no world: for
+    /// the engine's own tests, whose lines come from [`TestRegistrar::line`].
     pub fn start() -> Result<Self> {
-        Self::start_knowing(&[])
-    }
-
-    fn start_knowing(passwords: &[(&str, &str)]) -> Result<Self> {
         let dir = tempfile::tempdir()?;
         let port = free_port("127.0.0.1")?;
-        let config = RegistrarConfig::new(dir.path().join("kamailio"), port, accounts(passwords));
+        let config = RegistrarConfig::new(dir.path().join("kamailio"), port, accounts(&[]));
         // Not installed is a failure with its remedy, never a skip.
         let kamailio = Kamailio::start(config).context("the test registrar did not start")?;
         Ok(Self {
@@ -59,6 +61,69 @@ impl TestRegistrar {
             port,
             _dir: dir,
         })
+    }
+
+    async fn start_reading(world: &World, credentials_table: Option<String>) -> Result<Self> {
+        let dir = tempfile::tempdir()?;
+        let port = free_port("127.0.0.1")?;
+        let mut config = RegistrarConfig::new(dir.path().join("kamailio"), port, Vec::new());
+        config.credentials = Credentials::Database(portal_database(world.database_url()));
+        config.credentials_table = credentials_table;
+        let (control_port, token) = world.registrar_control();
+        config.control = Some(ControlEndpoint {
+            port: control_port,
+            token,
+        });
+        let kamailio = Kamailio::start(config).context("the test registrar did not start")?;
+        let this = Self {
+            kamailio,
+            port,
+            _dir: dir,
+        };
+        let registrar = this.address();
+        for account in DEMO_ACCOUNTS {
+            world
+                .update_sip_profile(
+                    account.username,
+                    switchboard_portal::admin::SipInput {
+                        registrar: Some(registrar.clone()),
+                        ..Default::default()
+                    },
+                )
+                .await?;
+        }
+        Ok(this)
+    }
+
+    /// As [`TestRegistrar::start_for`], but the registrar refuses every credential of the
+    /// lines of these demo accounts (`maria`): it reads a view of the portal's
+    /// credentials whose digests for those lines are wrong, as if it held other passwords.
+    pub async fn start_refusing(world: &World, usernames: &[&str]) -> Result<Self> {
+        let mut extensions = Vec::new();
+        for username in usernames {
+            let account = DEMO_ACCOUNTS
+                .iter()
+                .find(|account| account.username == *username)
+                .with_context(|| format!("{username} is not a demo account"))?;
+            extensions.push(format!("'{}'", account.extension));
+        }
+        let view = format!("test_refusing_{:08x}", rand::random::<u32>());
+        world
+            .execute_sql(&format!(
+                "CREATE VIEW {view} AS
+                 SELECT username, domain,
+                        CASE WHEN extension IN ({lines}) THEN '00000000000000000000000000000000' ELSE ha1 END AS ha1,
+                        CASE WHEN extension IN ({lines}) THEN '00000000000000000000000000000000' ELSE ha1b END AS ha1b,
+                        extension
+                 FROM registrar_credentials_md5",
+                lines = if extensions.is_empty() {
+                    "''".to_owned()
+                } else {
+                    extensions.join(", ")
+                },
+            ))
+            .await?;
+        Self::start_reading(world, Some(view)).await
     }
 
     /// The registrar's address, as a profile's registrar (TCP, as the seed's).
@@ -85,33 +150,23 @@ impl TestRegistrar {
         })
     }
 
-    /// The same, but the registrar holds these (username, password) instead of the seed's.
-    pub async fn start_with_passwords(world: &World, passwords: &[(&str, &str)]) -> Result<Self> {
-        let this = Self::start_knowing(passwords)?;
-        let registrar = this.address();
-        for account in DEMO_ACCOUNTS {
-            world
-                .update_sip_profile(
-                    account.username,
-                    switchboard_portal::admin::SipInput {
-                        registrar: Some(registrar.clone()),
-                        ..Default::default()
-                    },
-                )
-                .await?;
-        }
-        Ok(this)
-    }
-
     /// The contacts the location table holds for an extension (`201`).
     pub fn contacts(&self, extension: &str) -> Result<Vec<String>> {
         Ok(self
             .kamailio
             .contacts(&format!("{extension}@{DEMO_SIP_DOMAIN}"))?)
     }
+}
 
-    /// Restarts the registrar knowing these passwords (its location table empties).
-    pub fn change_passwords(&mut self, passwords: &[(&str, &str)]) -> Result<()> {
-        Ok(self.kamailio.change_accounts(accounts(passwords))?)
+/// The portal database as the registrar's module reads it: the SQLite file (without the
+/// portal's `?mode=rwc`), or the PostgreSQL URL as it is.
+fn portal_database(url: &str) -> Database {
+    match url.strip_prefix("sqlite://") {
+        Some(rest) => Database::sqlite(std::path::Path::new(
+            rest.split('?').next().unwrap_or(rest),
+        )),
+        None => Database {
+            url: url.to_owned(),
+        },
     }
 }

@@ -23,6 +23,9 @@ pub struct World {
     pub portal: Url,
     pub clock: ManualClock,
     config: PortalConfig,
+    /// The registrar control endpoint the portal sends contact removals to: the port a
+    /// test registrar listens on for it, and its token.
+    registrar_control: (u16, String),
     portal_stop: Option<(oneshot::Sender<()>, tokio::task::JoinHandle<()>)>,
     _idp_stop: oneshot::Sender<()>,
     dir: tempfile::TempDir,
@@ -93,6 +96,13 @@ impl World {
         )?;
         apple.apple_team_id = Some("TEAM123456".into());
         apple.apple_key_id = Some("KEY1234567".into());
+        let control_port = switchboard_kamailio::free_port("127.0.0.1")?;
+        let control_token = format!("{:032x}", rand::random::<u128>());
+        let control_token_file = dir.path().join("registrar-control-token");
+        switchboard_portal::config::write_private_file(
+            &control_token_file,
+            control_token.as_bytes(),
+        )?;
         let config = PortalConfig {
             name: "Test Phones".into(),
             listen: listen.parse()?,
@@ -137,7 +147,10 @@ impl World {
                 },
             ),
             // Mail (the code confirming a notification email) lands in files tests read.
-            registrar: Default::default(),
+            registrar: switchboard_portal::config::RegistrarSettings {
+                control_url: Some(format!("http://127.0.0.1:{control_port}").parse()?),
+                control_token_file: Some(control_token_file),
+            },
             mail: switchboard_portal::config::MailSettings {
                 outbox: Some(dir.path().join("mail")),
             },
@@ -148,6 +161,7 @@ impl World {
             portal: "http://127.0.0.1/".parse()?,
             clock,
             config,
+            registrar_control: (control_port, control_token),
             portal_stop: None,
             _idp_stop: idp_stop,
             dir,
@@ -224,6 +238,33 @@ impl World {
     pub async fn restart_portal(&mut self) -> Result<()> {
         self.stop_portal().await;
         self.start_portal(false).await
+    }
+
+    /// The port and token of the registrar control endpoint the portal calls.
+    pub fn registrar_control(&self) -> (u16, String) {
+        self.registrar_control.clone()
+    }
+
+    /// The portal's database URL (`sqlite://…?mode=rwc` or `postgres://…`).
+    pub fn database_url(&self) -> &str {
+        &self.config.database_url
+    }
+
+    /// Runs one SQL statement on the portal's database, as someone with access to it
+    /// would (SQL both engines take).
+    pub async fn execute_sql(&self, sql: &str) -> Result<u64> {
+        let url = &self.config.database_url;
+        Ok(if url.starts_with("sqlite:") {
+            let pool = sqlx::SqlitePool::connect(url).await?;
+            let done = sqlx::query(sql).execute(&pool).await?.rows_affected();
+            pool.close().await;
+            done
+        } else {
+            let pool = sqlx::PgPool::connect(url).await?;
+            let done = sqlx::query(sql).execute(&pool).await?.rows_affected();
+            pool.close().await;
+            done
+        })
     }
 
     /// A connection to the portal's database, to change what an administrator would.

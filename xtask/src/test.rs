@@ -30,7 +30,7 @@ pub const POSTGRES_ENV: &str = "SWITCHBOARD_TEST_POSTGRES";
 /// What runs again on PostgreSQL: the portal's tests (the two-instance tests among them)
 /// and the client's tests over HTTP.
 const POSTGRES_FILTER: &str =
-    "package(switchboard-portal) | package(switchboard-desktop) | package(switchboard-cli)";
+    "package(switchboard-portal) | package(switchboard-desktop) | package(switchboard-cli) | package(switchboard-kamailio)";
 
 #[derive(Default)]
 struct Tally {

@@ -81,7 +81,7 @@ async fn register_waits_for_the_registrar_and_status_shows_the_held_line() {
 #[tokio::test(flavor = "multi_thread")]
 async fn register_exits_non_zero_with_the_reason_when_the_registrar_refuses_the_password() {
     let world = World::start("127.0.0.1:0").await.unwrap();
-    let _registrar = TestRegistrar::start_with_passwords(&world, &[("alice", "not-the-portal's")])
+    let _registrar = TestRegistrar::start_refusing(&world, &["alice"])
         .await
         .unwrap();
     let data_dir = world.scratch_dir("cli-data").unwrap();

@@ -190,6 +190,9 @@ pub struct RegistrarConfig {
     pub algorithm: DigestAlgorithm,
     /// The HTTP control endpoint, off when `None`.
     pub control: Option<ControlEndpoint>,
+    /// Another table or view to read the credentials from than the algorithm's
+    /// `registrar_credentials_*` (same columns): letters, digits and `_` only.
+    pub credentials_table: Option<String>,
 }
 
 impl RegistrarConfig {
@@ -206,6 +209,7 @@ impl RegistrarConfig {
             challenge: Challenge::Www,
             algorithm: DigestAlgorithm::Md5,
             control: None,
+            credentials_table: None,
         }
     }
 

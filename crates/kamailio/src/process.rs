@@ -160,8 +160,11 @@ impl Kamailio {
         let output = self.control(&["ul.lookup", "location", aor]);
         match output {
             Ok(text) => Ok(parse_contacts(&text)),
-            // "error: 500 - AOR not found in location table"
-            Err(KamailioError::Control { output, .. }) if output.contains("not found") => {
+            // "error: 500 - AOR not found in location table", or "AOR has no contacts"
+            // once its last contact was removed.
+            Err(KamailioError::Control { output, .. })
+                if output.contains("not found") || output.contains("has no contacts") =>
+            {
                 Ok(Vec::new())
             }
             Err(error) => Err(error),
