@@ -162,9 +162,9 @@ impl TestRegistrar {
 /// portal's `?mode=rwc`), or the PostgreSQL URL as it is.
 fn portal_database(url: &str) -> Database {
     match url.strip_prefix("sqlite://") {
-        Some(rest) => Database::sqlite(std::path::Path::new(
-            rest.split('?').next().unwrap_or(rest),
-        )),
+        Some(rest) => {
+            Database::sqlite(std::path::Path::new(rest.split('?').next().unwrap_or(rest)))
+        }
         None => Database {
             url: url.to_owned(),
         },

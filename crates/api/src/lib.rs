@@ -3,6 +3,7 @@
 //! portal's OpenAPI document and `ts-rs` turns it into TypeScript for the front end.
 
 mod error;
+mod events;
 mod health;
 mod login;
 mod security;
@@ -10,6 +11,7 @@ mod sign_in;
 mod token;
 
 pub use error::{ApiError, ErrorCode};
+pub use events::{PortalEvent, SessionEndReason, HEARTBEAT_SECONDS};
 pub use health::{Health, HealthStatus};
 pub use login::{
     AccountChoice, AccountSummary, ChooseAccountRequest, ChooseAgainRequest, LinkAccountRequest,
@@ -39,6 +41,7 @@ pub mod paths {
     pub const TOKEN: &str = "/v1/token";
     pub const REVOKE: &str = "/v1/revoke";
     pub const SIP_PROFILE: &str = "/v1/sip-profile";
+    pub const EVENTS: &str = "/v1/events";
     pub const CHOOSE_ACCOUNT: &str = "/v1/login/choose-account";
     pub const LINK_ACCOUNT: &str = "/v1/login/link-account";
     pub const CHOOSE_AGAIN: &str = "/v1/login/choose-again";

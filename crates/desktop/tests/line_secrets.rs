@@ -91,7 +91,10 @@ async fn the_trace_log_has_no_sip_password_and_no_digest_response() {
         assert!(!log.contains(&password), "{} in the log", account.username);
     }
     for password in &device_passwords {
-        assert!(!log.contains(password.as_str()), "a device's SIP password in the log");
+        assert!(
+            !log.contains(password.as_str()),
+            "a device's SIP password in the log"
+        );
     }
     // The digest answer's header, whatever its value.
     assert!(!log.contains("response=\""), "a digest response in the log");

@@ -192,10 +192,9 @@ async fn a_line_changed_on_the_portal_is_fetched_again_and_registers() {
 #[tokio::test(flavor = "multi_thread")]
 async fn credentials_the_registrar_refuses_after_fetching_again_are_reported_and_not_retried() {
     let (world, app) = world_and_app().await;
-    let registrar =
-        TestRegistrar::start_refusing(&world, &["alice"])
-            .await
-            .unwrap();
+    let registrar = TestRegistrar::start_refusing(&world, &["alice"])
+        .await
+        .unwrap();
     app.client.enable_lines(test_line_config()).unwrap();
     let (alice, _) = ready(app.sign_in("google", "alice@acme.example").await);
 

@@ -52,13 +52,11 @@ impl RegistrarConfig {
             cfg.push_str("#!define WITH_SHA256\n");
         }
         if let Some(table) = &self.credentials_table {
-            if table.is_empty()
-                || !table
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_')
-            {
+            if table.is_empty() || !table.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
                 return Err(KamailioError::DatabaseUrl {
-                    reason: format!("the credentials table {table:?} may hold letters, digits and `_` only"),
+                    reason: format!(
+                        "the credentials table {table:?} may hold letters, digits and `_` only"
+                    ),
                 });
             }
             let _ = writeln!(cfg, "#!define CREDENTIALS \"{table}\"");

@@ -9,6 +9,7 @@ pub mod clock;
 pub mod config;
 pub mod crypto;
 mod error;
+pub mod events;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod log_text;
@@ -138,6 +139,7 @@ impl Portal {
             limiter: Arc::new(rate_limit::Limiter::new()),
             client_addresses: request::ClientAddressSource::from_settings(&config.server)?,
             mail: mail::sender(&config.mail),
+            events: events::EventHub::new(),
         };
         Ok(Self {
             listener,
@@ -183,6 +185,10 @@ impl Portal {
         let refresh = tokio::spawn(check_and_refresh_providers(Arc::clone(
             &self.state.providers,
         )));
+        let events = tokio::spawn(events::follow(
+            self.state.store.clone(),
+            self.state.events.clone(),
+        ));
         let outbox = tokio::spawn(registrar::drain_outbox(
             self.state.store.clone(),
             Arc::clone(&self.state.clock),
@@ -195,6 +201,7 @@ impl Portal {
         purge.abort();
         refresh.abort();
         outbox.abort();
+        events.abort();
         served
     }
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use switchboard_api::SignInOptions;
 
 use crate::{
-    clock, crypto, mail, password, password_sign_in, providers, rate_limit, request, store,
+    clock, crypto, events, mail, password, password_sign_in, providers, rate_limit, request, store,
 };
 
 #[derive(Clone)]
@@ -31,6 +31,8 @@ pub struct AppState {
     pub client_addresses: request::ClientAddressSource,
     /// Outgoing mail (the code confirming a notification email).
     pub mail: Arc<dyn mail::MailSender>,
+    /// The session events this instance read, for the apps' event streams.
+    pub events: events::EventHub,
 }
 
 impl AppState {

@@ -514,3 +514,35 @@ async fn parallel_requests_across_instances_use_each_single_use_thing_once() {
         "{wrong:?}"
     );
 }
+
+#[tokio::test]
+async fn a_revocation_on_one_instance_reaches_a_device_following_the_other() {
+    let pair = Pair::start().await;
+    let session = pair.alice_signs_in().await;
+    let mut stream = common::sse::EventStream::open(
+        &pair.browser,
+        Pair::on(&pair.b, "/v1/events"),
+        &session.access_token,
+    )
+    .await;
+    let wait = Duration::from_secs(5);
+    assert_eq!(
+        stream.next(wait).await,
+        Some(switchboard_api::PortalEvent::Ready)
+    );
+    let started = std::time::Instant::now();
+    let revoked = send(
+        pair.browser
+            .post(Pair::on(&pair.a, "/v1/revoke"))
+            .form(&[("token", session.refresh_token.as_str())]),
+    )
+    .await;
+    assert_eq!(revoked.status(), StatusCode::OK);
+    assert_eq!(
+        stream.next(wait).await,
+        Some(switchboard_api::PortalEvent::SessionEnded {
+            reason: switchboard_api::SessionEndReason::SignedOut
+        })
+    );
+    println!("revoked on A, heard on B after {:?}", started.elapsed());
+}

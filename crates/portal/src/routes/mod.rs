@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod broker;
+pub mod events;
 pub mod health;
 pub mod login_steps;
 pub mod openapi;
@@ -67,6 +68,7 @@ pub fn router(state: AppState) -> Router {
             get(sign_in_options::sign_in_options),
         )
         .route(paths::SIP_PROFILE, get(sip_profile::sip_profile))
+        .route(paths::EVENTS, get(events::events))
         .route(paths::SECURITY, get(security::overview))
         .route(
             paths::AUTHENTICATOR,

@@ -19,6 +19,7 @@ use utoipa::OpenApi;
         crate::routes::token::token,
         crate::routes::token::revoke,
         crate::routes::sip_profile::sip_profile,
+        crate::routes::events::events,
         crate::routes::login_steps::choose_account,
         crate::routes::login_steps::link_account,
         crate::routes::login_steps::choose_again,
@@ -42,6 +43,8 @@ use utoipa::OpenApi;
         switchboard_api::ApiError,
         switchboard_api::ErrorCode,
         switchboard_api::SessionTokens,
+        switchboard_api::PortalEvent,
+        switchboard_api::SessionEndReason,
     )),
     modifiers(&BearerAuth, &ErrorStatuses)
 )]

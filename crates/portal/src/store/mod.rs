@@ -25,6 +25,7 @@ mod links;
 mod notification_emails;
 mod purge;
 mod secrets;
+mod session_events;
 mod sessions;
 mod sip_credentials;
 mod statements;
@@ -54,6 +55,7 @@ pub use links::{LinkOrigin, LinkRow, NewLink};
 pub use notification_emails::AddedEmail;
 pub use purge::{PurgeReport, REGISTRAR_REMOVAL_RETENTION_SECONDS};
 pub use secrets::SecretColumn;
+pub use session_events::{SessionEventRow, SessionStanding};
 pub use sessions::{NewSession, PresentedRefreshToken, SessionLink, SessionRow};
 pub use sip_credentials::{
     DeviceCredentialRow, NewSipCredential, RegistrarCredentialRow, RegistrarRemoval,

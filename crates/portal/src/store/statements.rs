@@ -17,9 +17,20 @@ pub(crate) mod event_kind {
     pub const SIP_PROFILE_CHANGED: &str = "sip_profile_changed";
 }
 
-/// A random row id for the outbox and the event rows.
+/// A random row id for the outbox rows.
 fn row_id() -> String {
     format!("{:032x}", rand::random::<u128>())
+}
+
+/// An event row's id: the wall clock's nanoseconds (not the portal's clock, which tests
+/// set: every writer, the admin command included, shares the wall clock), then a random
+/// tail. Instances read new events by id (see `events::follow`).
+pub(crate) fn event_row_id() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_nanos())
+        .unwrap_or_default();
+    format!("{nanos:024}-{:08x}", rand::random::<u32>())
 }
 
 /// Which sessions [`Statements::end_sessions`] ends (live ones only).
@@ -334,7 +345,7 @@ where
             "INSERT INTO session_events (id, account_id, session_id, kind, reason, created_at)
              VALUES ($1, $2, $3, $4, $5, $6)",
         )
-        .bind(row_id().as_str())
+        .bind(event_row_id().as_str())
         .bind(account_id)
         .bind(session_id)
         .bind(kind)

@@ -8,6 +8,7 @@
 /// dependency: the end-to-end crate depends on the portal).
 #[path = "../../../../tests/src/authenticator.rs"]
 pub mod authenticator;
+pub mod sse;
 pub mod world;
 
 use std::path::Path;
