@@ -94,6 +94,7 @@ pub fn run() {
             let calls = engine_config(&data_dir, |name| std::env::var(name).ok());
             tauri::async_runtime::spawn(async move {
                 app_layer.start_calls(calls);
+                app_layer.follow_portal();
                 app_layer.start_lines(lines).await
             });
             deep_link::listen(handle);

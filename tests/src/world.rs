@@ -245,6 +245,13 @@ impl World {
         self.registrar_control.clone()
     }
 
+    /// Points the portal at another registrar control port (from its next restart).
+    pub fn set_registrar_control_port(&mut self, port: u16) {
+        if let Ok(url) = format!("http://127.0.0.1:{port}").parse() {
+            self.config.registrar.control_url = Some(url);
+        }
+    }
+
     /// The portal's database URL (`sqlite://…?mode=rwc` or `postgres://…`).
     pub fn database_url(&self) -> &str {
         &self.config.database_url

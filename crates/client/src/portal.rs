@@ -51,6 +51,8 @@ impl Program {
 pub struct PortalClient {
     base: Url,
     http: reqwest::Client,
+    /// For the event stream: no overall timeout (it stays open), a short connect one.
+    stream_http: reqwest::Client,
     /// The operator's status page: from configuration, then as the portal last said.
     status_page: Arc<Mutex<Option<String>>>,
 }
@@ -69,9 +71,15 @@ impl PortalClient {
             .user_agent(program.user_agent())
             .build()
             .map_err(|error| PortalClientError::Setup(error.to_string()))?;
+        let stream_http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .user_agent(program.user_agent())
+            .build()
+            .map_err(|error| PortalClientError::Setup(error.to_string()))?;
         Ok(Self {
             base,
             http,
+            stream_http,
             status_page: Arc::default(),
         })
     }
@@ -324,6 +332,28 @@ impl PortalClient {
                 status,
             })?;
         Ok(Some((profile, etag)))
+    }
+
+    /// Opens the session's event stream (`GET /v1/events`).
+    pub async fn events(
+        &self,
+        access_token: &str,
+    ) -> Result<crate::portal_events::EventReader, PortalClientError> {
+        // The stream stays open; its answer (the headers) still comes in time or not at all.
+        let opening = self.response(
+            self.stream_http
+                .get(self.endpoint(paths::EVENTS))
+                .bearer_auth(access_token),
+        );
+        let response = tokio::time::timeout(Duration::from_secs(15), opening)
+            .await
+            .map_err(|_| PortalClientError::TimedOut {
+                url: self.base.clone(),
+            })??;
+        Ok(crate::portal_events::EventReader::new(
+            response,
+            self.base.clone(),
+        ))
     }
 
     /// Whether the portal refused the access token (refresh it and try again).

@@ -163,6 +163,8 @@ impl Switchboard {
     /// Revokes at the portal, then wipes the account's keychain entries and profile. The
     /// local wipe happens even when the portal cannot be reached (reported afterwards).
     pub async fn sign_out(&self, account_id: &str) -> Result<(), ClientError> {
+        // Its stream is not followed any more: the portal's "signed out" is this.
+        self.portal_events.stop_following(account_id);
         let refresh = self
             .load_secret(account_id, SecretKind::RefreshToken)
             .await?;

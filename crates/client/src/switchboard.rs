@@ -49,6 +49,8 @@ pub struct Switchboard {
     pub(crate) lines: Lines,
     /// The call engine and the calls (off until `enable_calls`).
     pub(crate) phone: Arc<Phone>,
+    /// The portal's event streams being followed (off until `follow_portal`).
+    pub(crate) portal_events: crate::portal_events::PortalEvents,
 }
 
 /// The computer's name, as the account's list of sessions shows it ("alice-laptop"); which
@@ -92,6 +94,7 @@ impl Switchboard {
             access_tokens: Mutex::new(HashMap::new()),
             lines: Lines::new(data_dir.join(LINES_FILE)),
             phone: Arc::default(),
+            portal_events: Default::default(),
         })
     }
 

@@ -15,6 +15,7 @@ pub mod email_views;
 pub mod error_code;
 pub mod line_views;
 pub mod loopback;
+mod portal_views;
 #[doc(hidden)]
 pub mod qr;
 pub mod recovery_codes;

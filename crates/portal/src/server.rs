@@ -143,9 +143,17 @@ pub async fn serve(
                 .map_future(move |response| {
                     let guard = activity.start();
                     async move {
-                        let response = response.await;
-                        drop(guard);
-                        response
+                        // The request counts as answered when its body is sent: a
+                        // stream (the apps' events) keeps its connection busy.
+                        let response: Result<axum::response::Response, _> = response.await;
+                        response.map(|response| {
+                            response.map(|body| {
+                                Body::new(AnsweringBody {
+                                    body,
+                                    _guard: guard,
+                                })
+                            })
+                        })
                     }
                 })
         };
@@ -226,7 +234,33 @@ impl Activity {
     }
 }
 
-/// A request being answered; dropped when its answer is ready.
+/// A response's body, holding its request's place in [`Activity`] until it is sent.
+struct AnsweringBody {
+    body: Body,
+    _guard: InFlightOwned,
+}
+
+impl axum::body::HttpBody for AnsweringBody {
+    type Data = axum::body::Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        std::pin::Pin::new(&mut self.body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.body.size_hint()
+    }
+}
+
+/// A request being answered; dropped when its answer is sent.
 struct InFlightOwned(Arc<Activity>);
 
 impl Drop for InFlightOwned {

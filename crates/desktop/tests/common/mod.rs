@@ -137,6 +137,11 @@ impl App {
         assemble(&config, &data_dir)
     }
 
+    /// The app with this configuration (another portal address: another keychain).
+    pub fn open_with_config(config: ClientConfig, data_dir: std::path::PathBuf) -> App {
+        assemble(&config, &data_dir)
+    }
+
     /// A fresh app process on the same machine: same data folder and keychain.
     pub fn restart(&self) -> App {
         assemble(&self.config, &self.data_dir)
