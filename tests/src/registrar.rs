@@ -67,7 +67,7 @@ impl TestRegistrar {
         let dir = tempfile::tempdir()?;
         let port = free_port("127.0.0.1")?;
         let mut config = RegistrarConfig::new(dir.path().join("kamailio"), port, Vec::new());
-        config.credentials = Credentials::Database(portal_database(world.database_url()));
+        config.credentials = Credentials::Database(Database::from_portal_url(world.database_url()));
         config.credentials_table = credentials_table;
         let (control_port, token) = world.registrar_control();
         config.control = Some(ControlEndpoint {
@@ -155,18 +155,5 @@ impl TestRegistrar {
         Ok(self
             .kamailio
             .contacts(&format!("{extension}@{DEMO_SIP_DOMAIN}"))?)
-    }
-}
-
-/// The portal database as the registrar's module reads it: the SQLite file (without the
-/// portal's `?mode=rwc`), or the PostgreSQL URL as it is.
-fn portal_database(url: &str) -> Database {
-    match url.strip_prefix("sqlite://") {
-        Some(rest) => {
-            Database::sqlite(std::path::Path::new(rest.split('?').next().unwrap_or(rest)))
-        }
-        None => Database {
-            url: url.to_owned(),
-        },
     }
 }

@@ -279,6 +279,18 @@ impl World {
         Ok(Store::connect(&self.config.database_url, &PoolSettings::default()).await?)
     }
 
+    /// An operator's session on the portal's database (what `switchboard-portal admin`
+    /// runs), acting now.
+    pub async fn admin(&self) -> Result<switchboard_portal::admin::Admin> {
+        Ok(switchboard_portal::admin::Admin::new(
+            self.database().await?,
+            self.config.encryption_key()?,
+            self.config.providers.clone(),
+            "test-operator",
+            self.clock.now(),
+        ))
+    }
+
     /// Changes an account's SIP profile as an operator would (`admin account update`).
     pub async fn update_sip_profile(
         &self,

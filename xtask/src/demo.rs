@@ -137,9 +137,10 @@ pub fn run(args: DemoArgs) -> Result<()> {
         let db = data_dir.join("portal").join("portal.db");
         (None, format!("sqlite://{}?mode=rwc", db.display()))
     };
-    let registrar = kamailio::start_demo(&data_dir)?;
     let bin = target_dir().join("debug");
     let mut services = Services::default();
+    // Started once the portal has made (and seeded) the database the registrar reads.
+    let mut registrar = None;
     let result = start_own_session_bus(&args, &data_dir, &mut services).and_then(|bus| {
         start_and_wait(
             &args,
@@ -149,6 +150,7 @@ pub fn run(args: DemoArgs) -> Result<()> {
             bus.as_deref(),
             &stop,
             &mut services,
+            &mut registrar,
         )
     });
     let _ = std::fs::remove_file(data_dir.join(RUNNING_FILE));
@@ -375,6 +377,7 @@ fn after_exit(name: &str, why: &str, clean: bool, still_running: &[&str]) -> Aft
     ))
 }
 
+#[allow(clippy::too_many_arguments)]
 fn start_and_wait(
     args: &DemoArgs,
     data_dir: &Path,
@@ -383,6 +386,7 @@ fn start_and_wait(
     session_bus: Option<&str>,
     stop: &AtomicBool,
     services: &mut Services,
+    registrar: &mut Option<switchboard_kamailio::Kamailio>,
 ) -> Result<()> {
     let apple_public_key = ensure_apple_team_key(data_dir)?;
     let mut idp = cmd(bin.join("switchboard-dev-idp"));
@@ -402,6 +406,15 @@ fn start_and_wait(
         .arg(&config)
         .arg("--seed-demo");
     let portal_url = services.start("portal", portal, "portal=")?;
+    let control_token = std::fs::read_to_string(
+        data_dir.join("portal").join(kamailio::CONTROL_TOKEN_FILE),
+    )
+    .context("cannot read the registrar's control token")?;
+    *registrar = Some(kamailio::start_demo(
+        data_dir,
+        database_url,
+        control_token.trim(),
+    )?);
 
     println!("portal={portal_url}");
     println!("dev-idp={idp_url}");
@@ -455,6 +468,13 @@ fn write_portal_config(
         }
         write_private(&key_file, &output.stdout)?;
     }
+    let control_token = portal_dir.join(kamailio::CONTROL_TOKEN_FILE);
+    if !control_token.exists() {
+        write_private(
+            &control_token,
+            format!("{:032x}", rand::random::<u128>()).as_bytes(),
+        )?;
+    }
     let client_secret = portal_dir.join("dev-idp-client-secret");
     if !client_secret.exists() {
         write_private(&client_secret, b"dev-idp-demo-secret")?;
@@ -494,6 +514,12 @@ fn write_portal_config(
     // The development mail sender: the codes confirming notification emails are files in
     // `.demo-data/portal/mail/`, not sent anywhere.
     text.push_str("\n[mail]\noutbox = \"mail\"\n");
+    // The registrar drops a signed-out device's contacts when the portal asks.
+    text.push_str(&format!(
+        "\n[registrar]\ncontrol_url = \"http://127.0.0.1:{}\"\ncontrol_token_file = \"{}\"\n",
+        kamailio::DEMO_CONTROL_PORT,
+        kamailio::CONTROL_TOKEN_FILE
+    ));
     let path = portal_dir.join("portal.toml");
     std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
     Ok(path)

@@ -5,6 +5,7 @@ mod calls;
 mod login;
 mod phone;
 mod steps;
+mod watch;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -80,6 +81,14 @@ enum Command {
     /// `phone answer`.
     #[command(subcommand)]
     Phone(phone::PhoneCommand),
+    /// Follow the portal for every account signed in here: prints sign-outs made
+    /// elsewhere (the account is then forgotten here, as the app does) and changes of the
+    /// phone settings, as they happen. Ends when no account is left, or on Ctrl-C.
+    Watch {
+        /// One JSON object a line.
+        #[arg(long)]
+        json: bool,
+    },
     /// Sign out the current account (or every account) here and at the portal.
     Logout {
         #[arg(long)]
@@ -220,6 +229,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .map_err(failure)?;
             print_outcome(&outcome);
         }
+        Command::Watch { json } => return watch::watch(std::sync::Arc::new(client), json).await,
         Command::Status => match client.restore().await {
             Ok(Some(outcome)) => print_outcome(&outcome),
             Ok(None) => println!("step: signed_out"),

@@ -80,6 +80,8 @@ struct PrintedLine {
     /// `None`: no process keeps this line registered.
     status: Option<LineStatus>,
     message: String,
+    /// The SIP user the line authenticates as: this computer's own credential.
+    credential: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -124,7 +126,11 @@ fn status(client: &Switchboard, data_dir: &Path, json: bool) -> Result<(), Strin
             let status = held
                 .as_ref()
                 .and_then(|file| file.lines.get(&account.account_id).cloned());
-            printed(account, status)
+            let credential = client
+                .line_credential(&account.account_id)
+                .ok()
+                .flatten();
+            printed(account, status, credential)
         })
         .collect();
     let printed = PrintedLines {
@@ -209,7 +215,17 @@ async fn register(
     let settled = wait_until_settled(&client, &accounts, Duration::from_secs(timeout)).await;
     let printed: Vec<PrintedLine> = accounts
         .iter()
-        .map(|account| printed(account.clone(), settled.get(&account.account_id).cloned()))
+        .map(|account| {
+            let credential = client
+                .line_credential(&account.account_id)
+                .ok()
+                .flatten();
+            printed(
+                account.clone(),
+                settled.get(&account.account_id).cloned(),
+                credential,
+            )
+        })
         .collect();
     let failed: Vec<&PrintedLine> = printed
         .iter()
@@ -278,7 +294,11 @@ pub(crate) async fn wait_until_settled(
     client.line_statuses()
 }
 
-fn printed(account: AccountSummary, status: Option<LineStatus>) -> PrintedLine {
+fn printed(
+    account: AccountSummary,
+    status: Option<LineStatus>,
+    credential: Option<String>,
+) -> PrintedLine {
     let message = match &status {
         Some(status) => line_message(status),
         None => "Not registered on this computer.".into(),
@@ -290,6 +310,7 @@ fn printed(account: AccountSummary, status: Option<LineStatus>) -> PrintedLine {
         extension: account.extension,
         status,
         message,
+        credential,
     }
 }
 
@@ -314,8 +335,13 @@ fn print_line(line: &PrintedLine) {
         ),
         Some(LineStatus::NotRegistered { .. }) => "not registered".into(),
     };
+    let credential = line
+        .credential
+        .as_deref()
+        .map(|user| format!(" Credential: {user} (this computer's own)."))
+        .unwrap_or_default();
     println!(
-        "{} {} ({}): {state}. {}",
+        "{} {} ({}): {state}. {}{credential}",
         line.extension, line.display_name, line.username, line.message
     );
 }

@@ -42,6 +42,8 @@ async fn register_waits_for_the_registrar_and_status_shows_the_held_line() {
         "{out}"
     );
     assert!(out.contains("Unregistered again"), "{out}");
+    // The line uses this computer's own credential, and says which.
+    assert!(out.contains("Credential: dev-"), "{out}");
     assert!(registrar.contacts("201").unwrap().is_empty());
 
     // Held until Ctrl-C: the registrar has the contact, and `status --json` shows it.
@@ -64,6 +66,10 @@ async fn register_waits_for_the_registrar_and_status_shows_the_held_line() {
     assert_eq!(json["held_by_pid"], holding.id());
     assert_eq!(json["lines"][0]["extension"], "201");
     assert_eq!(json["lines"][0]["status"]["state"], "registered");
+    assert!(json["lines"][0]["credential"]
+        .as_str()
+        .unwrap()
+        .starts_with("dev-"));
     assert!(
         !out.contains("demo-sip-"),
         "no SIP password in the output: {out}"
@@ -117,4 +123,59 @@ async fn register_says_when_the_registrar_cannot_be_reached() {
     assert!(!ok, "{out}");
     assert!(out.contains("registrar unreachable, next try in"), "{out}");
     assert!(err.contains("Can't reach the phone system"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn watch_says_at_once_when_an_administrator_signs_this_computer_out() {
+    let world = World::start("127.0.0.1:0").await.unwrap();
+    let data_dir = world.scratch_dir("cli-data").unwrap();
+    login_without_browser(&world, &data_dir, "alice@acme.example", &[], &[], &[]).await;
+
+    let mut watch = cli(&world, &data_dir);
+    watch
+        .arg("watch")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut watching = tokio::process::Command::from(watch)
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines =
+        tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(watching.stdout.take().unwrap()));
+    let first = tokio::time::timeout(Duration::from_secs(10), lines.next_line())
+        .await
+        .expect("watch says it follows")
+        .unwrap()
+        .unwrap();
+    assert_eq!(first, "Following Alice Archer for sign-outs and changes.");
+
+    let started = std::time::Instant::now();
+    world
+        .admin()
+        .await
+        .unwrap()
+        .account_sign_out("alice")
+        .await
+        .unwrap();
+    let said = tokio::time::timeout(Duration::from_secs(5), lines.next_line())
+        .await
+        .expect("watch says why within 5 s")
+        .unwrap()
+        .unwrap();
+    println!("admin sign-out to `watch` saying so: {:?}", started.elapsed());
+    assert_eq!(
+        said,
+        "An administrator signed you out of Alice Archer on this computer."
+    );
+    let status = tokio::time::timeout(Duration::from_secs(5), watching.wait())
+        .await
+        .expect("watch ends with no account left")
+        .unwrap();
+    assert!(status.success());
+    // Forgotten here, keychain entries and all.
+    let mut accounts = cli(&world, &data_dir);
+    accounts.arg("accounts");
+    let (ok, out, _) = run(accounts);
+    assert!(ok);
+    assert!(out.contains("step: signed_out"), "{out}");
 }

@@ -45,6 +45,15 @@ impl Switchboard {
             .await
     }
 
+    /// The SIP authentication user the account's line registers with (this device's own
+    /// credential, as the portal made it), from the profile saved here.
+    pub fn line_credential(&self, account_id: &str) -> Result<Option<String>, ClientError> {
+        Ok(self
+            .store
+            .profile(account_id)?
+            .map(|profile| profile.auth_user))
+    }
+
     /// Registers the account's line with the profile saved here (the portal does not
     /// answer); `false` when none is saved.
     pub(crate) async fn keep_saved_line(&self, account_id: &str) -> Result<bool, ClientError> {

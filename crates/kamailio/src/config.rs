@@ -84,6 +84,19 @@ pub(crate) enum DatabaseKind {
 }
 
 impl Database {
+    /// The portal's database as its `database_url` names it (`sqlite://…?mode=rwc`, whose
+    /// file the registrar opens read-only, or `postgres://…` as it is).
+    pub fn from_portal_url(url: &str) -> Self {
+        match url.strip_prefix("sqlite://") {
+            Some(rest) => Self::sqlite(std::path::Path::new(
+                rest.split('?').next().unwrap_or(rest),
+            )),
+            None => Self {
+                url: url.to_owned(),
+            },
+        }
+    }
+
     /// The SQLite database file at `path` (absolute).
     pub fn sqlite(path: &std::path::Path) -> Self {
         Self {
