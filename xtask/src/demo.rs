@@ -406,10 +406,9 @@ fn start_and_wait(
         .arg(&config)
         .arg("--seed-demo");
     let portal_url = services.start("portal", portal, "portal=")?;
-    let control_token = std::fs::read_to_string(
-        data_dir.join("portal").join(kamailio::CONTROL_TOKEN_FILE),
-    )
-    .context("cannot read the registrar's control token")?;
+    let control_token =
+        std::fs::read_to_string(data_dir.join("portal").join(kamailio::CONTROL_TOKEN_FILE))
+            .context("cannot read the registrar's control token")?;
     *registrar = Some(kamailio::start_demo(
         data_dir,
         database_url,

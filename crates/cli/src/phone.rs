@@ -126,10 +126,7 @@ fn status(client: &Switchboard, data_dir: &Path, json: bool) -> Result<(), Strin
             let status = held
                 .as_ref()
                 .and_then(|file| file.lines.get(&account.account_id).cloned());
-            let credential = client
-                .line_credential(&account.account_id)
-                .ok()
-                .flatten();
+            let credential = client.line_credential(&account.account_id).ok().flatten();
             printed(account, status, credential)
         })
         .collect();
@@ -216,10 +213,7 @@ async fn register(
     let printed: Vec<PrintedLine> = accounts
         .iter()
         .map(|account| {
-            let credential = client
-                .line_credential(&account.account_id)
-                .ok()
-                .flatten();
+            let credential = client.line_credential(&account.account_id).ok().flatten();
             printed(
                 account.clone(),
                 settled.get(&account.account_id).cloned(),

@@ -140,8 +140,9 @@ async fn watch_says_at_once_when_an_administrator_signs_this_computer_out() {
         .kill_on_drop(true)
         .spawn()
         .unwrap();
-    let mut lines =
-        tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(watching.stdout.take().unwrap()));
+    let mut lines = tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(
+        watching.stdout.take().unwrap(),
+    ));
     let first = tokio::time::timeout(Duration::from_secs(10), lines.next_line())
         .await
         .expect("watch says it follows")
@@ -162,7 +163,10 @@ async fn watch_says_at_once_when_an_administrator_signs_this_computer_out() {
         .expect("watch says why within 5 s")
         .unwrap()
         .unwrap();
-    println!("admin sign-out to `watch` saying so: {:?}", started.elapsed());
+    println!(
+        "admin sign-out to `watch` saying so: {:?}",
+        started.elapsed()
+    );
     assert_eq!(
         said,
         "An administrator signed you out of Alice Archer on this computer."

@@ -88,9 +88,9 @@ impl Database {
     /// file the registrar opens read-only, or `postgres://…` as it is).
     pub fn from_portal_url(url: &str) -> Self {
         match url.strip_prefix("sqlite://") {
-            Some(rest) => Self::sqlite(std::path::Path::new(
-                rest.split('?').next().unwrap_or(rest),
-            )),
+            Some(rest) => {
+                Self::sqlite(std::path::Path::new(rest.split('?').next().unwrap_or(rest)))
+            }
             None => Self {
                 url: url.to_owned(),
             },
