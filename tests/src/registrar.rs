@@ -8,7 +8,8 @@
 
 use anyhow::{Context, Result};
 use switchboard_kamailio::{
-    free_port, Account, ControlEndpoint, Credentials, Database, Kamailio, RegistrarConfig,
+    free_port, Account, ControlEndpoint, Credentials, Database, DigestAlgorithm, Kamailio,
+    RegistrarConfig,
 };
 use switchboard_portal::seed::{demo_sip_credentials, DEMO_ACCOUNTS, DEMO_SIP_DOMAIN};
 
@@ -45,7 +46,13 @@ impl TestRegistrar {
     /// A registrar that reads the world's portal database, the world's SIP profiles
     /// pointed at it (TCP, as the seed's).
     pub async fn start_for(world: &World) -> Result<Self> {
-        Self::start_reading(world, None).await
+        Self::start_reading(world, None, DigestAlgorithm::Md5).await
+    }
+
+    /// As [`TestRegistrar::start_for`], challenging with SHA-256 digests (RFC 8760) and
+    /// reading the portal's SHA-256 view.
+    pub async fn start_for_sha256(world: &World) -> Result<Self> {
+        Self::start_reading(world, None, DigestAlgorithm::Sha256).await
     }
 
     /// A registrar that knows the demo accounts' static SIP passwords, with no world: for
@@ -63,12 +70,17 @@ impl TestRegistrar {
         })
     }
 
-    async fn start_reading(world: &World, credentials_table: Option<String>) -> Result<Self> {
+    async fn start_reading(
+        world: &World,
+        credentials_table: Option<String>,
+        algorithm: DigestAlgorithm,
+    ) -> Result<Self> {
         let dir = tempfile::tempdir()?;
         let port = free_port("127.0.0.1")?;
         let mut config = RegistrarConfig::new(dir.path().join("kamailio"), port, Vec::new());
         config.credentials = Credentials::Database(Database::from_portal_url(world.database_url()));
         config.credentials_table = credentials_table;
+        config.algorithm = algorithm;
         let (control_port, token) = world.registrar_control();
         config.control = Some(ControlEndpoint {
             port: control_port,
@@ -123,7 +135,7 @@ impl TestRegistrar {
                 },
             ))
             .await?;
-        Self::start_reading(world, Some(view)).await
+        Self::start_reading(world, Some(view), DigestAlgorithm::Md5).await
     }
 
     /// The registrar's address, as a profile's registrar (TCP, as the seed's).

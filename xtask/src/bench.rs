@@ -27,7 +27,8 @@ pub struct BenchArgs {
     /// `client` (the client core's sign-in and restore times, with the real keychain),
     /// `app` (the release app's size and its package's, its cold start and idle memory under
     /// Xvfb), `calls` (two call engines through Kamailio: ringing and set-up times, an
-    /// engine's CPU and memory in a call).
+    /// engine's CPU and memory in a call), `revocation` (an administrator's sign-out until
+    /// the client says so and until the registrar drops the device's contact).
     #[arg(long, value_enum)]
     only: Vec<Set>,
 }
@@ -38,6 +39,7 @@ enum Set {
     Client,
     App,
     Calls,
+    Revocation,
 }
 
 /// A key's target: at most or at least `value`.
@@ -105,6 +107,10 @@ const BUDGETS: &[Budget] = &[
     at_most("call_setup_ms_p99", "ms", f64::INFINITY),
     at_most("call_engine_cpu_percent", "%", f64::INFINITY),
     at_most("call_engine_rss_mb", "MiB", f64::INFINITY),
+    at_most("revocation_view_ms_p50", "ms", f64::INFINITY),
+    at_most("revocation_view_ms_p99", "ms", 2000.0),
+    at_most("revocation_contact_ms_p50", "ms", f64::INFINITY),
+    at_most("revocation_contact_ms_p99", "ms", 2000.0),
 ];
 
 pub fn run_bench(args: BenchArgs) -> Result<()> {
@@ -121,6 +127,9 @@ pub fn run_bench(args: BenchArgs) -> Result<()> {
     }
     if wants(Set::Calls) {
         calls(&out)?;
+    }
+    if wants(Set::Revocation) {
+        revocation(&out)?;
     }
     print_table(&out)?;
     eprintln!("numbers written to {}", out.display());
@@ -196,6 +205,32 @@ fn calls(out: &Path) -> Result<()> {
     ]))?;
     let binary = target_dir().join("release").join("switchboard-call-bench");
     run(cmd(binary).arg("--out").arg(out))
+}
+
+/// Revocations through the portal, Kamailio on the portal's database and the client core
+/// following the event stream (`switchboard-revocation-bench`), with the real keychain.
+fn revocation(out: &Path) -> Result<()> {
+    setup::ensure_system_packages(setup::TEST_PACKAGES)?;
+    run(cargo().args([
+        "build",
+        "--release",
+        "-p",
+        "switchboard-bench",
+        "--bin",
+        "switchboard-revocation-bench",
+    ]))?;
+    let binary = target_dir()
+        .join("release")
+        .join("switchboard-revocation-bench");
+    let script = "set -e; export HOME=\"$(mktemp -d)\"; \
+         eval \"$(printf 'switchboard' | gnome-keyring-daemon --unlock --components=secrets)\"; \
+         export GNOME_KEYRING_CONTROL; \
+         exec \"$@\"";
+    run(cmd("dbus-run-session")
+        .args(["--", "sh", "-c", script, "sh"])
+        .arg(binary)
+        .arg("--out")
+        .arg(out))
 }
 
 /// The app as users get it: its binary (built with the `dist` profile, stripped) and the

@@ -293,3 +293,13 @@ async fn with_the_portal_down_the_lines_register_with_the_saved_settings() {
     line_becomes(&again, &alice.account_id, registered).await;
     assert_eq!(registrar.contacts("201").unwrap().len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_line_registers_with_sha256_digests_read_from_the_portals_database() {
+    let (world, app) = world_and_app().await;
+    let registrar = TestRegistrar::start_for_sha256(&world).await.unwrap();
+    app.client.enable_lines(test_line_config()).unwrap();
+    let (alice, _) = ready(app.sign_in("google", "alice@acme.example").await);
+    line_becomes(&app, &alice.account_id, registered).await;
+    contacts_become(&registrar, "201", |contacts| contacts.len() == 1).await;
+}
