@@ -69,6 +69,8 @@ impl PortalNotice {
 /// The streams being followed and where their notices go.
 pub(crate) struct PortalEvents {
     notices: broadcast::Sender<PortalNotice>,
+    /// Wakes the supervisor at once (an account was signed in here).
+    accounts_changed: tokio::sync::Notify,
     followers: Mutex<HashMap<String, JoinHandle<()>>>,
     supervisor: Mutex<Option<JoinHandle<()>>>,
 }
@@ -78,6 +80,7 @@ impl Default for PortalEvents {
         let (notices, _) = broadcast::channel(64);
         Self {
             notices,
+            accounts_changed: tokio::sync::Notify::new(),
             followers: Mutex::default(),
             supervisor: Mutex::default(),
         }
@@ -85,6 +88,11 @@ impl Default for PortalEvents {
 }
 
 impl PortalEvents {
+    /// An account was signed in here: its stream is opened now, not at the next round.
+    pub(crate) fn account_signed_in(&self) {
+        self.accounts_changed.notify_one();
+    }
+
     /// Stops following the account (it is being signed out here on purpose).
     pub(crate) fn stop_following(&self, account_id: &str) {
         let handle = self
@@ -233,8 +241,8 @@ impl Switchboard {
             loop {
                 let Some(this) = core.upgrade() else { return };
                 this.match_followers();
-                drop(this);
-                tokio::time::sleep(MATCH_ACCOUNTS_EVERY).await;
+                let woken = async { this.portal_events.accounts_changed.notified().await };
+                let _ = tokio::time::timeout(MATCH_ACCOUNTS_EVERY, woken).await;
             }
         }));
     }

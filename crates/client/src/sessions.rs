@@ -74,6 +74,7 @@ impl Switchboard {
             },
         );
         drop(tokens);
+        self.portal_events.account_signed_in();
         // The new session is stored: only now end the one it replaces.
         if let Some(previous) = previous.filter(|p| p.expose() != session.refresh_token) {
             if let Err(error) = self.portal.revoke(previous.expose()).await {
