@@ -54,13 +54,19 @@ async fn an_administrators_sign_out_shows_in_the_window_at_once_and_takes_the_li
         )
         .await
         .unwrap();
-    eprintln!("admin sign-out to the window saying so: {:?}", started.elapsed());
+    eprintln!(
+        "admin sign-out to the window saying so: {:?}",
+        started.elapsed()
+    );
     session
         .wait_for_count("#ready-screen", 0, WITHIN)
         .await
         .unwrap();
     while !registrar.contacts("201").unwrap().is_empty() {
-        assert!(started.elapsed() < WITHIN, "the contact outlived the sign-out");
+        assert!(
+            started.elapsed() < WITHIN,
+            "the contact outlived the sign-out"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }

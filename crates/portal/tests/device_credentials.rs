@@ -283,3 +283,25 @@ async fn a_registrar_that_cannot_be_reached_keeps_the_removal_for_later() {
     );
     assert_eq!(store.registrar_outbox().await.unwrap()[0].attempts, 1);
 }
+
+#[tokio::test]
+async fn a_new_static_password_is_made_up_shown_once_and_held_by_the_registrar() {
+    let world = World::start().await;
+    let (static_user, _) = alice_static();
+    let updated = world
+        .admin(&["--json", "account", "update", "alice", "--new-sip-password"])
+        .json();
+    let shown = updated["sip_password"].as_str().unwrap().to_owned();
+    assert!(shown.len() >= 16, "{updated}");
+    let rows = world
+        .store()
+        .await
+        .registrar_credentials(false)
+        .await
+        .unwrap();
+    let row = rows.iter().find(|row| row.username == static_user).unwrap();
+    assert_eq!(row.ha1, digests(&static_user, "sip.acme.example", &shown).0);
+    // Shown only then: `account show` does not.
+    let shown_again = world.admin(&["--json", "account", "show", "alice"]).json();
+    assert!(!shown_again.to_string().contains(&shown));
+}

@@ -16,6 +16,8 @@ pub struct SipInput {
     pub sip_user: Option<String>,
     pub auth_user: Option<String>,
     pub password: Option<String>,
+    /// A new static SIP password made up now and shown once (`account update`).
+    pub new_password: bool,
     pub domain: Option<String>,
     pub registrar: Option<String>,
     pub transport: Option<String>,

@@ -19,6 +19,14 @@ impl Admin {
         sip: &SipInput,
     ) -> Result<Outcome, AdminError> {
         let account = self.account(username).await?;
+        if sip.new_password && sip.password.is_some() {
+            return Err(crate::admin::invalid(
+                "SIP password",
+                "give either --sip-password-file or --new-sip-password, not both",
+            ));
+        }
+        let made_up_password = sip.new_password.then(crate::admin::validate::new_password);
+        let given_password = sip.password.as_deref().or(made_up_password.as_deref());
         let optional =
             |field: &str, value: &Option<String>| -> Result<Option<String>, AdminError> {
                 match value.as_deref().map(str::trim) {
@@ -42,9 +50,7 @@ impl Admin {
                 .as_deref()
                 .map(|user| valid_text("SIP auth user", user, 64))
                 .transpose()?,
-            sip_password_encrypted: sip
-                .password
-                .as_deref()
+            sip_password_encrypted: given_password
                 .map(|password| valid_text("SIP password", password, 128))
                 .transpose()?
                 .map(|password| {
@@ -105,9 +111,16 @@ impl Admin {
             .update_account(&account.id, &change, &audit)
             .await?;
         self.sync_static_credentials(Some(&account.id)).await?;
+        let mut text = format!("Updated {}: {}.", account.username, changed.join(", "));
+        if let Some(password) = &made_up_password {
+            text.push_str(&format!(
+                "\n  New SIP password for its desk phones (shown only now): {password}\n  \
+                 The app's devices have their own credentials and need nothing."
+            ));
+        }
         Ok(Outcome::new(
-            format!("Updated {}: {}.", account.username, changed.join(", ")),
-            json!({ "username": account.username, "changed": changed }),
+            text,
+            json!({ "username": account.username, "changed": changed, "sip_password": made_up_password }),
         ))
     }
 

@@ -157,9 +157,14 @@ pub(super) struct SipArgs {
     /// SIP authentication user (default: the SIP user).
     #[arg(long)]
     auth_user: Option<String>,
-    /// A file holding the SIP password (default when creating: a new one, shown once).
+    /// A file holding the account's static SIP password, for desk phones set up by hand
+    /// (default when creating: a new one, shown once). The app's devices get credentials
+    /// of their own.
     #[arg(long)]
     sip_password_file: Option<PathBuf>,
+    /// `account update`: replace the static SIP password with a new one, shown once.
+    #[arg(long, conflicts_with = "sip_password_file")]
+    new_sip_password: bool,
     #[arg(long)]
     sip_domain: Option<String>,
     /// sip:host:port;transport=…
@@ -197,6 +202,7 @@ impl SipArgs {
             sip_user: self.sip_user.clone(),
             auth_user: self.auth_user.clone(),
             password,
+            new_password: self.new_sip_password,
             domain: self.sip_domain.clone(),
             registrar: self.registrar.clone(),
             transport: self.transport.clone(),
