@@ -67,16 +67,22 @@ impl Switchboard {
         }
         let expires_at = self.now() + i64::try_from(session.expires_in).unwrap_or(0);
         tokens.insert(
-            account_id,
+            account_id.clone(),
             AccessToken {
                 token: Secret::new(session.access_token),
                 expires_at,
             },
         );
         drop(tokens);
+        // The new session is stored: only now end the one it replaces. The stream followed
+        // for the old one is dropped first (its "session ended" is this, not a sign-out),
+        // and one for the new session opens at once.
+        let replaced = previous.filter(|p| p.expose() != session.refresh_token);
+        if replaced.is_some() {
+            self.portal_events.stop_following(&account_id);
+        }
         self.portal_events.account_signed_in();
-        // The new session is stored: only now end the one it replaces.
-        if let Some(previous) = previous.filter(|p| p.expose() != session.refresh_token) {
+        if let Some(previous) = replaced {
             if let Err(error) = self.portal.revoke(previous.expose()).await {
                 tracing::warn!(%error, "the replaced session could not be ended at the portal");
             }
@@ -166,6 +172,9 @@ impl Switchboard {
     pub async fn sign_out(&self, account_id: &str) -> Result<(), ClientError> {
         // Its stream is not followed any more: the portal's "signed out" is this.
         self.portal_events.stop_following(account_id);
+        // The line unregisters while its credential still works (the portal ends it with
+        // the session).
+        self.lines.remove(account_id).await;
         let refresh = self
             .load_secret(account_id, SecretKind::RefreshToken)
             .await?;

@@ -518,3 +518,50 @@ async fn every_way_a_session_ends_reaches_the_window_and_the_registrar_within_se
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn signing_in_again_replaces_the_session_without_signing_the_account_out() {
+    let world = World::start("127.0.0.1:0").await.unwrap();
+    let app = App::open(&world, world.scratch_dir("app").unwrap());
+    let mut notices = app.client.portal_notices();
+    app.views.follow_portal();
+    let (alice, _) = ready(app.sign_in("google", "alice@acme.example").await);
+    let following = |notice: &switchboard_client::PortalNotice| {
+        matches!(notice, switchboard_client::PortalNotice::Following { .. })
+    };
+    assert!(following(
+        &tokio::time::timeout(WITHIN, notices.recv())
+            .await
+            .unwrap()
+            .unwrap()
+    ));
+
+    // The same account signs in again here (as adding a provider in the settings does):
+    // the old session ends at the portal, and that is no sign-out of this computer.
+    ready(app.sign_in("google", "alice@acme.example").await);
+    assert!(following(
+        &tokio::time::timeout(WITHIN, notices.recv())
+            .await
+            .unwrap()
+            .unwrap()
+    ));
+    let quiet = tokio::time::timeout(Duration::from_secs(2), async {
+        loop {
+            match notices.recv().await {
+                Ok(switchboard_client::PortalNotice::SignedOut { .. }) => return,
+                Ok(_) => {}
+                Err(_) => std::future::pending::<()>().await,
+            }
+        }
+    })
+    .await;
+    assert!(
+        quiet.is_err(),
+        "the replaced session signed the account out"
+    );
+    assert_eq!(
+        app.client.signed_in_accounts().unwrap()[0].account_id,
+        alice.account_id
+    );
+    assert!(app.client.access_token(&alice.account_id).await.is_ok());
+}
