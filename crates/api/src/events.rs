@@ -19,6 +19,9 @@ pub enum PortalEvent {
     SessionEnded { reason: SessionEndReason },
     /// The account's SIP profile changed (new settings or credentials): fetch it again.
     SipProfileChanged,
+    /// The organization changed its sign-in policy (session lifetimes, authenticator for
+    /// single sign-on): it applies from the next refresh or sign-in.
+    PolicyChanged,
 }
 
 impl PortalEvent {
@@ -28,6 +31,7 @@ impl PortalEvent {
             Self::Ready => "ready",
             Self::SessionEnded { .. } => "session_ended",
             Self::SipProfileChanged => "sip_profile_changed",
+            Self::PolicyChanged => "policy_changed",
         }
     }
 }

@@ -48,6 +48,7 @@ fn json_line(notice: &PortalNotice) -> serde_json::Value {
         PortalNotice::Following { account } => ("following", account, None),
         PortalNotice::SignedOut { account, reason } => ("signed_out", account, Some(reason)),
         PortalNotice::ProfileChanged { account } => ("profile_changed", account, None),
+        PortalNotice::PolicyChanged { account } => ("policy_changed", account, None),
         PortalNotice::StreamDown { account, .. } => ("stream_down", account, None),
     };
     serde_json::json!({

@@ -35,6 +35,8 @@ pub enum PortalNotice {
     },
     /// The account's SIP profile changed and was fetched again.
     ProfileChanged { account: AccountSummary },
+    /// The account's organization changed its sign-in policy.
+    PolicyChanged { account: AccountSummary },
     /// The stream dropped; opened again after `retry_in` (the refresh schedule goes on).
     StreamDown {
         account: AccountSummary,
@@ -55,6 +57,10 @@ impl PortalNotice {
             Self::SignedOut { account, reason } => reason.sentence(&account.display_name),
             Self::ProfileChanged { account } => format!(
                 "The phone settings of {} changed; the line uses them now.",
+                account.display_name
+            ),
+            Self::PolicyChanged { account } => format!(
+                "The organization of {} changed its sign-in rules; they apply from the next sign-in.",
                 account.display_name
             ),
             Self::StreamDown { account, retry_in } => format!(
@@ -371,6 +377,13 @@ async fn read_stream(this: &Switchboard, account: &AccountSummary) -> Result<End
             }
             Heard::Event(PortalEvent::SessionEnded { reason }) => {
                 return Ok(Ended::Session(reason));
+            }
+            Heard::Event(PortalEvent::PolicyChanged) => {
+                // The new lifetimes apply from the next refresh: get there now.
+                this.drop_access_token(account_id).await;
+                this.portal_events.publish(PortalNotice::PolicyChanged {
+                    account: account.clone(),
+                });
             }
             Heard::Event(PortalEvent::SipProfileChanged) => {
                 match this.provision(account_id).await {

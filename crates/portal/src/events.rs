@@ -96,6 +96,7 @@ fn event_for(row: &SessionEventRow, session: &AuthenticatedSession) -> Option<Po
             reason: SessionEndReason::from_stored(row.reason.as_deref().unwrap_or_default()),
         }),
         "sip_profile_changed" => Some(PortalEvent::SipProfileChanged),
+        "policy_changed" => Some(PortalEvent::PolicyChanged),
         _ => None,
     }
 }

@@ -144,3 +144,13 @@ async fn the_stream_needs_a_live_access_token() {
         .unwrap();
     assert_eq!(forged.status(), StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn an_organizations_new_policy_reaches_its_signed_in_devices() {
+    let world = World::start().await;
+    let alice = signed_in(world.sign_in("google", "alice@acme.example").await);
+    let mut stream = open(&world, &alice.access_token).await;
+    let run = world.admin(&["org", "policy", "acme", "--idle-days", "7"]);
+    assert!(run.success, "{}", run.stderr);
+    assert_eq!(stream.next(WAIT).await, Some(PortalEvent::PolicyChanged));
+}

@@ -15,6 +15,8 @@ pub(crate) mod event_kind {
     pub const SESSION_ENDED: &str = "session_ended";
     /// The account's SIP profile changed: fetch it again.
     pub const SIP_PROFILE_CHANGED: &str = "sip_profile_changed";
+    /// The account's organization changed its sign-in policy.
+    pub const POLICY_CHANGED: &str = "policy_changed";
 }
 
 /// A random row id for the outbox rows.

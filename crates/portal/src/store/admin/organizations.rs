@@ -133,6 +133,19 @@ impl Store {
             .await?
             .rows_affected()
                 == 1;
+            if changed {
+                // Every signed-in app of the organization is told (its event stream).
+                sqlx::query(
+                    "INSERT INTO session_events (id, account_id, session_id, kind, reason, created_at)
+                     SELECT $1 || '-' || id, id, NULL, $2, NULL, $3 FROM accounts WHERE organization_id = $4",
+                )
+                .bind(super::super::statements::event_row_id().as_str())
+                .bind(super::super::statements::event_kind::POLICY_CHANGED)
+                .bind(audit.at)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            }
             Ok(Written::when(changed, changed))
         })
         .await)
