@@ -88,7 +88,7 @@ impl CompareOp {
     }
 }
 
-/// An attribute path: `[schema:]attr[\[filter\]][.sub]`, as in filters and PATCH paths.
+/// An attribute path: `[schema:]attr[[filter]][.sub]`, as in filters and PATCH paths.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AttrPath {
     /// The schema URN prefix, if one was given: [`schemas::USER`] or

@@ -122,7 +122,7 @@ impl User {
         parse::user(value)
     }
 
-    /// The resource without `meta`/`id` as the portal stores/compares it (schemas [USER]
+    /// The resource without `meta`/`id` as the portal stores/compares it (schemas `[USER]`
     /// plus ENTERPRISE_USER when enterprise is Some, userName, externalId?, displayName?,
     /// name?, emails (omitted when empty), phoneNumbers (omitted when empty), active, the
     /// enterprise object when Some). Field names in SCIM camelCase, `type` for kind,

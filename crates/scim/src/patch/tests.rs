@@ -454,3 +454,43 @@ fn invalid_results_are_caught_by_reparsing() {
     let user = parsed(&error.unwrap());
     assert_eq!(user.login_email().as_deref(), Some("test.user@okta.local"));
 }
+
+#[test]
+fn entra_documented_multi_valued_update() {
+    let after = patch(
+        &entra_user(),
+        json!([
+            {"op": "Replace", "path": "emails[type eq \"work\"].value", "value": "updatedEmail@microsoft.com"},
+            {"op": "Replace", "path": "name.familyName", "value": "updatedFamilyName"}
+        ]),
+    )
+    .unwrap();
+    let user = parsed(&after);
+    assert_eq!(user.emails.len(), 1);
+    assert_eq!(user.emails[0].value, "updatedEmail@microsoft.com");
+    assert!(user.emails[0].primary);
+    assert_eq!(
+        user.name.as_ref().unwrap().family_name.as_deref(),
+        Some("updatedFamilyName")
+    );
+    assert_ne!(user.etag("u1"), parsed(&entra_user()).etag("u1"));
+}
+
+#[test]
+fn entra_disable_with_a_boolean_and_okta_deactivate_keep_the_rest() {
+    let before = parsed(&entra_user());
+    let after = patch(
+        &entra_user(),
+        json!([{"op": "Replace", "path": "active", "value": false}]),
+    )
+    .unwrap();
+    let after = parsed(&after);
+    assert!(!after.active);
+    assert_eq!(
+        User {
+            active: true,
+            ..after
+        },
+        before
+    );
+}
