@@ -62,6 +62,9 @@ pub enum SessionEndReason {
     TokenReplayed,
     /// The organization's idle or absolute session lifetime ran out.
     Expired,
+    /// The organization's directory turned the account off (SCIM `active: false` or
+    /// delete).
+    AccountDeactivated,
     /// Any other reason.
     #[serde(other)]
     Other,
@@ -82,6 +85,7 @@ impl SessionEndReason {
             "relinked" => Self::Relinked,
             "refresh_token_replayed" | "code_replayed" => Self::TokenReplayed,
             "expired" => Self::Expired,
+            "account_deactivated" => Self::AccountDeactivated,
             _ => Self::Other,
         }
     }
@@ -119,6 +123,9 @@ impl SessionEndReason {
             ),
             Self::Expired => format!(
                 "The sign-in of {account} on this computer expired under your organization's policy."
+            ),
+            Self::AccountDeactivated => format!(
+                "Your organization turned {account} off in its directory, so this computer was signed out. Ask your administrator if this is a mistake."
             ),
             Self::Other => format!("{account} was signed out on this computer."),
         }

@@ -229,6 +229,31 @@ pub fn demo_identities() -> Vec<DemoIdentity> {
             Some("acme.example"),
             true,
         ),
+        // People a company's directory provisions (SCIM): no account until it does.
+        google(
+            "google-dana",
+            "dana@acme.example",
+            "108345102938475610001",
+            "Dana Reyes",
+            Some("acme.example"),
+            true,
+        ),
+        google(
+            "google-dana-okafor",
+            "dana.okafor@acme.example",
+            "108345102938475610002",
+            "Dana Okafor",
+            Some("acme.example"),
+            true,
+        ),
+        google(
+            "google-erin",
+            "erin@acme.example",
+            "108345102938475610003",
+            "Erin Moss",
+            Some("acme.example"),
+            true,
+        ),
         google(
             "google-newbie",
             "newbie@gmail.com",

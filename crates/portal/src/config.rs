@@ -164,6 +164,8 @@ pub struct RateLimitSettings {
     pub login: Option<RateLimit>,
     /// Token and revoke requests (default 600 per client, 60,000 in all).
     pub token: Option<RateLimit>,
+    /// SCIM requests, per directory token (default 1,200 per token, 60,000 in all).
+    pub scim: Option<RateLimit>,
 }
 
 impl RateLimitSettings {
@@ -174,6 +176,7 @@ impl RateLimitSettings {
             sign_in: Some(limit),
             login: Some(limit),
             token: Some(limit),
+            scim: Some(limit),
         }
     }
 }

@@ -104,6 +104,13 @@ impl PortalError {
                     "The request holds a character that is not allowed (such as a NUL byte).",
                 ),
             ),
+            PortalError::Database(StoreError::AccountDeactivated) => (
+                StatusCode::FORBIDDEN,
+                ApiError::new(
+                    ErrorCode::NotAvailable,
+                    "Your organization turned this account off in its directory. Ask your administrator.",
+                ),
+            ),
             PortalError::Database(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 ApiError::new(

@@ -25,6 +25,7 @@ pub mod recovery;
 pub mod registrar;
 pub mod request;
 mod routes;
+pub mod scim;
 pub mod secrets_at_rest;
 pub mod security;
 pub mod seed;

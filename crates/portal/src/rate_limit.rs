@@ -54,6 +54,8 @@ pub struct RateLimits {
     pub sign_in: Group,
     pub login: Group,
     pub token: Group,
+    /// Per directory token, not per address (`/scim/v2/*`).
+    pub scim: Group,
 }
 
 impl RateLimits {
@@ -70,6 +72,11 @@ impl RateLimits {
         global: 60_000,
     };
 
+    pub const DEFAULT_SCIM: RateLimit = RateLimit {
+        per_client: 1_200,
+        global: 60_000,
+    };
+
     pub fn from_settings(settings: &RateLimitSettings) -> Self {
         Self {
             sign_in: Group {
@@ -83,6 +90,10 @@ impl RateLimits {
             token: Group {
                 scope: "token",
                 limit: settings.token.unwrap_or(Self::DEFAULT_TOKEN),
+            },
+            scim: Group {
+                scope: "scim",
+                limit: settings.scim.unwrap_or(Self::DEFAULT_SCIM),
             },
         }
     }

@@ -18,6 +18,8 @@ pub enum TokenKind {
     SessionId,
     /// "Link this provider to my account", passed through the browser sign-in.
     LinkIntent,
+    /// A directory's SCIM bearer token (one organization's).
+    DirectoryToken,
 }
 
 impl TokenKind {
@@ -31,6 +33,7 @@ impl TokenKind {
             TokenKind::Nonce => "",
             TokenKind::SessionId => "ses_",
             TokenKind::LinkIntent => "sbl_",
+            TokenKind::DirectoryToken => "sbd_",
         }
     }
 }

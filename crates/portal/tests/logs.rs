@@ -66,6 +66,15 @@ async fn trace_logs_of_a_whole_sign_in_hold_no_secrets() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    // The log is read from the start: at trace level, starting up (the migrations) writes
+    // more than a pipe holds, and a portal blocked on a full pipe never says its address.
+    let stderr = portal.stderr.take().unwrap();
+    let log_reader = std::thread::spawn(move || {
+        let mut log = String::new();
+        let mut reader = BufReader::new(stderr);
+        while reader.read_line(&mut log).unwrap_or(0) > 0 {}
+        log
+    });
     let mut line = String::new();
     BufReader::new(portal.stdout.take().unwrap())
         .read_line(&mut line)
@@ -76,13 +85,6 @@ async fn trace_logs_of_a_whole_sign_in_hold_no_secrets() {
         .unwrap()
         .parse()
         .unwrap();
-    let stderr = portal.stderr.take().unwrap();
-    let log_reader = std::thread::spawn(move || {
-        let mut log = String::new();
-        let mut reader = BufReader::new(stderr);
-        while reader.read_line(&mut log).unwrap_or(0) > 0 {}
-        log
-    });
 
     let browser = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())

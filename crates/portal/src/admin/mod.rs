@@ -9,7 +9,8 @@ pub mod cli;
 mod import;
 mod organizations;
 mod report;
-mod validate;
+mod scim;
+pub(crate) mod validate;
 
 use serde_json::Value;
 use switchboard_api::ProviderKind;
@@ -23,6 +24,7 @@ use crate::store::{AccountRow, AuditRow, EndedLink, OrganizationRow, Store, Stor
 pub use accounts::{AccountInput, SipInput};
 pub use import::{ImportReport, RowOutcome};
 pub use report::RiskReport;
+pub use scim::ScimInput;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AdminError {
@@ -99,6 +101,8 @@ pub struct Admin {
     providers: Vec<ProviderConfig>,
     actor: String,
     now: i64,
+    /// The portal's public URL, for the SCIM tenant URL it tells operators.
+    public_url: Option<String>,
 }
 
 impl Admin {
@@ -115,7 +119,26 @@ impl Admin {
             providers,
             actor: actor.into(),
             now,
+            public_url: None,
         }
+    }
+
+    /// The portal's public URL (`public_url`, else `http://<listen>/`).
+    pub fn with_public_url(mut self, url: impl Into<String>) -> Self {
+        self.public_url = Some(url.into());
+        self
+    }
+
+    /// The SCIM tenant URL a directory is given.
+    fn scim_url(&self) -> String {
+        format!(
+            "{}{}",
+            self.public_url
+                .as_deref()
+                .unwrap_or("https://portal.example")
+                .trim_end_matches('/'),
+            crate::scim::BASE_PATH
+        )
     }
 
     /// Brings the registrar's static credentials in line with the SIP profiles just

@@ -6,6 +6,7 @@ pub mod events;
 pub mod health;
 pub mod login_steps;
 pub mod openapi;
+pub mod scim;
 pub mod security;
 pub mod sign_in_options;
 pub mod sip_profile;
@@ -91,6 +92,7 @@ pub fn router(state: AppState) -> Router {
         .route(paths::SESSIONS_REVOKE, post(security::revoke_session))
         .route(paths::PASSWORD, post(security::change_password))
         .route(paths::CONFIRM, post(security::confirm))
+        .nest(crate::scim::BASE_PATH, scim::router(state.clone()))
         .fallback(|| async { PortalError::NotFound })
         // Set here, not left to axum's default, so the limit is the one documented.
         .layer(axum::extract::DefaultBodyLimit::max(crate::error::MAX_BODY_BYTES))

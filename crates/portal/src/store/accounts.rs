@@ -129,7 +129,7 @@ impl Store {
              FROM account_emails e
              JOIN accounts a ON a.id = e.account_id
              JOIN organizations o ON o.id = a.organization_id
-             WHERE e.email = $3 AND e.purpose = 'login'
+             WHERE e.email = $3 AND e.purpose = 'login' AND a.deactivated_at IS NULL
                AND NOT EXISTS (SELECT 1 FROM removed_links r
                                WHERE r.issuer = $4 AND r.subject = $5 AND r.account_id = a.id)
              ORDER BY a.display_name, a.id"
@@ -147,7 +147,8 @@ impl Store {
     /// How many accounts sign in with this login email.
     pub async fn login_email_account_count(&self, email: &str) -> Result<i64, StoreError> {
         let (count,): (i64,) = on_backend!(self, pool => sqlx::query_as(
-            "SELECT COUNT(DISTINCT account_id) FROM account_emails WHERE email = $1 AND purpose = 'login'",
+            "SELECT COUNT(DISTINCT e.account_id) FROM account_emails e JOIN accounts a ON a.id = e.account_id
+             WHERE e.email = $1 AND e.purpose = 'login' AND a.deactivated_at IS NULL",
         )
         .bind(email)
         .fetch_one(pool)
@@ -162,7 +163,7 @@ impl Store {
     ) -> Result<Option<AccountCredentials>, StoreError> {
         Ok(on_backend!(self, pool => sqlx::query_as(
             "SELECT id, password_hash, totp_secret_encrypted IS NOT NULL AS has_totp, sso_allowed
-             FROM accounts WHERE lower(username) = $1",
+             FROM accounts WHERE lower(username) = $1 AND deactivated_at IS NULL",
         )
         .bind(username)
         .fetch_optional(pool)
@@ -177,7 +178,7 @@ impl Store {
         Ok(on_backend!(self, pool => sqlx::query_as(
             "SELECT a.id, a.password_hash, a.totp_secret_encrypted IS NOT NULL AS has_totp, a.sso_allowed
              FROM account_emails e JOIN accounts a ON a.id = e.account_id
-             WHERE e.email = $1 AND e.purpose = 'login'
+             WHERE e.email = $1 AND e.purpose = 'login' AND a.deactivated_at IS NULL
              ORDER BY a.id",
         )
         .bind(email)
@@ -191,7 +192,7 @@ impl Store {
     ) -> Result<Option<AccountCredentials>, StoreError> {
         Ok(on_backend!(self, pool => sqlx::query_as(
             "SELECT id, password_hash, totp_secret_encrypted IS NOT NULL AS has_totp, sso_allowed
-             FROM accounts WHERE id = $1",
+             FROM accounts WHERE id = $1 AND deactivated_at IS NULL",
         )
         .bind(account_id)
         .fetch_optional(pool)

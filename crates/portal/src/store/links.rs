@@ -66,7 +66,7 @@ impl Store {
             "SELECT {MATCHED_ACCOUNT_COLUMNS} FROM identity_links l
              JOIN accounts a ON a.id = l.account_id
              JOIN organizations o ON o.id = a.organization_id
-             WHERE l.issuer = $1 AND l.subject = $2 AND a.sso_allowed
+             WHERE l.issuer = $1 AND l.subject = $2 AND a.sso_allowed AND a.deactivated_at IS NULL
              ORDER BY a.display_name, a.id"
         );
         Ok(on_backend!(self, pool => sqlx::query_as(&sql)

@@ -45,8 +45,10 @@ pub use accounts::{
     NewOrganization, NewSipProfile, SipProfileRow,
 };
 pub use admin::{
-    AccountChange, AccountRow, EmailPairRow, EnabledProviderRow, ImportAccount, ImportIdentity,
-    ImportPlan, ImportUpdate, OrganizationRow, PolicyChange,
+    AccountChange, AccountRow, DirectoryAccountRow, DirectoryChange, DirectoryFields,
+    DirectoryLookup, DirectoryReplaced, EmailPairRow, EnabledProviderRow, ImportAccount,
+    ImportIdentity, ImportPlan, ImportUpdate, NewScimToken, OrganizationRow, PolicyChange,
+    ScimSettingsRow, ScimTokenRow,
 };
 pub use audit::{AuditFilter, AuditRow};
 pub use authenticator::TotpState;
@@ -119,6 +121,13 @@ pub enum StoreError {
     Query(sqlx::Error),
     #[error("cannot encode or decode a stored value: {0}")]
     Encode(String),
+    /// A write that would make a second row where one may exist (a username, an external
+    /// id, a token name): someone else wrote it first.
+    #[error("{0}")]
+    Conflict(String),
+    /// A session for an account its organization's directory turned off.
+    #[error("the account is deactivated")]
+    AccountDeactivated,
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -127,6 +136,12 @@ impl From<sqlx::Error> for StoreError {
             Self::Unavailable(error)
         } else if is_unstorable_text(&error) {
             Self::UnstorableText
+        } else if let sqlx::Error::Database(database) = &error {
+            if database.is_unique_violation() {
+                Self::Conflict(database.message().to_owned())
+            } else {
+                Self::Query(error)
+            }
         } else {
             Self::Query(error)
         }

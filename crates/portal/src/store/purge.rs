@@ -43,6 +43,8 @@ pub struct PurgeReport {
     pub session_events: u64,
     /// Contact removals given up on (the contacts expired meanwhile).
     pub registrar_removals: u64,
+    /// Accounts the directory deleted longer ago than their organization's retention.
+    pub deleted_accounts: u64,
 }
 
 impl PurgeReport {
@@ -60,6 +62,7 @@ impl PurgeReport {
             + self.request_counts
             + self.session_events
             + self.registrar_removals
+            + self.deleted_accounts
     }
 }
 
@@ -139,6 +142,7 @@ impl Store {
             request_counts,
             session_events,
             registrar_removals,
+            deleted_accounts: self.purge_deleted_accounts(now).await?,
         })
     }
 

@@ -66,11 +66,14 @@ impl Store {
     pub async fn insert_session(&self, session: &NewSession<'_>) -> Result<(), StoreError> {
         on_backend!(self, pool => {
             let mut tx = pool.begin().await?;
-            sqlx::query(
+            // Only for an account that is not deactivated (a sign-in that began before its
+            // directory turned it off ends here).
+            let inserted = sqlx::query(
                 "INSERT INTO sessions (id, account_id, auth_method, device_name, created_at, last_used_at, identity,
                                        link_issuer, link_subject, provider_id, organization_key,
                                        user_agent, signed_in_ip, last_used_ip)
-                 VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9, $10, $11, $12, $12)",
+                 SELECT $1, $2, $3, $4, $5, $5, $6, $7, $8, $9, $10, $11, $12, $12
+                 WHERE EXISTS (SELECT 1 FROM accounts WHERE id = $2 AND deactivated_at IS NULL)",
             )
             .bind(session.id)
             .bind(session.account_id)
@@ -85,7 +88,11 @@ impl Store {
             .bind(session.user_agent)
             .bind(session.ip)
             .execute(&mut *tx)
-            .await?;
+            .await?
+            .rows_affected();
+            if inserted == 0 {
+                return Err(StoreError::AccountDeactivated);
+            }
             sqlx::query("INSERT INTO refresh_tokens (token_hash, session_id, issued_at) VALUES ($1, $2, $3)")
                 .bind(session.refresh_token_hash)
                 .bind(session.id)

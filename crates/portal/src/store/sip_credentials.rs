@@ -148,8 +148,10 @@ impl Store {
         account_id: Option<&str>,
     ) -> Result<Vec<StaticCredentialSource>, StoreError> {
         Ok(on_backend!(self, pool => sqlx::query_as(
-            "SELECT account_id, auth_user, sip_domain AS realm, sip_user AS aor_user, password_encrypted
-             FROM sip_profiles WHERE ($1 IS NULL OR account_id = $1) ORDER BY account_id",
+            "SELECT p.account_id, p.auth_user, p.sip_domain AS realm, p.sip_user AS aor_user, p.password_encrypted
+             FROM sip_profiles p JOIN accounts a ON a.id = p.account_id
+             WHERE ($1 IS NULL OR p.account_id = $1) AND a.deactivated_at IS NULL
+             ORDER BY p.account_id",
         )
         .bind(account_id)
         .fetch_all(pool)

@@ -170,6 +170,30 @@ pub(crate) trait Statements {
         Ok(ended)
     }
 
+    /// Turns an account off: it is marked deactivated, every session ends (with its device
+    /// credential, the device told why) and the static credential goes; the registrar is
+    /// told to drop the contacts of both. How many sessions ended.
+    async fn deactivate_account(&mut self, account_id: &str, now: i64) -> Result<u64, sqlx::Error> {
+        self.set_deactivated_at(account_id, Some(now)).await?;
+        let every_session = SessionsToEnd::OfAccount {
+            account_id,
+            except: None,
+        };
+        let ended = self
+            .end_sessions(every_session, "account_deactivated", now)
+            .await?;
+        self.delete_credentials(CredentialsToEnd::StaticOfAccount(account_id), now)
+            .await?;
+        Ok(ended)
+    }
+
+    /// Marks the account deactivated at `at`, or active again (`None`).
+    async fn set_deactivated_at(
+        &mut self,
+        account_id: &str,
+        at: Option<i64>,
+    ) -> Result<(), sqlx::Error>;
+
     /// Replaces the account's static credential; the old one's contacts are queued for
     /// removal.
     async fn put_static_credential(
@@ -266,11 +290,25 @@ where
     for<'q> &'q str: Encode<'q, DB> + Type<DB>,
     for<'q> Option<&'q str>: Encode<'q, DB> + Type<DB>,
     for<'q> i64: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
     for<'r> (String,): FromRow<'r, DB::Row>,
     for<'r> (String, String): FromRow<'r, DB::Row>,
     for<'r> (String, String, String): FromRow<'r, DB::Row>,
     for<'r> (String, String, String, Option<String>): FromRow<'r, DB::Row>,
 {
+    async fn set_deactivated_at(
+        &mut self,
+        account_id: &str,
+        at: Option<i64>,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query("UPDATE accounts SET deactivated_at = $1 WHERE id = $2")
+            .bind(at)
+            .bind(account_id)
+            .execute(&mut *self)
+            .await?;
+        Ok(())
+    }
+
     async fn delete_credentials(
         &mut self,
         which: CredentialsToEnd<'_>,

@@ -50,6 +50,7 @@ fn account_json(account: &AccountRow) -> serde_json::Value {
         "extension": account.extension,
         "sso_allowed": account.sso_allowed,
         "authenticator": account.has_authenticator,
+        "active": account.active,
         "created_at": account.created_at,
     })
 }

@@ -59,6 +59,9 @@ impl Admin {
                 "off"
             },
         );
+        if !account.active {
+            text.push_str("\n  deactivated by the organization's directory: signs in nowhere");
+        }
         for email in &emails {
             text.push_str(&format!("\n  {} email: {}", email.purpose, email.email));
             if email.other_login_accounts > 0 {

@@ -18,6 +18,10 @@ pub(super) enum AdminCommand {
     /// Accounts, their emails, password, authenticator, sessions and single sign-on.
     #[command(subcommand)]
     Account(Box<AccountCommand>),
+    /// Connect an organization's directory (Entra ID, Okta, Google…) over SCIM: how it
+    /// provisions accounts, and the tokens it presents.
+    #[command(subcommand)]
+    Scim(ScimCommand),
     /// Create or update an organization's accounts from a CSV file (all rows or none).
     Import {
         /// The organization's id.
@@ -289,4 +293,51 @@ pub(super) enum AccountCommand {
         #[arg(value_parser = ["allow", "deny"])]
         decision: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub(super) enum ScimCommand {
+    /// Set how the directory provisions accounts; options not given stay as they are.
+    Configure {
+        org: String,
+        /// The extensions new accounts get, such as 200-299 (required the first time).
+        #[arg(long)]
+        extensions: Option<String>,
+        /// Where an account's extension comes from: employee-number (the enterprise
+        /// employeeNumber), work-phone (the work phone number) or range (the lowest free
+        /// one; also the fallback of the other two).
+        #[arg(long)]
+        extension_from: Option<String>,
+        /// The SIP domain of new lines (required the first time).
+        #[arg(long)]
+        sip_domain: Option<String>,
+        /// The registrar of new lines, sip:host:port;transport=… (required the first time).
+        #[arg(long)]
+        registrar: Option<String>,
+        /// udp, tcp or tls (default tls).
+        #[arg(long)]
+        transport: Option<String>,
+        /// Days a deleted user's data is kept before it is purged (default 30).
+        #[arg(long)]
+        retention_days: Option<u32>,
+    },
+    /// The provisioning settings and tokens.
+    Show { org: String },
+    /// The bearer tokens the directory presents (shown once, stored hashed).
+    #[command(subcommand)]
+    Token(ScimTokenCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(super) enum ScimTokenCommand {
+    /// Make a token and show it once, with the tenant URL to paste into the directory.
+    Create {
+        org: String,
+        /// What the token is for, such as entra or okta (in the audit log of every change).
+        name: String,
+    },
+    /// The tokens: who made them, when they were last used, which are revoked.
+    List { org: String },
+    /// Revoke a token: the directory's next request with it is refused (401).
+    Revoke { org: String, name: String },
 }

@@ -3,8 +3,11 @@
 
 use std::io::BufRead;
 
-use super::commands::{AccountCommand, AdminCommand, OrganizationCommand, ProviderCommand};
-use crate::admin::{invalid, AccountInput, Admin, AdminError, Outcome};
+use super::commands::{
+    AccountCommand, AdminCommand, OrganizationCommand, ProviderCommand, ScimCommand,
+    ScimTokenCommand,
+};
+use crate::admin::{invalid, AccountInput, Admin, AdminError, Outcome, ScimInput};
 use crate::audit::AuditKind;
 use crate::store::AuditFilter;
 
@@ -147,6 +150,35 @@ pub(super) async fn dispatch(
             AccountCommand::SignOut { username } => admin.account_sign_out(username).await,
             AccountCommand::Sso { username, decision } => {
                 admin.account_sso(username, decision == "allow").await
+            }
+        },
+        AdminCommand::Scim(command) => match command {
+            ScimCommand::Configure {
+                org,
+                extensions,
+                extension_from,
+                sip_domain,
+                registrar,
+                transport,
+                retention_days,
+            } => {
+                let input = ScimInput {
+                    extensions: extensions.clone(),
+                    extension_from: extension_from.clone(),
+                    sip_domain: sip_domain.clone(),
+                    registrar: registrar.clone(),
+                    transport: transport.clone(),
+                    retention_days: *retention_days,
+                };
+                admin.scim_configure(org, &input).await
+            }
+            ScimCommand::Show { org } => admin.scim_show(org).await,
+            ScimCommand::Token(ScimTokenCommand::Create { org, name }) => {
+                admin.scim_token_create(org, name).await
+            }
+            ScimCommand::Token(ScimTokenCommand::List { org }) => admin.scim_token_list(org).await,
+            ScimCommand::Token(ScimTokenCommand::Revoke { org, name }) => {
+                admin.scim_token_revoke(org, name).await
             }
         },
         AdminCommand::Import {

@@ -51,7 +51,12 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
             .as_secs(),
     )?;
     let actor = args.actor.clone().unwrap_or_else(os_user);
-    let admin = Admin::new(store.clone(), key, config.providers.clone(), actor, now);
+    let public_url = config
+        .public_url
+        .as_ref()
+        .map_or_else(|| format!("http://{}/", config.listen), ToString::to_string);
+    let admin = Admin::new(store.clone(), key, config.providers.clone(), actor, now)
+        .with_public_url(public_url);
     let result = dispatch(&admin, &args.command, args.json).await;
     store.close().await;
     let outcome = match result {

@@ -17,11 +17,14 @@ pub struct AccountRow {
     pub extension: String,
     pub sso_allowed: bool,
     pub has_authenticator: bool,
+    /// `false` when the organization's directory turned it off (SCIM).
+    pub active: bool,
     pub created_at: i64,
 }
 
 const ACCOUNT_COLUMNS: &str = "id, organization_id, username, display_name, extension, sso_allowed,
-    totp_secret_encrypted IS NOT NULL AS has_authenticator, created_at";
+    totp_secret_encrypted IS NOT NULL AS has_authenticator, deactivated_at IS NULL AS active,
+    created_at";
 
 impl Store {
     pub async fn account_by_username(

@@ -103,11 +103,16 @@ where
 }
 
 mod accounts;
+mod directory;
 mod import;
 mod organizations;
 mod report;
 
 pub use accounts::AccountRow;
+pub use directory::{
+    DirectoryAccountRow, DirectoryChange, DirectoryFields, DirectoryLookup, DirectoryReplaced,
+    NewScimToken, ScimSettingsRow, ScimTokenRow,
+};
 pub use import::{ImportAccount, ImportIdentity, ImportPlan, ImportUpdate};
 pub use organizations::{EnabledProviderRow, OrganizationRow, PolicyChange};
 pub use report::EmailPairRow;

@@ -177,10 +177,12 @@ impl Store {
             if accounts > 0 {
                 return Ok(Written::Unchanged(Some(accounts)));
             }
-            sqlx::query("DELETE FROM organization_providers WHERE organization_id = $1")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+            for table in ["organization_providers", "scim_tokens", "scim_settings"] {
+                sqlx::query(&format!("DELETE FROM {table} WHERE organization_id = $1"))
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
             sqlx::query("DELETE FROM organizations WHERE id = $1")
                 .bind(id)
                 .execute(&mut *tx)

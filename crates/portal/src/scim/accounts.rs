@@ -1,0 +1,597 @@
+//! The `/Users` operations: create, get, list, replace, patch, delete.
+
+use serde_json::Value;
+use switchboard_scim::{
+    list_response, Filter, Meta, MultiValue, Narrowing, Page, PatchRequest, ScimError, User,
+};
+
+use super::{invalid, store_error, Directory, DEFAULT_COUNT, MAX_RESULTS};
+use crate::admin::validate::{
+    new_account_id, new_password, valid_email, valid_extension, valid_text, valid_username,
+};
+use crate::audit::{AuditEvent, AuditKind};
+use crate::crypto::Binding;
+use crate::password::NO_PASSWORD;
+use crate::store::{
+    DirectoryAccountRow, DirectoryChange, DirectoryFields, DirectoryLookup, EndedLink, NewAccount,
+    NewSipProfile, ScimSettingsRow,
+};
+
+/// A User as the directory reads it back, with its version for `ETag`.
+pub struct UserResource {
+    pub id: String,
+    pub json: Value,
+    pub etag: String,
+}
+
+/// What an account's emails are: (email, purpose).
+type Emails = Vec<(String, String)>;
+
+impl Directory<'_> {
+    /// `POST /Users`.
+    pub async fn create_user(&self, body: &Value) -> Result<UserResource, ScimError> {
+        let settings = self.settings().await?;
+        let user = User::from_json(body)?;
+        let username = valid_username(&user.user_name).map_err(invalid)?;
+        if self
+            .store
+            .account_by_username(&username)
+            .await
+            .map_err(store_error)?
+            .is_some()
+        {
+            return Err(ScimError::uniqueness(format!(
+                "userName {username:?} is taken."
+            )));
+        }
+        self.check_external_id(user.external_id.as_deref(), None)
+            .await?;
+        let emails = account_emails(&user, &username)?;
+        self.check_login_emails(&emails, None).await?;
+        let extension = match self.extension_from_attribute(&settings, &user)? {
+            Some(extension) => {
+                self.check_extension_free(&extension).await?;
+                extension
+            }
+            None => self.free_extension(&settings).await?,
+        };
+        let display_name = valid_text("displayName", &user.display(), 120).map_err(invalid)?;
+
+        let id = new_account_id();
+        let sip_password_encrypted = self
+            .key
+            .encrypt(new_password().as_bytes(), Binding::sip_password(&id));
+        let login: Vec<&str> = emails_with(&emails, "login");
+        let notification: Vec<&str> = emails_with(&emails, "notification");
+        let account = NewAccount {
+            id: &id,
+            username: &username,
+            display_name: &display_name,
+            extension: &extension,
+            password_hash: NO_PASSWORD,
+            totp_secret_encrypted: None,
+            login_emails: &login,
+            notification_emails: &notification,
+            sip: NewSipProfile {
+                sip_user: &extension,
+                auth_user: &extension,
+                password_encrypted: &sip_password_encrypted,
+                sip_domain: &settings.sip_domain,
+                registrar: &settings.registrar,
+                outbound_proxy: None,
+                transport: &settings.transport,
+                stun_server: None,
+                turn_server: None,
+                voicemail_number: None,
+            },
+        };
+        let stored = stored_attributes(&user);
+        let audit = self
+            .event("scim_user_created", &id)
+            .detail("username", username.as_str())
+            .detail("extension", extension.as_str())
+            .detail("active", user.active)
+            .into_row(self.now);
+        self.store
+            .create_directory_account(
+                self.organization_id,
+                &account,
+                &DirectoryFields {
+                    external_id: user.external_id.as_deref(),
+                    scim_attributes: &stored,
+                    active: user.active,
+                },
+                self.now,
+                &audit,
+            )
+            .await
+            .map_err(store_error)?;
+        if user.active {
+            self.sync_static_credential(&id).await?;
+        }
+        self.user(&id).await
+    }
+
+    /// `GET /Users/{id}`.
+    pub async fn user(&self, id: &str) -> Result<UserResource, ScimError> {
+        let row = self.row(id).await?;
+        let emails = self.emails_of(&[&row]).await?;
+        Ok(self.resource(&row, &emails))
+    }
+
+    /// `GET /Users` with an optional filter and paging.
+    pub async fn list_users(
+        &self,
+        filter: Option<&str>,
+        start_index: Option<&str>,
+        count: Option<&str>,
+    ) -> Result<Value, ScimError> {
+        let page = Page::from_query(start_index, count, DEFAULT_COUNT, MAX_RESULTS)?;
+        let Some(filter) = filter.map(str::trim).filter(|text| !text.is_empty()) else {
+            let limit = i64::try_from(page.count).unwrap_or(i64::MAX);
+            let offset = i64::try_from(page.offset()).unwrap_or(i64::MAX);
+            let (total, rows) = self
+                .store
+                .directory_page(self.organization_id, offset, limit)
+                .await
+                .map_err(store_error)?;
+            let refs: Vec<&DirectoryAccountRow> = rows.iter().collect();
+            let emails = self.emails_of(&refs).await?;
+            let resources = rows
+                .iter()
+                .map(|row| self.resource(row, &emails).json)
+                .collect();
+            return Ok(list_response(
+                usize::try_from(total).unwrap_or_default(),
+                page.start_index,
+                resources,
+            ));
+        };
+        let filter = Filter::parse(filter)?;
+        let narrowing = filter.narrowing();
+        let lookup = match &narrowing {
+            Some(Narrowing::UserName(name)) => DirectoryLookup::Username(name),
+            Some(Narrowing::ExternalId(id)) => DirectoryLookup::ExternalId(id),
+            Some(Narrowing::Email(email)) => DirectoryLookup::Email(email),
+            None => DirectoryLookup::Everyone,
+        };
+        let rows = self
+            .store
+            .directory_accounts(self.organization_id, lookup)
+            .await
+            .map_err(store_error)?;
+        let refs: Vec<&DirectoryAccountRow> = rows.iter().collect();
+        let emails = self.emails_of(&refs).await?;
+        let matching: Vec<Value> = rows
+            .iter()
+            .map(|row| self.resource(row, &emails).json)
+            .filter(|resource| filter.matches(resource))
+            .collect();
+        let total = matching.len();
+        let resources = matching
+            .into_iter()
+            .skip(page.offset())
+            .take(page.count)
+            .collect();
+        Ok(list_response(total, page.start_index, resources))
+    }
+
+    /// `PUT /Users/{id}`: every attribute as the directory now has it.
+    pub async fn replace_user(
+        &self,
+        id: &str,
+        body: &Value,
+        if_match: Option<&str>,
+    ) -> Result<UserResource, ScimError> {
+        let current = self.user(id).await?;
+        check_version(&current, if_match)?;
+        let user = User::from_json(body)?;
+        self.write_user(id, &user, "scim_user_replaced").await
+    }
+
+    /// `PATCH /Users/{id}`: the operations applied to the user as it is now.
+    pub async fn patch_user(
+        &self,
+        id: &str,
+        body: &Value,
+        if_match: Option<&str>,
+    ) -> Result<UserResource, ScimError> {
+        let patch = PatchRequest::from_json(body)?;
+        let current = self.user(id).await?;
+        check_version(&current, if_match)?;
+        let mut json = current.json.clone();
+        patch.apply(&mut json)?;
+        let user = User::from_json(&json)?;
+        self.write_user(id, &user, "scim_user_patched").await
+    }
+
+    /// `DELETE /Users/{id}`: deactivated, gone for the directory, purged after the
+    /// organization's retention.
+    pub async fn delete_user(&self, id: &str, if_match: Option<&str>) -> Result<(), ScimError> {
+        let current = self.user(id).await?;
+        check_version(&current, if_match)?;
+        let audit = self.event("scim_user_deleted", id).into_row(self.now);
+        self.store
+            .delete_directory_account(self.organization_id, id, self.now, &audit)
+            .await
+            .map_err(store_error)?
+            .ok_or_else(|| not_found(id))?;
+        Ok(())
+    }
+
+    async fn write_user(
+        &self,
+        id: &str,
+        user: &User,
+        action: &str,
+    ) -> Result<UserResource, ScimError> {
+        let settings = self.settings().await?;
+        let row = self.row(id).await?;
+        let username = valid_username(&user.user_name).map_err(invalid)?;
+        if !username.eq_ignore_ascii_case(&row.username) {
+            if let Some(owner) = self
+                .store
+                .account_by_username(&username)
+                .await
+                .map_err(store_error)?
+            {
+                if owner.id != row.id {
+                    return Err(ScimError::uniqueness(format!(
+                        "userName {username:?} is taken."
+                    )));
+                }
+            }
+        }
+        self.check_external_id(user.external_id.as_deref(), Some(id))
+            .await?;
+        let emails = account_emails(user, &username)?;
+        self.check_login_emails(&emails, Some(id)).await?;
+        let extension = match self.extension_from_attribute(&settings, user)? {
+            Some(extension) if extension != row.extension => {
+                self.check_extension_free(&extension).await?;
+                extension
+            }
+            _ => row.extension.clone(),
+        };
+        let display_name = valid_text("displayName", &user.display(), 120).map_err(invalid)?;
+        let stored = stored_attributes(user);
+        let change = DirectoryChange {
+            username: &username,
+            display_name: &display_name,
+            extension: &extension,
+            external_id: user.external_id.as_deref(),
+            scim_attributes: &stored,
+            emails: &emails,
+            active: user.active,
+        };
+        let mut event = self
+            .event(action, id)
+            .detail("username", username.as_str())
+            .detail("active", user.active);
+        if extension != row.extension {
+            event = event.detail("extension", extension.as_str());
+        }
+        let audit = event.into_row(self.now);
+        let actor = self.actor();
+        let now = self.now;
+        let unlink_audit = move |link: &EndedLink<'_>| {
+            let mut event = AuditEvent::new(AuditKind::Unlink)
+                .actor(actor.clone())
+                .account(link.account_id)
+                .detail("reason", link.reason);
+            if let Some(provider_id) = link.provider_id {
+                event = event.provider(provider_id);
+            }
+            event.into_row(now)
+        };
+        let replaced = self
+            .store
+            .replace_directory_account(id, &change, self.now, &audit, &unlink_audit)
+            .await
+            .map_err(store_error)?;
+        if user.active && (replaced.activation == Some(true) || replaced.line_changed) {
+            self.sync_static_credential(id).await?;
+        }
+        if replaced.activation == Some(false) {
+            tracing::info!(
+                account = id,
+                sessions_ended = replaced.sessions_ended,
+                "the directory deactivated an account"
+            );
+        }
+        self.user(id).await
+    }
+
+    fn event(&self, action: &str, account_id: &str) -> AuditEvent {
+        AuditEvent::new(AuditKind::Admin)
+            .actor(self.actor())
+            .organization(self.organization_id)
+            .account(account_id)
+            .detail("action", action)
+    }
+
+    async fn row(&self, id: &str) -> Result<DirectoryAccountRow, ScimError> {
+        self.store
+            .directory_account(self.organization_id, id)
+            .await
+            .map_err(store_error)?
+            .ok_or_else(|| not_found(id))
+    }
+
+    async fn emails_of(
+        &self,
+        rows: &[&DirectoryAccountRow],
+    ) -> Result<Vec<(String, String, String)>, ScimError> {
+        let ids: Vec<&str> = rows.iter().map(|row| row.id.as_str()).collect();
+        let mut emails = Vec::new();
+        // A bounded number of parameters per query (SQLite's limit is 32,766).
+        for chunk in ids.chunks(500) {
+            emails.extend(
+                self.store
+                    .emails_of_accounts(chunk)
+                    .await
+                    .map_err(store_error)?,
+            );
+        }
+        Ok(emails)
+    }
+
+    fn resource(
+        &self,
+        row: &DirectoryAccountRow,
+        emails: &[(String, String, String)],
+    ) -> UserResource {
+        let user = user_of(row, emails);
+        let meta = Meta {
+            created: row.created_at,
+            last_modified: row.updated_at.unwrap_or(row.created_at),
+            location: format!("{}/Users/{}", self.base_url, row.id),
+        };
+        UserResource {
+            id: row.id.clone(),
+            json: user.to_resource(&row.id, &meta),
+            etag: user.etag(&row.id),
+        }
+    }
+
+    async fn check_external_id(
+        &self,
+        external_id: Option<&str>,
+        own: Option<&str>,
+    ) -> Result<(), ScimError> {
+        let Some(external_id) = external_id else {
+            return Ok(());
+        };
+        let owners = self
+            .store
+            .directory_accounts(
+                self.organization_id,
+                DirectoryLookup::ExternalId(external_id),
+            )
+            .await
+            .map_err(store_error)?;
+        if owners.iter().any(|owner| Some(owner.id.as_str()) != own) {
+            return Err(ScimError::uniqueness(format!(
+                "externalId {external_id:?} belongs to another user."
+            )));
+        }
+        Ok(())
+    }
+
+    async fn check_login_emails(
+        &self,
+        emails: &Emails,
+        own: Option<&str>,
+    ) -> Result<(), ScimError> {
+        for (email, purpose) in emails {
+            if purpose != "login" {
+                continue;
+            }
+            let owners = self
+                .store
+                .live_login_email_owners(email, own)
+                .await
+                .map_err(store_error)?;
+            if !owners.is_empty() {
+                return Err(ScimError::uniqueness(format!(
+                    "{email} already signs in to another account."
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The extension the configured attribute gives, validated; `None` when none is
+    /// configured or the user has none.
+    fn extension_from_attribute(
+        &self,
+        settings: &ScimSettingsRow,
+        user: &User,
+    ) -> Result<Option<String>, ScimError> {
+        let value = match settings.extension_attribute.as_deref() {
+            Some("employeeNumber") => user
+                .enterprise
+                .as_ref()
+                .and_then(|enterprise| enterprise.employee_number.clone()),
+            Some("phoneNumbers.work") => user
+                .phone_numbers
+                .iter()
+                .find(|phone| {
+                    phone
+                        .kind
+                        .as_deref()
+                        .is_some_and(|kind| kind.eq_ignore_ascii_case("work"))
+                })
+                .map(|phone| {
+                    phone
+                        .value
+                        .chars()
+                        .filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '.'))
+                        .collect()
+                }),
+            _ => None,
+        };
+        value
+            .filter(|value| !value.trim().is_empty())
+            .map(|value| valid_extension(&value).map_err(invalid))
+            .transpose()
+    }
+
+    async fn check_extension_free(&self, extension: &str) -> Result<(), ScimError> {
+        let in_use = self
+            .store
+            .extensions_in_use(self.organization_id)
+            .await
+            .map_err(store_error)?;
+        if in_use.iter().any(|used| used == extension) {
+            return Err(ScimError::uniqueness(format!(
+                "Extension {extension} belongs to another account."
+            )));
+        }
+        Ok(())
+    }
+
+    async fn free_extension(&self, settings: &ScimSettingsRow) -> Result<String, ScimError> {
+        let in_use: std::collections::HashSet<String> = self
+            .store
+            .extensions_in_use(self.organization_id)
+            .await
+            .map_err(store_error)?
+            .into_iter()
+            .collect();
+        (settings.extension_first..=settings.extension_last)
+            .map(|number| number.to_string())
+            .find(|extension| !in_use.contains(extension))
+            .ok_or_else(|| {
+                ScimError::status(
+                    409,
+                    format!(
+                        "No extension is free in this organization's range {}-{}: the portal's operator widens it with `switchboard-portal admin scim configure`.",
+                        settings.extension_first, settings.extension_last
+                    ),
+                )
+            })
+    }
+
+    async fn sync_static_credential(&self, account_id: &str) -> Result<(), ScimError> {
+        crate::sip_credentials::sync_static_credentials(self.store, self.key, Some(account_id), self.now)
+            .await
+            .map_err(|error| {
+                tracing::error!(%error, account = account_id, "cannot make the account's static SIP credential");
+                ScimError::status(500, "The portal could not finish this request.")
+            })?;
+        Ok(())
+    }
+}
+
+fn not_found(id: &str) -> ScimError {
+    ScimError::not_found(format!("No user {id:?} in this organization."))
+}
+
+/// `If-Match`: the request applies only to the version named (`*` to any).
+fn check_version(current: &UserResource, if_match: Option<&str>) -> Result<(), ScimError> {
+    let Some(if_match) = if_match.map(str::trim) else {
+        return Ok(());
+    };
+    let matches = if_match == "*"
+        || if_match
+            .split(',')
+            .map(|tag| tag.trim().trim_start_matches("W/"))
+            .any(|tag| tag == current.etag.trim_start_matches("W/"));
+    if matches {
+        Ok(())
+    } else {
+        Err(ScimError::status(
+            412,
+            "The user changed since this version (If-Match): read it again.",
+        ))
+    }
+}
+
+/// The account's emails from a User: `userName` when it is an email and the login email
+/// (primary, else work, else first) sign in; the others are notification emails.
+fn account_emails(user: &User, username: &str) -> Result<Emails, ScimError> {
+    let mut emails: Emails = Vec::new();
+    let mut put = |email: String, purpose: &str| {
+        if let Some(existing) = emails.iter_mut().find(|(known, _)| *known == email) {
+            if purpose == "login" {
+                existing.1 = "login".into();
+            }
+        } else {
+            emails.push((email, purpose.to_owned()));
+        }
+    };
+    if username.contains('@') {
+        put(valid_email("userName", username).map_err(invalid)?, "login");
+    }
+    if let Some(login) = user.login_email() {
+        put(valid_email("emails", &login).map_err(invalid)?, "login");
+    }
+    for email in &user.emails {
+        put(
+            valid_email("emails", &email.value).map_err(invalid)?,
+            "notification",
+        );
+    }
+    Ok(emails)
+}
+
+fn emails_with<'e>(emails: &'e Emails, purpose: &str) -> Vec<&'e str> {
+    emails
+        .iter()
+        .filter(|(_, wanted)| wanted == purpose)
+        .map(|(email, _)| email.as_str())
+        .collect()
+}
+
+/// What is stored of a User: its JSON (the account's columns win over it when read).
+fn stored_attributes(user: &User) -> String {
+    user.to_json().to_string()
+}
+
+/// The User an account is: the stored attributes, with the account's username, display
+/// name, external id, activity and emails (an email an administrator added shows too).
+fn user_of(row: &DirectoryAccountRow, emails: &[(String, String, String)]) -> User {
+    let stored = row
+        .scim_attributes
+        .as_deref()
+        .and_then(|text| serde_json::from_str::<Value>(text).ok())
+        .and_then(|json| User::from_json(&json).ok());
+    let mut user = stored.unwrap_or_else(|| User {
+        user_name: row.username.clone(),
+        external_id: None,
+        display_name: None,
+        name: None,
+        emails: Vec::new(),
+        phone_numbers: Vec::new(),
+        active: true,
+        enterprise: None,
+    });
+    user.user_name = row.username.clone();
+    user.external_id = row.external_id.clone();
+    user.display_name = Some(row.display_name.clone());
+    user.active = row.deactivated_at.is_none();
+    let own: Vec<(&str, &str)> = emails
+        .iter()
+        .filter(|(account_id, _, _)| *account_id == row.id)
+        .map(|(_, email, purpose)| (email.as_str(), purpose.as_str()))
+        .collect();
+    user.emails.retain(|stored| {
+        own.iter()
+            .any(|(email, _)| email.eq_ignore_ascii_case(&stored.value))
+    });
+    for (email, purpose) in own {
+        if !user
+            .emails
+            .iter()
+            .any(|stored| stored.value.eq_ignore_ascii_case(email))
+        {
+            user.emails.push(MultiValue {
+                value: email.to_owned(),
+                kind: Some(if purpose == "login" { "work" } else { "other" }.to_owned()),
+                primary: false,
+            });
+        }
+    }
+    user
+}

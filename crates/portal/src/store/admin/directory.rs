@@ -1,0 +1,599 @@
+//! What an organization's directory changes over SCIM: its provisioning settings, its
+//! bearer tokens, and the accounts it keeps current (created, replaced, deactivated,
+//! deleted), each change in one transaction with its audit row.
+
+use super::super::accounts::NewAccount;
+use super::super::statements::{Ended, LinksToEnd, Statements, UnlinkAudit};
+use super::super::{on_backend, AuditRow, Store, StoreError};
+use super::{write_with_audit, AccountChange, Written};
+
+/// How an organization's directory provisions accounts.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
+pub struct ScimSettingsRow {
+    pub organization_id: String,
+    pub extension_first: i64,
+    pub extension_last: i64,
+    /// `employeeNumber` or `phoneNumbers.work`; `None`: the lowest free extension.
+    pub extension_attribute: Option<String>,
+    pub sip_domain: String,
+    pub registrar: String,
+    pub transport: String,
+    pub retention_days: i64,
+}
+
+/// A directory's bearer token, as operators list it (never the token).
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+pub struct ScimTokenRow {
+    pub id: String,
+    pub organization_id: String,
+    pub name: String,
+    pub created_by: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
+/// A new token: only its hash is stored.
+pub struct NewScimToken<'a> {
+    pub id: &'a str,
+    pub organization_id: &'a str,
+    pub name: &'a str,
+    pub token_hash: &'a str,
+    pub created_by: &'a str,
+    pub now: i64,
+}
+
+/// An account as the directory sees it (its emails apart: [`Store::emails_of_accounts`]).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DirectoryAccountRow {
+    pub id: String,
+    pub organization_id: String,
+    pub username: String,
+    pub display_name: String,
+    pub extension: String,
+    pub external_id: Option<String>,
+    pub deactivated_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: Option<i64>,
+    pub scim_attributes: Option<String>,
+}
+
+const DIRECTORY_COLUMNS: &str = "id, organization_id, username, display_name, extension,
+    external_id, deactivated_at, created_at, updated_at, scim_attributes";
+
+/// The one equality a directory's filter looks accounts up by (the rest of the filter is
+/// checked on what this finds).
+#[derive(Debug, Clone, Copy)]
+pub enum DirectoryLookup<'a> {
+    Everyone,
+    Username(&'a str),
+    ExternalId(&'a str),
+    Email(&'a str),
+}
+
+/// What a directory keeps of an account beyond what an administrator's has.
+#[derive(Debug, Clone, Copy)]
+pub struct DirectoryFields<'a> {
+    pub external_id: Option<&'a str>,
+    /// The User's attributes as JSON.
+    pub scim_attributes: &'a str,
+    pub active: bool,
+}
+
+/// What a directory's replace sets: every field, as the directory now has it.
+#[derive(Debug, Clone)]
+pub struct DirectoryChange<'a> {
+    pub username: &'a str,
+    pub display_name: &'a str,
+    pub extension: &'a str,
+    pub external_id: Option<&'a str>,
+    pub scim_attributes: &'a str,
+    /// Every email with its purpose (`login` or `notification`), lower case.
+    pub emails: &'a [(String, String)],
+    pub active: bool,
+}
+
+/// What a replace did beyond the fields.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DirectoryReplaced {
+    /// Links (and their sessions) that ended with a removed login email.
+    pub ended: Ended,
+    /// Sessions that ended because the account was deactivated now.
+    pub sessions_ended: u64,
+    /// Whether it was deactivated (`Some(false)`) or reactivated (`Some(true)`) now.
+    pub activation: Option<bool>,
+    /// Whether the line moved (the extension changed): static credential to sync.
+    pub line_changed: bool,
+}
+
+impl Store {
+    pub async fn scim_settings(
+        &self,
+        organization_id: &str,
+    ) -> Result<Option<ScimSettingsRow>, StoreError> {
+        Ok(on_backend!(self, pool => sqlx::query_as(
+            "SELECT organization_id, extension_first, extension_last, extension_attribute,
+                    sip_domain, registrar, transport, retention_days
+             FROM scim_settings WHERE organization_id = $1",
+        )
+        .bind(organization_id)
+        .fetch_optional(pool)
+        .await?))
+    }
+
+    pub async fn put_scim_settings(
+        &self,
+        settings: &ScimSettingsRow,
+        audit: &AuditRow,
+    ) -> Result<(), StoreError> {
+        on_backend!(self, pool => write_with_audit(pool, audit, async |tx| {
+            sqlx::query(
+                "INSERT INTO scim_settings (organization_id, extension_first, extension_last,
+                     extension_attribute, sip_domain, registrar, transport, retention_days)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                 ON CONFLICT (organization_id) DO UPDATE SET
+                     extension_first = excluded.extension_first,
+                     extension_last = excluded.extension_last,
+                     extension_attribute = excluded.extension_attribute,
+                     sip_domain = excluded.sip_domain, registrar = excluded.registrar,
+                     transport = excluded.transport, retention_days = excluded.retention_days",
+            )
+            .bind(settings.organization_id.as_str())
+            .bind(settings.extension_first)
+            .bind(settings.extension_last)
+            .bind(settings.extension_attribute.as_deref())
+            .bind(settings.sip_domain.as_str())
+            .bind(settings.registrar.as_str())
+            .bind(settings.transport.as_str())
+            .bind(settings.retention_days)
+            .execute(&mut *tx)
+            .await?;
+            Ok(Written::Changed(()))
+        })
+        .await)
+    }
+
+    pub async fn insert_scim_token(
+        &self,
+        token: &NewScimToken<'_>,
+        audit: &AuditRow,
+    ) -> Result<(), StoreError> {
+        on_backend!(self, pool => write_with_audit(pool, audit, async |tx| {
+            sqlx::query(
+                "INSERT INTO scim_tokens (id, organization_id, name, token_hash, created_by, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(token.id)
+            .bind(token.organization_id)
+            .bind(token.name)
+            .bind(token.token_hash)
+            .bind(token.created_by)
+            .bind(token.now)
+            .execute(&mut *tx)
+            .await?;
+            Ok(Written::Changed(()))
+        })
+        .await)
+    }
+
+    /// The organization's tokens, live ones first, newest first.
+    pub async fn scim_tokens(
+        &self,
+        organization_id: &str,
+    ) -> Result<Vec<ScimTokenRow>, StoreError> {
+        Ok(on_backend!(self, pool => sqlx::query_as(
+            "SELECT id, organization_id, name, created_by, created_at, last_used_at, revoked_at
+             FROM scim_tokens WHERE organization_id = $1
+             ORDER BY revoked_at IS NOT NULL, created_at DESC, name",
+        )
+        .bind(organization_id)
+        .fetch_all(pool)
+        .await?))
+    }
+
+    /// Revokes the organization's live token called `name`; `false` when there is none.
+    pub async fn revoke_scim_token(
+        &self,
+        organization_id: &str,
+        name: &str,
+        now: i64,
+        audit: &AuditRow,
+    ) -> Result<bool, StoreError> {
+        on_backend!(self, pool => write_with_audit(pool, audit, async |tx| {
+            let revoked = sqlx::query(
+                "UPDATE scim_tokens SET revoked_at = $1
+                 WHERE organization_id = $2 AND name = $3 AND revoked_at IS NULL",
+            )
+            .bind(now)
+            .bind(organization_id)
+            .bind(name)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+                > 0;
+            Ok(Written::when(revoked, revoked))
+        })
+        .await)
+    }
+
+    /// The live token with this hash; its last use is noted (at most once a minute).
+    pub async fn scim_token_by_hash(
+        &self,
+        token_hash: &str,
+        now: i64,
+    ) -> Result<Option<ScimTokenRow>, StoreError> {
+        let token: Option<ScimTokenRow> = on_backend!(self, pool => sqlx::query_as(
+            "SELECT id, organization_id, name, created_by, created_at, last_used_at, revoked_at
+             FROM scim_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
+        )
+        .bind(token_hash)
+        .fetch_optional(pool)
+        .await?);
+        if let Some(token) = &token {
+            if token.last_used_at.is_none_or(|used| used < now - 60) {
+                on_backend!(self, pool => sqlx::query(
+                    "UPDATE scim_tokens SET last_used_at = $1 WHERE id = $2",
+                )
+                .bind(now)
+                .bind(token.id.as_str())
+                .execute(pool)
+                .await
+                .map(|_| ())?);
+            }
+        }
+        Ok(token)
+    }
+
+    /// The organization's accounts the directory sees (not deleted) that `lookup` finds,
+    /// oldest first.
+    pub async fn directory_accounts(
+        &self,
+        organization_id: &str,
+        lookup: DirectoryLookup<'_>,
+    ) -> Result<Vec<DirectoryAccountRow>, StoreError> {
+        let (condition, value) = match lookup {
+            DirectoryLookup::Everyone => ("TRUE", None),
+            DirectoryLookup::Username(username) => ("lower(username) = lower($2)", Some(username)),
+            DirectoryLookup::ExternalId(id) => ("external_id = $2", Some(id)),
+            DirectoryLookup::Email(email) => (
+                "id IN (SELECT account_id FROM account_emails WHERE email = lower($2))",
+                Some(email),
+            ),
+        };
+        // `$2` is bound even when the condition does not use it (NULL then): PostgreSQL
+        // wants every parameter's type known, so the condition names it when it is used.
+        let sql = if value.is_some() {
+            format!(
+                "SELECT {DIRECTORY_COLUMNS} FROM accounts
+                 WHERE organization_id = $1 AND deleted_at IS NULL AND {condition}
+                 ORDER BY created_at, id"
+            )
+        } else {
+            format!(
+                "SELECT {DIRECTORY_COLUMNS} FROM accounts
+                 WHERE organization_id = $1 AND deleted_at IS NULL
+                 ORDER BY created_at, id"
+            )
+        };
+        Ok(on_backend!(self, pool => {
+            let mut query = sqlx::query_as(&sql).bind(organization_id);
+            if let Some(value) = value {
+                query = query.bind(value);
+            }
+            query.fetch_all(pool).await?
+        }))
+    }
+
+    /// One page of the organization's accounts (oldest first) and how many there are.
+    pub async fn directory_page(
+        &self,
+        organization_id: &str,
+        offset: i64,
+        limit: i64,
+    ) -> Result<(i64, Vec<DirectoryAccountRow>), StoreError> {
+        let (total,): (i64,) = on_backend!(self, pool => sqlx::query_as(
+            "SELECT COUNT(*) FROM accounts WHERE organization_id = $1 AND deleted_at IS NULL",
+        )
+        .bind(organization_id)
+        .fetch_one(pool)
+        .await?);
+        let sql = format!(
+            "SELECT {DIRECTORY_COLUMNS} FROM accounts
+             WHERE organization_id = $1 AND deleted_at IS NULL
+             ORDER BY created_at, id LIMIT $2 OFFSET $3"
+        );
+        let rows = on_backend!(self, pool => sqlx::query_as(&sql)
+            .bind(organization_id)
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(pool)
+            .await?);
+        Ok((total, rows))
+    }
+
+    /// One account of the organization the directory sees (not deleted).
+    pub async fn directory_account(
+        &self,
+        organization_id: &str,
+        account_id: &str,
+    ) -> Result<Option<DirectoryAccountRow>, StoreError> {
+        let sql = format!(
+            "SELECT {DIRECTORY_COLUMNS} FROM accounts
+             WHERE organization_id = $1 AND id = $2 AND deleted_at IS NULL"
+        );
+        Ok(on_backend!(self, pool => sqlx::query_as(&sql)
+            .bind(organization_id)
+            .bind(account_id)
+            .fetch_optional(pool)
+            .await?))
+    }
+
+    /// The emails (account id, email, purpose) of these accounts, in one query.
+    pub async fn emails_of_accounts(
+        &self,
+        account_ids: &[&str],
+    ) -> Result<Vec<(String, String, String)>, StoreError> {
+        if account_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let placeholders: Vec<String> = (1..=account_ids.len()).map(|n| format!("${n}")).collect();
+        let sql = format!(
+            "SELECT account_id, email, purpose FROM account_emails
+             WHERE account_id IN ({}) ORDER BY account_id, purpose, email",
+            placeholders.join(", ")
+        );
+        Ok(on_backend!(self, pool => {
+            let mut query = sqlx::query_as(&sql);
+            for id in account_ids {
+                query = query.bind(*id);
+            }
+            query.fetch_all(pool).await?
+        }))
+    }
+
+    /// The extensions the organization's accounts use (deleted ones' included: a number
+    /// comes free only when their data is purged).
+    pub async fn extensions_in_use(
+        &self,
+        organization_id: &str,
+    ) -> Result<Vec<String>, StoreError> {
+        let rows: Vec<(String,)> = on_backend!(self, pool => sqlx::query_as(
+            "SELECT extension FROM accounts WHERE organization_id = $1",
+        )
+        .bind(organization_id)
+        .fetch_all(pool)
+        .await?);
+        Ok(rows.into_iter().map(|(extension,)| extension).collect())
+    }
+
+    /// The usernames of other live accounts (not deleted) this email signs in to.
+    pub async fn live_login_email_owners(
+        &self,
+        email: &str,
+        except_account: Option<&str>,
+    ) -> Result<Vec<String>, StoreError> {
+        let rows: Vec<(String,)> = on_backend!(self, pool => sqlx::query_as(
+            "SELECT a.username FROM account_emails e JOIN accounts a ON a.id = e.account_id
+             WHERE e.email = $1 AND e.purpose = 'login' AND a.deleted_at IS NULL
+               AND a.id <> COALESCE($2, '')
+             ORDER BY a.username",
+        )
+        .bind(email)
+        .bind(except_account)
+        .fetch_all(pool)
+        .await?);
+        Ok(rows.into_iter().map(|(username,)| username).collect())
+    }
+
+    /// Creates an account the directory sent, with its directory fields.
+    pub async fn create_directory_account(
+        &self,
+        organization_id: &str,
+        account: &NewAccount<'_>,
+        fields: &DirectoryFields<'_>,
+        now: i64,
+        audit: &AuditRow,
+    ) -> Result<(), StoreError> {
+        on_backend!(self, pool => write_with_audit(pool, audit, async |tx| {
+            tx.insert_account(organization_id, account, now).await?;
+            sqlx::query(
+                "UPDATE accounts SET external_id = $1, scim_attributes = $2, updated_at = $3,
+                        deactivated_at = $4
+                 WHERE id = $5",
+            )
+            .bind(fields.external_id)
+            .bind(fields.scim_attributes)
+            .bind(now)
+            .bind((!fields.active).then_some(now))
+            .bind(account.id)
+            .execute(&mut *tx)
+            .await?;
+            Ok(Written::Changed(()))
+        })
+        .await)
+    }
+
+    /// Replaces what the directory keeps of an account. Removed login emails end the links
+    /// made from them (with their sessions); deactivating ends every session, device
+    /// credential and the static credential (the registrar is told to drop their
+    /// contacts); reactivating lets the account sign in again.
+    pub async fn replace_directory_account(
+        &self,
+        account_id: &str,
+        change: &DirectoryChange<'_>,
+        now: i64,
+        audit: &AuditRow,
+        unlink_audit: UnlinkAudit<'_>,
+    ) -> Result<DirectoryReplaced, StoreError> {
+        on_backend!(self, pool => write_with_audit(pool, audit, async |tx| {
+            let before: Option<(String, Option<i64>)> = sqlx::query_as(
+                "SELECT extension, deactivated_at FROM accounts WHERE id = $1 AND deleted_at IS NULL",
+            )
+            .bind(account_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some((extension_before, deactivated_at)) = before else {
+                return Ok(Written::Unchanged(DirectoryReplaced::default()));
+            };
+            let mut replaced = DirectoryReplaced::default();
+            let was_active = deactivated_at.is_none();
+            sqlx::query(
+                "UPDATE accounts SET username = $1, external_id = $2, scim_attributes = $3,
+                        updated_at = $4
+                 WHERE id = $5",
+            )
+            .bind(change.username)
+            .bind(change.external_id)
+            .bind(change.scim_attributes)
+            .bind(now)
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
+            let line_changed = extension_before != change.extension;
+            let details = AccountChange {
+                display_name: Some(change.display_name.to_owned()),
+                extension: line_changed.then(|| change.extension.to_owned()),
+                sip_user: line_changed.then(|| change.extension.to_owned()),
+                auth_user: line_changed.then(|| change.extension.to_owned()),
+                ..AccountChange::default()
+            };
+            tx.update_account_rows(account_id, &details).await?;
+            if line_changed && was_active {
+                tx.rotate_device_credentials(account_id, now).await?;
+            }
+            replaced.line_changed = line_changed;
+
+            // The emails: those no longer sent go (login ones end their links), new ones
+            // come, a changed purpose is written (login → notification ends links too).
+            let current: Vec<(String, String)> = sqlx::query_as(
+                "SELECT email, purpose FROM account_emails WHERE account_id = $1",
+            )
+            .bind(account_id)
+            .fetch_all(&mut *tx)
+            .await?;
+            for (email, purpose) in &current {
+                let wanted = change.emails.iter().find(|(wanted, _)| wanted == email);
+                if wanted.is_some_and(|(_, wanted_purpose)| wanted_purpose == purpose) {
+                    continue;
+                }
+                if wanted.is_none() {
+                    sqlx::query("DELETE FROM account_emails WHERE account_id = $1 AND email = $2")
+                        .bind(account_id)
+                        .bind(email.as_str())
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                if purpose == "login" {
+                    let made_from_email = LinksToEnd::MadeFromEmail { account_id, email };
+                    replaced.ended += tx
+                        .end_links(made_from_email, "login_email_removed", now, unlink_audit)
+                        .await?;
+                }
+            }
+            for (email, purpose) in change.emails {
+                sqlx::query(
+                    "INSERT INTO account_emails (account_id, email, purpose) VALUES ($1, $2, $3)
+                     ON CONFLICT (account_id, email) DO UPDATE SET purpose = excluded.purpose,
+                         confirmation_hash = NULL, confirmation_expires_at = NULL",
+                )
+                .bind(account_id)
+                .bind(email.as_str())
+                .bind(purpose.as_str())
+                .execute(&mut *tx)
+                .await?;
+            }
+
+            if was_active && !change.active {
+                replaced.sessions_ended = tx.deactivate_account(account_id, now).await?;
+                replaced.activation = Some(false);
+            } else if !was_active && change.active {
+                tx.set_deactivated_at(account_id, None).await?;
+                replaced.activation = Some(true);
+            }
+            Ok(Written::Changed(replaced))
+        })
+        .await)
+    }
+
+    /// Deletes an account for the directory: deactivated (as above) and gone from SCIM;
+    /// its username is freed and its data kept until the retention purges it. How many
+    /// sessions ended; `None` when there is no such account.
+    pub async fn delete_directory_account(
+        &self,
+        organization_id: &str,
+        account_id: &str,
+        now: i64,
+        audit: &AuditRow,
+    ) -> Result<Option<u64>, StoreError> {
+        on_backend!(self, pool => write_with_audit(pool, audit, async |tx| {
+            let found: Option<(Option<i64>,)> = sqlx::query_as(
+                "SELECT deactivated_at FROM accounts
+                 WHERE id = $1 AND organization_id = $2 AND deleted_at IS NULL",
+            )
+            .bind(account_id)
+            .bind(organization_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some((deactivated_at,)) = found else {
+                return Ok(Written::Unchanged(None));
+            };
+            let ended = if deactivated_at.is_none() {
+                tx.deactivate_account(account_id, now).await?
+            } else {
+                0
+            };
+            // `deleted:` cannot begin a username, so the name is free for a new account.
+            sqlx::query(
+                "UPDATE accounts SET deleted_at = $1, updated_at = $1, username = 'deleted:' || id
+                 WHERE id = $2",
+            )
+            .bind(now)
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
+            Ok(Written::Changed(Some(ended)))
+        })
+        .await)
+    }
+
+    /// Purges the accounts the directory deleted longer ago than their organization's
+    /// retention: every row of theirs but the audit log. How many.
+    pub async fn purge_deleted_accounts(&self, now: i64) -> Result<u64, StoreError> {
+        let due: Vec<(String,)> = on_backend!(self, pool => sqlx::query_as(
+            "SELECT a.id FROM accounts a JOIN scim_settings s ON s.organization_id = a.organization_id
+             WHERE a.deleted_at IS NOT NULL AND a.deleted_at < $1 - s.retention_days * 86400",
+        )
+        .bind(now)
+        .fetch_all(pool)
+        .await?);
+        for (account_id,) in &due {
+            on_backend!(self, pool => {
+                let mut tx = pool.begin().await?;
+                for sql in PURGE_ACCOUNT {
+                    sqlx::query(sql).bind(account_id.as_str()).execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+            });
+        }
+        Ok(due.len() as u64)
+    }
+}
+
+/// Every row an account owns, children first; the audit log stays.
+const PURGE_ACCOUNT: [&str; 15] = [
+    "DELETE FROM sip_credentials WHERE account_id = $1",
+    "DELETE FROM refresh_tokens WHERE session_id IN (SELECT id FROM sessions WHERE account_id = $1)",
+    "DELETE FROM access_tokens WHERE session_id IN (SELECT id FROM sessions WHERE account_id = $1)",
+    "UPDATE authorization_codes SET session_id = NULL WHERE session_id IN (SELECT id FROM sessions WHERE account_id = $1)",
+    "DELETE FROM sessions WHERE account_id = $1",
+    "DELETE FROM account_emails WHERE account_id = $1",
+    "DELETE FROM identity_links WHERE account_id = $1",
+    "DELETE FROM removed_links WHERE account_id = $1",
+    "DELETE FROM remembered_choices WHERE account_id = $1",
+    "DELETE FROM recovery_codes WHERE account_id = $1",
+    "DELETE FROM pending_authenticators WHERE account_id = $1",
+    "DELETE FROM link_intents WHERE account_id = $1",
+    "DELETE FROM session_events WHERE account_id = $1",
+    "DELETE FROM sip_profiles WHERE account_id = $1",
+    "DELETE FROM accounts WHERE id = $1",
+];
