@@ -415,6 +415,8 @@ fn start_and_wait(
         control_token.trim(),
     )?);
 
+    configure_directory_provisioning(bin, &config)?;
+
     println!("portal={portal_url}");
     println!("dev-idp={idp_url}");
     write_running_file(data_dir, &portal_url, session_bus)?;
@@ -445,6 +447,33 @@ fn start_and_wait(
         std::thread::sleep(Duration::from_millis(200));
     }
     eprintln!("xtask: stopping");
+    Ok(())
+}
+
+/// Sets up directory provisioning (SCIM) for the demo organization, so connecting a
+/// directory takes one command: `admin scim token create acme NAME` (docs/demo.md).
+fn configure_directory_provisioning(bin: &Path, config: &Path) -> Result<()> {
+    let registrar = format!(
+        "sip:127.0.0.1:{};transport=tcp",
+        kamailio::DEMO_SIP_PORT
+    );
+    let output = cmd(bin.join("switchboard-portal"))
+        .arg("admin")
+        .arg("--config")
+        .arg(config)
+        .args(["--actor", "demo", "scim", "configure", "acme"])
+        .args(["--extensions", "300-399", "--transport", "tcp"])
+        .args(["--sip-domain", "sip.acme.example"])
+        .arg("--registrar")
+        .arg(registrar)
+        .output()
+        .context("cannot run `switchboard-portal admin scim configure`")?;
+    if !output.status.success() {
+        bail!(
+            "cannot set up directory provisioning for the demo: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
     Ok(())
 }
 

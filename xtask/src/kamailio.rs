@@ -21,7 +21,7 @@ pub const PACKAGES: &[&str] = &[
 
 /// As in crates/portal/src/seed.rs (xtask does not build the portal's crate; a test below
 /// reads the seed to keep the two the same).
-const DEMO_SIP_PORT: u16 = 5080;
+pub(crate) const DEMO_SIP_PORT: u16 = 5080;
 /// Where the demo's registrar takes contact removals from the portal (loopback only).
 pub const DEMO_CONTROL_PORT: u16 = 5090;
 /// The control token's file, in the portal's folder of the demo data.
