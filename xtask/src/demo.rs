@@ -453,10 +453,7 @@ fn start_and_wait(
 /// Sets up directory provisioning (SCIM) for the demo organization, so connecting a
 /// directory takes one command: `admin scim token create acme NAME` (docs/demo.md).
 fn configure_directory_provisioning(bin: &Path, config: &Path) -> Result<()> {
-    let registrar = format!(
-        "sip:127.0.0.1:{};transport=tcp",
-        kamailio::DEMO_SIP_PORT
-    );
+    let registrar = format!("sip:127.0.0.1:{};transport=tcp", kamailio::DEMO_SIP_PORT);
     let output = cmd(bin.join("switchboard-portal"))
         .arg("admin")
         .arg("--config")

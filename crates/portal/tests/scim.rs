@@ -986,3 +986,245 @@ async fn a_full_range_and_an_extension_from_the_directory_say_what_to_do() {
         .await;
     assert_error(&taken, 409, Some("uniqueness"));
 }
+
+fn authenticator_code(secret_base32: &str, unix_time: i64) -> String {
+    let secret = totp_rs::Secret::try_from_base32(secret_base32).unwrap();
+    totp_rs::Builder::new()
+        .with_secret(secret.as_ref().to_vec())
+        .build_noncompliant()
+        .generate(unix_time as u64)
+        .to_string()
+}
+
+/// The directory's id of an account an operator made (the directory adopts it by name).
+async fn adopted(directory: &Directory<'_>, username: &str) -> String {
+    let found = directory
+        .filter(&format!(r#"userName eq "{username}""#))
+        .await;
+    assert_eq!(found.body["totalResults"], 1, "{}", found.body);
+    found.body["Resources"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_deactivated_account_signs_in_nowhere_not_even_through_a_sign_in_begun_before() {
+    use switchboard_portal::clock::Clock;
+    let world = World::start().await;
+    let entra = Directory {
+        token: connect(&world, "acme", "300-399", "entra"),
+        world: &world,
+    };
+    let alice = adopted(&entra, "alice").await;
+    let tom = adopted(&entra, "tom").await;
+
+    // Sign-ins begun before the directory turns the accounts off: Alice's provider code,
+    // Tom's password step waiting for his authenticator code.
+    let (sign_in, link) = world
+        .sign_in_link("google", "alice@acme.example", None)
+        .await;
+    let code = query(&link, "code").unwrap();
+    let tom_step: LoginStep = world
+        .post(
+            "/v1/login/password",
+            None,
+            json!({ "username": "tom", "password": "tom-demo-pass", "device_name": "Test laptop" }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let LoginStep::MfaRequired { ticket, .. } = tom_step else {
+        panic!("expected MfaRequired, got {tom_step:?}");
+    };
+
+    for id in [&alice, &tom] {
+        let off = entra
+            .patch(
+                &format!("/Users/{id}"),
+                json!([{ "op": "replace", "value": { "active": false } }]),
+            )
+            .await;
+        assert_eq!(off.body["active"], false, "{}", off.body);
+    }
+
+    // Finishing them makes no session.
+    let redeemed = world
+        .redeem(&code, Some(&sign_in.verifier), &sign_in.redirect_uri)
+        .await;
+    if redeemed.status() == StatusCode::OK {
+        let step: LoginStep = redeemed.json().await.unwrap();
+        assert!(!matches!(step, LoginStep::SignedIn { .. }), "{step:?}");
+    }
+    let mfa = world
+        .post(
+            "/v1/login/mfa",
+            None,
+            json!({ "ticket": ticket, "code": authenticator_code(switchboard_portal::seed::DEMO_TOTP_SECRET, world.clock.now()) }),
+        )
+        .await;
+    assert_eq!(mfa.status(), StatusCode::FORBIDDEN);
+    let error: ApiError = mfa.json().await.unwrap();
+    assert_eq!(error.code, ErrorCode::NotAvailable);
+    assert!(error.message.contains("directory"), "{}", error.message);
+    // A new sign-in with the right password answers as a wrong one does: nothing tells a
+    // guesser the account exists.
+    let password = world
+        .post(
+            "/v1/login/password",
+            None,
+            json!({ "username": "alice", "password": "alice-demo-pass", "device_name": "Test laptop" }),
+        )
+        .await;
+    assert_eq!(password.status(), StatusCode::BAD_REQUEST);
+    let error: ApiError = password.json().await.unwrap();
+    assert_eq!(error.code, ErrorCode::InvalidCredentials);
+    assert!(!signs_in(&world, "alice@acme.example").await);
+    let sessions: Vec<(String,)> = sqlx_rows(
+        &world,
+        &format!("SELECT id FROM sessions WHERE account_id IN ('{alice}', '{tom}') AND revoked_at IS NULL"),
+    )
+    .await;
+    assert!(sessions.is_empty(), "{sessions:?}");
+
+    // The account shows as deactivated to the operator.
+    let shown = world.admin(&["account", "show", "alice"]);
+    assert!(
+        shown
+            .stdout
+            .contains("deactivated by the organization's directory"),
+        "{shown:?}"
+    );
+
+    // Back on: the password signs in again.
+    entra
+        .patch(
+            &format!("/Users/{alice}"),
+            json!([{ "op": "replace", "value": { "active": true } }]),
+        )
+        .await;
+    let again = world
+        .post(
+            "/v1/login/password",
+            None,
+            json!({ "username": "alice", "password": "alice-demo-pass", "device_name": "Test laptop" }),
+        )
+        .await;
+    assert_eq!(again.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_deleted_users_data_is_purged_after_the_organizations_retention() {
+    use switchboard_portal::clock::Clock;
+    let world = World::start().await;
+    let entra = Directory {
+        token: connect(&world, "acme", "300-399", "entra"),
+        world: &world,
+    };
+    assert!(
+        world
+            .admin(&["scim", "configure", "acme", "--retention-days", "7"])
+            .success
+    );
+    let created = entra
+        .post(
+            "/Users",
+            entra_create("dana@acme.example", "dana-1", "Dana", "Reyes"),
+        )
+        .await;
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    signed_in(world.sign_in("google", "dana@acme.example").await);
+    assert_eq!(
+        entra.delete(&format!("/Users/{id}")).await.status,
+        StatusCode::NO_CONTENT
+    );
+
+    let store = world.store().await;
+    let count = |table: &'static str| {
+        let world = &world;
+        let id = id.clone();
+        async move {
+            let column = if table == "accounts" {
+                "id"
+            } else {
+                "account_id"
+            };
+            sqlx_rows(
+                world,
+                &format!("SELECT CAST(COUNT(*) AS TEXT) FROM {table} WHERE {column} = '{id}'"),
+            )
+            .await[0]
+                .0
+                .clone()
+        }
+    };
+    // Kept within the retention…
+    let report = store
+        .purge_expired(world.clock.now() + 6 * 86_400)
+        .await
+        .unwrap();
+    assert_eq!(report.deleted_accounts, 0);
+    assert_eq!(count("accounts").await, "1");
+    // …purged after it, every row of it but the audit log.
+    let report = store
+        .purge_expired(world.clock.now() + 8 * 86_400)
+        .await
+        .unwrap();
+    assert_eq!(report.deleted_accounts, 1);
+    for table in [
+        "accounts",
+        "account_emails",
+        "sessions",
+        "identity_links",
+        "sip_profiles",
+        "sip_credentials",
+    ] {
+        assert_eq!(count(table).await, "0", "{table}");
+    }
+    let audit: Vec<(String,)> = sqlx_rows(
+        &world,
+        &format!("SELECT kind FROM audit_events WHERE account_id = '{id}'"),
+    )
+    .await;
+    assert!(!audit.is_empty());
+    // An extension comes free only then.
+    let next = entra
+        .post(
+            "/Users",
+            entra_create("erin@acme.example", "erin-1", "Erin", "Moss"),
+        )
+        .await;
+    let shown = world
+        .admin(&["--json", "account", "show", "erin@acme.example"])
+        .json();
+    assert_eq!(shown["extension"], "300", "{}", next.body);
+}
+
+#[tokio::test]
+async fn requests_over_a_tokens_rate_limit_are_refused_and_other_tokens_go_on() {
+    use switchboard_portal::config::RateLimit;
+    let world = World::start_with(ClientKey::Es256, |setup| {
+        setup.config.rate_limits.scim = Some(RateLimit {
+            per_client: 5,
+            global: 1_000,
+        });
+    })
+    .await;
+    let busy = Directory {
+        token: connect(&world, "acme", "300-399", "busy"),
+        world: &world,
+    };
+    let made = world.admin(&["--json", "scim", "token", "create", "acme", "calm"]);
+    let calm = Directory {
+        token: made.json()["token"].as_str().unwrap().to_owned(),
+        world: &world,
+    };
+    for _ in 0..5 {
+        assert_eq!(busy.get("/Users?count=1").await.status, StatusCode::OK);
+    }
+    let refused = busy.get("/Users?count=1").await;
+    assert_error(&refused, 429, None);
+    assert!(refused.headers.contains_key(reqwest::header::RETRY_AFTER));
+    assert_eq!(calm.get("/Users?count=1").await.status, StatusCode::OK);
+}
