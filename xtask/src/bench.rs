@@ -28,7 +28,8 @@ pub struct BenchArgs {
     /// `app` (the release app's size and its package's, its cold start and idle memory under
     /// Xvfb), `calls` (two call engines through Kamailio: ringing and set-up times, an
     /// engine's CPU and memory in a call), `revocation` (an administrator's sign-out until
-    /// the client says so and until the registrar drops the device's contact).
+    /// the client says so and until the registrar drops the device's contact), `scim` (a
+    /// directory's creates, PATCHes and a 10,000-user initial sync).
     #[arg(long, value_enum)]
     only: Vec<Set>,
 }
@@ -40,6 +41,7 @@ enum Set {
     App,
     Calls,
     Revocation,
+    Scim,
 }
 
 /// A key's target: at most or at least `value`.
@@ -111,6 +113,11 @@ const BUDGETS: &[Budget] = &[
     at_most("revocation_view_ms_p99", "ms", 2000.0),
     at_most("revocation_contact_ms_p50", "ms", f64::INFINITY),
     at_most("revocation_contact_ms_p99", "ms", 2000.0),
+    at_least("scim_create_rps", "/s", 0.0),
+    at_most("scim_create_p99_ms", "ms", f64::INFINITY),
+    at_least("scim_patch_rps", "/s", 0.0),
+    at_most("scim_patch_p99_ms", "ms", f64::INFINITY),
+    at_most("scim_sync_10k_s", "s", f64::INFINITY),
 ];
 
 pub fn run_bench(args: BenchArgs) -> Result<()> {
@@ -130,6 +137,9 @@ pub fn run_bench(args: BenchArgs) -> Result<()> {
     }
     if wants(Set::Revocation) {
         revocation(&out)?;
+    }
+    if wants(Set::Scim) {
+        scim(&out)?;
     }
     print_table(&out)?;
     eprintln!("numbers written to {}", out.display());
@@ -229,6 +239,29 @@ fn revocation(out: &Path) -> Result<()> {
     run(cmd("dbus-run-session")
         .args(["--", "sh", "-c", script, "sh"])
         .arg(binary)
+        .arg("--out")
+        .arg(out))
+}
+
+/// A directory provisioning through SCIM against the release portal on SQLite
+/// (`switchboard-scim-bench`).
+fn scim(out: &Path) -> Result<()> {
+    run(cargo().args([
+        "build",
+        "--release",
+        "-p",
+        "switchboard-portal",
+        "-p",
+        "switchboard-bench",
+        "--bin",
+        "switchboard-portal",
+        "--bin",
+        "switchboard-scim-bench",
+    ]))?;
+    let release = target_dir().join("release");
+    run(cmd(release.join("switchboard-scim-bench"))
+        .arg("--portal")
+        .arg(release.join("switchboard-portal"))
         .arg("--out")
         .arg(out))
 }

@@ -44,6 +44,12 @@ pub(crate) struct PortalFolder {
 }
 
 impl PortalFolder {
+    /// The configuration file of instance `number` (for `switchboard-portal admin`).
+    #[allow(dead_code)] // Not every bench binary runs admin commands.
+    pub(crate) fn config_file(&self, number: usize) -> std::path::PathBuf {
+        self.dir.0.join(format!("portal-{number}.toml"))
+    }
+
     pub(crate) fn new(binary: &Path) -> Result<Self> {
         let dir = tempdir::Dir::new("switchboard-bench")?;
         let key = std::process::Command::new(binary)
@@ -76,9 +82,10 @@ pub(crate) async fn start_portal_on(
          [rate_limits]\n\
          sign_in = {{ per_client = 100000000, global = 100000000 }}\n\
          login = {{ per_client = 100000000, global = 100000000 }}\n\
-         token = {{ per_client = 100000000, global = 100000000 }}\n"
+         token = {{ per_client = 100000000, global = 100000000 }}\n\
+         scim = {{ per_client = 100000000, global = 100000000 }}\n"
     );
-    let config_file = folder.dir.0.join(format!("portal-{number}.toml"));
+    let config_file = folder.config_file(number);
     std::fs::write(&config_file, config)?;
     let mut child = tokio::process::Command::new(binary)
         .args(["serve", "--seed-demo", "--config"])

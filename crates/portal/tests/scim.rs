@@ -338,8 +338,9 @@ async fn entra_id_provisions_renames_moves_deactivates_reactivates_and_deletes_a
     assert_eq!(error.code, ErrorCode::InvalidGrant);
     let users = registrar_users(store.registrar_credentials(false).await.unwrap());
     assert!(!users.contains(&device.auth_user), "{users:?}");
-    // Nor does the static credential of the line stay.
-    assert!(!users.iter().any(|user| user == "300"), "{users:?}");
+    // Nor does the static credential of the line (for desk phones; its user is the
+    // account's id) stay.
+    assert!(!users.contains(&id), "{users:?}");
     let ended: Vec<(String,)> = sqlx_rows(
         &world,
         &format!("SELECT revoked_reason FROM sessions WHERE account_id = '{id}' AND revoked_reason IS NOT NULL"),
@@ -367,11 +368,7 @@ async fn entra_id_provisions_renames_moves_deactivates_reactivates_and_deletes_a
         .await;
     assert_eq!(reactivated.body["active"], true, "{}", reactivated.body);
     assert!(signs_in(&world, "dana.okafor@acme.example").await);
-    assert!(
-        registrar_users(store.registrar_credentials(false).await.unwrap())
-            .iter()
-            .any(|user| user == "300")
-    );
+    assert!(registrar_users(store.registrar_credentials(false).await.unwrap()).contains(&id));
 
     // Delete: gone for the directory, signs in nowhere, the username is free again.
     let deleted = entra.delete(&format!("/Users/{id}")).await;
@@ -1227,4 +1224,128 @@ async fn requests_over_a_tokens_rate_limit_are_refused_and_other_tokens_go_on() 
     assert_error(&refused, 429, None);
     assert!(refused.headers.contains_key(reqwest::header::RETRY_AFTER));
     assert_eq!(calm.get("/Users?count=1").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn users_created_at_the_same_time_get_different_extensions() {
+    let world = World::start().await;
+    let token = connect(&world, "acme", "300-399", "entra");
+    let url = world.portal.endpoint("/scim/v2/Users");
+    let mut creates = tokio::task::JoinSet::new();
+    for n in 0..16 {
+        let (client, url, token) = (world.browser.clone(), url.clone(), token.clone());
+        creates.spawn(async move {
+            let response = client
+                .post(url)
+                .bearer_auth(token)
+                .header(CONTENT_TYPE, SCIM_JSON)
+                .body(json!({ "userName": format!("same-time{n}@acme.example") }).to_string())
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), StatusCode::CREATED);
+        });
+    }
+    while let Some(done) = creates.join_next().await {
+        done.unwrap();
+    }
+    let listed = world
+        .admin(&["--json", "account", "list", "--org", "acme"])
+        .json();
+    let mut extensions: Vec<String> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|account| {
+            account["username"]
+                .as_str()
+                .unwrap()
+                .starts_with("same-time")
+        })
+        .map(|account| account["extension"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(extensions.len(), 16);
+    extensions.sort();
+    extensions.dedup();
+    assert_eq!(extensions.len(), 16, "{extensions:?}");
+}
+
+#[tokio::test]
+async fn leaving_active_out_never_reactivates_a_deprovisioned_user() {
+    let world = World::start().await;
+    let entra = Directory {
+        token: connect(&world, "acme", "300-399", "entra"),
+        world: &world,
+    };
+    let created = entra
+        .post(
+            "/Users",
+            entra_create("dana@acme.example", "dana-1", "Dana", "Reyes"),
+        )
+        .await;
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    let path = format!("/Users/{id}");
+    entra
+        .patch(
+            &path,
+            json!([{ "op": "replace", "path": "active", "value": false }]),
+        )
+        .await;
+    // A PATCH that removes `active`, a PUT that leaves it out: still off, no sign-in.
+    let removed = entra
+        .patch(&path, json!([{ "op": "remove", "path": "active" }]))
+        .await;
+    assert_eq!(removed.body["active"], false, "{}", removed.body);
+    let mut without = entra_create("dana@acme.example", "dana-1", "Dana", "Reyes");
+    without.as_object_mut().unwrap().remove("active");
+    let replaced = entra.put(&path, without).await;
+    assert_eq!(replaced.body["active"], false, "{}", replaced.body);
+    assert!(!signs_in(&world, "dana@acme.example").await);
+}
+
+#[tokio::test]
+async fn answers_carry_the_attributes_asked_for() {
+    let world = World::start().await;
+    let entra = Directory {
+        token: connect(&world, "acme", "300-399", "entra"),
+        world: &world,
+    };
+    let created = entra
+        .post(
+            "/Users?attributes=userName",
+            entra_create("dana@acme.example", "dana-1", "Dana", "Reyes"),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED);
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    assert_eq!(created.body["userName"], "dana@acme.example");
+    assert!(created.body.get("emails").is_none(), "{}", created.body);
+    let without_name = entra
+        .get(&format!("/Users/{id}?excludedAttributes=name,emails"))
+        .await;
+    assert!(without_name.body.get("name").is_none());
+    assert!(without_name.body.get("emails").is_none());
+    assert_eq!(without_name.body["id"], id);
+    assert_eq!(without_name.body["displayName"], "Dana Reyes");
+    let listed = entra
+        .get("/Users?attributes=userName,name.givenName&filter=userName%20eq%20%22dana@acme.example%22")
+        .await;
+    assert_eq!(
+        listed.body["Resources"][0],
+        json!({
+            "schemas": created.body["schemas"],
+            "id": id,
+            "userName": "dana@acme.example",
+            "name": { "givenName": "Dana" }
+        })
+    );
+    // Searching by POST is not served, and says so.
+    let search = entra
+        .post(
+            "/.search",
+            json!({ "schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"] }),
+        )
+        .await;
+    assert_error(&search, 501, None);
+    assert_error(&entra.post("/Users/.search", json!({})).await, 501, None);
 }

@@ -44,6 +44,7 @@ pub mod filter;
 mod json;
 pub mod list;
 pub mod patch;
+pub mod projection;
 pub mod schemas;
 pub mod user;
 
@@ -51,4 +52,5 @@ pub use error::ScimError;
 pub use filter::{Filter, Narrowing};
 pub use list::{list_response, Page};
 pub use patch::PatchRequest;
+pub use projection::{attribute_list, project};
 pub use user::{Enterprise, Meta, MultiValue, Name, User};

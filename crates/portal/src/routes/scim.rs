@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use axum::{Extension, Router};
 use serde_json::Value;
-use switchboard_scim::{schemas, ScimError};
+use switchboard_scim::{attribute_list, project, schemas, ScimError};
 
 use crate::rate_limit::Verdict;
 use crate::scim::{self, store_error, tokens, Directory, UserResource};
@@ -41,6 +41,8 @@ pub fn router(state: AppState) -> Router<AppState> {
                 .patch(patch_user)
                 .delete(delete_user),
         )
+        .route("/.search", any(not_supported))
+        .route("/Users/.search", any(not_supported))
         .route("/Groups", any(not_supported))
         .route("/Groups/{*rest}", any(not_supported))
         .route("/Bulk", any(not_supported))
@@ -82,8 +84,8 @@ fn scim_json(status: StatusCode, body: &Value) -> Response {
         .into_response()
 }
 
-fn user_response(status: StatusCode, resource: &UserResource) -> Response {
-    let mut response = scim_json(status, &resource.json);
+fn user_response(status: StatusCode, resource: &UserResource, shape: &Shape) -> Response {
+    let mut response = scim_json(status, &shape.apply(&resource.json));
     if let Ok(etag) = HeaderValue::from_str(&resource.etag) {
         response.headers_mut().insert(header::ETAG, etag);
     }
@@ -251,6 +253,26 @@ struct ListQuery {
     #[serde(rename = "startIndex")]
     start_index: Option<String>,
     count: Option<String>,
+    #[serde(flatten)]
+    shape: Shape,
+}
+
+/// `attributes` / `excludedAttributes`: which attributes an answer carries.
+#[derive(Debug, Default, serde::Deserialize)]
+struct Shape {
+    attributes: Option<String>,
+    #[serde(rename = "excludedAttributes")]
+    excluded_attributes: Option<String>,
+}
+
+impl Shape {
+    fn apply(&self, resource: &Value) -> Value {
+        project(
+            resource,
+            &attribute_list(self.attributes.as_deref()),
+            &attribute_list(self.excluded_attributes.as_deref()),
+        )
+    }
 }
 
 async fn list_users(
@@ -266,24 +288,32 @@ async fn list_users(
             query.count.as_deref(),
         )
         .await?;
+    let mut body = body;
+    if let Some(Value::Array(resources)) = body.get_mut("Resources") {
+        for resource in resources.iter_mut() {
+            *resource = query.shape.apply(resource);
+        }
+    }
     Ok(scim_json(StatusCode::OK, &body))
 }
 
 async fn create_user(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
+    Query(shape): Query<Shape>,
     body: Bytes,
 ) -> Result<Response, Failure> {
     let json = json_body(&body)?;
     let base = base_url(&state);
     let resource = directory(&state, &caller, &base).create_user(&json).await?;
-    Ok(user_response(StatusCode::CREATED, &resource))
+    Ok(user_response(StatusCode::CREATED, &resource, &shape))
 }
 
 async fn get_user(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
+    Query(shape): Query<Shape>,
     headers: HeaderMap,
 ) -> Result<Response, Failure> {
     let base = base_url(&state);
@@ -299,13 +329,14 @@ async fn get_user(
         }
         return Ok(response);
     }
-    Ok(user_response(StatusCode::OK, &resource))
+    Ok(user_response(StatusCode::OK, &resource, &shape))
 }
 
 async fn replace_user(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
+    Query(shape): Query<Shape>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Failure> {
@@ -314,13 +345,14 @@ async fn replace_user(
     let resource = directory(&state, &caller, &base)
         .replace_user(&id, &json, if_match(&headers))
         .await?;
-    Ok(user_response(StatusCode::OK, &resource))
+    Ok(user_response(StatusCode::OK, &resource, &shape))
 }
 
 async fn patch_user(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
+    Query(shape): Query<Shape>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Failure> {
@@ -329,7 +361,7 @@ async fn patch_user(
     let resource = directory(&state, &caller, &base)
         .patch_user(&id, &json, if_match(&headers))
         .await?;
-    Ok(user_response(StatusCode::OK, &resource))
+    Ok(user_response(StatusCode::OK, &resource, &shape))
 }
 
 async fn delete_user(
@@ -349,6 +381,6 @@ async fn not_supported(method: Method) -> Failure {
     let _ = method;
     Failure(ScimError::status(
         501,
-        "The portal provisions users only: groups, bulk requests and /Me are not supported (ServiceProviderConfig says so).",
+        "The portal provisions users only: groups, bulk requests, searches by POST (use GET with a filter) and /Me are not supported (ServiceProviderConfig says so).",
     ))
 }

@@ -13,8 +13,8 @@ use crate::audit::{AuditEvent, AuditKind};
 use crate::crypto::Binding;
 use crate::password::NO_PASSWORD;
 use crate::store::{
-    DirectoryAccountRow, DirectoryChange, DirectoryFields, DirectoryLookup, EndedLink, NewAccount,
-    NewSipProfile, ScimSettingsRow,
+    DirectoryAccountRow, DirectoryChange, DirectoryFields, DirectoryLookup, EndedLink,
+    ExtensionChoice, NewAccount, NewSipProfile, ScimSettingsRow,
 };
 
 /// A User as the directory reads it back, with its version for `ETag`.
@@ -48,33 +48,40 @@ impl Directory<'_> {
             .await?;
         let emails = account_emails(&user, &username)?;
         self.check_login_emails(&emails, None).await?;
-        let extension = match self.extension_from_attribute(&settings, &user)? {
-            Some(extension) => {
-                self.check_extension_free(&extension).await?;
-                extension
-            }
-            None => self.free_extension(&settings).await?,
-        };
+        let from_attribute = self.extension_from_attribute(&settings, &user)?;
         let display_name = valid_text("displayName", &user.display(), 120).map_err(invalid)?;
-
+        let stored = stored_attributes(&user);
+        let login: Vec<&str> = emails_with(&emails, "login");
+        let notification: Vec<&str> = emails_with(&emails, "notification");
         let id = new_account_id();
         let sip_password_encrypted = self
             .key
             .encrypt(new_password().as_bytes(), Binding::sip_password(&id));
-        let login: Vec<&str> = emails_with(&emails, "login");
-        let notification: Vec<&str> = emails_with(&emails, "notification");
+        if let Some(extension) = &from_attribute {
+            self.check_extension_free(extension).await?;
+        }
+        let choice = match &from_attribute {
+            Some(extension) => ExtensionChoice::Given(extension),
+            None => ExtensionChoice::LowestFree {
+                first: settings.extension_first,
+                last: settings.extension_last,
+            },
+        };
         let account = NewAccount {
             id: &id,
             username: &username,
             display_name: &display_name,
-            extension: &extension,
+            // Chosen by the store, in the transaction that creates the account.
+            extension: "",
             password_hash: NO_PASSWORD,
             totp_secret_encrypted: None,
             login_emails: &login,
             notification_emails: &notification,
             sip: NewSipProfile {
-                sip_user: &extension,
-                auth_user: &extension,
+                sip_user: "",
+                // The registrar's user name of the desk phones' static credential: one per
+                // account, whatever the organization.
+                auth_user: &id,
                 password_encrypted: &sip_password_encrypted,
                 sip_domain: &settings.sip_domain,
                 registrar: &settings.registrar,
@@ -85,27 +92,45 @@ impl Directory<'_> {
                 voicemail_number: None,
             },
         };
-        let stored = stored_attributes(&user);
-        let audit = self
+        let mut event = self
             .event("scim_user_created", &id)
             .detail("username", username.as_str())
-            .detail("extension", extension.as_str())
-            .detail("active", user.active)
-            .into_row(self.now);
-        self.store
+            .detail("active", user.active);
+        if let Some(extension) = &from_attribute {
+            event = event.detail("extension", extension.as_str());
+        }
+        let audit = event.into_row(self.now);
+        let fields = DirectoryFields {
+            external_id: user.external_id.as_deref(),
+            scim_attributes: &stored,
+            active: user.active,
+        };
+        let created = self
+            .store
             .create_directory_account(
                 self.organization_id,
                 &account,
-                &DirectoryFields {
-                    external_id: user.external_id.as_deref(),
-                    scim_attributes: &stored,
-                    active: user.active,
-                },
+                choice,
+                &fields,
                 self.now,
                 &audit,
             )
             .await
             .map_err(store_error)?;
+        if created.is_none() {
+            return Err(match &from_attribute {
+                Some(extension) => ScimError::uniqueness(format!(
+                    "Extension {extension} belongs to another account."
+                )),
+                None => ScimError::status(
+                    409,
+                    format!(
+                        "No extension is free in this organization's range {}-{}: the portal's operator widens it with `switchboard-portal admin scim configure`.",
+                        settings.extension_first, settings.extension_last
+                    ),
+                ),
+            });
+        }
         if user.active {
             self.sync_static_credential(&id).await?;
         }
@@ -185,7 +210,9 @@ impl Directory<'_> {
     ) -> Result<UserResource, ScimError> {
         let current = self.user(id).await?;
         check_version(&current, if_match)?;
-        let user = User::from_json(body)?;
+        let mut body = body.clone();
+        keep_activity_unless_given(&mut body, &current.json);
+        let user = User::from_json(&body)?;
         self.write_user(id, &user, "scim_user_replaced").await
     }
 
@@ -201,6 +228,7 @@ impl Directory<'_> {
         check_version(&current, if_match)?;
         let mut json = current.json.clone();
         patch.apply(&mut json)?;
+        keep_activity_unless_given(&mut json, &current.json);
         let user = User::from_json(&json)?;
         self.write_user(id, &user, "scim_user_patched").await
     }
@@ -451,28 +479,6 @@ impl Directory<'_> {
         Ok(())
     }
 
-    async fn free_extension(&self, settings: &ScimSettingsRow) -> Result<String, ScimError> {
-        let in_use: std::collections::HashSet<String> = self
-            .store
-            .extensions_in_use(self.organization_id)
-            .await
-            .map_err(store_error)?
-            .into_iter()
-            .collect();
-        (settings.extension_first..=settings.extension_last)
-            .map(|number| number.to_string())
-            .find(|extension| !in_use.contains(extension))
-            .ok_or_else(|| {
-                ScimError::status(
-                    409,
-                    format!(
-                        "No extension is free in this organization's range {}-{}: the portal's operator widens it with `switchboard-portal admin scim configure`.",
-                        settings.extension_first, settings.extension_last
-                    ),
-                )
-            })
-    }
-
     async fn sync_static_credential(&self, account_id: &str) -> Result<(), ScimError> {
         crate::sip_credentials::sync_static_credentials(self.store, self.key, Some(account_id), self.now)
             .await
@@ -481,6 +487,22 @@ impl Directory<'_> {
                 ScimError::status(500, "The portal could not finish this request.")
             })?;
         Ok(())
+    }
+}
+
+/// `active` left out (a PUT without it, a PATCH that removes it) keeps the account as it
+/// is: only an explicit value turns an account on or off, so no request reactivates a
+/// deprovisioned person by omission.
+fn keep_activity_unless_given(json: &mut Value, current: &Value) {
+    let Value::Object(object) = json else {
+        return;
+    };
+    let given = object
+        .iter()
+        .any(|(key, value)| key.eq_ignore_ascii_case("active") && !value.is_null());
+    if !given {
+        object.retain(|key, _| !key.eq_ignore_ascii_case("active"));
+        object.insert("active".to_owned(), current["active"].clone());
     }
 }
 

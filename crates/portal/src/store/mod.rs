@@ -46,9 +46,9 @@ pub use accounts::{
 };
 pub use admin::{
     AccountChange, AccountRow, DirectoryAccountRow, DirectoryChange, DirectoryFields,
-    DirectoryLookup, DirectoryReplaced, EmailPairRow, EnabledProviderRow, ImportAccount,
-    ImportIdentity, ImportPlan, ImportUpdate, NewScimToken, OrganizationRow, PolicyChange,
-    ScimSettingsRow, ScimTokenRow,
+    DirectoryLookup, DirectoryReplaced, EmailPairRow, EnabledProviderRow, ExtensionChoice,
+    ImportAccount, ImportIdentity, ImportPlan, ImportUpdate, NewScimToken, OrganizationRow,
+    PolicyChange, ScimSettingsRow, ScimTokenRow,
 };
 pub use audit::{AuditFilter, AuditRow};
 pub use authenticator::TotpState;

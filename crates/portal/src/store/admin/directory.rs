@@ -2,7 +2,7 @@
 //! bearer tokens, and the accounts it keeps current (created, replaced, deactivated,
 //! deleted), each change in one transaction with its audit row.
 
-use super::super::accounts::NewAccount;
+use super::super::accounts::{NewAccount, NewSipProfile};
 use super::super::statements::{Ended, LinksToEnd, Statements, UnlinkAudit};
 use super::super::{on_backend, AuditRow, Store, StoreError};
 use super::{write_with_audit, AccountChange, Written};
@@ -69,6 +69,15 @@ pub enum DirectoryLookup<'a> {
     Username(&'a str),
     ExternalId(&'a str),
     Email(&'a str),
+}
+
+/// Which extension a new account gets.
+#[derive(Debug, Clone, Copy)]
+pub enum ExtensionChoice<'a> {
+    /// This one (from the directory's attribute), unless another account has it.
+    Given(&'a str),
+    /// The lowest number of the range no account of the organization has.
+    LowestFree { first: i64, last: i64 },
 }
 
 /// What a directory keeps of an account beyond what an administrator's has.
@@ -385,17 +394,52 @@ impl Store {
         Ok(rows.into_iter().map(|(username,)| username).collect())
     }
 
-    /// Creates an account the directory sent, with its directory fields.
+    /// Creates an account the directory sent, with its directory fields, on the extension
+    /// `extension` picks (the account's own one is ignored): the chosen extension, or `None`
+    /// when a given one is another account's or the range has none free. Creates in one
+    /// organization wait for one another, so two cannot take one extension.
     pub async fn create_directory_account(
         &self,
         organization_id: &str,
         account: &NewAccount<'_>,
+        extension: ExtensionChoice<'_>,
         fields: &DirectoryFields<'_>,
         now: i64,
         audit: &AuditRow,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Option<String>, StoreError> {
         on_backend!(self, pool => write_with_audit(pool, audit, async |tx| {
-            tx.insert_account(organization_id, account, now).await?;
+            // The organization's row lock (PostgreSQL) or the write lock (SQLite).
+            sqlx::query("UPDATE organizations SET id = id WHERE id = $1")
+                .bind(organization_id)
+                .execute(&mut *tx)
+                .await?;
+            let in_use: Vec<(String,)> =
+                sqlx::query_as("SELECT extension FROM accounts WHERE organization_id = $1")
+                    .bind(organization_id)
+                    .fetch_all(&mut *tx)
+                    .await?;
+            let in_use: std::collections::HashSet<String> =
+                in_use.into_iter().map(|(extension,)| extension).collect();
+            let chosen = match extension {
+                ExtensionChoice::Given(extension) => {
+                    (!in_use.contains(extension)).then(|| extension.to_owned())
+                }
+                ExtensionChoice::LowestFree { first, last } => (first..=last)
+                    .map(|number| number.to_string())
+                    .find(|extension| !in_use.contains(extension)),
+            };
+            let Some(chosen) = chosen else {
+                return Ok(Written::Unchanged(None));
+            };
+            let account = NewAccount {
+                extension: &chosen,
+                sip: NewSipProfile {
+                    sip_user: &chosen,
+                    ..account.sip
+                },
+                ..*account
+            };
+            tx.insert_account(organization_id, &account, now).await?;
             sqlx::query(
                 "UPDATE accounts SET external_id = $1, scim_attributes = $2, updated_at = $3,
                         deactivated_at = $4
@@ -408,7 +452,7 @@ impl Store {
             .bind(account.id)
             .execute(&mut *tx)
             .await?;
-            Ok(Written::Changed(()))
+            Ok(Written::Changed(Some(chosen.clone())))
         })
         .await)
     }
@@ -454,7 +498,6 @@ impl Store {
                 display_name: Some(change.display_name.to_owned()),
                 extension: line_changed.then(|| change.extension.to_owned()),
                 sip_user: line_changed.then(|| change.extension.to_owned()),
-                auth_user: line_changed.then(|| change.extension.to_owned()),
                 ..AccountChange::default()
             };
             tx.update_account_rows(account_id, &details).await?;

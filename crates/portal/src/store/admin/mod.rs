@@ -111,7 +111,7 @@ mod report;
 pub use accounts::AccountRow;
 pub use directory::{
     DirectoryAccountRow, DirectoryChange, DirectoryFields, DirectoryLookup, DirectoryReplaced,
-    NewScimToken, ScimSettingsRow, ScimTokenRow,
+    ExtensionChoice, NewScimToken, ScimSettingsRow, ScimTokenRow,
 };
 pub use import::{ImportAccount, ImportIdentity, ImportPlan, ImportUpdate};
 pub use organizations::{EnabledProviderRow, OrganizationRow, PolicyChange};
