@@ -14,7 +14,7 @@ ALTER TABLE accounts ADD COLUMN updated_at BIGINT NULL;
 ALTER TABLE accounts ADD COLUMN scim_attributes TEXT NULL;
 CREATE UNIQUE INDEX accounts_by_external_id ON accounts (organization_id, external_id)
     WHERE external_id IS NOT NULL AND deleted_at IS NULL;
-CREATE INDEX accounts_by_organization ON accounts (organization_id, username);
+CREATE INDEX accounts_by_extension ON accounts (organization_id, extension);
 
 -- How an organization's directory provisions: the extensions it hands out (from an
 -- attribute the directory sends, or the lowest free one of the range), the SIP settings
@@ -27,7 +27,9 @@ CREATE TABLE scim_settings (
     sip_domain TEXT NOT NULL,
     registrar TEXT NOT NULL,
     transport TEXT NOT NULL,
-    retention_days BIGINT NOT NULL
+    retention_days BIGINT NOT NULL,
+    -- Where the search for a free extension starts (the one after the last given).
+    next_extension BIGINT NULL
 );
 
 -- The bearer tokens a directory presents, one organization each; only a SHA-256 of the

@@ -352,6 +352,22 @@ async fn entra_id_provisions_renames_moves_deactivates_reactivates_and_deletes_a
             .any(|(reason,)| reason == "account_deactivated"),
         "{ended:?}"
     );
+    // The registrar is told to drop the device's contacts, and the app why it ended.
+    let removals: Vec<(String,)> =
+        sqlx_rows(&world, "SELECT auth_user FROM registrar_outbox").await;
+    assert!(
+        removals.contains(&(device.auth_user.clone(),)),
+        "{removals:?}"
+    );
+    let told: Vec<(String,)> = sqlx_rows(
+        &world,
+        &format!("SELECT reason FROM session_events WHERE account_id = '{id}' AND kind = 'session_ended'"),
+    )
+    .await;
+    assert!(
+        told.contains(&("account_deactivated".to_owned(),)),
+        "{told:?}"
+    );
     // It signs in nowhere, and the data is kept.
     assert!(!signs_in(&world, "dana.okafor@acme.example").await);
     assert_eq!(
@@ -1121,7 +1137,15 @@ async fn a_deleted_users_data_is_purged_after_the_organizations_retention() {
     };
     assert!(
         world
-            .admin(&["scim", "configure", "acme", "--retention-days", "7"])
+            .admin(&[
+                "scim",
+                "configure",
+                "acme",
+                "--retention-days",
+                "7",
+                "--extensions",
+                "300-300"
+            ])
             .success
     );
     let created = entra
@@ -1156,6 +1180,14 @@ async fn a_deleted_users_data_is_purged_after_the_organizations_retention() {
                 .clone()
         }
     };
+    // One extension, which the deleted user keeps until the purge.
+    let full = entra
+        .post(
+            "/Users",
+            entra_create("erin@acme.example", "erin-1", "Erin", "Moss"),
+        )
+        .await;
+    assert_eq!(full.status.as_u16(), 409, "{}", full.body);
     // Kept within the retention…
     let report = store
         .purge_expired(world.clock.now() + 6 * 86_400)

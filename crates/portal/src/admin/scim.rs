@@ -237,9 +237,9 @@ fn settings_text(settings: &ScimSettingsRow) -> String {
         settings.extension_first,
         settings.extension_last,
         match settings.extension_attribute.as_deref() {
-            Some("employeeNumber") => "from the enterprise employeeNumber, else the lowest free one",
-            Some(_) => "from the work phone number, else the lowest free one",
-            None => "the lowest free one",
+            Some("employeeNumber") => "from the enterprise employeeNumber, else the next free one",
+            Some(_) => "from the work phone number, else the next free one",
+            None => "the next free one",
         },
         settings.sip_domain,
         settings.registrar,

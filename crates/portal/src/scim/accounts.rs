@@ -62,7 +62,7 @@ impl Directory<'_> {
         }
         let choice = match &from_attribute {
             Some(extension) => ExtensionChoice::Given(extension),
-            None => ExtensionChoice::LowestFree {
+            None => ExtensionChoice::NextFree {
                 first: settings.extension_first,
                 last: settings.extension_last,
             },

@@ -9,7 +9,7 @@
 //! - `externalId` is kept as the directory's stable id; it may change only by a write.
 //! - `displayName` (else the name's parts, else `userName`) is the display name.
 //! - The extension comes from the attribute the organization configured (`employeeNumber`
-//!   or the `work` phone number) or is the lowest free one of its range; the line gets the
+//!   or the `work` phone number) or is the next free one of its range; the line gets the
 //!   organization's SIP settings.
 //! - `active: false` (or a delete) ends every session, device credential and the static
 //!   credential, as an administrator's sign-out does, and the registrar drops the contacts;

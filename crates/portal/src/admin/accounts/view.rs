@@ -12,12 +12,12 @@ impl Admin {
         }
         let accounts = self.store.accounts_of(organization_id).await?;
         let mut text = format!(
-            "{:<16} {:<20} {:<26} {:<6} {:<4} {}\n",
-            "ORGANIZATION", "USERNAME", "NAME", "EXT", "SSO", "AUTHENTICATOR"
+            "{:<16} {:<20} {:<26} {:<6} {:<4} {:<13} {}\n",
+            "ORGANIZATION", "USERNAME", "NAME", "EXT", "SSO", "AUTHENTICATOR", "ACTIVE"
         );
         for account in &accounts {
             text.push_str(&format!(
-                "{:<16} {:<20} {:<26} {:<6} {:<4} {}\n",
+                "{:<16} {:<20} {:<26} {:<6} {:<4} {:<13} {}\n",
                 account.organization_id,
                 account.username,
                 account.display_name,
@@ -28,6 +28,7 @@ impl Admin {
                 } else {
                     "no"
                 },
+                if account.active { "yes" } else { "no" },
             ));
         }
         Ok(Outcome::new(

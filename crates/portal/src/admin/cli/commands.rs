@@ -304,7 +304,7 @@ pub(super) enum ScimCommand {
         #[arg(long)]
         extensions: Option<String>,
         /// Where an account's extension comes from: employee-number (the enterprise
-        /// employeeNumber), work-phone (the work phone number) or range (the lowest free
+        /// employeeNumber), work-phone (the work phone number) or range (the next free
         /// one; also the fallback of the other two).
         #[arg(long)]
         extension_from: Option<String>,

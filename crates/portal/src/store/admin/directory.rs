@@ -76,8 +76,9 @@ pub enum DirectoryLookup<'a> {
 pub enum ExtensionChoice<'a> {
     /// This one (from the directory's attribute), unless another account has it.
     Given(&'a str),
-    /// The lowest number of the range no account of the organization has.
-    LowestFree { first: i64, last: i64 },
+    /// The next number of the range no account of the organization has: after the last one
+    /// given, then from the start again (numbers a purge freed).
+    NextFree { first: i64, last: i64 },
 }
 
 /// What a directory keeps of an account beyond what an administrator's has.
@@ -413,20 +414,52 @@ impl Store {
                 .bind(organization_id)
                 .execute(&mut *tx)
                 .await?;
-            let in_use: Vec<(String,)> =
-                sqlx::query_as("SELECT extension FROM accounts WHERE organization_id = $1")
-                    .bind(organization_id)
-                    .fetch_all(&mut *tx)
-                    .await?;
-            let in_use: std::collections::HashSet<String> =
-                in_use.into_iter().map(|(extension,)| extension).collect();
             let chosen = match extension {
                 ExtensionChoice::Given(extension) => {
-                    (!in_use.contains(extension)).then(|| extension.to_owned())
+                    let (taken,): (i64,) = sqlx::query_as(
+                        "SELECT COUNT(*) FROM accounts WHERE organization_id = $1 AND extension = $2",
+                    )
+                    .bind(organization_id)
+                    .bind(extension)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    (taken == 0).then(|| extension.to_owned())
                 }
-                ExtensionChoice::LowestFree { first, last } => (first..=last)
-                    .map(|number| number.to_string())
-                    .find(|extension| !in_use.contains(extension)),
+                ExtensionChoice::NextFree { first, last } => {
+                    // From the one after the last given, then from the start of the range
+                    // (numbers freed by a purge): one indexed look-up per number tried.
+                    let (hint,): (Option<i64>,) = sqlx::query_as(
+                        "SELECT next_extension FROM scim_settings WHERE organization_id = $1",
+                    )
+                    .bind(organization_id)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .unwrap_or((None,));
+                    let start = hint.filter(|hint| (first..=last).contains(hint)).unwrap_or(first);
+                    let mut chosen = None;
+                    for number in (start..=last).chain(first..start) {
+                        let candidate = number.to_string();
+                        let (taken,): (i64,) = sqlx::query_as(
+                            "SELECT COUNT(*) FROM accounts WHERE organization_id = $1 AND extension = $2",
+                        )
+                        .bind(organization_id)
+                        .bind(candidate.as_str())
+                        .fetch_one(&mut *tx)
+                        .await?;
+                        if taken == 0 {
+                            sqlx::query(
+                                "UPDATE scim_settings SET next_extension = $1 WHERE organization_id = $2",
+                            )
+                            .bind(number + 1)
+                            .bind(organization_id)
+                            .execute(&mut *tx)
+                            .await?;
+                            chosen = Some(candidate);
+                            break;
+                        }
+                    }
+                    chosen
+                }
             };
             let Some(chosen) = chosen else {
                 return Ok(Written::Unchanged(None));
