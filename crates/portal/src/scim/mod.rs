@@ -18,6 +18,7 @@
 //!   enterprise fields, email types) are stored as the directory sent them.
 
 mod accounts;
+mod mapping;
 pub mod tokens;
 
 use switchboard_scim::ScimError;

@@ -197,3 +197,46 @@ impl Store {
         Ok(sizes)
     }
 }
+
+impl Store {
+    /// Purges the accounts the directory deleted longer ago than their organization's
+    /// retention: every row of theirs but the audit log. How many.
+    pub async fn purge_deleted_accounts(&self, now: i64) -> Result<u64, StoreError> {
+        let due: Vec<(String,)> = on_backend!(self, pool => sqlx::query_as(
+            "SELECT a.id FROM accounts a JOIN scim_settings s ON s.organization_id = a.organization_id
+             WHERE a.deleted_at IS NOT NULL AND a.deleted_at < $1 - s.retention_days * 86400",
+        )
+        .bind(now)
+        .fetch_all(pool)
+        .await?);
+        for (account_id,) in &due {
+            on_backend!(self, pool => {
+                let mut tx = pool.begin().await?;
+                for sql in PURGE_ACCOUNT {
+                    sqlx::query(sql).bind(account_id.as_str()).execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+            });
+        }
+        Ok(due.len() as u64)
+    }
+}
+
+/// Every row an account owns, children first; the audit log stays.
+const PURGE_ACCOUNT: [&str; 15] = [
+    "DELETE FROM sip_credentials WHERE account_id = $1",
+    "DELETE FROM refresh_tokens WHERE session_id IN (SELECT id FROM sessions WHERE account_id = $1)",
+    "DELETE FROM access_tokens WHERE session_id IN (SELECT id FROM sessions WHERE account_id = $1)",
+    "UPDATE authorization_codes SET session_id = NULL WHERE session_id IN (SELECT id FROM sessions WHERE account_id = $1)",
+    "DELETE FROM sessions WHERE account_id = $1",
+    "DELETE FROM account_emails WHERE account_id = $1",
+    "DELETE FROM identity_links WHERE account_id = $1",
+    "DELETE FROM removed_links WHERE account_id = $1",
+    "DELETE FROM remembered_choices WHERE account_id = $1",
+    "DELETE FROM recovery_codes WHERE account_id = $1",
+    "DELETE FROM pending_authenticators WHERE account_id = $1",
+    "DELETE FROM link_intents WHERE account_id = $1",
+    "DELETE FROM session_events WHERE account_id = $1",
+    "DELETE FROM sip_profiles WHERE account_id = $1",
+    "DELETE FROM accounts WHERE id = $1",
+];

@@ -104,6 +104,7 @@ where
 
 mod accounts;
 mod directory;
+mod directory_settings;
 mod import;
 mod organizations;
 mod report;
@@ -111,8 +112,9 @@ mod report;
 pub use accounts::AccountRow;
 pub use directory::{
     DirectoryAccountRow, DirectoryChange, DirectoryFields, DirectoryLookup, DirectoryReplaced,
-    ExtensionChoice, NewScimToken, ScimSettingsRow, ScimTokenRow,
+    ExtensionChoice,
 };
+pub use directory_settings::{NewScimToken, ScimSettingsRow, ScimTokenRow};
 pub use import::{ImportAccount, ImportIdentity, ImportPlan, ImportUpdate};
 pub use organizations::{EnabledProviderRow, OrganizationRow, PolicyChange};
 pub use report::EmailPairRow;
