@@ -405,7 +405,7 @@ mod tests {
     }
 
     #[test]
-    fn there_are_exactly_the_fourteen_demo_identities() {
+    fn there_are_exactly_the_seventeen_demo_identities() {
         let ids: Vec<_> = demo_identities().into_iter().map(|i| i.id).collect();
         assert_eq!(
             ids,
@@ -413,6 +413,9 @@ mod tests {
                 "google-alice",
                 "google-adam",
                 "google-nora",
+                "google-dana",
+                "google-dana-okafor",
+                "google-erin",
                 "google-newbie",
                 "google-eve",
                 "google-alice-consumer",
