@@ -5,7 +5,7 @@
 //! and the app is told why; when its SIP profile changed, the profile is fetched again
 //! and the line follows. While a stream is down, the refresh schedule still finds out.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -78,6 +78,9 @@ pub(crate) struct PortalEvents {
     /// Wakes the supervisor at once (an account was signed in here).
     accounts_changed: tokio::sync::Notify,
     followers: Mutex<HashMap<String, JoinHandle<()>>>,
+    /// Accounts being signed out here on purpose: not followed meanwhile, even though they
+    /// are still stored until the sign-out ends (their stream's "signed out" is this one).
+    leaving: Mutex<HashSet<String>>,
     supervisor: Mutex<Option<JoinHandle<()>>>,
 }
 
@@ -88,6 +91,7 @@ impl Default for PortalEvents {
             notices,
             accounts_changed: tokio::sync::Notify::new(),
             followers: Mutex::default(),
+            leaving: Mutex::default(),
             supervisor: Mutex::default(),
         }
     }
@@ -111,6 +115,27 @@ impl PortalEvents {
         }
     }
 
+    /// The account is being signed out here: its stream is no longer followed, and no
+    /// follower starts for it until the returned guard is dropped (the sign-out ended).
+    pub(crate) fn leave(&self, account_id: &str) -> Leaving<'_> {
+        self.leaving
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(account_id.to_owned());
+        self.stop_following(account_id);
+        Leaving {
+            events: self,
+            account_id: account_id.to_owned(),
+        }
+    }
+
+    fn is_leaving(&self, account_id: &str) -> bool {
+        self.leaving
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .contains(account_id)
+    }
+
     /// The follower of the account lets go of its own handle (it ends by itself).
     fn release(&self, account_id: &str) {
         self.followers
@@ -122,6 +147,22 @@ impl PortalEvents {
     fn publish(&self, notice: PortalNotice) {
         // Nobody listening is fine.
         let _ = self.notices.send(notice);
+    }
+}
+
+/// An account being signed out here (see [`PortalEvents::leave`]).
+pub(crate) struct Leaving<'a> {
+    events: &'a PortalEvents,
+    account_id: String,
+}
+
+impl Drop for Leaving<'_> {
+    fn drop(&mut self) {
+        self.events
+            .leaving
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(&self.account_id);
     }
 }
 
@@ -258,6 +299,11 @@ impl Switchboard {
         let Ok(accounts) = self.signed_in_accounts() else {
             return;
         };
+        // An account being signed out is still stored until that ends: not followed.
+        let accounts: Vec<AccountSummary> = accounts
+            .into_iter()
+            .filter(|account| !self.portal_events.is_leaving(&account.account_id))
+            .collect();
         let mut followers = self
             .portal_events
             .followers

@@ -170,8 +170,9 @@ impl Switchboard {
     /// Revokes at the portal, then wipes the account's keychain entries and profile. The
     /// local wipe happens even when the portal cannot be reached (reported afterwards).
     pub async fn sign_out(&self, account_id: &str) -> Result<(), ClientError> {
-        // Its stream is not followed any more: the portal's "signed out" is this.
-        self.portal_events.stop_following(account_id);
+        // Its stream is not followed any more, nor again while it is still stored: the
+        // portal's "signed out" is this.
+        let _leaving = self.portal_events.leave(account_id);
         // The line unregisters while its credential still works (the portal ends it with
         // the session).
         self.lines.remove(account_id).await;

@@ -280,8 +280,30 @@ fn find_program(name: &str) -> Option<PathBuf> {
         .find(|candidate| candidate.is_file())
 }
 
-/// A port free for both UDP and TCP on `ip` (Kamailio listens on both with one number).
+/// Where [`free_port`] looks first: below Linux's ephemeral range (32768-60999), from
+/// which every outgoing connection takes its local port. A port picked from that range
+/// can be taken by some connection in the moments before Kamailio binds it (seen when
+/// tests run in parallel: "Address already in use").
+const QUIET_PORTS: std::ops::Range<u16> = 20_000..32_000;
+
+/// A port free for both UDP and TCP on `ip` (Kamailio listens on both with one number):
+/// one of [`QUIET_PORTS`] when one is free, else any the system gives.
 pub fn free_port(ip: &str) -> Result<u16, KamailioError> {
+    // A start that differs between processes and calls (no random source needed).
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.subsec_nanos())
+        ^ std::process::id().wrapping_mul(2_654_435_761);
+    let span = u32::from(QUIET_PORTS.end - QUIET_PORTS.start);
+    for attempt in 0..200_u32 {
+        let offset = seed.wrapping_add(attempt.wrapping_mul(7_919)) % span;
+        let Ok(port) = u16::try_from(u32::from(QUIET_PORTS.start) + offset) else {
+            continue;
+        };
+        if let (Ok(_tcp), Ok(_udp)) = (TcpListener::bind((ip, port)), UdpSocket::bind((ip, port))) {
+            return Ok(port);
+        }
+    }
     let mut last_error = None;
     for _ in 0..50 {
         let tcp = match TcpListener::bind((ip, 0)) {

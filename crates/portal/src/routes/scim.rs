@@ -3,7 +3,7 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
@@ -377,8 +377,7 @@ async fn delete_user(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-async fn not_supported(method: Method) -> Failure {
-    let _ = method;
+async fn not_supported() -> Failure {
     Failure(ScimError::status(
         501,
         "The portal provisions users only: groups, bulk requests, searches by POST (use GET with a filter) and /Me are not supported (ServiceProviderConfig says so).",
