@@ -256,6 +256,19 @@ impl App {
         self.env.iter().map(|(k, v)| (k.as_str(), v.as_str()))
     }
 
+    /// The call engine's log (baresip's, with its SIP trace when the test asked for one),
+    /// for a failed call test to print: empty when no engine started.
+    pub fn engine_log(&self) -> String {
+        let data = self._home.path().join(".local/share");
+        std::fs::read_dir(&data)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|entry| entry.path().join("engine").join("baresip.log"))
+            .find_map(|log| std::fs::read_to_string(log).ok())
+            .unwrap_or_default()
+    }
+
     /// Saves a screenshot under the target folder, for people to look at.
     pub async fn save_screenshot(&self, name: &str) -> Result<PathBuf> {
         let png = self.session.screenshot_png().await?;

@@ -34,6 +34,7 @@ async fn a_call_rings_in_the_window_is_answered_with_enter_and_both_sides_talk()
             ("SWITCHBOARD_AUDIO_PLAYER", "alsa,null"),
             ("SWITCHBOARD_CALL_RECORDING_DIR", &recordings_text),
             ("SWITCHBOARD_SIP_ADDRESS", "127.0.0.1"),
+            ("SWITCHBOARD_SIP_TRACE", "1"),
         ],
     )
     .await
@@ -136,10 +137,22 @@ async fn a_call_rings_in_the_window_is_answered_with_enter_and_both_sides_talk()
     let incoming = maria.incoming().await.unwrap();
     assert_eq!(incoming.peer_number(), "201");
     maria.engine.answer(&incoming).await.unwrap();
-    session
+    if let Err(error) = session
         .wait_for_count("#calls [data-call-state=\"connected\"]", 1, WAIT)
         .await
-        .unwrap();
+    {
+        let calls = session
+            .execute(
+                "return document.querySelector('#calls').outerHTML;",
+                serde_json::json!([]),
+            )
+            .await;
+        panic!(
+            "{error}\nthe window's calls: {calls:?}\nthe app's engine:\n{}\nMaria's engine:\n{}",
+            app.engine_log(),
+            maria.engine.log()
+        );
+    }
     maria.engine.hang_up(&incoming).await.unwrap();
     session
         .wait_for_count("#calls .call", 0, WAIT)

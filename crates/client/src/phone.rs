@@ -69,6 +69,10 @@ pub struct EndedCall {
 pub struct CallStatuses {
     pub calls: Vec<CallStatus>,
     pub last_ended: Option<EndedCall>,
+    /// Counts the changes: of two copies, the one with the higher revision is newer (a
+    /// command's answer can reach the window after a later change was pushed).
+    #[ts(type = "number")]
+    pub revision: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -206,6 +210,7 @@ impl Phone {
                 ended.push_back(call.id.clone());
             }
             self.calls.send_modify(|statuses| {
+                statuses.revision += 1;
                 statuses.calls.retain(|c| c.call_id != call.id);
                 statuses.last_ended = Some(EndedCall {
                     call_id: call.id.clone(),
@@ -241,6 +246,7 @@ impl Phone {
             if statuses.calls.iter().any(|c| c.call_id == call.id) {
                 return false;
             }
+            statuses.revision += 1;
             let incoming = call.direction == Direction::Incoming;
             statuses.calls.push(CallStatus {
                 call_id: call.id.clone(),
@@ -262,10 +268,13 @@ impl Phone {
     }
 
     fn mark(&self, call_id: &str, change: impl FnOnce(&mut CallStatus)) {
-        self.calls.send_modify(|statuses| {
-            if let Some(call) = statuses.calls.iter_mut().find(|c| c.call_id == call_id) {
-                change(call);
-            }
+        self.calls.send_if_modified(|statuses| {
+            let Some(call) = statuses.calls.iter_mut().find(|c| c.call_id == call_id) else {
+                return false;
+            };
+            change(call);
+            statuses.revision += 1;
+            true
         });
     }
 }
@@ -273,7 +282,8 @@ impl Phone {
 /// The call engine's settings (the app's and the CLI's): its folder in the app's data folder, the system's default
 /// audio devices, and the tests' overrides (`SWITCHBOARD_AUDIO_SOURCE` and
 /// `SWITCHBOARD_AUDIO_PLAYER` as baresip names devices, `SWITCHBOARD_CALL_RECORDING_DIR`
-/// to record every call's audio, `SWITCHBOARD_SIP_ADDRESS` to listen on one address).
+/// to record every call's audio, `SWITCHBOARD_SIP_ADDRESS` to listen on one address,
+/// `SWITCHBOARD_SIP_TRACE=1` to log SIP messages).
 pub fn engine_config(
     data_dir: &std::path::Path,
     env: impl Fn(&str) -> Option<String>,
@@ -285,6 +295,8 @@ pub fn engine_config(
     if let Some(player) = env("SWITCHBOARD_AUDIO_PLAYER") {
         config.audio.player = player;
     }
+    // The SIP messages in the engine's log (digests, never passwords), for tests to print.
+    config.sip_trace = env("SWITCHBOARD_SIP_TRACE").is_some_and(|on| on == "1");
     config.record_dir = env("SWITCHBOARD_CALL_RECORDING_DIR").map(std::path::PathBuf::from);
     match env("SWITCHBOARD_SIP_ADDRESS").map(|address| address.parse()) {
         Some(Ok(address)) => config.sip_address = address,

@@ -35,6 +35,10 @@ pub struct CallView {
 pub struct CallsView {
     pub calls: Vec<CallView>,
     pub notice: Option<String>,
+    /// The revision of the calls this view shows: the window keeps the newest view, since
+    /// a command's answer can arrive after a later change was pushed.
+    #[ts(type = "number")]
+    pub revision: u64,
 }
 
 /// A call's state in words.
@@ -108,6 +112,7 @@ impl App {
         CallsView {
             calls,
             notice: statuses.last_ended.as_ref().and_then(ended_message),
+            revision: statuses.revision,
         }
     }
 

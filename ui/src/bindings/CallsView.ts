@@ -4,4 +4,9 @@ import type { CallView } from "./CallView";
 /**
  * Every call, and how the last one ended when that is news.
  */
-export type CallsView = { calls: Array<CallView>, notice: string | null, };
+export type CallsView = { calls: Array<CallView>, notice: string | null, 
+/**
+ * The revision of the calls this view shows: the window keeps the newest view, since
+ * a command's answer can arrive after a later change was pushed.
+ */
+revision: number, };

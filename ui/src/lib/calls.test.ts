@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CallView } from '../bindings/CallView';
-import { durationLabel, isCallWaiting, isDialable, ringingCall, ringingKeyAction } from './calls';
+import { durationLabel, isCallWaiting, isDialable, newerCalls, ringingCall, ringingKeyAction } from './calls';
 
 function call(id: string, status: CallView['status']['state'], since = 0): CallView {
   const state = status === 'connected' ? { state: status, since } : { state: status };
@@ -29,10 +29,10 @@ describe('calls', () => {
   it('finds the call that rings, and call waiting when another is up', () => {
     const up = call('a', 'connected', 100);
     const ringing = call('b', 'ringing');
-    expect(ringingCall({ calls: [up, ringing], notice: null })?.call_id).toBe('b');
-    expect(ringingCall({ calls: [up], notice: null })).toBeNull();
-    expect(isCallWaiting({ calls: [up, ringing], notice: null }, ringing)).toBe(true);
-    expect(isCallWaiting({ calls: [ringing], notice: null }, ringing)).toBe(false);
+    expect(ringingCall({ calls: [up, ringing], notice: null, revision: 1 })?.call_id).toBe('b');
+    expect(ringingCall({ calls: [up], notice: null, revision: 1 })).toBeNull();
+    expect(isCallWaiting({ calls: [up, ringing], notice: null, revision: 1 }, ringing)).toBe(true);
+    expect(isCallWaiting({ calls: [ringing], notice: null, revision: 1 }, ringing)).toBe(false);
   });
 
   it('counts a connected call in minutes and hours', () => {
@@ -56,5 +56,15 @@ describe('calls', () => {
     for (const text of ['', 'maria', '21a', 'sip:', '1+2']) {
       expect(isDialable(text)).toBe(false);
     }
+  });
+
+  it('keeps the newer view when a command answers after a pushed change', () => {
+    const calling = { calls: [call('a', 'calling')], notice: null, revision: 1 };
+    const connected = { calls: [call('a', 'connected', 100)], notice: null, revision: 3 };
+    // The dial's answer (revision 1) arrives after "connected" was pushed (revision 3).
+    expect(newerCalls(connected, calling)).toBe(connected);
+    expect(newerCalls(calling, connected)).toBe(connected);
+    const ended = { calls: [], notice: 'Maria hung up.', revision: 4 };
+    expect(newerCalls(connected, ended)).toBe(ended);
   });
 });

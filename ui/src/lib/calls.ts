@@ -3,7 +3,15 @@
 import type { CallView } from '../bindings/CallView';
 import type { CallsView } from '../bindings/CallsView';
 
-export const NO_CALLS: CallsView = { calls: [], notice: null };
+export const NO_CALLS: CallsView = { calls: [], notice: null, revision: 0 };
+
+/**
+ * The newer of the view shown and one that arrived: a command's answer (dial, the first
+ * fetch) can arrive after a later change was pushed, and must not bring back an older state.
+ */
+export function newerCalls(shown: CallsView, arrived: CallsView): CallsView {
+  return arrived.revision >= shown.revision ? arrived : shown;
+}
 
 /** The keypad's keys, in the order a phone shows them. */
 export const KEYPAD: readonly string[] = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#'];

@@ -36,7 +36,7 @@ export function fakeBackend(overrides: Partial<Backend> = {}): Backend {
     confirmNotificationEmail: never,
     confirmIdentity: never,
     lines: () => Promise.resolve([]),
-    calls: () => Promise.resolve({ calls: [], notice: null }),
+    calls: () => Promise.resolve({ calls: [], notice: null, revision: 0 }),
     dial: never,
     answerCall: never,
     hangUpCall: never,
