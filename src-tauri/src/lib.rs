@@ -9,13 +9,13 @@ mod webkit_tuning;
 
 use std::sync::Arc;
 
+use switchboard_client::trusted_roots;
 use switchboard_client::{system_clock, ClientConfig, LineConfig, Switchboard};
-use switchboard_desktop::browser_flow::browser_from_env;
 use switchboard_desktop::call_views::engine_config;
 use switchboard_desktop::commands::tauri_commands;
-use switchboard_desktop::line_views::trusted_roots;
 use switchboard_desktop::save_dialog::save_dialog_from_env;
 use switchboard_desktop::{App, Platform};
+use switchboard_frontend::browser_flow::browser_from_env;
 use tauri::Manager;
 use tracing_subscriber::EnvFilter;
 

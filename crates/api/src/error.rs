@@ -4,8 +4,10 @@ use utoipa::ToSchema;
 
 /// A stable, machine-readable error code. The UI and support match on these, never on
 /// the human message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema, TS)]
 #[serde(rename_all = "snake_case")]
+// In the window's TypeScript it is `PortalErrorCode`, one part of the app's `ErrorCode`.
+#[ts(rename = "PortalErrorCode")]
 pub enum ErrorCode {
     NotFound,
     BadRequest,

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use switchboard_client::{engine_config, CallState, CallStatuses, LineStatus, Switchboard};
-use switchboard_desktop::call_views::ended_message;
+use switchboard_frontend::call_words::ended_message;
 
 use crate::phone::{chosen_accounts, start_lines, wait_until_settled};
 
@@ -117,7 +117,7 @@ async fn ready_lines(
             other => {
                 end(client).await;
                 let said = other
-                    .map(switchboard_desktop::line_views::line_message)
+                    .map(switchboard_frontend::line_words::line_message)
                     .unwrap_or_else(|| "no answer from the phone system".into());
                 return Err(format!(
                     "{} ({}) is not registered: {said}",

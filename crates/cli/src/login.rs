@@ -1,12 +1,12 @@
 //! Signing in through the browser from a terminal: the same browser flow as the window
-//! (`switchboard_desktop::browser_flow`), always with a loopback port, or without a browser:
+//! (`switchboard_frontend::browser_flow`), always with a loopback port, or without a browser:
 //! the link printed and the address the browser ends on read back.
 
 use std::io::{BufRead, Write};
 
 use switchboard_client::{SignInOutcome, Switchboard};
-use switchboard_desktop::browser_flow::{Browser, BrowserSignIn, ProgramBrowser, Redirect};
-use switchboard_desktop::words::{choose_provider_message, no_single_sign_on_message};
+use switchboard_frontend::browser_flow::{Browser, BrowserSignIn, ProgramBrowser, Redirect};
+use switchboard_frontend::words::{choose_provider_message, no_single_sign_on_message};
 use url::Url;
 
 use crate::steps::failure;

@@ -14,8 +14,9 @@ use std::time::Duration;
 use clap::Subcommand;
 use serde::Serialize;
 use switchboard_api::AccountSummary;
+use switchboard_client::trusted_roots;
 use switchboard_client::{LineConfig, LineStatus, LinesFile, Switchboard, LINES_FILE};
-use switchboard_desktop::line_views::{line_message, trusted_roots};
+use switchboard_frontend::line_words::line_message;
 
 use crate::steps::{failure, matches_account};
 

@@ -4,8 +4,8 @@
 use std::io::{BufRead, Write};
 
 use switchboard_client::{ClientError, SignInOutcome, Switchboard};
-use switchboard_desktop::error_code::{message, ErrorCode};
-use switchboard_desktop::words::link_reason_text;
+use switchboard_frontend::error_code::{message, ErrorCode};
+use switchboard_frontend::words::link_reason_text;
 
 pub fn failure(error: ClientError) -> String {
     format!("{} [{}]", message(&error), ErrorCode::of(&error).as_str())

@@ -26,6 +26,7 @@ pub mod signin;
 mod steps;
 pub mod store;
 pub mod switchboard;
+pub mod trusted_roots;
 
 pub use clock::{system_clock, Clock};
 pub use config::{ClientConfig, ConfigError, RedirectMode};
@@ -43,3 +44,4 @@ pub use store::StoreError;
 pub use switchboard::{Switchboard, LINES_FILE};
 pub use switchboard_phone::{AudioDevices, EngineConfig};
 pub use switchboard_sip::{Backoff, LineConfig};
+pub use trusted_roots::trusted_roots;

@@ -4,9 +4,9 @@
 
 use switchboard_client::ClientError;
 
-use crate::error_code::{message, ErrorCode};
 use crate::views::{AppView, Notice};
 use crate::App;
+use switchboard_frontend::error_code::{message, ErrorCode};
 
 impl App {
     /// Makes a signed-in account the current one, its softphone provisioned.

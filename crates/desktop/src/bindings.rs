@@ -8,10 +8,10 @@ use ts_rs::TS;
 
 use crate::command_table::CommandSignature;
 use crate::email_views::EmailSignInView;
-use crate::error_code::{CommandError, ErrorCode};
 use crate::views::{
     AppInfo, AppView, AuthenticatorSetupView, Notice, NoticeKind, PortalStatus, QrCode,
 };
+use switchboard_frontend::error_code::{CommandError, ErrorCode};
 
 /// Every type the window sees with its TypeScript declaration.
 pub fn typescript_declarations() -> Vec<(String, String)> {
@@ -27,6 +27,7 @@ pub fn typescript_declarations() -> Vec<(String, String)> {
         entry::<PortalStatus>(),
         entry::<CommandError>(),
         entry::<ErrorCode>(),
+        entry::<switchboard_api::ErrorCode>(),
         entry::<SignInOptions>(),
         entry::<switchboard_api::ProviderOption>(),
         entry::<switchboard_api::ProviderKind>(),

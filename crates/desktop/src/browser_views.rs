@@ -7,11 +7,11 @@ use std::sync::Arc;
 use switchboard_client::{ClientError, EmailSignIn, SignInStart};
 use url::Url;
 
-use crate::browser_flow::{self, BrowserSignIn, LoopbackUnavailable, Redirect};
 use crate::email_views::EmailSignInView;
-use crate::error_code::{CommandError, ErrorCode};
 use crate::views::{AppView, Notice};
 use crate::App;
+use switchboard_frontend::browser_flow::{self, BrowserSignIn, LoopbackUnavailable, Redirect};
+use switchboard_frontend::error_code::{CommandError, ErrorCode};
 
 fn loopback_notice(error: &LoopbackUnavailable) -> Notice {
     Notice::error(ErrorCode::LoopbackUnavailable, error.to_string())

@@ -6,12 +6,12 @@
 use std::sync::Arc;
 
 use serde::Serialize;
-use switchboard_client::{CallError, CallState, CallStatus, EndedCall, EngineConfig};
+use switchboard_client::{CallStatus, EngineConfig};
+use switchboard_frontend::call_words::{call_message, ended_message};
 
 pub use switchboard_client::engine_config;
 use ts_rs::TS;
 
-use crate::error_code::{CommandError, ErrorCode};
 use crate::App;
 
 /// One call.
@@ -39,40 +39,6 @@ pub struct CallsView {
     /// a command's answer can arrive after a later change was pushed.
     #[ts(type = "number")]
     pub revision: u64,
-}
-
-/// A call's state in words.
-pub fn call_message(status: &CallStatus) -> String {
-    match (&status.state, status.on_hold) {
-        (CallState::Ringing, _) => "Incoming call".into(),
-        (CallState::Calling, _) => "Calling…".into(),
-        (CallState::RingingThere, _) => "Ringing…".into(),
-        (CallState::Connected { .. }, true) => "On hold".into(),
-        (CallState::Connected { .. }, false) if status.muted => "In call, muted".into(),
-        (CallState::Connected { .. }, false) => "In call".into(),
-    }
-}
-
-/// How a call ended, when the user should be told ("210 is busy").
-pub fn ended_message(ended: &EndedCall) -> Option<String> {
-    let who = &ended.peer_number;
-    match ended.status? {
-        486 | 600 => Some(format!("{who} is busy.")),
-        603 => Some(format!("{who} declined the call.")),
-        480 | 408 => Some(format!(
-            "{who} is not available right now: nobody answered or no phone of theirs is connected."
-        )),
-        404 | 484 | 604 => Some(format!(
-            "There is no number {who}. Check the number and call again."
-        )),
-        403 => Some(
-            "The phone system did not let this line make the call. Ask your office manager.".into(),
-        ),
-        status if status >= 400 => Some(format!(
-            "The call to {who} could not be made (SIP {status})."
-        )),
-        _ => None,
-    }
 }
 
 impl App {
@@ -137,43 +103,5 @@ impl App {
                 shown.platform.window.show_calls(shown.calls_view());
             }
         });
-    }
-}
-
-impl From<CallError> for CommandError {
-    fn from(error: CallError) -> Self {
-        let code = match error {
-            CallError::NoSuchCall => ErrorCode::NotFound,
-            _ => ErrorCode::CallFailed,
-        };
-        CommandError::new(code, error.to_string())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn ended(status: Option<u16>) -> EndedCall {
-        EndedCall {
-            call_id: "c".into(),
-            account_id: "a".into(),
-            peer_number: "210".into(),
-            status,
-            reason: String::new(),
-        }
-    }
-
-    #[test]
-    fn a_call_that_did_not_happen_says_why_and_a_normal_end_says_nothing() {
-        assert_eq!(ended_message(&ended(Some(486))).unwrap(), "210 is busy.");
-        assert!(ended_message(&ended(Some(480)))
-            .unwrap()
-            .contains("not available"));
-        assert!(ended_message(&ended(Some(404)))
-            .unwrap()
-            .contains("no number 210"));
-        assert_eq!(ended_message(&ended(None)), None, "hung up");
-        assert_eq!(ended_message(&ended(Some(200))), None);
     }
 }

@@ -7,8 +7,8 @@
 use ts_rs::TS;
 
 use crate::email_views::EmailSignInView;
-use crate::error_code::CommandError;
 use crate::views::{AppInfo, AppView, PortalStatus};
+use switchboard_frontend::error_code::CommandError;
 
 /// A command as the front end sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]

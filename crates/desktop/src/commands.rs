@@ -4,9 +4,9 @@
 use crate::call_views::CallsView;
 use crate::command_table::commands;
 use crate::email_views::EmailSignInView;
-use crate::error_code::CommandError;
 use crate::line_views::LineView;
 use crate::views::{AppInfo, AppView, PortalStatus};
+use switchboard_frontend::error_code::CommandError;
 
 commands! {
     /// What the app knows about itself and where it signs in.

@@ -6,7 +6,7 @@ use switchboard_client::EmailSignIn;
 use ts_rs::TS;
 
 use crate::views::AppView;
-use crate::words::{choose_provider_message, no_single_sign_on_message};
+use switchboard_frontend::words::{choose_provider_message, no_single_sign_on_message};
 
 /// What the window shows after "Continue with work email".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]

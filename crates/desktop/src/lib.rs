@@ -1,20 +1,18 @@
 //! The desktop app's layer over the client core: everything the window shows. Every view
-//! and notice, the error codes, the browser sign-in flow, and the commands the window calls
+//! and notice (its sentences, error codes and browser sign-in flow shared with the CLI in
+//! `switchboard-frontend`), and the commands the window calls
 //! (written once in `commands.rs`; the Tauri shell registers them and the TypeScript
 //! `Backend` is generated from them). The platform comes in through small traits
 //! ([`Browser`], [`SchemeProbe`], [`Window`], [`SaveDialog`]), so all of it runs in tests without a window.
 
 mod account_views;
 pub mod bindings;
-pub mod browser_flow;
 mod browser_views;
 pub mod call_views;
 mod command_table;
 pub mod commands;
 pub mod email_views;
-pub mod error_code;
 pub mod line_views;
-pub mod loopback;
 mod portal_views;
 #[doc(hidden)]
 pub mod qr;
@@ -23,19 +21,18 @@ pub mod save_dialog;
 mod security_views;
 mod sign_in_views;
 pub mod views;
-pub mod words;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use switchboard_client::{ClientConfig, Guarded, PortalClient, Switchboard};
 
-pub use browser_flow::{Browser, BrowserUnavailable, SchemeProbe};
 pub use call_views::{CallView, CallsView};
 pub use email_views::EmailSignInView;
-pub use error_code::{CommandError, ErrorCode};
 pub use line_views::LineView;
 pub use save_dialog::{SaveDialog, SaveDialogUnavailable, SaveRequest};
+pub use switchboard_frontend::browser_flow::{Browser, BrowserUnavailable, SchemeProbe};
+pub use switchboard_frontend::{CommandError, ErrorCode};
 pub use views::{
     AppInfo, AppView, AuthenticatorSetupView, Notice, NoticeKind, PortalStatus, QrCode,
 };

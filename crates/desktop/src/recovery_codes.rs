@@ -3,9 +3,9 @@
 
 use std::sync::Arc;
 
-use crate::error_code::{CommandError, ErrorCode};
 use crate::save_dialog::{write_private_atomically, SaveRequest};
 use crate::App;
+use switchboard_frontend::error_code::{CommandError, ErrorCode};
 
 /// The file name the save dialog suggests for an account's codes.
 pub fn suggested_file_name(username: &str) -> String {

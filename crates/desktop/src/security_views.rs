@@ -5,9 +5,9 @@
 use switchboard_api::{NotificationEmailWarning, RecoveryCodes};
 use switchboard_client::ClientError;
 
-use crate::error_code::ErrorCode;
 use crate::views::{AppView, AuthenticatorSetupView, Notice};
 use crate::App;
+use switchboard_frontend::error_code::ErrorCode;
 
 /// What the settings show besides the overview.
 #[derive(Debug, Default)]

@@ -4,9 +4,10 @@
 use switchboard_api::AccountSummary;
 use switchboard_client::{ClientError, PhoneSummary, SignInOutcome};
 
-use crate::error_code::{message, ErrorCode};
 use crate::views::{AppView, Notice};
 use crate::App;
+use switchboard_frontend::error_code::{message, ErrorCode};
+use switchboard_frontend::words::link_reason_text;
 
 impl App {
     /// The sign-in screen; it offers going back to the current account if one is signed in.
@@ -68,6 +69,7 @@ impl App {
                 email,
                 reason,
             } => AppView::LinkAccount {
+                reason_text: link_reason_text(reason, &provider_name, email.as_deref()),
                 provider_name,
                 email,
                 reason,

@@ -9,7 +9,7 @@ use switchboard_api::{
 use switchboard_client::{ClientError, PhoneSummary};
 use ts_rs::TS;
 
-use crate::error_code::{message, retry_after, ErrorCode};
+use switchboard_frontend::error_code::{message, retry_after, ErrorCode};
 
 /// What the app knows about itself and where it signs in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -77,6 +77,8 @@ pub enum AppView {
         provider_name: String,
         email: Option<String>,
         reason: LinkReason,
+        /// Why, in words (the CLI says the same).
+        reason_text: String,
         notice: Option<Notice>,
     },
     /// The password was right (or the organization asks after a provider): the
@@ -240,11 +242,13 @@ impl AppView {
                 provider_name,
                 email,
                 reason,
+                reason_text,
                 notice: None,
             } => AppView::LinkAccount {
                 provider_name,
                 email,
                 reason,
+                reason_text,
                 notice: Some(extra),
             },
             AppView::Security {

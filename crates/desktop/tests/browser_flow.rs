@@ -127,8 +127,8 @@ async fn without_a_browser_the_waiting_screen_says_so_and_the_link_still_signs_i
 
 #[test]
 fn a_browser_program_that_fails_or_is_missing_is_no_browser() {
-    use switchboard_desktop::browser_flow::ProgramBrowser;
     use switchboard_desktop::Browser as _;
+    use switchboard_frontend::browser_flow::ProgramBrowser;
     let dir = tempfile::tempdir().unwrap();
     let script = |name: &str, body: &str| {
         use std::os::unix::fs::PermissionsExt;

@@ -165,9 +165,9 @@ async fn an_unknown_address_or_domain_reveals_nothing_and_says_what_to_do() {
         .unwrap_err();
     assert_eq!(ErrorCode::of(&error).as_str(), "invalid_request");
     assert!(
-        switchboard_desktop::error_code::message(&error).contains("Enter your work email address"),
+        switchboard_frontend::error_code::message(&error).contains("Enter your work email address"),
         "{}",
-        switchboard_desktop::error_code::message(&error)
+        switchboard_frontend::error_code::message(&error)
     );
 }
 

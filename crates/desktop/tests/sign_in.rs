@@ -138,7 +138,7 @@ async fn a_cancelled_provider_sign_in_is_a_clear_message() {
     let error = app.client.complete_sign_in(&link).await.unwrap_err();
     assert_eq!(ErrorCode::of(&error).as_str(), "access_denied");
     assert_eq!(
-        switchboard_desktop::error_code::message(&error),
+        switchboard_frontend::error_code::message(&error),
         "Signing in with Google was cancelled."
     );
 }
@@ -176,9 +176,9 @@ async fn portal_down_is_a_clear_error_and_retry_works_later() {
     let error = restarted.client.restore().await.unwrap_err();
     assert_eq!(ErrorCode::of(&error).as_str(), "portal_unreachable");
     assert!(
-        switchboard_desktop::error_code::message(&error).starts_with("Can't reach the portal"),
+        switchboard_frontend::error_code::message(&error).starts_with("Can't reach the portal"),
         "{}",
-        switchboard_desktop::error_code::message(&error)
+        switchboard_frontend::error_code::message(&error)
     );
     // Nothing was thrown away: the account is still remembered.
     assert!(restarted.client.current_account().unwrap().is_some());
@@ -368,13 +368,19 @@ async fn a_wrong_password_that_starts_a_wait_carries_it_to_the_window() {
     };
     for _ in 0..2 {
         let wrong = notice(app.views.password_sign_in_view("alice", "wrong").await);
-        assert_eq!(wrong.code, Some(ErrorCode::InvalidCredentials));
+        assert_eq!(
+            wrong.code,
+            Some(switchboard_api::ErrorCode::InvalidCredentials.into())
+        );
         assert_eq!(wrong.retry_after_seconds, None);
     }
     // The third starts a wait of a second: the notice says it, so the window counts it
     // down and holds Sign in instead of trying at once and being told "too many".
     let wrong = notice(app.views.password_sign_in_view("alice", "wrong").await);
-    assert_eq!(wrong.code, Some(ErrorCode::InvalidCredentials));
+    assert_eq!(
+        wrong.code,
+        Some(switchboard_api::ErrorCode::InvalidCredentials.into())
+    );
     assert_eq!(wrong.retry_after_seconds, Some(1));
     assert_eq!(
         wrong.message,
@@ -382,6 +388,9 @@ async fn a_wrong_password_that_starts_a_wait_carries_it_to_the_window() {
     );
     // Tried at once anyway: refused with the same wait.
     let held = notice(app.views.password_sign_in_view("alice", "wrong").await);
-    assert_eq!(held.code, Some(ErrorCode::TooManyAttempts));
+    assert_eq!(
+        held.code,
+        Some(switchboard_api::ErrorCode::TooManyAttempts.into())
+    );
     assert_eq!(held.retry_after_seconds, Some(1));
 }

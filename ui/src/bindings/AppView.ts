@@ -32,7 +32,11 @@ shared_email: boolean,
  * this computer (signed out here once the other is signed in). `None` when a new
  * sign-in adds an account.
  */
-in_place_of: AccountSummary | null, notice: Notice | null, } | { "screen": "link_account", provider_name: string, email: string | null, reason: LinkReason, notice: Notice | null, } | { "screen": "mfa_required", notice: Notice | null, } | { "screen": "ready", account: AccountSummary, phone: PhoneSummary, notice: Notice | null, 
+in_place_of: AccountSummary | null, notice: Notice | null, } | { "screen": "link_account", provider_name: string, email: string | null, reason: LinkReason, 
+/**
+ * Why, in words (the CLI says the same).
+ */
+reason_text: string, notice: Notice | null, } | { "screen": "mfa_required", notice: Notice | null, } | { "screen": "ready", account: AccountSummary, phone: PhoneSummary, notice: Notice | null, 
 /**
  * Every account signed in here, the current one included (the switcher).
  */

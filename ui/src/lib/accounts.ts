@@ -3,7 +3,6 @@
 import type { AccountChoice } from '../bindings/AccountChoice';
 import type { AccountSummary } from '../bindings/AccountSummary';
 import type { AppView } from '../bindings/AppView';
-import type { LinkReason } from '../bindings/LinkReason';
 import type { ViewOf } from './appView';
 
 /** The name people know an account by: its display name, else its username. */
@@ -18,11 +17,6 @@ export function extensionText(extension: string): string {
 
 function providerOrDefault(providerName: string): string {
   return providerName.trim() || 'your provider';
-}
-
-/** For a provider name at the start of a sentence ("your provider" -> "Your provider"). */
-function sentenceStart(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 // ---- Sign-in screen: the way back to the account still signed in -------------------------
@@ -122,43 +116,17 @@ export function selectedAccount(model: ChooserModel, picked: string | null): str
 
 export interface LinkModel {
   heading: string;
-  /** Why the identity has to be linked. */
+  /** Why the identity has to be linked (the sentence comes from Rust). */
   reason: string;
   /** What to do about it. */
   instruction: string;
-}
-
-export function linkReasonText(reason: LinkReason, providerName: string, email: string | null): string {
-  const provider = providerOrDefault(providerName);
-  const address = email?.trim() || null;
-  switch (reason) {
-    case 'no_account_for_email':
-      return address
-        ? `No phone account signs in with ${address} through ${provider} yet.`
-        : `No phone account signs in with your ${provider} identity yet.`;
-    case 'email_unverified':
-      return `${sentenceStart(provider)} did not confirm your email address, so it can't find your account by itself.`;
-    case 'provider_not_enabled': {
-      const domain = address?.includes('@') ? address.slice(address.lastIndexOf('@') + 1) : null;
-      return domain
-        ? `Your organization hasn't enabled ${provider} sign-in for ${domain} accounts like this one.`
-        : `Your organization hasn't enabled ${provider} sign-in for accounts like this one.`;
-    }
-    case 'email_matching_off':
-      return `${sentenceStart(provider)} does not prove who owns an email domain, so your organization links each account to it once with the account's password.`;
-    case 'email_linked_to_another_identity':
-      return `Your email address is already linked to another ${provider} identity. If this is a new identity of yours, prove it is your account once.`;
-    default:
-      // A reason added on the Rust side before this screen knows it: still say what to do.
-      return `${sentenceStart(provider)} can't find your phone account by itself.`;
-  }
 }
 
 export function linkModel(view: ViewOf<'link_account'>): LinkModel {
   const provider = providerOrDefault(view.provider_name);
   return {
     heading: 'Link your sign-in',
-    reason: linkReasonText(view.reason, view.provider_name, view.email),
+    reason: view.reason_text,
     instruction: `Enter your phone account's username and password once to link them. Next time ${provider} signs you in directly.`,
   };
 }

@@ -92,6 +92,7 @@ const linkForm: Extract<AppView, { screen: 'link_account' }> = {
   provider_name: 'Google',
   email: 'ann@example.com',
   reason: 'no_account_for_email',
+  reason_text: 'No phone account signs in with ann@example.com through Google yet.',
   notice: null,
 };
 const wrongPassword = { kind: 'error' as const, message: 'The username or password is wrong.', code: 'invalid_credentials' as const };

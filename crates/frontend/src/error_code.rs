@@ -1,35 +1,18 @@
-//! One code for everything the window can show as an error: the portal's codes and the
-//! app's own, exported to TypeScript as a union of strings, so the front end never compares
+//! One code for everything the window and the CLI can show as an error: the portal's codes
+//! (wrapped, never copied) and the app's own, exported to TypeScript as a union of strings, so the front end never compares
 //! free strings. Each error also gets its sentence for people.
 
 use serde::Serialize;
-use switchboard_client::{ClientError, KeychainError, PortalClientError, SignInError, StoreError};
+use switchboard_client::{
+    CallError, ClientError, KeychainError, PortalClientError, SignInError, StoreError,
+};
 use ts_rs::TS;
 
-/// Every error code a notice or a rejected command carries.
+/// Every error code a notice or a rejected command carries: the portal's own codes as they
+/// came, and the codes of what happened on this side.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
-    // ---- The portal's answers (see `switchboard_api::ErrorCode`) ----
-    NotFound,
-    BadRequest,
-    Internal,
-    InvalidRequest,
-    MethodNotAllowed,
-    RequestTooLarge,
-    UnsupportedMediaType,
-    InvalidRedirectUri,
-    UnknownProvider,
-    InvalidGrant,
-    UnsupportedGrantType,
-    InvalidToken,
-    ProviderUnavailable,
-    InvalidCredentials,
-    InvalidCode,
-    TooManyAttempts,
-    NotAvailable,
-    ConfirmationRequired,
-    TemporarilyUnavailable,
     // ---- Reaching the portal ----
     /// Nothing answered, or not in time.
     PortalUnreachable,
@@ -70,32 +53,15 @@ pub enum ErrorCode {
     AccessDenied,
     /// The provider refused for another reason (its message is shown).
     ProviderError,
+    // ---- The portal's answers ----
+    /// The portal's answer, with its code (`invalid_credentials`, `too_many_attempts`…).
+    #[serde(untagged)]
+    Portal(switchboard_api::ErrorCode),
 }
 
 impl From<switchboard_api::ErrorCode> for ErrorCode {
     fn from(code: switchboard_api::ErrorCode) -> Self {
-        use switchboard_api::ErrorCode as Api;
-        match code {
-            Api::NotFound => ErrorCode::NotFound,
-            Api::BadRequest => ErrorCode::BadRequest,
-            Api::Internal => ErrorCode::Internal,
-            Api::InvalidRequest => ErrorCode::InvalidRequest,
-            Api::MethodNotAllowed => ErrorCode::MethodNotAllowed,
-            Api::RequestTooLarge => ErrorCode::RequestTooLarge,
-            Api::UnsupportedMediaType => ErrorCode::UnsupportedMediaType,
-            Api::InvalidRedirectUri => ErrorCode::InvalidRedirectUri,
-            Api::UnknownProvider => ErrorCode::UnknownProvider,
-            Api::InvalidGrant => ErrorCode::InvalidGrant,
-            Api::UnsupportedGrantType => ErrorCode::UnsupportedGrantType,
-            Api::InvalidToken => ErrorCode::InvalidToken,
-            Api::ProviderUnavailable => ErrorCode::ProviderUnavailable,
-            Api::InvalidCredentials => ErrorCode::InvalidCredentials,
-            Api::InvalidCode => ErrorCode::InvalidCode,
-            Api::TooManyAttempts => ErrorCode::TooManyAttempts,
-            Api::NotAvailable => ErrorCode::NotAvailable,
-            Api::ConfirmationRequired => ErrorCode::ConfirmationRequired,
-            Api::TemporarilyUnavailable => ErrorCode::TemporarilyUnavailable,
-        }
+        ErrorCode::Portal(code)
     }
 }
 
@@ -116,7 +82,7 @@ impl ErrorCode {
             ClientError::Store(_) => ErrorCode::DataFolderError,
             ClientError::Poisoned(_) => ErrorCode::InternalError,
             ClientError::SignedOut => ErrorCode::SignedOut,
-            ClientError::UnknownProvider(_) => ErrorCode::UnknownProvider,
+            ClientError::UnknownProvider(_) => switchboard_api::ErrorCode::UnknownProvider.into(),
             ClientError::NotSignedIn => ErrorCode::NotSignedIn,
             ClientError::NoPendingStep => ErrorCode::NoPendingStep,
             ClientError::UnknownAccount => ErrorCode::UnknownAccount,
@@ -166,6 +132,17 @@ impl CommandError {
 impl From<&ClientError> for CommandError {
     fn from(error: &ClientError) -> Self {
         Self::new(ErrorCode::of(error), message(error))
+    }
+}
+
+/// A call command that failed: the call has ended, or the engine refused.
+impl From<CallError> for CommandError {
+    fn from(error: CallError) -> Self {
+        let code = match error {
+            CallError::NoSuchCall => switchboard_api::ErrorCode::NotFound.into(),
+            _ => ErrorCode::CallFailed,
+        };
+        CommandError::new(code, error.to_string())
     }
 }
 
