@@ -9,14 +9,14 @@ use p256::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
 use switchboard_api::ProviderKind;
 use switchboard_dev_idp::{DevIdpConfig, ACME_TENANT_ID};
 use switchboard_portal::clock::{Clock, ManualClock, SystemClock};
-use switchboard_portal::config::{PortalConfig, ProviderConfig, DEFAULT_APP_SCHEME};
-use switchboard_portal::crypto::EncryptionKey;
+use switchboard_portal::config::PortalConfig;
 use switchboard_portal::seed::seed_demo;
-use switchboard_portal::store::testing::test_database_url;
 use switchboard_portal::store::{PoolSettings, Store};
 use switchboard_portal::Portal;
 use tokio::sync::oneshot;
 use url::Url;
+
+use crate::portal_config::{test_portal_config, test_provider};
 
 pub struct World {
     pub idp: Url,
@@ -29,30 +29,6 @@ pub struct World {
     portal_stop: Option<(oneshot::Sender<()>, tokio::task::JoinHandle<()>)>,
     _idp_stop: oneshot::Sender<()>,
     dir: tempfile::TempDir,
-}
-
-fn provider(
-    id: &str,
-    kind: ProviderKind,
-    display_name: &str,
-    issuer: String,
-    secret: PathBuf,
-) -> Result<ProviderConfig> {
-    Ok(ProviderConfig {
-        id: id.into(),
-        kind,
-        display_name: display_name.into(),
-        issuer: issuer.parse()?,
-        client_id: switchboard_dev_idp::CLIENT_ID.into(),
-        client_secret_file: Some(secret),
-        apple_team_id: None,
-        apple_key_id: None,
-        shown_to_everyone: None,
-        token_endpoint_auth_method: None,
-        private_key_file: None,
-        private_key_id: None,
-        match_by_email: Some(true),
-    })
 }
 
 impl World {
@@ -82,78 +58,52 @@ impl World {
 
         let secret = dir.path().join("client-secret");
         std::fs::write(&secret, switchboard_dev_idp::DEFAULT_CLIENT_SECRET)?;
-        let key = dir.path().join("encryption.key");
-        switchboard_portal::config::write_private_file(
-            &key,
-            EncryptionKey::generate_base64().as_bytes(),
-        )?;
-        let mut apple = provider(
+        let with_secret = |id, kind, name, issuer: String| {
+            test_provider(id, kind, name, &issuer, Some(secret.clone()))
+        };
+        let mut apple = test_provider(
             "apple",
             ProviderKind::Apple,
             "Apple",
-            format!("{idp_url}apple"),
-            apple_key_file,
+            &format!("{idp_url}apple"),
+            Some(apple_key_file),
         )?;
         apple.apple_team_id = Some("TEAM123456".into());
         apple.apple_key_id = Some("KEY1234567".into());
         let control_port = switchboard_kamailio::free_port("127.0.0.1")?;
         let control_token = format!("{:032x}", rand::random::<u128>());
         let control_token_file = dir.path().join("registrar-control-token");
-        switchboard_portal::config::write_private_file(
+        switchboard_portal::private_file::write_private_file(
             &control_token_file,
             control_token.as_bytes(),
         )?;
-        let config = PortalConfig {
-            name: "Test Phones".into(),
-            listen: listen.parse()?,
-            public_url: None,
-            database_url: test_database_url(dir.path())?,
-            status_page_url: None,
-            encryption_key_file: Some(key),
-            providers: vec![
-                provider(
-                    "google",
-                    ProviderKind::Google,
-                    "Google",
-                    format!("{idp_url}google"),
-                    secret.clone(),
-                )?,
-                provider(
-                    "microsoft",
-                    ProviderKind::Microsoft,
-                    "Microsoft",
-                    format!("{idp_url}entra/{ACME_TENANT_ID}/v2.0"),
-                    secret.clone(),
-                )?,
-                apple,
-                provider(
-                    "acme-sso",
-                    ProviderKind::Oidc,
-                    "Acme SSO",
-                    format!("{idp_url}acme-sso"),
-                    secret,
-                )?,
-            ],
-            password_sign_in: true,
-            app_redirect_scheme: DEFAULT_APP_SCHEME.into(),
-            database: Default::default(),
-            audit: Default::default(),
-            server: Default::default(),
-            // Many sign-ins a minute from one address: these tests are not about rate limits.
-            rate_limits: switchboard_portal::config::RateLimitSettings::every_group(
-                switchboard_portal::config::RateLimit {
-                    per_client: 1_000_000,
-                    global: 1_000_000,
-                },
-            ),
-            // Mail (the code confirming a notification email) lands in files tests read.
-            registrar: switchboard_portal::config::RegistrarSettings {
-                control_url: Some(format!("http://127.0.0.1:{control_port}").parse()?),
-                control_token_file: Some(control_token_file),
-            },
-            mail: switchboard_portal::config::MailSettings {
-                outbox: Some(dir.path().join("mail")),
-            },
+        let mut config = test_portal_config(dir.path())?;
+        config.listen = listen.parse()?;
+        config.providers = vec![
+            with_secret(
+                "google",
+                ProviderKind::Google,
+                "Google",
+                format!("{idp_url}google"),
+            )?,
+            with_secret(
+                "microsoft",
+                ProviderKind::Microsoft,
+                "Microsoft",
+                format!("{idp_url}entra/{ACME_TENANT_ID}/v2.0"),
+            )?,
+            apple,
+            with_secret(
+                "acme-sso",
+                ProviderKind::Oidc,
+                "Acme SSO",
+                format!("{idp_url}acme-sso"),
+            )?,
+        ];
+        // Contact removals go to the test registrar's control port.
+        config.registrar = switchboard_portal::config::RegistrarSettings {
+            control_url: Some(format!("http://127.0.0.1:{control_port}").parse()?),
+            control_token_file: Some(control_token_file),
         };
         let clock = ManualClock::new(SystemClock.now());
         let mut world = World {

@@ -8,10 +8,10 @@ use std::time::Duration;
 use switchboard_api::PasswordSignInRequest;
 use switchboard_e2e::app::App;
 use switchboard_e2e::browser::RecordingBrowser;
+use switchboard_e2e::portal_config::{test_portal_config, test_provider};
 use switchboard_e2e::webdriver::Session;
 use switchboard_e2e::world::World;
-use switchboard_portal::config::{PortalConfig, ProviderConfig};
-use switchboard_portal::crypto::EncryptionKey;
+use switchboard_portal::config::PortalConfig;
 use switchboard_portal::Portal;
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -34,49 +34,21 @@ async fn wrong_passwords(world: &World, count: usize, between: i64) {
 }
 
 fn portal_config(dir: &std::path::Path, listen: &str) -> PortalConfig {
-    let key = dir.join("key");
-    switchboard_portal::config::write_private_file(
-        &key,
-        EncryptionKey::generate_base64().as_bytes(),
+    let mut config = test_portal_config(dir).unwrap();
+    config.name = "E2E Phones".into();
+    config.listen = listen.parse().unwrap();
+    let mut acme = test_provider(
+        "acme-sso",
+        switchboard_api::ProviderKind::Oidc,
+        "Acme SSO",
+        "http://127.0.0.1:9/acme-sso",
+        None,
     )
     .unwrap();
-    PortalConfig {
-        name: "E2E Phones".into(),
-        listen: listen.parse().unwrap(),
-        public_url: None,
-        database_url: format!("sqlite://{}", dir.join("portal.db").display()),
-        status_page_url: None,
-        encryption_key_file: Some(key),
-        providers: vec![ProviderConfig {
-            id: "acme-sso".into(),
-            kind: switchboard_api::ProviderKind::Oidc,
-            display_name: "Acme SSO".into(),
-            issuer: "http://127.0.0.1:9/acme-sso".parse().unwrap(),
-            client_id: "portal".into(),
-            client_secret_file: None,
-            apple_team_id: None,
-            apple_key_id: None,
-            shown_to_everyone: None,
-            token_endpoint_auth_method: None,
-            private_key_file: None,
-            private_key_id: None,
-            match_by_email: None,
-        }],
-        password_sign_in: true,
-        app_redirect_scheme: switchboard_portal::config::DEFAULT_APP_SCHEME.into(),
-        database: Default::default(),
-        audit: Default::default(),
-        server: Default::default(),
-        // Many sign-ins a minute from one address: these tests are not about rate limits.
-        rate_limits: switchboard_portal::config::RateLimitSettings::every_group(
-            switchboard_portal::config::RateLimit {
-                per_client: 1_000_000,
-                global: 1_000_000,
-            },
-        ),
-        mail: Default::default(),
-        registrar: Default::default(),
-    }
+    acme.client_id = "portal".into();
+    acme.match_by_email = None;
+    config.providers = vec![acme];
+    config
 }
 
 async fn serve(portal: Portal) -> tokio::sync::oneshot::Sender<()> {

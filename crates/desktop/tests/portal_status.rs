@@ -5,39 +5,13 @@
 use switchboard_client::PortalClient;
 use switchboard_desktop::{portal_status, PortalStatus};
 use switchboard_portal::config::PortalConfig;
-use switchboard_portal::crypto::EncryptionKey;
 use switchboard_portal::Portal;
 
 fn config(dir: &std::path::Path) -> PortalConfig {
-    let key = dir.join("key");
-    switchboard_portal::config::write_private_file(
-        &key,
-        EncryptionKey::generate_base64().as_bytes(),
-    )
-    .unwrap();
-    PortalConfig {
-        name: "Status Test Phones".into(),
-        listen: "127.0.0.1:0".parse().unwrap(),
-        public_url: None,
-        database_url: switchboard_portal::store::testing::test_database_url(dir).unwrap(),
-        status_page_url: None,
-        encryption_key_file: Some(key),
-        providers: vec![],
-        password_sign_in: true,
-        app_redirect_scheme: switchboard_portal::config::DEFAULT_APP_SCHEME.into(),
-        database: Default::default(),
-        audit: Default::default(),
-        server: Default::default(),
-        // Many sign-ins a minute from one address: these tests are not about rate limits.
-        rate_limits: switchboard_portal::config::RateLimitSettings::every_group(
-            switchboard_portal::config::RateLimit {
-                per_client: 1_000_000,
-                global: 1_000_000,
-            },
-        ),
-        mail: Default::default(),
-        registrar: Default::default(),
-    }
+    let mut config = switchboard_e2e::portal_config::test_portal_config(dir).unwrap();
+    config.name = "Status Test Phones".into();
+    config.mail = Default::default();
+    config
 }
 
 #[tokio::test]

@@ -8,8 +8,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use switchboard_api::{ApiError, ErrorCode};
 
-use crate::login::LoginError;
-use crate::sessions::SessionError;
+use crate::signin::login::LoginError;
+use crate::signin::sessions::SessionError;
 use crate::store::StoreError;
 
 /// Seconds a client is asked to wait when the database is unavailable.

@@ -13,7 +13,7 @@ use futures_util::stream::Stream;
 use switchboard_api::{PortalEvent, SessionEndReason, HEARTBEAT_SECONDS};
 use tokio::sync::{broadcast, mpsc};
 
-use crate::sessions::AuthenticatedSession;
+use crate::signin::sessions::AuthenticatedSession;
 use crate::store::{SessionEventRow, SessionStanding, Store};
 
 /// How often an instance reads new events.

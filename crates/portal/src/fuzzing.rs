@@ -12,7 +12,7 @@ pub fn token_request(body: &[u8]) -> Result<(), String> {
     let form = parse_form(body).map_err(|error| error.to_string())?;
     let request = form.into_request().map_err(|error| error.to_string())?;
     if let TokenRequest::AuthorizationCode { device_name, .. } = &request {
-        let device = crate::sessions::device_label(device_name.as_deref());
+        let device = crate::signin::sessions::device_label(device_name.as_deref());
         assert!(!device.is_empty(), "a session always has a label");
         assert!(device.chars().count() <= 64, "a device label is cut to 64");
         assert!(

@@ -1,7 +1,6 @@
 //! Switchboard's portal: the identity broker between providers and the desktop app, and
 //! the source of each account's softphone settings.
 
-pub mod account_steps;
 pub mod admin;
 pub mod audit;
 pub mod check;
@@ -13,11 +12,9 @@ pub mod events;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod log_text;
-pub mod login;
 pub mod mail;
 pub mod notification_emails;
 pub mod password;
-pub mod password_sign_in;
 pub mod private_file;
 pub mod providers;
 pub mod rate_limit;
@@ -30,12 +27,11 @@ pub mod secrets_at_rest;
 pub mod security;
 pub mod seed;
 pub mod server;
-pub mod sessions;
+pub mod signin;
 pub mod sip_credentials;
 pub mod state;
 pub mod store;
 pub mod throttle;
-pub mod tickets;
 pub mod tokens;
 pub mod totp;
 

@@ -8,11 +8,11 @@ use switchboard_api::{NotificationEmailAdded, NotificationEmailWarning};
 use unicode_script::{Script, UnicodeScript};
 
 use crate::audit::{self, AuditEvent, AuditKind};
-use crate::login::LoginError;
 use crate::mail::{Mail, MailSender};
-use crate::password_sign_in::{admit, failure};
 use crate::request::RequestContext;
-use crate::sessions::AuthenticatedSession;
+use crate::signin::login::LoginError;
+use crate::signin::password_sign_in::{admit, failure};
+use crate::signin::sessions::AuthenticatedSession;
 use crate::store::{AddedEmail, Store};
 use crate::throttle::{self, Limit};
 use crate::tokens::token_hash;

@@ -4,9 +4,8 @@ use std::sync::Arc;
 
 use switchboard_api::SignInOptions;
 
-use crate::{
-    clock, crypto, events, mail, password, password_sign_in, providers, rate_limit, request, store,
-};
+use crate::signin::{broker::Broker, password_sign_in};
+use crate::{clock, crypto, events, mail, password, providers, rate_limit, request, store};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -36,6 +35,16 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// What a sign-in through the browser needs.
+    pub fn broker(&self) -> Broker<'_> {
+        Broker {
+            store: &self.store,
+            providers: &self.providers,
+            key: &self.key,
+            app_scheme: &self.app_scheme,
+        }
+    }
+
     /// What password and code checks need.
     pub fn credentials(&self) -> password_sign_in::CredentialContext<'_> {
         password_sign_in::CredentialContext {

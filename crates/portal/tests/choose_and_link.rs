@@ -350,7 +350,7 @@ async fn linking_an_account_with_an_authenticator_needs_its_code_once() {
 async fn choosing_again_is_only_for_provider_sign_ins() {
     let world = World::start().await;
     let store = world.store().await;
-    let (_, password_session) = switchboard_portal::sessions::start_session(
+    let (_, password_session) = switchboard_portal::signin::sessions::start_session(
         &store,
         "acct-alice",
         "password",

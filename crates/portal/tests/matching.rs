@@ -6,10 +6,10 @@
 mod common;
 
 use switchboard_api::{LinkReason, LoginStep, ProviderKind};
-use switchboard_portal::login::{step_for_identity, LoginError};
 use switchboard_portal::providers::ProviderIdentity;
 use switchboard_portal::request::RequestContext;
 use switchboard_portal::seed::{seed_demo, ACME_ENTRA_TENANT};
+use switchboard_portal::signin::login::{step_for_identity, LoginError};
 use switchboard_portal::store::Store;
 
 const NOW: i64 = 1_800_000_000;

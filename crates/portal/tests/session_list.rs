@@ -201,7 +201,7 @@ async fn what_a_program_says_of_itself_is_kept_printable_and_short() {
     assert!(said.starts_with("EvilApp/1.0 gnp.exe"), "{said}");
     assert_eq!(
         said.chars().count(),
-        switchboard_portal::sessions::MAX_USER_AGENT_CHARS
+        switchboard_portal::signin::sessions::MAX_USER_AGENT_CHARS
     );
     assert_eq!(this.device_name, "somewhere");
 

@@ -7,7 +7,7 @@ mod common;
 
 use switchboard_portal::request::RequestContext;
 use switchboard_portal::seed::seed_demo;
-use switchboard_portal::sessions::{
+use switchboard_portal::signin::sessions::{
     account_for_access_token, refresh, revoke_token, start_session, SessionError,
     REFRESH_GRACE_SECONDS,
 };

@@ -48,6 +48,10 @@ pub mod projection;
 pub mod schemas;
 pub mod user;
 
+/// Where the portal serves SCIM: `{public URL}/scim/v2` is the tenant URL a directory is
+/// given, and the discovery documents' locations start with it.
+pub const BASE_PATH: &str = "/scim/v2";
+
 pub use error::ScimError;
 pub use filter::{Filter, Narrowing};
 pub use list::{list_response, Page};

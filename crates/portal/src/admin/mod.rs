@@ -137,7 +137,7 @@ impl Admin {
                 .as_deref()
                 .unwrap_or("https://portal.example")
                 .trim_end_matches('/'),
-            crate::scim::BASE_PATH
+            switchboard_scim::BASE_PATH
         )
     }
 

@@ -6,7 +6,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use switchboard_api::ErrorCode;
 
 use crate::error::PortalError;
-use crate::sessions::{self, AuthenticatedSession};
+use crate::signin::sessions::{self, AuthenticatedSession};
 use crate::state::AppState;
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {

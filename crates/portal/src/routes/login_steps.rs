@@ -11,11 +11,11 @@ use switchboard_api::{
 
 use super::auth::Authenticated;
 use super::token::no_store;
-use crate::account_steps::{self, LinkAttempt};
 use crate::error::PortalError;
-use crate::password_sign_in;
 use crate::request::RequestContext;
-use crate::sessions::device_label;
+use crate::signin::account_steps::{self, LinkAttempt};
+use crate::signin::password_sign_in;
+use crate::signin::sessions::device_label;
 use crate::state::AppState;
 
 /// Continue a `ChooseAccount` step with one of the accounts it listed.

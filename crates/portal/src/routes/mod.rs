@@ -20,9 +20,10 @@ use axum::{Json, Router};
 use switchboard_api::paths;
 
 use crate::error::PortalError;
+use crate::rate_limit;
 use crate::request::{self, RequestContext};
+use crate::signin::sessions;
 use crate::state::AppState;
-use crate::{rate_limit, sessions};
 
 pub fn router(state: AppState) -> Router {
     use axum::middleware::from_fn_with_state;

@@ -10,8 +10,9 @@ use switchboard_api::{ApiError, ErrorCode, LoginStep, RevokeRequest, TokenReques
 
 use crate::error::PortalError;
 use crate::request::RequestContext;
+use crate::signin::codes::{self, CodeRedemption};
+use crate::signin::sessions;
 use crate::state::AppState;
-use crate::{login, sessions};
 
 /// A token request's form as it arrives: every parameter optional but the grant type.
 /// The wire type is [`TokenRequest`]; the endpoint reads this first so that an unknown
@@ -94,16 +95,13 @@ pub async fn token(
             device_name,
         } => {
             let device = sessions::device_label(device_name.as_deref());
-            let step = login::redeem_code(
-                &state.store,
-                &code,
-                code_verifier.as_deref(),
-                &redirect_uri,
-                &device,
-                &client,
-                now,
-            )
-            .await?;
+            let redemption = CodeRedemption {
+                code: &code,
+                code_verifier: code_verifier.as_deref(),
+                redirect_uri: &redirect_uri,
+                device_name: &device,
+            };
+            let step = codes::redeem_code(&state.store, redemption, &client, now).await?;
             Ok(no_store(Json(step)))
         }
         TokenRequest::RefreshToken { refresh_token } => {

@@ -7,7 +7,7 @@ use switchboard_scim::{
 
 use super::mapping::{
     account_emails, check_version, emails_with, keep_activity_unless_given, not_found,
-    stored_attributes, user_of, Emails,
+    stored_attributes, user_of, Emails, UserResource,
 };
 use super::{invalid, store_error, Directory, DEFAULT_COUNT, MAX_RESULTS};
 use crate::admin::validate::{
@@ -20,13 +20,6 @@ use crate::store::{
     DirectoryAccountRow, DirectoryChange, DirectoryFields, DirectoryLookup, EndedLink,
     ExtensionChoice, NewAccount, NewSipProfile, ScimSettingsRow,
 };
-
-/// A User as the directory reads it back, with its version for `ETag`.
-pub struct UserResource {
-    pub id: String,
-    pub json: Value,
-    pub etag: String,
-}
 
 impl Directory<'_> {
     /// `POST /Users`.

@@ -4,10 +4,16 @@
 use serde_json::Value;
 use switchboard_scim::{MultiValue, ScimError, User};
 
-use super::accounts::UserResource;
 use super::invalid;
 use crate::admin::validate::valid_email;
 use crate::store::DirectoryAccountRow;
+
+/// A User as the directory reads it back, with its version for `ETag`.
+pub struct UserResource {
+    pub id: String,
+    pub json: Value,
+    pub etag: String,
+}
 
 /// What an account's emails are: (email, purpose).
 pub(super) type Emails = Vec<(String, String)>;

@@ -27,10 +27,9 @@ use crate::admin::AdminError;
 use crate::crypto::EncryptionKey;
 use crate::store::{ScimSettingsRow, Store, StoreError};
 
-pub use accounts::UserResource;
+pub use mapping::UserResource;
 
-/// The SCIM base path.
-pub const BASE_PATH: &str = "/scim/v2";
+pub use switchboard_scim::BASE_PATH;
 /// The most resources one list answers.
 pub const MAX_RESULTS: usize = 200;
 /// The page size when the directory asks for none.

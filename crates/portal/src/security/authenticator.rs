@@ -6,8 +6,8 @@ use crate::request::RequestContext;
 use switchboard_api::{AuthenticatorSetup, RecoveryCodes};
 
 use super::{audit_change, prove_user, SecurityError, SETUP_LIFETIME};
-use crate::password_sign_in::CredentialContext;
-use crate::sessions::AuthenticatedSession;
+use crate::signin::password_sign_in::CredentialContext;
+use crate::signin::sessions::AuthenticatedSession;
 use crate::store::Store;
 use crate::{recovery, totp};
 

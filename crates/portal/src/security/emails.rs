@@ -8,7 +8,7 @@ use crate::audit::{self};
 use crate::mail::MailSender;
 use crate::notification_emails;
 use crate::request::RequestContext;
-use crate::sessions::AuthenticatedSession;
+use crate::signin::sessions::AuthenticatedSession;
 use crate::store::Store;
 
 /// The administrator's looser check of an email (the app's notification emails go through

@@ -5,9 +5,9 @@ use switchboard_api::{LinkIntent, SignInOptions, StartLinkRequest};
 
 use super::{prove_user, require_confirmation, SecurityError, SETUP_LIFETIME};
 use crate::audit::{self, AuditEvent, AuditKind};
-use crate::password_sign_in::CredentialContext;
 use crate::request::RequestContext;
-use crate::sessions::AuthenticatedSession;
+use crate::signin::password_sign_in::CredentialContext;
+use crate::signin::sessions::AuthenticatedSession;
 use crate::store::{Store, StoreError};
 use crate::tokens::{new_token, token_hash, TokenKind};
 

@@ -35,10 +35,10 @@ use linked_providers::link_id;
 use step_up::{confirmed_for, prove_user, require_confirmation};
 
 use crate::audit::{self, AuditEvent, AuditKind};
-use crate::login::LoginError;
 use crate::notification_emails;
 use crate::request::RequestContext;
-use crate::sessions::{self, AuthenticatedSession};
+use crate::signin::login::LoginError;
+use crate::signin::sessions::{self, AuthenticatedSession};
 use crate::store::{Store, StoreError};
 
 /// Seconds an authenticator set-up waits for its confirming code, and a link intent for

@@ -8,7 +8,7 @@ use switchboard_api::{
 
 use super::{confirmed_for, link_id, SecurityError};
 use crate::recovery;
-use crate::sessions::AuthenticatedSession;
+use crate::signin::sessions::AuthenticatedSession;
 use crate::store::Store;
 
 fn provider_name(options: &SignInOptions, provider_id: &str) -> String {

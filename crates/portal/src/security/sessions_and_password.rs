@@ -2,10 +2,10 @@
 //! others).
 
 use super::{audit_change, prove_user, require_confirmation, SecurityError, MIN_PASSWORD_LENGTH};
-use crate::login::LoginError;
-use crate::password_sign_in::CredentialContext;
 use crate::request::RequestContext;
-use crate::sessions::{self, AuthenticatedSession};
+use crate::signin::login::LoginError;
+use crate::signin::password_sign_in::CredentialContext;
+use crate::signin::sessions::{self, AuthenticatedSession};
 use crate::store::{Store, StoreError};
 
 /// Signs out another session of the same account.

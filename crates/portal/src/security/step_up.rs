@@ -4,12 +4,12 @@
 use switchboard_api::Confirmation;
 
 use super::{audit_change, has_authenticator, SecurityError, CONFIRMATION_LIFETIME};
-use crate::login::LoginError;
-use crate::password_sign_in::{
+use crate::request::RequestContext;
+use crate::signin::login::LoginError;
+use crate::signin::password_sign_in::{
     account_key, admit, check_second_factor, failure, CredentialContext,
 };
-use crate::request::RequestContext;
-use crate::sessions::AuthenticatedSession;
+use crate::signin::sessions::AuthenticatedSession;
 use crate::store::Store;
 use crate::throttle::{self, PASSWORD_PER_CLIENT};
 

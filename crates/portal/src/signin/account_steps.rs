@@ -9,15 +9,15 @@
 use switchboard_api::LoginStep;
 
 use crate::audit::{AuditEvent, AuditKind};
-use crate::login::{self, LoginError, MatchedAccount};
-use crate::password_sign_in::{
+use crate::request::RequestContext;
+use crate::signin::login::{self, LoginError, MatchedAccount};
+use crate::signin::password_sign_in::{
     account_key, admit, check_second_factor, failure, CredentialContext,
 };
-use crate::request::RequestContext;
-use crate::sessions::{self, AuthenticatedSession};
+use crate::signin::sessions::{self, AuthenticatedSession};
+use crate::signin::tickets::{claim_ticket, peek_ticket};
 use crate::store::Store;
 use crate::throttle::{self, LINK_PER_ACCOUNT, LINK_PER_IDENTITY};
-use crate::tickets::{claim_ticket, peek_ticket};
 
 /// The account picked from a `ChooseAccount` step: it must be one the ticket listed and
 /// still reachable by the identity. `remember` keeps it as this identity's default (on

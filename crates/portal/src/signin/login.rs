@@ -15,12 +15,10 @@ use switchboard_api::{AccountChoice, LinkReason, LoginStep};
 use crate::audit::{self, AuditEvent, AuditKind};
 use crate::providers::ProviderIdentity;
 use crate::request::RequestContext;
-use crate::sessions::{self, SessionError};
-use crate::store::{from_json, to_json, LinkOrigin, MatchedAccountRow, NewLink, Store, StoreError};
-use crate::tokens::{constant_time_eq, new_token, pkce_s256, token_hash, TokenKind};
+use crate::signin::sessions::{self, SessionError};
+use crate::store::{to_json, LinkOrigin, MatchedAccountRow, NewLink, Store, StoreError};
+use crate::tokens::{new_token, token_hash, TokenKind};
 
-/// Seconds a one-time code handed to the app lives.
-pub const CODE_LIFETIME: i64 = 60;
 /// Seconds a login ticket (choose, link, authenticator code) lives.
 pub const TICKET_LIFETIME: i64 = 600;
 
@@ -88,118 +86,6 @@ pub async fn record_login_failure(
     audit::record(store, event, request, now).await;
 }
 
-/// Mints the one-time code the app redeems, bound to its PKCE challenge and redirect URI.
-pub async fn issue_code(
-    store: &Store,
-    identity: &ProviderIdentity,
-    app_redirect_uri: &str,
-    app_code_challenge: &str,
-    link_account_id: Option<&str>,
-    now: i64,
-) -> Result<String, LoginError> {
-    let code = new_token(TokenKind::AuthorizationCode);
-    store
-        .insert_code(
-            &token_hash(&code),
-            app_redirect_uri,
-            app_code_challenge,
-            &to_json(identity)?,
-            link_account_id,
-            now,
-            now + CODE_LIFETIME,
-        )
-        .await?;
-    Ok(code)
-}
-
-/// The `authorization_code` grant: one use, in time, same redirect URI, right verifier.
-/// A replayed code also ends the session it produced (RFC 6749 §4.1.2).
-pub async fn redeem_code(
-    store: &Store,
-    code: &str,
-    code_verifier: Option<&str>,
-    redirect_uri: &str,
-    device_name: &str,
-    request: &RequestContext,
-    now: i64,
-) -> Result<LoginStep, LoginError> {
-    let mut provider_id = None;
-    let result = redeem_code_checked(
-        store,
-        code,
-        code_verifier,
-        redirect_uri,
-        device_name,
-        &mut provider_id,
-        request,
-        now,
-    )
-    .await;
-    if let Err(error) = &result {
-        let mut event = AuditEvent::new(AuditKind::SignInFailed)
-            .method("authorization_code")
-            .device(device_name);
-        if let Some(provider_id) = provider_id {
-            event = event.provider(provider_id);
-        }
-        record_login_failure(store, event, error, request, now).await;
-    }
-    result
-}
-
-// The code's four parts, where the provider came out, the request and the time.
-#[allow(clippy::too_many_arguments)]
-async fn redeem_code_checked(
-    store: &Store,
-    code: &str,
-    code_verifier: Option<&str>,
-    redirect_uri: &str,
-    device_name: &str,
-    provider_id: &mut Option<String>,
-    request: &RequestContext,
-    now: i64,
-) -> Result<LoginStep, LoginError> {
-    let hash = token_hash(code);
-    let Some(claimed) = store.claim_code(&hash, now).await? else {
-        return match store.mark_code_replayed(&hash, now).await? {
-            Some(session) => {
-                if let Some(session_id) = session {
-                    sessions::revoke_session(store, &session_id, "code_replayed", request, now)
-                        .await?;
-                }
-                Err(LoginError::CodeReplayed)
-            }
-            None => Err(LoginError::UnknownCode),
-        };
-    };
-    if now > claimed.expires_at {
-        return Err(LoginError::CodeExpired);
-    }
-    if claimed.app_redirect_uri != redirect_uri {
-        return Err(LoginError::RedirectMismatch);
-    }
-    match code_verifier {
-        Some(verifier) if constant_time_eq(&pkce_s256(verifier), &claimed.app_code_challenge) => {}
-        _ => return Err(LoginError::VerifierMismatch),
-    }
-    let identity: ProviderIdentity = from_json(&claimed.identity)?;
-    *provider_id = Some(identity.provider_id.clone());
-    let (step, session_id) = match claimed.link_account_id {
-        Some(account_id) => {
-            link_and_sign_in(store, &identity, &account_id, device_name, request, now).await?
-        }
-        None => step_for_identity(store, &identity, device_name, request, now).await?,
-    };
-    if let Some(session_id) = session_id {
-        // A replay that came in while this session was being made could not revoke it.
-        if store.set_code_session(&hash, &session_id).await? {
-            sessions::revoke_session(store, &session_id, "code_replayed", request, now).await?;
-            return Err(LoginError::CodeReplayed);
-        }
-    }
-    Ok(step)
-}
-
 pub(crate) struct MatchedAccount {
     pub(crate) id: String,
     pub(crate) display_name: String,
@@ -212,7 +98,7 @@ pub(crate) struct MatchedAccount {
 
 /// "Add a provider" from the security settings: the signed-in account asked for this
 /// link, and the user just proved the identity at the provider.
-async fn link_and_sign_in(
+pub(crate) async fn link_and_sign_in(
     store: &Store,
     identity: &ProviderIdentity,
     account_id: &str,

@@ -11,16 +11,17 @@ use switchboard_api::LoginStep;
 
 use crate::audit::{AuditEvent, AuditKind};
 use crate::crypto::{Binding, EncryptionKey};
-use crate::login::{LoginError, TICKET_LIFETIME};
 use crate::password::PasswordVerifier;
 use crate::request::RequestContext;
-use crate::sessions;
+use crate::signin::login;
+use crate::signin::login::{LoginError, TICKET_LIFETIME};
+use crate::signin::sessions;
+use crate::signin::tickets::{claim_ticket, peek_ticket};
 use crate::store::{AccountCredentials, Store};
 use crate::throttle::{
     self, Admission, IfWrong, Limit, CODE_PER_ACCOUNT, PASSWORD_PER_ACCOUNT, PASSWORD_PER_CLIENT,
 };
-use crate::tickets::{claim_ticket, peek_ticket};
-use crate::{login, recovery, totp};
+use crate::{recovery, totp};
 
 /// What password and code checks need besides the request.
 pub struct CredentialContext<'a> {

@@ -2,8 +2,8 @@
 //! credential and a session (choose an account, link one, give the authenticator code).
 //! Stored hashed; a ticket ends only in the accounts it lists.
 
-use crate::login::LoginError;
 use crate::providers::ProviderIdentity;
+use crate::signin::login::LoginError;
 use crate::store::{from_json, Store, TicketRow};
 use crate::tokens::token_hash;
 

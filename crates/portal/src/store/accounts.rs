@@ -1,6 +1,6 @@
 //! Organizations, accounts, their emails and their softphone (SIP) profiles.
 
-use super::statements::Statements;
+use super::account_statements::AccountStatements;
 use super::{on_backend, Store, StoreError};
 
 /// The columns of [`MatchedAccountRow`], over `accounts a JOIN organizations o`.

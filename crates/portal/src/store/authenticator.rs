@@ -1,7 +1,7 @@
 //! The authenticator app (its encrypted secret, the last time step accepted, a set-up
 //! waiting for its confirming code) and the recovery codes (stored hashed).
 
-use super::statements::Statements;
+use super::account_statements::AccountStatements;
 use super::{on_backend, Store, StoreError};
 
 #[derive(sqlx::FromRow)]

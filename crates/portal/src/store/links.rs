@@ -1,7 +1,7 @@
 //! Identity links: a provider identity (issuer + subject) linked to an account.
 
+use super::account_statements::AccountStatements;
 use super::accounts::{MatchedAccountRow, MATCHED_ACCOUNT_COLUMNS};
-use super::statements::Statements;
 use super::{on_backend, Store, StoreError};
 
 /// A link as the security settings show it.

@@ -15,11 +15,13 @@
 //! (an `UPDATE` or an upsert: on SQLite that first write takes the database's write lock),
 //! never a read followed by a write, so it holds with many instances on one database.
 
+mod account_statements;
 mod accounts;
 mod admin;
 mod audit;
 mod authenticator;
 mod broker;
+mod changes;
 mod domains;
 mod links;
 mod notification_emails;
@@ -53,6 +55,7 @@ pub use admin::{
 pub use audit::{AuditFilter, AuditRow};
 pub use authenticator::TotpState;
 pub use broker::{ClaimedCode, NewPendingAuthorization, PendingAuthorization, TicketRow};
+pub use changes::{Ended, EndedLink, UnlinkAudit};
 pub use links::{LinkOrigin, LinkRow, NewLink};
 pub use notification_emails::AddedEmail;
 pub use purge::{PurgeReport, REGISTRAR_REMOVAL_RETENTION_SECONDS};
@@ -63,7 +66,6 @@ pub use sip_credentials::{
     DeviceCredentialRow, NewSipCredential, RegistrarCredentialRow, RegistrarRemoval,
     StaticCredentialRow, StaticCredentialSource,
 };
-pub use statements::{Ended, EndedLink, UnlinkAudit};
 pub use throttles::{AttemptCount, AttemptKey};
 
 /// Runs `$body` once per backend with `$pool` bound to that backend's pool: the SQL is

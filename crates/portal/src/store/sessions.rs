@@ -1,7 +1,8 @@
 //! Sessions (one refresh-token family per signed-in device) and their tokens, stored as
 //! hashes.
 
-use super::statements::{SessionsToEnd, Statements};
+use super::changes::SessionsToEnd;
+use super::statements::Statements;
 use super::{on_backend, on_backend_reading, Store, StoreError};
 
 pub struct NewSession<'a> {

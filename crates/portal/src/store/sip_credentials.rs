@@ -6,20 +6,7 @@
 use super::statements::Statements;
 use super::{on_backend, on_backend_reading, Store, StoreError};
 
-/// A credential to store: its digests for the registrar, its password encrypted for the
-/// profile of its own device.
-pub struct NewSipCredential<'a> {
-    pub auth_user: &'a str,
-    pub account_id: &'a str,
-    /// The device's session; `None` for the account's static credential.
-    pub session_id: Option<&'a str>,
-    pub realm: &'a str,
-    pub aor_user: &'a str,
-    pub ha1_md5: &'a str,
-    pub ha1_sha256: &'a str,
-    pub password_encrypted: &'a str,
-    pub now: i64,
-}
+pub use super::changes::NewSipCredential;
 
 /// A device's credential as its profile hands it out.
 #[derive(sqlx::FromRow)]

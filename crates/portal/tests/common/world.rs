@@ -42,21 +42,16 @@ pub fn provider(
     issuer: String,
     secret: &std::path::Path,
 ) -> ProviderConfig {
-    ProviderConfig {
-        id: id.into(),
+    let mut provider = switchboard_e2e::portal_config::test_provider(
+        id,
         kind,
-        display_name: id.into(),
-        issuer: issuer.parse().unwrap(),
-        client_id: switchboard_dev_idp::CLIENT_ID.into(),
-        client_secret_file: Some(secret.to_owned()),
-        apple_team_id: None,
-        apple_key_id: None,
-        shown_to_everyone: None,
-        token_endpoint_auth_method: None,
-        private_key_file: None,
-        private_key_id: None,
-        match_by_email: None,
-    }
+        id,
+        &issuer,
+        Some(secret.to_owned()),
+    )
+    .unwrap();
+    provider.match_by_email = None;
+    provider
 }
 
 pub fn random_string() -> String {

@@ -1,8 +1,8 @@
 use axum::http::StatusCode;
 use url::Url;
 
-use super::authorize::app_redirect_allowed;
 use super::browser_page::browser_page;
+use crate::signin::broker::app_redirect_allowed;
 
 #[test]
 fn only_the_apps_callback_and_loopback_are_allowed() {

@@ -3,8 +3,10 @@
 
 use serde::Serialize;
 
+use super::super::account_statements::AccountStatements;
 use super::super::accounts::NewAccount;
-use super::super::statements::{Ended, LinksToEnd, SessionsToEnd, Statements, UnlinkAudit};
+use super::super::changes::{Ended, LinksToEnd, SessionsToEnd, UnlinkAudit};
+use super::super::statements::Statements;
 use super::super::{on_backend, AuditRow, Store, StoreError};
 use super::{write_with_audit, AccountChange, Written};
 

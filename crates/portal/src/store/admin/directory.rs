@@ -2,8 +2,10 @@
 //! replaced, deactivated, deleted and purged, each change in one transaction with its
 //! audit row. Its settings and tokens are in [`super::directory_settings`].
 
+use super::super::account_statements::AccountStatements;
 use super::super::accounts::{NewAccount, NewSipProfile};
-use super::super::statements::{Ended, LinksToEnd, Statements, UnlinkAudit};
+use super::super::changes::{Ended, LinksToEnd, UnlinkAudit};
+use super::super::statements::Statements;
 use super::super::{on_backend, AuditRow, Store, StoreError};
 use super::{write_with_audit, AccountChange, Written};
 

@@ -1,6 +1,8 @@
 //! Writing a CSV import in one transaction.
 
-use super::super::statements::{LinksToEnd, Statements, UnlinkAudit};
+use super::super::account_statements::AccountStatements;
+use super::super::changes::{LinksToEnd, UnlinkAudit};
+use super::super::statements::Statements;
 use super::super::{
     on_backend, AuditRow, LinkOrigin, NewAccount, NewLink, NewSipProfile, Store, StoreError,
 };

@@ -8,53 +8,7 @@ use sqlx::{Database, Pool};
 use super::statements::Statements;
 use super::{AuditRow, StoreError};
 
-/// An account's new details; `None` keeps a field, `Some("")` clears an optional one.
-#[derive(Debug, Clone, Default)]
-pub struct AccountChange {
-    pub display_name: Option<String>,
-    pub extension: Option<String>,
-    pub sip_user: Option<String>,
-    pub auth_user: Option<String>,
-    pub sip_password_encrypted: Option<String>,
-    pub sip_domain: Option<String>,
-    pub registrar: Option<String>,
-    pub transport: Option<String>,
-    pub outbound_proxy: Option<String>,
-    pub stun_server: Option<String>,
-    pub turn_server: Option<String>,
-    pub voicemail_number: Option<String>,
-}
-
-impl AccountChange {
-    pub(in crate::store) fn touches_sip(&self) -> bool {
-        self.sip_user.is_some()
-            || self.auth_user.is_some()
-            || self.sip_password_encrypted.is_some()
-            || self.sip_domain.is_some()
-            || self.registrar.is_some()
-            || self.transport.is_some()
-            || self.outbound_proxy.is_some()
-            || self.stun_server.is_some()
-            || self.turn_server.is_some()
-            || self.voicemail_number.is_some()
-            || self.extension.is_some()
-            || self.display_name.is_some()
-    }
-
-    /// Whether the change moves the line or its registration (extension, SIP user or
-    /// domain, credentials, registrar, transport, proxy): every device's credential is
-    /// replaced then, so what the registrar holds matches what devices are told.
-    pub(in crate::store) fn rotates_device_credentials(&self) -> bool {
-        self.extension.is_some()
-            || self.sip_user.is_some()
-            || self.sip_domain.is_some()
-            || self.auth_user.is_some()
-            || self.sip_password_encrypted.is_some()
-            || self.registrar.is_some()
-            || self.transport.is_some()
-            || self.outbound_proxy.is_some()
-    }
-}
+pub use super::changes::AccountChange;
 
 /// What an administrator's write found, in [`write_with_audit`].
 pub(super) enum Written<T> {

@@ -2,7 +2,8 @@
 
 use serde::Serialize;
 
-use super::super::statements::{Ended, ProviderScope, Statements, UnlinkAudit};
+use super::super::changes::{Ended, ProviderScope, UnlinkAudit};
+use super::super::statements::Statements;
 use super::super::{on_backend, AuditRow, Store, StoreError};
 use super::{write_with_audit, Written};
 
@@ -139,8 +140,8 @@ impl Store {
                     "INSERT INTO session_events (id, account_id, session_id, kind, reason, created_at)
                      SELECT $1 || '-' || id, id, NULL, $2, NULL, $3 FROM accounts WHERE organization_id = $4",
                 )
-                .bind(super::super::statements::event_row_id().as_str())
-                .bind(super::super::statements::event_kind::POLICY_CHANGED)
+                .bind(super::super::changes::event_row_id().as_str())
+                .bind(super::super::changes::event_kind::POLICY_CHANGED)
                 .bind(audit.at)
                 .bind(id)
                 .execute(&mut *tx)
