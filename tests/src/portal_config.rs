@@ -88,3 +88,12 @@ pub fn test_provider(
         match_by_email: Some(true),
     })
 }
+
+/// A company provider ("Acme SSO", `acme-sso`) at an address nothing answers on: for tests
+/// of everything but signing in with it. It matches no account by email.
+pub fn unreachable_provider(issuer: &str) -> Result<ProviderConfig> {
+    let mut provider = test_provider("acme-sso", ProviderKind::Oidc, "Acme SSO", issuer, None)?;
+    provider.client_id = "portal".into();
+    provider.match_by_email = None;
+    Ok(provider)
+}

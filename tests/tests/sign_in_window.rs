@@ -8,7 +8,7 @@ use std::time::Duration;
 use switchboard_api::PasswordSignInRequest;
 use switchboard_e2e::app::App;
 use switchboard_e2e::browser::RecordingBrowser;
-use switchboard_e2e::portal_config::{test_portal_config, test_provider};
+use switchboard_e2e::portal_config::{test_portal_config, unreachable_provider};
 use switchboard_e2e::webdriver::Session;
 use switchboard_e2e::world::World;
 use switchboard_portal::config::PortalConfig;
@@ -37,17 +37,7 @@ fn portal_config(dir: &std::path::Path, listen: &str) -> PortalConfig {
     let mut config = test_portal_config(dir).unwrap();
     config.name = "E2E Phones".into();
     config.listen = listen.parse().unwrap();
-    let mut acme = test_provider(
-        "acme-sso",
-        switchboard_api::ProviderKind::Oidc,
-        "Acme SSO",
-        "http://127.0.0.1:9/acme-sso",
-        None,
-    )
-    .unwrap();
-    acme.client_id = "portal".into();
-    acme.match_by_email = None;
-    config.providers = vec![acme];
+    config.providers = vec![unreachable_provider("http://127.0.0.1:9/acme-sso").unwrap()];
     config
 }
 

@@ -18,6 +18,7 @@ mod pending_step;
 mod phone;
 pub mod portal;
 pub mod portal_events;
+pub mod private_file;
 mod provisioning;
 mod security;
 mod session_state;

@@ -68,20 +68,8 @@ fn folder_name(portal: &Url) -> String {
         .collect()
 }
 
-fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), StoreError> {
-    let error = |source| StoreError::Write {
-        path: path.to_owned(),
-        source,
-    };
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(error)?;
-    }
-    let temporary = path.with_extension("tmp");
-    std::fs::write(&temporary, contents).map_err(error)?;
-    std::fs::rename(&temporary, path).map_err(error)
-}
-
-/// Writes a file only its owner can read (on Unix), replacing it atomically.
+/// Writes a file only its owner can read (on Unix), replacing it atomically (see
+/// [`crate::private_file`]); its folder is made first.
 pub fn write_private_file(path: &Path, contents: &[u8]) -> Result<(), StoreError> {
     let error = |source| StoreError::Write {
         path: path.to_owned(),
@@ -90,18 +78,7 @@ pub fn write_private_file(path: &Path, contents: &[u8]) -> Result<(), StoreError
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(error)?;
     }
-    let temporary = path.with_extension("tmp");
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(&temporary).map_err(error)?;
-    std::io::Write::write_all(&mut file, contents).map_err(error)?;
-    file.sync_all().map_err(error)?;
-    std::fs::rename(&temporary, path).map_err(error)
+    crate::private_file::write_private_file(path, contents).map_err(error)
 }
 
 /// Reads a file this app wrote. A damaged one is set aside (renamed, never deleted) and
@@ -162,7 +139,7 @@ impl AccountStore {
 
     fn save(&self, file: &AccountsFile) -> Result<(), StoreError> {
         let json = serde_json::to_vec_pretty(file).unwrap_or_default();
-        write_atomically(&self.accounts_path(), &json)
+        write_private_file(&self.accounts_path(), &json)
     }
 
     pub fn accounts(&self) -> Result<Vec<AccountSummary>, StoreError> {
@@ -269,7 +246,7 @@ impl AccountStore {
         profile: &StoredProfile,
     ) -> Result<(), StoreError> {
         let json = serde_json::to_vec_pretty(profile).unwrap_or_default();
-        write_atomically(&self.profile_path(account_id), &json)
+        write_private_file(&self.profile_path(account_id), &json)
     }
 }
 
@@ -300,6 +277,43 @@ mod tests {
             display_name: id.into(),
             extension: "1".into(),
             organization_name: "Org".into(),
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_account_list_and_the_stored_profile_are_readable_by_their_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let (_dir, store) = fresh_store();
+        // Written by an older version, readable by others: replaced by an owner-only file.
+        let accounts = store.accounts_path();
+        std::fs::create_dir_all(accounts.parent().unwrap()).unwrap();
+        std::fs::write(&accounts, br#"{"current":null,"accounts":[]}"#).unwrap();
+        std::fs::set_permissions(&accounts, std::fs::Permissions::from_mode(0o644)).unwrap();
+        store.remember(&account("a1")).unwrap();
+        store
+            .save_profile(
+                "a1",
+                &StoredProfile {
+                    etag: None,
+                    extension: "201".into(),
+                    display_name: "Alice".into(),
+                    sip_user: "201".into(),
+                    auth_user: "201".into(),
+                    domain: "sip.example".into(),
+                    registrar: "sip.example".into(),
+                    outbound_proxy: None,
+                    transport: SipTransport::Tls,
+                    stun_server: None,
+                    turn_server: None,
+                    voicemail_number: None,
+                    version: 1,
+                },
+            )
+            .unwrap();
+        for path in [store.accounts_path(), store.profile_path("a1")] {
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "{} has mode {mode:o}", path.display());
         }
     }
 

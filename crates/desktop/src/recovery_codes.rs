@@ -3,8 +3,9 @@
 
 use std::sync::Arc;
 
-use crate::save_dialog::{write_private_atomically, SaveRequest};
+use crate::save_dialog::SaveRequest;
 use crate::App;
+use switchboard_client::private_file::write_private_file;
 use switchboard_frontend::error_code::{CommandError, ErrorCode};
 
 /// The file name the save dialog suggests for an account's codes.
@@ -51,7 +52,7 @@ impl App {
             else {
                 return Ok(None);
             };
-            write_private_atomically(&path, text.as_bytes()).map_err(|error| {
+            write_private_file(&path, text.as_bytes()).map_err(|error| {
                 CommandError::new(
                     ErrorCode::SaveFailed,
                     format!(

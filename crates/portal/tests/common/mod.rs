@@ -59,17 +59,11 @@ pub async fn start_dev_idp(
 pub fn test_config(data_dir: &Path) -> PortalConfig {
     let mut config = switchboard_e2e::portal_config::test_portal_config(data_dir).unwrap();
     config.status_page_url = Some("https://status.example.test/".parse().unwrap());
-    let mut acme = switchboard_e2e::portal_config::test_provider(
-        "acme-sso",
-        switchboard_api::ProviderKind::Oidc,
-        "Acme SSO",
-        "http://127.0.0.1:1/acme-sso",
-        None,
-    )
-    .unwrap();
-    acme.client_id = "portal".into();
-    acme.match_by_email = None;
-    config.providers = vec![acme];
+    config.providers =
+        vec![
+            switchboard_e2e::portal_config::unreachable_provider("http://127.0.0.1:1/acme-sso")
+                .unwrap(),
+        ];
     config
 }
 
