@@ -66,7 +66,8 @@ pub enum LinkReason {
     EmailLinkedToAnotherIdentity,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
+// Its `Debug` leaves the ticket out (a ticket finishes the sign-in for whoever holds it).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
 #[serde(tag = "step", rename_all = "snake_case")]
 pub enum LoginStep {
     SignedIn {
@@ -174,6 +175,43 @@ impl std::fmt::Debug for SipProfile {
     }
 }
 
+impl std::fmt::Debug for LoginStep {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LoginStep::SignedIn { session } => f
+                .debug_struct("SignedIn")
+                .field("session", session)
+                .finish(),
+            LoginStep::MfaRequired { expires_in, .. } => f
+                .debug_struct("MfaRequired")
+                .field("expires_in", expires_in)
+                .finish_non_exhaustive(),
+            LoginStep::ChooseAccount {
+                expires_in,
+                accounts,
+                remembered_account_id,
+                ..
+            } => f
+                .debug_struct("ChooseAccount")
+                .field("expires_in", expires_in)
+                .field("accounts", accounts)
+                .field("remembered_account_id", remembered_account_id)
+                .finish_non_exhaustive(),
+            LoginStep::LinkAccount {
+                expires_in,
+                email,
+                reason,
+                ..
+            } => f
+                .debug_struct("LinkAccount")
+                .field("expires_in", expires_in)
+                .field("email", email)
+                .field("reason", reason)
+                .finish_non_exhaustive(),
+        }
+    }
+}
+
 impl std::fmt::Debug for ChooseAccountRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ChooseAccountRequest")
@@ -204,6 +242,34 @@ impl std::fmt::Debug for SessionTokens {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_login_step_does_not_debug_print_its_ticket() {
+        let ticket = "tkt_secret_ticket_value".to_owned();
+        let steps = [
+            LoginStep::MfaRequired {
+                ticket: ticket.clone(),
+                expires_in: 600,
+            },
+            LoginStep::ChooseAccount {
+                ticket: ticket.clone(),
+                expires_in: 600,
+                accounts: Vec::new(),
+                remembered_account_id: None,
+            },
+            LoginStep::LinkAccount {
+                ticket: ticket.clone(),
+                expires_in: 600,
+                email: Some("ann@example.com".into()),
+                reason: LinkReason::NoAccountForEmail,
+            },
+        ];
+        for step in steps {
+            let printed = format!("{step:?}");
+            assert!(!printed.contains(&ticket), "{printed}");
+            assert!(printed.contains("expires_in: 600"), "{printed}");
+        }
+    }
 
     #[test]
     fn a_sip_profile_does_not_debug_print_its_password() {

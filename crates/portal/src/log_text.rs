@@ -38,6 +38,22 @@ pub fn outside_error(error: &impl fmt::Display) -> String {
     Outside(&error.to_string()).to_string()
 }
 
+/// An error with its causes, each said once: "what failed: why", where a cause whose words
+/// the message already holds (errors that print their source themselves) is not repeated.
+pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(source) = cause {
+        let words = source.to_string();
+        if !text.contains(&words) {
+            text.push_str(": ");
+            text.push_str(&words);
+        }
+        cause = source.source();
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -59,5 +75,42 @@ mod tests {
         assert_eq!(Outside("a\\nb").to_string(), "a\\\\nb");
         let long = "x".repeat(1000);
         assert_eq!(Outside(&long).to_string().chars().count(), MAX_CHARS + 1);
+    }
+
+    #[test]
+    fn an_error_and_its_causes_are_each_said_once() {
+        let missing =
+            crate::config::PortalConfig::load(std::path::Path::new("/no/such/portal.toml"))
+                .unwrap_err();
+        let said = error_chain(&missing);
+        assert_eq!(
+            said.matches("No such file or directory").count(),
+            1,
+            "{said}"
+        );
+        assert!(said.starts_with("cannot read the portal configuration /no/such/portal.toml"));
+        // A cause the message does not hold is added after it.
+        #[derive(Debug)]
+        struct Starting(crate::config::ConfigError);
+        impl std::fmt::Display for Starting {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("the portal did not start")
+            }
+        }
+        impl std::error::Error for Starting {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let said = error_chain(&Starting(missing));
+        assert!(
+            said.starts_with("the portal did not start: cannot read the portal configuration"),
+            "{said}"
+        );
+        assert_eq!(
+            said.matches("No such file or directory").count(),
+            1,
+            "{said}"
+        );
     }
 }

@@ -57,7 +57,10 @@ async fn main() -> ExitCode {
     match run(Cli::parse()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("switchboard-portal: {error:#}");
+            eprintln!(
+                "switchboard-portal: {}",
+                switchboard_portal::log_text::error_chain(&*error)
+            );
             ExitCode::FAILURE
         }
     }

@@ -323,6 +323,51 @@ async fn a_provider_callback_is_used_once() {
 }
 
 #[tokio::test]
+async fn no_page_of_the_portal_can_be_framed_or_sniffed() {
+    let world = World::start().await;
+    let (_, response) = world
+        .authorize("google", Some("alice@acme.example"), APP_REDIRECT)
+        .await;
+    let provider_url: Url = response.headers()[LOCATION]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let at_provider = world.browser.get(provider_url).send().await.unwrap();
+    let callback = at_provider.headers()[LOCATION].to_str().unwrap().to_owned();
+    // The page that opens the app, the page of a used sign-in, an API answer, a 404.
+    let opens_app = world.browser.get(&callback).send().await.unwrap();
+    let used = world.browser.get(&callback).send().await.unwrap();
+    let health = world
+        .browser
+        .get(world.portal.endpoint("/healthz"))
+        .send()
+        .await
+        .unwrap();
+    let missing = world
+        .browser
+        .get(world.portal.endpoint("/nothing-here"))
+        .send()
+        .await
+        .unwrap();
+    for (what, answer) in [
+        ("the page opening the app", &opens_app),
+        ("a used sign-in's page", &used),
+        ("/healthz", &health),
+        ("a 404", &missing),
+    ] {
+        let headers = answer.headers();
+        assert_eq!(headers["x-frame-options"], "DENY", "{what}");
+        assert_eq!(
+            headers["content-security-policy"], "frame-ancestors 'none'",
+            "{what}"
+        );
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{what}");
+    }
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
 async fn refresh_rotates_over_http_and_a_replay_ends_the_session() {
     let world = World::start().await;
     let first = signed_in(world.sign_in("google", "alice@acme.example").await);

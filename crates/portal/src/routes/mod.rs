@@ -99,6 +99,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::extract::DefaultBodyLimit::max(crate::error::MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(crate::error::api_error_bodies))
         .layer(from_fn_with_state(state.clone(), request_context))
+        .layer(axum::middleware::from_fn(browser_safety_headers))
         .layer(
             tower_http::trace::TraceLayer::new_for_http().make_span_with(
                 // Path only: query strings carry codes and states, never logged.
@@ -108,6 +109,26 @@ pub fn router(state: AppState) -> Router {
             ),
         )
         .with_state(state)
+}
+
+/// On every answer: no page of the portal may be framed by another site (a sign-in page
+/// under someone else's overlay is a clickjacking page), and no answer is sniffed into a
+/// type it did not declare.
+async fn browser_safety_headers(request: Request, next: Next) -> Response {
+    use axum::http::header::{
+        HeaderValue, CONTENT_SECURITY_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
+    };
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if !headers.contains_key(CONTENT_SECURITY_POLICY) {
+        headers.insert(
+            CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("frame-ancestors 'none'"),
+        );
+    }
+    response
 }
 
 /// Finds the client's address (the connection's, or the trusted proxy header's) once, for

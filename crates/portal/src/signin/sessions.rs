@@ -286,16 +286,33 @@ pub async fn session_for_access_token(
     }))
 }
 
-/// Text a client sent to be shown back to the user, made safe to show: no control or
-/// direction-changing characters (which could make it read as something else), at most
-/// `max` characters, trimmed.
+/// Text a client sent to be shown back to the user, made safe to show: no control,
+/// direction-changing or invisible characters (which could make it read as something else,
+/// or hide text), at most `max` characters, trimmed.
 fn display_text(text: &str, max: usize) -> String {
     let kept: String = text
         .chars()
-        .filter(|c| !c.is_control() && !is_direction_mark(*c))
+        .filter(|c| !c.is_control() && !is_direction_mark(*c) && !is_invisible(*c))
         .take(max)
         .collect();
     kept.trim().to_owned()
+}
+
+/// Characters that show nothing: zero-width spaces and joiners, the word joiner and
+/// byte-order mark, soft hyphens, Unicode's tag characters (which can carry hidden text),
+/// and the line and paragraph separators (which break a line that should be one).
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200D}'
+            | '\u{2028}'
+            | '\u{2029}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{FEFF}'
+            | '\u{E0000}'..='\u{E007F}'
+    )
 }
 
 /// Unicode's bidirectional marks, embeddings, overrides and isolates.
@@ -331,6 +348,19 @@ mod tests {
         assert_eq!(device_label(Some("  alice-laptop \n")), "alice-laptop");
         assert_eq!(device_label(Some("\u{202E}pot\u{2066}kal")), "potkal");
         assert_eq!(device_label(Some(" \t ")), "Unknown device");
+        // Zero-width characters, tag characters (hidden text) and line separators go.
+        assert_eq!(
+            device_label(Some("ali\u{200B}ce\u{200D}-\u{FEFF}lap\u{2060}top")),
+            "alice-laptop"
+        );
+        assert_eq!(
+            device_label(Some(
+                "laptop\u{E0069}\u{E0067}\u{E006E}\u{E006F}\u{E0072}\u{E0065}"
+            )),
+            "laptop"
+        );
+        assert_eq!(device_label(Some("one\u{2028}line\u{2029}")), "oneline");
+        assert_eq!(device_label(Some("\u{200B}\u{2028}")), "Unknown device");
         assert_eq!(device_label(None), "Unknown device");
         assert_eq!(device_label(Some(&"é".repeat(100))).chars().count(), 64);
         assert_eq!(
