@@ -91,27 +91,11 @@ pub fn run(args: DemoArgs) -> Result<()> {
     setup::ensure_system_packages(&packages)?;
 
     let root = workspace_root();
-    let mut build = cargo();
-    build
-        .args([
-            "build",
-            "-p",
-            "switchboard-portal",
-            "-p",
-            "switchboard-dev-idp",
-        ])
-        .current_dir(&root);
     if !args.no_app {
         setup::ensure_ui_packages()?;
         setup::build_ui()?;
-        build.args([
-            "-p",
-            "switchboard-app",
-            "--features",
-            "switchboard-app/custom-protocol",
-        ]);
     }
-    run_command(&mut build)?;
+    run_command(cargo().args(build_args(!args.no_app)).current_dir(&root))?;
 
     let data_dir = if args.data_dir.is_absolute() {
         args.data_dir.clone()
@@ -244,6 +228,27 @@ fn app_command(bin: &Path, portal_url: &str, session_bus: Option<&str>) -> Comma
     app
 }
 
+/// The demo's build: the portal and dev-idp, and the app with its window's files built in.
+/// `--app-only` runs the same one, so it finds the demo's build up to date.
+fn build_args(with_app: bool) -> Vec<&'static str> {
+    let mut args = vec![
+        "build",
+        "-p",
+        "switchboard-portal",
+        "-p",
+        "switchboard-dev-idp",
+    ];
+    if with_app {
+        args.extend([
+            "-p",
+            "switchboard-app",
+            "--features",
+            "switchboard-app/custom-protocol",
+        ]);
+    }
+    args
+}
+
 /// What `--app-only` reads: the running demo's portal URL and session bus.
 fn write_running_file(data_dir: &Path, portal_url: &str, session_bus: Option<&str>) -> Result<()> {
     let mut text = format!("portal={portal_url}\n");
@@ -288,17 +293,9 @@ fn run_app_only(args: &DemoArgs) -> Result<()> {
     };
     setup::ensure_ui_packages()?;
     setup::build_ui()?;
-    run_command(
-        cargo()
-            .args([
-                "build",
-                "-p",
-                "switchboard-app",
-                "--features",
-                "switchboard-app/custom-protocol",
-            ])
-            .current_dir(&root),
-    )?;
+    // The demo's own build: built alone, the app would unify other features of the crates
+    // it shares with the portal and rebuild most of them.
+    run_command(cargo().args(build_args(true)).current_dir(&root))?;
     let mut own_bus = None;
     let bus = match bus {
         _ if demo_session::has_session_bus(env_var) => None,
@@ -727,6 +724,24 @@ mod tests {
             after_exit("portal", "exit code 1", false, &[]),
             AfterExit::Stop(_)
         ));
+    }
+
+    #[test]
+    fn the_app_alone_is_built_with_the_portal_so_the_demos_build_is_reused() {
+        // Built alone, the app unifies other features of the crates it shares with the
+        // portal (tokio, reqwest, sqlx's dependencies) and rebuilds them: 185 crates here.
+        let app = build_args(true);
+        for package in [
+            "switchboard-portal",
+            "switchboard-dev-idp",
+            "switchboard-app",
+        ] {
+            assert!(app.contains(&package), "{package} in {app:?}");
+        }
+        assert!(app.contains(&"switchboard-app/custom-protocol"));
+        let services = build_args(false);
+        assert!(!services.contains(&"switchboard-app"));
+        assert_eq!(services, app[..services.len()]);
     }
 
     #[test]
