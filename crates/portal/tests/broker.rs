@@ -305,19 +305,12 @@ async fn loopback_redirects_get_a_plain_redirect_with_the_code() {
 #[tokio::test]
 async fn a_provider_callback_is_used_once() {
     let world = World::start().await;
-    let (_, response) = world
-        .authorize("google", Some("alice@acme.example"), APP_REDIRECT)
+    let callback = world
+        .provider_callback("google", "alice@acme.example")
         .await;
-    let provider_url: Url = response.headers()[LOCATION]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    let at_provider = world.browser.get(provider_url).send().await.unwrap();
-    let callback = at_provider.headers()[LOCATION].to_str().unwrap().to_owned();
-    let first = world.browser.get(&callback).send().await.unwrap();
+    let first = world.browser.get(callback.clone()).send().await.unwrap();
     assert_eq!(first.status(), StatusCode::OK);
-    let again = world.browser.get(&callback).send().await.unwrap();
+    let again = world.browser.get(callback.clone()).send().await.unwrap();
     assert_eq!(again.status(), StatusCode::BAD_REQUEST);
     assert!(!again.text().await.unwrap().contains("code="));
 }
@@ -325,19 +318,12 @@ async fn a_provider_callback_is_used_once() {
 #[tokio::test]
 async fn no_page_of_the_portal_can_be_framed_or_sniffed() {
     let world = World::start().await;
-    let (_, response) = world
-        .authorize("google", Some("alice@acme.example"), APP_REDIRECT)
+    let callback = world
+        .provider_callback("google", "alice@acme.example")
         .await;
-    let provider_url: Url = response.headers()[LOCATION]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    let at_provider = world.browser.get(provider_url).send().await.unwrap();
-    let callback = at_provider.headers()[LOCATION].to_str().unwrap().to_owned();
     // The page that opens the app, the page of a used sign-in, an API answer, a 404.
-    let opens_app = world.browser.get(&callback).send().await.unwrap();
-    let used = world.browser.get(&callback).send().await.unwrap();
+    let opens_app = world.browser.get(callback.clone()).send().await.unwrap();
+    let used = world.browser.get(callback.clone()).send().await.unwrap();
     let health = world
         .browser
         .get(world.portal.endpoint("/healthz"))

@@ -346,6 +346,25 @@ impl World {
         (sign_in, response)
     }
 
+    /// A sign-in for the app's scheme started and the browser through the provider: the
+    /// portal's callback URL the provider sends the browser to, not opened yet.
+    pub async fn provider_callback(&self, provider: &str, login_hint: &str) -> Url {
+        let (_, response) = self
+            .authorize(provider, Some(login_hint), APP_REDIRECT)
+            .await;
+        let provider_url: Url = response.headers()[LOCATION]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let at_provider = self.browser.get(provider_url).send().await.unwrap();
+        at_provider.headers()[LOCATION]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap()
+    }
+
     /// The browser from the provider's authorize URL back to the portal's answer.
     pub async fn browse_provider(&self, provider_url: Url) -> reqwest::Response {
         let at_provider = self.browser.get(provider_url).send().await.unwrap();
