@@ -8,7 +8,7 @@ use crate::audit::{self, AuditEvent, AuditKind};
 use crate::request::RequestContext;
 use crate::signin::password_sign_in::CredentialContext;
 use crate::signin::sessions::AuthenticatedSession;
-use crate::store::{Store, StoreError};
+use crate::store::Store;
 use crate::tokens::{new_token, token_hash, TokenKind};
 
 /// The link's public name: a hash of its issuer and subject.
@@ -57,20 +57,6 @@ pub async fn start_link(
         link_intent: intent,
         expires_in: SETUP_LIFETIME as u64,
     })
-}
-
-/// Uses up a link intent for `provider_id` and the PKCE challenge it was made for; the
-/// account it links to.
-pub async fn claim_link_intent(
-    store: &Store,
-    intent: &str,
-    provider_id: &str,
-    code_challenge: &str,
-    now: i64,
-) -> Result<Option<String>, StoreError> {
-    store
-        .claim_link_intent(&token_hash(intent), provider_id, code_challenge, now)
-        .await
 }
 
 /// Removes a linked provider. Adding it again later works like the first time.

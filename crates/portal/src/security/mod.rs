@@ -25,7 +25,7 @@ pub use authenticator::{
 };
 pub(crate) use emails::normalized_email;
 pub use emails::{add_notification_email, remove_notification_email};
-pub use linked_providers::{claim_link_intent, remove_link, start_link};
+pub use linked_providers::{remove_link, start_link};
 pub use overview::overview;
 pub use sessions_and_password::{change_password, revoke_other_session};
 pub use step_up::confirm;
